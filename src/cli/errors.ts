@@ -1,0 +1,54 @@
+// SPDX-License-Identifier: GPL-2.0-only
+import { InputError } from "../core/errors.ts";
+
+/** Exit status for bad input (a file, a flag, an impossible config). */
+export const EXIT_BAD_INPUT = 2;
+/** Exit status for a check that ran and failed (selftest, ops --check). */
+export const EXIT_FAILED = 1;
+
+/**
+ * One line on stderr and an exit status; never a stack trace for the user's mistakes. RangeError and
+ * TypeError raised from user-supplied values (unknown era, platform) are input errors too; anything else
+ * is our bug, reported with its stack so it can be fixed.
+ */
+export function reportFailure(err: unknown): number {
+  if (err instanceof InputError || err instanceof RangeError || err instanceof TypeError) {
+    process.stderr.write(`iommu-lab: ${err.message}\n`);
+    return EXIT_BAD_INPUT;
+  }
+  if (isNodeFsError(err)) {
+    process.stderr.write(`iommu-lab: ${err.path ?? ""}: ${describeFsCode(err.code)}\n`);
+    return EXIT_BAD_INPUT;
+  }
+  process.stderr.write(`iommu-lab: internal error (please report): ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  return 70;
+}
+
+interface NodeFsError extends Error {
+  code: string;
+  path?: string;
+}
+
+function isNodeFsError(err: unknown): err is NodeFsError {
+  return err instanceof Error && typeof (err as Partial<NodeFsError>).code === "string" && /^E[A-Z]+$/.test((err as NodeFsError).code);
+}
+
+function describeFsCode(code: string): string {
+  switch (code) {
+    case "ENOENT":
+      return "no such file or directory";
+    case "EACCES":
+    case "EPERM":
+      return "permission denied";
+    case "EISDIR":
+      return "is a directory";
+    case "ENOTDIR":
+      return "a parent is not a directory";
+    case "EROFS":
+      return "read-only file system";
+    case "ENOSPC":
+      return "no space left on device";
+    default:
+      return code;
+  }
+}
