@@ -1,0 +1,122 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/**
+ * Wraps a strategy's TableMemory to observe it without changing it: where every table landed, how many
+ * allocations failed, and the peaks of bytes held and in use. The engine cannot tell the difference.
+ */
+import type { Gfp } from "../mm/gfp.ts";
+import type { Usage, ZoneName } from "../mm/page-source.ts";
+import type { TableMemory } from "../strategies/table-memory.ts";
+import { SZ_4G } from "../core/u32.ts";
+import type { TablePlacement } from "./types.ts";
+
+interface MutablePlacement {
+  pa: number;
+  bytes: number;
+  level: 1 | 2;
+  zone: string;
+  live: boolean;
+}
+
+export class InstrumentedTableMemory implements TableMemory {
+  readonly inner: TableMemory;
+  private readonly zoneOf: (pa: number) => ZoneName | null;
+  private readonly placements: MutablePlacement[] = [];
+  private readonly livePlacement = new Map<number, MutablePlacement>();
+  allocFailures = 0;
+  l2Allocated = 0;
+  l2Freed = 0;
+  tablesAbove4GiB = 0;
+  peakHeldBytes = 0;
+  peakInUseBytes = 0;
+  peakLowBytes = 0;
+
+  constructor(inner: TableMemory, zoneOf: (pa: number) => ZoneName | null) {
+    this.inner = inner;
+    this.zoneOf = zoneOf;
+    this.notePeaks();
+  }
+
+  get name(): string {
+    return this.inner.name;
+  }
+  get capabilities(): TableMemory["capabilities"] {
+    return this.inner.capabilities;
+  }
+  get phys(): TableMemory["phys"] {
+    return this.inner.phys;
+  }
+
+  allocL1(bytes: number): number | null {
+    return this.placed(this.inner.allocL1(bytes), bytes, 1);
+  }
+
+  freeL1(pa: number, bytes: number): void {
+    this.inner.freeL1(pa, bytes);
+    this.released(pa);
+  }
+
+  allocL2(gfp: Gfp): number | null {
+    const pa = this.placed(this.inner.allocL2(gfp), 1024, 2);
+    if (pa !== null) this.l2Allocated++;
+    return pa;
+  }
+
+  freeL2(pa: number): void {
+    this.inner.freeL2(pa);
+    this.l2Freed++;
+    this.released(pa);
+  }
+
+  usage(): Usage {
+    return this.inner.usage();
+  }
+
+  drainMessages(): string[] {
+    return this.inner.drainMessages?.() ?? [];
+  }
+
+  destroy(): void {
+    this.inner.destroy();
+    this.notePeaks();
+  }
+
+  /** Every table ever placed, in allocation order, with whether it is still live. */
+  tables(): readonly TablePlacement[] {
+    return this.placements;
+  }
+
+  /** Bytes held below 4 GiB (the DMA/DMA32 memory a strategy consumes). */
+  lowHeldBytes(u: Usage = this.inner.usage()): number {
+    return (u.heldByZone.DMA ?? 0) + (u.heldByZone.DMA32 ?? 0);
+  }
+
+  notePeaks(): void {
+    const u = this.inner.usage();
+    if (u.heldBytes > this.peakHeldBytes) this.peakHeldBytes = u.heldBytes;
+    if (u.inUseBytes > this.peakInUseBytes) this.peakInUseBytes = u.inUseBytes;
+    const low = this.lowHeldBytes(u);
+    if (low > this.peakLowBytes) this.peakLowBytes = low;
+  }
+
+  private placed(pa: number | null, bytes: number, level: 1 | 2): number | null {
+    if (pa === null) {
+      this.allocFailures++;
+      return null;
+    }
+    if (pa >= SZ_4G) this.tablesAbove4GiB++;
+    const p: MutablePlacement = { pa, bytes, level, zone: this.zoneOf(pa) ?? "", live: true };
+    this.placements.push(p);
+    this.livePlacement.set(pa, p);
+    this.notePeaks();
+    return pa;
+  }
+
+  private released(pa: number): void {
+    const p = this.livePlacement.get(pa);
+    if (p !== undefined) {
+      p.live = false;
+      this.livePlacement.delete(pa);
+    }
+    this.notePeaks();
+  }
+}
