@@ -7,12 +7,11 @@ export const EXIT_BAD_INPUT = 2;
 export const EXIT_FAILED = 1;
 
 /**
- * One line on stderr and an exit status; never a stack trace for the user's mistakes. RangeError and
- * TypeError raised from user-supplied values (unknown era, platform) are input errors too; anything else
- * is our bug, reported with its stack so it can be fixed.
+ * One line on stderr and an exit status; never a stack trace for the user's mistakes (InputError, and
+ * file-system errors on paths the user named). Anything else is our bug, reported with its stack.
  */
 export function reportFailure(err: unknown): number {
-  if (err instanceof InputError || err instanceof RangeError || err instanceof TypeError) {
+  if (err instanceof InputError) {
     process.stderr.write(`iommu-lab: ${err.message}\n`);
     return EXIT_BAD_INPUT;
   }

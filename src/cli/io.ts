@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /** File I/O shared by the commands: JSON input with located errors, atomic output. */
-import { mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { accessSync, constants, existsSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { InputError } from "../core/errors.ts";
 
@@ -40,4 +40,20 @@ export function writeFileAtomic(path: string, content: string): void {
 function describeError(err: unknown): string {
   if (err instanceof Error && "code" in err) return String((err as { code: unknown }).code);
   return err instanceof Error ? err.message : String(err);
+}
+
+/**
+ * Fails early, before a long run, when `path` cannot be written: its directory is missing or not
+ * writable, or the path is a directory.
+ */
+export function checkWritable(path: string): void {
+  const dir = dirname(path);
+  try {
+    if (!statSync(dir).isDirectory()) throw new InputError(path, "", `${dir} is not a directory`);
+    accessSync(dir, constants.W_OK);
+  } catch (err) {
+    if (err instanceof InputError) throw err;
+    throw new InputError(path, "", `cannot write here (${describeError(err)})`);
+  }
+  if (existsSync(path) && statSync(path).isDirectory()) throw new InputError(path, "", "is a directory");
 }

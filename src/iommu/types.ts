@@ -12,7 +12,12 @@ export type FaultType =
   /** A write through a read-only mapping (AP2), only when permissions are modelled (no NO_PERMS). */
   | "permission"
   /** The walk itself read outside RAM (a truncated or stray table pointer). */
-  | "walk-bus-error";
+  | "walk-bus-error"
+  /**
+   * 4GB mode only: the walk produced a bus address outside the 4-8 GiB window where the M4U sees DRAM
+   * (mtk_iommu.c's 4GB-mode map; VLD_PA_RNG SoCs program that window as valid), e.g. a leaf without bit 9.
+   */
+  | "invalid-pa";
 
 export interface Fault {
   readonly type: FaultType;
@@ -29,8 +34,10 @@ export interface WalkStep {
   readonly level: 1 | 2;
   readonly descriptorPa: number;
   readonly descriptor: number;
-  /** "table", "section", "supersection", "small", "large", "invalid". */
+  /** "table", "section", "supersection", "small", "large", "invalid", "bus-error". */
   readonly kind: string;
+  /** True when the walk cache supplied this L1 table descriptor (no memory read). */
+  readonly cached?: boolean;
 }
 
 export type Translation =
@@ -39,6 +46,8 @@ export type Translation =
       readonly iova: number;
       /** The physical address the bus sees (after MTK PA bits and 4GB-mode remap). */
       readonly pa: number;
+      /** The M4U's output address before the 4GB-mode remap (equal to `pa` outside 4GB mode). */
+      readonly busPa: number;
       /** Size of the mapping that translated it (4K, 64K, 1M, 16M). */
       readonly pageSize: number;
       readonly writable: boolean;

@@ -75,6 +75,10 @@ export class InstrumentedTableMemory implements TableMemory {
     return this.inner.drainMessages?.() ?? [];
   }
 
+  slabinfoRow(): ReturnType<NonNullable<TableMemory["slabinfo"]>> | null {
+    return this.inner.slabinfo?.() ?? null;
+  }
+
   destroy(): void {
     this.inner.destroy();
     this.notePeaks();

@@ -84,7 +84,8 @@ export interface StrategyResult {
   readonly tables: readonly TablePlacement[];
   /** l2Occupancy[i] = live L2 tables with valid-entry count in bucket i (0, 1-31, 32-63, ..., 224-256): 9 buckets. */
   readonly l2Occupancy: readonly number[];
-  readonly runTimeMs: number;
+  /** Wall-clock time of the run; null unless asked for (`--timing`), so reports stay reproducible. */
+  readonly runTimeMs: number | null;
 }
 
 export interface ZoneSpan {

@@ -132,6 +132,25 @@ export interface V7sPageTable {
   iovaToPhys(iova: number): number;
   /** free_io_pgtable_ops: tlb_flush_all, then every L2 table, the L1 table, and the strategy's teardown. */
   free(): void;
-  /** Live L2 tables referenced from the L1 table. */
+  /**
+   * Live L2 tables: allocated and not yet freed. Equals the number of L1 table entries unless the kernel
+   * leaked one (the v4.19 split of a raw 2M mapping overwrites two table entries without freeing them).
+   */
   l2TablesLive(): number;
+  /** The L1 entry for an IOVA and, for a table entry, where its L2 table is (for `explain`). */
+  lookupL1(iova: number): L1Lookup;
+  /** The L2 entry for an IOVA, or null when its L1 entry is not a table. */
+  readL2(iova: number): number | null;
+  /** Every L2 table linked from the L1 table, in L1 order, with its count of valid entries. */
+  forEachL2Table(cb: (l1Index: number, tablePa: number, validEntries: number) => void): void;
+}
+
+/** What the L1 entry for an IOVA holds. */
+export interface L1Lookup {
+  readonly l1Index: number;
+  readonly pte: number;
+  /** For a table entry: where the engine's L2 table really is (the CPU-side pointer). */
+  readonly tablePa: number | null;
+  /** For a table entry: the address the descriptor encodes (differs from tablePa only with fitCheck off). */
+  readonly descriptorTablePa: number | null;
 }

@@ -7,6 +7,7 @@
  */
 import type { Gfp } from "../mm/gfp.ts";
 import type { Usage } from "../mm/page-source.ts";
+import type { SlabinfoRow } from "../mm/slub.ts";
 import type { PhysMemory } from "../phys/memory.ts";
 
 export interface TableMemoryCapabilities {
@@ -37,6 +38,8 @@ export interface TableMemory {
   usage(): Usage;
   /** Kernel messages the allocator would have logged since the last call (e.g. SLUB's allocation-failure warning). */
   drainMessages?(): string[];
+  /** The /proc/slabinfo line of the strategy's slab cache, for strategies that use one. */
+  slabinfo?(): SlabinfoRow;
   /** Tears the allocator down at domain free (kmem_cache_destroy, gen_pool_destroy). */
   destroy(): void;
 }

@@ -1,0 +1,82 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/**
+ * Runs strategy jobs in worker threads, at most `jobs` at a time, and returns results in job order.
+ * Each simulation is a value with no global state, so workers need share nothing.
+ */
+import { availableParallelism } from "node:os";
+import { Worker } from "node:worker_threads";
+import { InputError } from "../core/errors.ts";
+import type { StrategyResult } from "../lab/types.ts";
+import { runJob, type StrategyJob } from "./strategy-runner.ts";
+
+interface WorkerReply {
+  ok: boolean;
+  result?: StrategyResult;
+  error?: { name: string; message: string; stack: string; input: string | null; where: string };
+}
+
+export function defaultJobs(): number {
+  return Math.max(1, availableParallelism());
+}
+
+export async function runJobs(all: readonly StrategyJob[], jobs: number, onDone: (job: StrategyJob, r: StrategyResult) => void): Promise<StrategyResult[]> {
+  if (jobs <= 1 || all.length === 1) {
+    const out: StrategyResult[] = [];
+    for (const j of all) {
+      const r = await runJob(j);
+      onDone(j, r);
+      out.push(r);
+    }
+    return out;
+  }
+  const results = new Array<StrategyResult | undefined>(all.length);
+  let next = 0;
+  const lane = async (): Promise<void> => {
+    while (next < all.length) {
+      const i = next++;
+      const job = all[i] as StrategyJob;
+      const r = await inWorker(job);
+      results[i] = r;
+      onDone(job, r);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(jobs, all.length) }, lane));
+  return results.map((r) => {
+    if (r === undefined) throw new Error("runJobs: a job produced no result");
+    return r;
+  });
+}
+
+function inWorker(job: StrategyJob): Promise<StrategyResult> {
+  return new Promise((resolve, reject) => {
+    const w = new Worker(new URL("./worker-boot.js", import.meta.url), {
+      workerData: { entry: new URL("./strategy-worker.ts", import.meta.url).href, job },
+    });
+    let settled = false;
+    w.once("message", (m: WorkerReply) => {
+      settled = true;
+      void w.terminate();
+      if (m.ok && m.result !== undefined) resolve(m.result);
+      else reject(revive(m.error));
+    });
+    w.once("error", (e) => {
+      if (!settled) reject(e);
+    });
+    w.once("exit", (code) => {
+      if (!settled) reject(new Error(`strategy worker for ${job.strategy} exited with code ${code} before reporting`));
+    });
+  });
+}
+
+/** Errors cross the thread boundary as data; rebuild the kinds the CLI reports as bad input. */
+function revive(e: WorkerReply["error"]): Error {
+  if (e === undefined) return new Error("strategy worker failed without an error");
+  if (e.name === "InputError" && e.input !== null) {
+    const err = new InputError(e.input, e.where, "");
+    err.message = e.message;
+    return err;
+  }
+  const err = e.name === "RangeError" ? new RangeError(e.message) : e.name === "TypeError" ? new TypeError(e.message) : new Error(e.message);
+  err.stack = e.stack;
+  return err;
+}

@@ -1,0 +1,144 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/**
+ * A DMA master: a device that reads and writes its buffers through the IOMMU into physical memory, one
+ * 4 KiB IOVA page at a time (each page is one translation, as each burst is on the bus). A faulting page
+ * moves no data here and the transfer goes on: the real M4U redirects a faulting access to its protect
+ * buffer (REG_MMU_IVRP_PADDR), which the model does not hold. A translated PA that is not RAM is a bus
+ * error recorded by PhysMemory.
+ */
+import { SZ_4K } from "../core/u32.ts";
+import type { PhysMemory } from "../phys/memory.ts";
+import type { Access, Fault, IommuHardware } from "./types.ts";
+
+export interface PhysRange {
+  readonly pa: number;
+  readonly bytes: number;
+}
+
+/** One page-bounded piece of a transfer. */
+export interface DmaChunk {
+  readonly iova: number;
+  readonly bytes: number;
+  /** Where it went, or null when the translation faulted. */
+  readonly pa: number | null;
+  /** Words of this chunk that hit a non-RAM address. */
+  readonly busErrors: number;
+}
+
+export interface DmaReport {
+  readonly device: string;
+  readonly access: Access;
+  readonly iova: number;
+  readonly bytes: number;
+  /** Bytes that reached RAM. */
+  readonly bytesTransferred: number;
+  readonly faults: readonly Fault[];
+  readonly busErrors: number;
+  /** Physical ranges touched, in transfer order, adjacent pieces merged. */
+  readonly ranges: readonly PhysRange[];
+  readonly chunks: readonly DmaChunk[];
+}
+
+export interface DmaReadReport extends DmaReport {
+  /** The words read; 0 where the access faulted or hit a bus error. */
+  readonly words: Uint32Array;
+}
+
+/** A u32 per word, or a function of the byte offset into the transfer. */
+export type DmaPattern = number | ((byteOffset: number) => number);
+
+export class DmaMaster {
+  readonly name: string;
+  private readonly iommu: IommuHardware;
+  private readonly phys: PhysMemory;
+
+  constructor(name: string, iommu: IommuHardware, phys: PhysMemory) {
+    this.name = name;
+    this.iommu = iommu;
+    this.phys = phys;
+  }
+
+  write(iova: number, bytes: number, pattern: DmaPattern): DmaReport {
+    const value = typeof pattern === "number" ? () => pattern >>> 0 : (off: number) => pattern(off) >>> 0;
+    return this.transfer("write", iova, bytes, (pa, off) => (this.phys.write32(pa, value(off)) ? 1 : 0));
+  }
+
+  read(iova: number, bytes: number): DmaReadReport {
+    const words = new Uint32Array(bytes / 4);
+    const report = this.transfer("read", iova, bytes, (pa, off) => {
+      if (!this.phys.isRam(pa, 4)) {
+        this.phys.read32(pa);
+        return 0;
+      }
+      words[off / 4] = this.phys.read32(pa);
+      return 1;
+    });
+    return { ...report, words };
+  }
+
+  /** `word(pa, byteOffset)` moves one word and returns 1 if it reached RAM, 0 on a bus error. */
+  private transfer(access: Access, iova: number, bytes: number, word: (pa: number, off: number) => number): DmaReport {
+    if (!Number.isSafeInteger(iova) || iova < 0 || iova % 4 !== 0) {
+      throw new RangeError(`DMA ${access} by ${this.name}: IOVA ${iova} is not a 4-byte aligned non-negative integer`);
+    }
+    if (!Number.isSafeInteger(bytes) || bytes <= 0 || bytes % 4 !== 0) {
+      throw new RangeError(`DMA ${access} by ${this.name}: length ${bytes} is not a positive multiple of 4`);
+    }
+    const faults: Fault[] = [];
+    const chunks: DmaChunk[] = [];
+    const ranges: { pa: number; bytes: number }[] = [];
+    let transferred = 0;
+    let busErrors = 0;
+    for (let at = iova, end = iova + bytes; at < end; ) {
+      const next = Math.min(end, at - (at % SZ_4K) + SZ_4K);
+      const len = next - at;
+      const t = this.iommu.translate(at, access);
+      if (!t.ok) {
+        faults.push(t.fault);
+        chunks.push({ iova: at, bytes: len, pa: null, busErrors: 0 });
+      } else {
+        let ok = 0;
+        for (let off = 0; off < len; off += 4) ok += word(t.pa + off, at - iova + off);
+        const errs = len / 4 - ok;
+        busErrors += errs;
+        transferred += ok * 4;
+        chunks.push({ iova: at, bytes: len, pa: t.pa, busErrors: errs });
+        const last = ranges[ranges.length - 1];
+        if (last !== undefined && last.pa + last.bytes === t.pa) last.bytes += len;
+        else ranges.push({ pa: t.pa, bytes: len });
+      }
+      at = next;
+    }
+    return { device: this.name, access, iova, bytes, bytesTransferred: transferred, faults, busErrors, ranges, chunks };
+  }
+}
+
+export interface StrayAccess {
+  readonly iova: number;
+  readonly bytes: number;
+  /** Where the IOVA should have gone (null: it should not have been mapped at all). */
+  readonly intendedPa: number | null;
+  readonly actualPa: number;
+  /** Whose memory it hit, when a `whoOwns` callback was given. */
+  readonly owner: string | null;
+}
+
+/**
+ * Chunks of a transfer that landed somewhere other than intended. `intendedPa(iova)` gives the PA the
+ * byte at `iova` should reach (null: unmapped); `whoOwns(pa)` names the owner of a PA (e.g. a buddy's
+ * ownerOf) for the report.
+ */
+export function findStrayDma(
+  report: DmaReport,
+  intendedPa: (iova: number) => number | null,
+  whoOwns?: (pa: number) => string | null,
+): StrayAccess[] {
+  const out: StrayAccess[] = [];
+  for (const c of report.chunks) {
+    if (c.pa === null) continue;
+    const want = intendedPa(c.iova);
+    if (want === c.pa) continue;
+    out.push({ iova: c.iova, bytes: c.bytes, intendedPa: want, actualPa: c.pa, owner: whoOwns === undefined ? null : whoOwns(c.pa) });
+  }
+  return out;
+}

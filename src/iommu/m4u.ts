@@ -1,0 +1,229 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/**
+ * An M4U-like IOMMU: the PT_BASE register, a TLB (and optional walk cache), the table walker and a
+ * fault record. It reads registers and physical memory only; the iommu-dma layer drives its TLB
+ * maintenance as mtk_iommu does (range flush after map and at iotlb_sync, full flush on resume/fault).
+ *
+ * Writing PT_BASE does not invalidate the TLB: the driver writes it once per bank at attach, before any
+ * translation; a re-attach that changes it must flush, as the runtime resume path's full flush does.
+ */
+import type { PhysMemory } from "../phys/memory.ts";
+import type { Platform } from "../phys/platform.ts";
+import { DEFAULT_TLB_ENTRIES, Tlb, WalkCache, tlbAddrDecode, tlbAddrRegister } from "./tlb.ts";
+import type { Access, Fault, FaultType, IommuHardware, Translation } from "./types.ts";
+import { checkWalkConfig, l1EntryCount, tlbHitFault, ttbrToL1Base, walk } from "./walker.ts";
+import type { Leaf, WalkConfig } from "./walker.ts";
+
+export interface M4uConfig extends WalkConfig {
+  /** TLB entries (fully associative, LRU). */
+  readonly tlbEntries: number;
+  /** L1 table-descriptor cache entries; 0 = none (the default: mtk_iommu documents none). */
+  readonly walkCacheEntries: number;
+}
+
+/** MT8173's M4U as the latest driver configures it: ias 32, MTK_EXT, NO_PERMS, no TTBR extension. */
+export function mt8173Config(fourGbMode: boolean, overrides: Partial<M4uConfig> = {}): M4uConfig {
+  return {
+    ias: 32,
+    mtkExt: true,
+    mtkTtbrExt: false,
+    fourGbMode,
+    noPerms: true,
+    tlbEntries: DEFAULT_TLB_ENTRIES,
+    walkCacheEntries: 0,
+    ...overrides,
+  };
+}
+
+/** The M4U config a platform implies (4GB mode from the platform's flag). */
+export function m4uConfigFor(platform: Platform, overrides: Partial<M4uConfig> = {}): M4uConfig {
+  return mt8173Config(platform.iommu4gbMode, overrides);
+}
+
+/** A plain ARM short-descriptor walker with permissions (the selftest's ARM_NS config): no MTK bits. */
+export function armV7sConfig(overrides: Partial<M4uConfig> = {}): M4uConfig {
+  return {
+    ias: 32,
+    mtkExt: false,
+    mtkTtbrExt: false,
+    fourGbMode: false,
+    noPerms: false,
+    tlbEntries: DEFAULT_TLB_ENTRIES,
+    walkCacheEntries: 0,
+    ...overrides,
+  };
+}
+
+export interface M4uCounters {
+  readonly translations: number;
+  readonly walks: number;
+  /** Descriptor words the walker read from memory. */
+  readonly descriptorReads: number;
+  readonly tlbHits: number;
+  readonly tlbMisses: number;
+  readonly tlbFills: number;
+  readonly tlbEvictions: number;
+  readonly tlbInvalidated: number;
+  readonly walkCacheHits: number;
+  readonly rangeFlushes: number;
+  readonly fullFlushes: number;
+  readonly faults: Readonly<Record<FaultType, number>>;
+}
+
+export class M4u implements IommuHardware {
+  static readonly MAX_RECORDED_FAULTS = 10000;
+  readonly config: M4uConfig;
+  readonly phys: PhysMemory;
+  /** The first faults, in order (capped); `counters().faults` counts them all. */
+  readonly faults: Fault[] = [];
+  private readonly tlb: Tlb;
+  private readonly walkCache: WalkCache | null;
+  private readonly iovaLimit: number;
+  private ptBase = 0;
+  private l1Base = 0;
+  private translations = 0;
+  private walks = 0;
+  private descriptorReads = 0;
+  private rangeFlushes = 0;
+  private fullFlushes = 0;
+  private readonly faultCounts: Record<FaultType, number> = {
+    translation: 0,
+    permission: 0,
+    "walk-bus-error": 0,
+    "invalid-pa": 0,
+  };
+
+  constructor(phys: PhysMemory, config: M4uConfig) {
+    checkWalkConfig(config);
+    if (!Number.isInteger(config.walkCacheEntries) || config.walkCacheEntries < 0) {
+      throw new RangeError(`M4U walkCacheEntries ${config.walkCacheEntries}: must be a non-negative integer`);
+    }
+    this.phys = phys;
+    this.config = config;
+    this.iovaLimit = 2 ** config.ias;
+    this.tlb = new Tlb(config.tlbEntries);
+    this.walkCache = config.walkCacheEntries > 0 ? new WalkCache(config.walkCacheEntries) : null;
+  }
+
+  /** REG_MMU_PT_BASE_ADDR as last written (reset value 0). */
+  get ptBaseRegister(): number {
+    return this.ptBase;
+  }
+
+  /** The L1 table PA the hardware decodes from PT_BASE. */
+  get l1TablePa(): number {
+    return this.l1Base;
+  }
+
+  writePtBase(ttbr: number): void {
+    this.l1Base = ttbrToL1Base(ttbr, this.config);
+    this.ptBase = ttbr;
+  }
+
+  /** The driver's range flush for IOVAs [start, end] (inclusive), through the START/END registers. */
+  flushRange(start: number, end: number): void {
+    this.checkIova(start, "flushRange start");
+    this.checkIova(end, "flushRange end");
+    if (end < start) throw new RangeError(`flushRange: end 0x${end.toString(16)} < start 0x${start.toString(16)}`);
+    this.writeInvalidateRange(tlbAddrRegister(start), tlbAddrRegister(end));
+  }
+
+  /** F_MMU_INV_RANGE with REG_MMU_INVLD_START_A/END_A as written (MTK_IOMMU_TLB_ADDR encoding). */
+  writeInvalidateRange(startReg: number, endReg: number): void {
+    const start = tlbAddrDecode(startReg);
+    const end = tlbAddrDecode(endReg) + 0xfff;
+    this.rangeFlushes++;
+    if (end < start) return;
+    this.tlb.invalidateRange(start, end);
+    this.walkCache?.invalidateRange(start, end, l1EntryCount(this.config.ias));
+  }
+
+  flushAll(): void {
+    this.fullFlushes++;
+    this.tlb.invalidateAll();
+    this.walkCache?.invalidateAll();
+  }
+
+  translate(iova: number, access: Access): Translation {
+    this.checkIova(iova, "translate");
+    this.translations++;
+    const hit = this.tlb.lookup(iova);
+    if (hit !== undefined) {
+      const fault = tlbHitFault(hit, iova, access);
+      if (fault !== null) {
+        this.record(fault);
+        return { ok: false, fault, steps: [] };
+      }
+      const offset = iova - hit.iovaBase;
+      return {
+        ok: true,
+        iova,
+        pa: hit.paBase + offset,
+        busPa: hit.busPaBase + offset,
+        pageSize: hit.pageSize,
+        writable: hit.writable,
+        fromTlb: true,
+        steps: [],
+      };
+    }
+    this.walks++;
+    const r = walk(this.phys, this.config, this.l1Base, iova, access, true, this.walkCache);
+    this.descriptorReads += r.reads;
+    if (r.leaf !== null) this.tlb.fill(r.leaf);
+    if (!r.translation.ok) this.record(r.translation.fault);
+    return r.translation;
+  }
+
+  probe(iova: number): Translation {
+    this.checkIova(iova, "probe");
+    return walk(this.phys, this.config, this.l1Base, iova, "read", false, null).translation;
+  }
+
+  counters(): M4uCounters {
+    return {
+      translations: this.translations,
+      walks: this.walks,
+      descriptorReads: this.descriptorReads,
+      tlbHits: this.tlb.hits,
+      tlbMisses: this.tlb.misses,
+      tlbFills: this.tlb.fills,
+      tlbEvictions: this.tlb.evictions,
+      tlbInvalidated: this.tlb.invalidated,
+      walkCacheHits: this.walkCache?.hits ?? 0,
+      rangeFlushes: this.rangeFlushes,
+      fullFlushes: this.fullFlushes,
+      faults: { ...this.faultCounts },
+    };
+  }
+
+  /** TLB contents, least recently used first (a snapshot). */
+  tlbEntries(): Leaf[] {
+    return this.tlb.entries();
+  }
+
+  /** The TLB entry that would serve `iova`, without touching counters or LRU order. */
+  tlbPeek(iova: number): Leaf | undefined {
+    return this.tlb.peek(iova);
+  }
+
+  /** Walk-cache contents as [L1 index, descriptor] pairs (empty when there is no walk cache). */
+  walkCacheEntries(): [number, number][] {
+    return this.walkCache?.entries() ?? [];
+  }
+
+  clearFaults(): void {
+    this.faults.length = 0;
+  }
+
+  private record(fault: Fault): void {
+    this.faultCounts[fault.type]++;
+    if (this.faults.length < M4u.MAX_RECORDED_FAULTS) this.faults.push(fault);
+  }
+
+  private checkIova(iova: number, what: string): void {
+    if (!Number.isSafeInteger(iova) || iova < 0 || iova >= this.iovaLimit) {
+      throw new RangeError(`M4U ${what}: IOVA ${iova} is outside [0, 2^${this.config.ias})`);
+    }
+  }
+}
+

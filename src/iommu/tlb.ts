@@ -1,0 +1,213 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/**
+ * The M4U's TLB and an optional walk cache.
+ *
+ * TLB: fully associative, `capacity` entries, LRU replacement. It caches leaf translations only, one entry
+ * per mapping (a 16-copy large page or supersection is one entry), tagged with its size (4K, 64K, 1M,
+ * 16M), so a lookup probes the four size classes. mtk_iommu documents neither the M4U's TLB geometry nor
+ * its replacement policy: the capacity is a model parameter (default 32) and LRU a stated choice.
+ * Range invalidation drops every entry whose page intersects [start, end]; the range comes from the
+ * START/END register pair as MTK_IOMMU_TLB_ADDR encodes it (page address | IOVA bits 34:32 in bits 2:0),
+ * and END names the last page, so the range runs to that page's last byte.
+ *
+ * Walk cache (off unless `walkCacheEntries` > 0): L1 table descriptors by L1 index, LRU. Nothing in
+ * mtk_iommu says the M4U has one; it is modelled so that a skipped tlb_flush_walk has a consequence
+ * (a stale table pointer into a freed L2). Range and full invalidation drop it as they drop the TLB.
+ */
+import { SZ_16M, SZ_1M, SZ_4G, SZ_4K, SZ_64K, lower32, upper32 } from "../core/u32.ts";
+import type { Leaf, TableWalkCache } from "./walker.ts";
+
+export const TLB_PAGE_SIZES = [SZ_4K, SZ_64K, SZ_1M, SZ_16M] as const;
+export const DEFAULT_TLB_ENTRIES = 32;
+
+/** MTK_IOMMU_TLB_ADDR(a): bits 31:12 of the address, with address bits 34:32 in bits 2:0. */
+export function tlbAddrRegister(iova: number): number {
+  return ((lower32(iova) & 0xfffff000) >>> 0) + (upper32(iova) & 7);
+}
+
+/** The page address a START/END register value names. */
+export function tlbAddrDecode(reg: number): number {
+  return ((reg & 0xfffff000) >>> 0) + (reg & 7) * SZ_4G;
+}
+
+export class Tlb {
+  readonly capacity: number;
+  hits = 0;
+  misses = 0;
+  fills = 0;
+  evictions = 0;
+  /** Entries dropped by range or full invalidation. */
+  invalidated = 0;
+  /** Key = size class + 4 * page number at that size; Map order is LRU first. */
+  private readonly map = new Map<number, Leaf>();
+  private readonly perClass = [0, 0, 0, 0];
+  private foundKey = 0;
+
+  constructor(capacity = DEFAULT_TLB_ENTRIES) {
+    if (!Number.isInteger(capacity) || capacity < 1 || capacity > 65536) {
+      throw new RangeError(`TLB capacity ${capacity}: must be an integer in [1, 65536]`);
+    }
+    this.capacity = capacity;
+  }
+
+  get size(): number {
+    return this.map.size;
+  }
+
+  /** Architectural lookup: counts a hit or a miss and makes a hit most recently used. */
+  lookup(iova: number): Leaf | undefined {
+    const leaf = this.find(iova);
+    if (leaf === undefined) {
+      this.misses++;
+      return undefined;
+    }
+    this.hits++;
+    this.map.delete(this.foundKey);
+    this.map.set(this.foundKey, leaf);
+    return leaf;
+  }
+
+  /** Lookup without side effects (no counters, no LRU update). */
+  peek(iova: number): Leaf | undefined {
+    return this.find(iova);
+  }
+
+  fill(leaf: Leaf): void {
+    const cls = sizeClass(leaf.pageSize);
+    const key = cls + 4 * Math.floor(leaf.iovaBase / leaf.pageSize);
+    if (this.map.has(key)) {
+      this.map.delete(key);
+    } else {
+      if (this.map.size >= this.capacity) this.evictLru();
+      this.perClass[cls] = (this.perClass[cls] as number) + 1;
+    }
+    this.map.set(key, leaf);
+    this.fills++;
+  }
+
+  /** Drops every entry whose page intersects [start, end] (inclusive); returns how many. */
+  invalidateRange(start: number, end: number): number {
+    let dropped = 0;
+    for (const [key, leaf] of this.map) {
+      if (leaf.iovaBase <= end && leaf.iovaBase + leaf.pageSize - 1 >= start) {
+        this.map.delete(key);
+        this.perClass[sizeClass(leaf.pageSize)] = (this.perClass[sizeClass(leaf.pageSize)] as number) - 1;
+        dropped++;
+      }
+    }
+    this.invalidated += dropped;
+    return dropped;
+  }
+
+  invalidateAll(): number {
+    const dropped = this.map.size;
+    this.map.clear();
+    this.perClass.fill(0);
+    this.invalidated += dropped;
+    return dropped;
+  }
+
+  /** Entries, least recently used first. */
+  entries(): Leaf[] {
+    return [...this.map.values()];
+  }
+
+  /** Sets `foundKey` on a hit (no result object: this runs on every device access). */
+  private find(iova: number): Leaf | undefined {
+    // Smallest size first: after a missed invalidation two sizes can overlap and the finer one wins.
+    for (let cls = 0; cls < 4; cls++) {
+      if (this.perClass[cls] === 0) continue;
+      const size = TLB_PAGE_SIZES[cls] as number;
+      const key = cls + 4 * Math.floor(iova / size);
+      const leaf = this.map.get(key);
+      if (leaf !== undefined) {
+        this.foundKey = key;
+        return leaf;
+      }
+    }
+    return undefined;
+  }
+
+  private evictLru(): void {
+    const first = this.map.keys().next();
+    if (first.done === true) return;
+    const key = first.value;
+    const leaf = this.map.get(key) as Leaf;
+    this.map.delete(key);
+    this.perClass[sizeClass(leaf.pageSize)] = (this.perClass[sizeClass(leaf.pageSize)] as number) - 1;
+    this.evictions++;
+  }
+}
+
+function sizeClass(pageSize: number): number {
+  const cls = TLB_PAGE_SIZES.indexOf(pageSize as (typeof TLB_PAGE_SIZES)[number]);
+  if (cls < 0) throw new RangeError(`TLB page size ${pageSize}: must be 4K, 64K, 1M or 16M`);
+  return cls;
+}
+
+/** L1 table descriptors by L1 index (each covers 1 MiB of IOVA), LRU. */
+export class WalkCache implements TableWalkCache {
+  readonly capacity: number;
+  hits = 0;
+  misses = 0;
+  private readonly map = new Map<number, number>();
+
+  constructor(capacity: number) {
+    if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError(`walk cache capacity ${capacity}: must be a positive integer`);
+    this.capacity = capacity;
+  }
+
+  get size(): number {
+    return this.map.size;
+  }
+
+  get(l1Index: number): number | undefined {
+    const d = this.map.get(l1Index);
+    if (d === undefined) {
+      this.misses++;
+      return undefined;
+    }
+    this.hits++;
+    this.map.delete(l1Index);
+    this.map.set(l1Index, d);
+    return d;
+  }
+
+  set(l1Index: number, descriptor: number): void {
+    this.map.delete(l1Index);
+    if (this.map.size >= this.capacity) {
+      const first = this.map.keys().next();
+      if (first.done !== true) this.map.delete(first.value);
+    }
+    this.map.set(l1Index, descriptor);
+  }
+
+  /** Drops the L1 indices whose 1 MiB intersects [start, end]; `l1Entries` wraps indices as the walker does. */
+  invalidateRange(start: number, end: number, l1Entries: number): void {
+    const first = Math.floor(start / SZ_1M);
+    const last = Math.floor(end / SZ_1M);
+    if (last - first + 1 >= l1Entries || last - first + 1 >= this.map.size) {
+      for (const idx of [...this.map.keys()]) {
+        const covered = inWrappedRange(idx, first, last, l1Entries);
+        if (covered) this.map.delete(idx);
+      }
+      return;
+    }
+    for (let mb = first; mb <= last; mb++) this.map.delete(mb % l1Entries);
+  }
+
+  invalidateAll(): void {
+    this.map.clear();
+  }
+
+  entries(): [number, number][] {
+    return [...this.map.entries()];
+  }
+}
+
+function inWrappedRange(idx: number, first: number, last: number, entries: number): boolean {
+  if (last - first + 1 >= entries) return true;
+  const a = first % entries;
+  const b = last % entries;
+  return a <= b ? idx >= a && idx <= b : idx >= a || idx <= b;
+}

@@ -1,0 +1,59 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/** Cell text shared by the terminal and HTML tables, so both show the same figures. */
+import { bytes } from "../core/u32.ts";
+import type { KernelCounters, StrategyResult } from "../lab/types.ts";
+
+export const L2_TABLE_BYTES = 1024;
+export const EN_DASH = "\u2013";
+
+/** held / in use at peak, e.g. "1.25×"; "–" when nothing is in use. */
+export function overheadRatio(r: Pick<StrategyResult, "peakHeldBytes" | "peakInUseBytes">): number | null {
+  return r.peakInUseBytes > 0 ? r.peakHeldBytes / r.peakInUseBytes : null;
+}
+
+export function formatRatio(ratio: number | null): string {
+  if (ratio === null) return EN_DASH;
+  return `${ratio >= 100 ? ratio.toFixed(0) : ratio.toFixed(2)}\u00d7`;
+}
+
+export function formatSlabinfo(slab: KernelCounters["slabinfo"]): string {
+  if (slab === null) return EN_DASH;
+  const slabs = `${slab.numSlabs} slab${slab.numSlabs === 1 ? "" : "s"}`;
+  return `${slab.activeObjs}/${slab.numObjs} objs, ${slabs}`;
+}
+
+export function formatSecPageTables(n: number): string {
+  return bytes(n);
+}
+
+/** Why SecPageTables stays at zero for v7s: its tables never go through iommu-pages (kernel-facts §2.3). */
+export const SEC_PAGE_TABLES_NOTE =
+  "v7s tables are not accounted: io-pgtable-arm-v7s allocates with __get_free_pages and kmem_cache, not iommu-pages";
+
+export function formatMs(ms: number | null): string {
+  if (ms === null) return EN_DASH;
+  return ms < 10 ? ms.toFixed(2) : ms < 100 ? ms.toFixed(1) : ms.toFixed(0);
+}
+
+export function formatCount(n: number): string {
+  return n.toString();
+}
+
+/** Greedy word wrap: `first` prefixes the first line, `rest` the others; no line exceeds `width` unless one word does. */
+export function wrap(text: string, width: number, first: string, rest: string): string[] {
+  const words = text.split(/\s+/).filter((w) => w.length > 0);
+  const lines: string[] = [];
+  let line = first;
+  let empty = true;
+  for (const w of words) {
+    if (!empty && line.length + 1 + w.length > width) {
+      lines.push(line);
+      line = rest + w;
+    } else {
+      line += (empty ? "" : " ") + w;
+    }
+    empty = false;
+  }
+  if (!empty) lines.push(line);
+  return lines;
+}

@@ -1,0 +1,172 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/**
+ * Replays traced iommu_map / iommu_unmap calls into a sink (the lab wires it to an IommuDomain) and keeps
+ * the trace's own view of what is mapped, so inconsistencies in the trace are counted, never fatal:
+ * - an unmap that covers no live mapping (the map was lost, e.g. a `[LOST n EVENTS]` gap, or the trace
+ *   started after it) is counted and, by default, not sent to the sink;
+ * - an unmap may legitimately cover several maps (dma_unmap_sg and iommu_dma_free unmap a whole IOVA
+ *   range in one call while iommu_map_sg traced one map per contiguous run) or part of one;
+ * - a map overlapping a live one is counted and sent on (the model answers -EEXIST as the kernel would)
+ *   but not recorded, so the live set stays the first writer's.
+ * Memory is bounded by the live mappings plus a few kept messages.
+ */
+import type { TraceEvent } from "./events.ts";
+import { LiveRanges } from "./live-ranges.ts";
+
+/** Where replayed calls go: map returns 0 or a negative errno, unmap the bytes it unmapped. */
+export interface ReplaySink {
+  map(iova: number, paddr: number, size: number): number;
+  unmap(iova: number, size: number): number;
+}
+
+/** A sink that accepts everything, for measuring the bookkeeping alone. */
+export const NULL_SINK: ReplaySink = {
+  map: () => 0,
+  unmap: (_iova, size) => size,
+};
+
+export interface ReplayOptions {
+  /** Names the trace in messages. Default "trace". */
+  readonly fileName?: string;
+  /** Send unmaps of ranges with nothing live to the sink too (the model then reports 0 bytes). Default false. */
+  readonly forwardUnknownUnmaps?: boolean;
+  /** Messages kept about inconsistencies. Default 5. */
+  readonly maxMessages?: number;
+}
+
+export interface ReplayStats {
+  events: number;
+  maps: number;
+  unmaps: number;
+  /** Bytes of the traced maps. */
+  bytesMapped: number;
+  /** Bytes the unmaps removed from the live set. */
+  bytesUnmapped: number;
+  liveMappings: number;
+  liveBytes: number;
+  peakLiveMappings: number;
+  peakLiveBytes: number;
+  /** Unmaps whose range held no live mapping. */
+  unknownUnmaps: number;
+  /** Unmaps whose range was only partly live. */
+  unmapsWithHoles: number;
+  /** Live mappings trimmed or split by an unmap covering part of them. */
+  splitMappings: number;
+  /** Maps of exactly a live range. */
+  duplicateMaps: number;
+  /** Maps overlapping a live range otherwise. */
+  overlappingMaps: number;
+  /** Events with size 0, not sent to the sink. */
+  zeroSizeEvents: number;
+  /** Sink map calls that returned an error. */
+  sinkMapFailures: number;
+  /** Sink unmaps that unmapped a different byte count than the kernel's traced unmapped_size. */
+  sinkUnmapMismatches: number;
+  readonly messages: string[];
+}
+
+export class TraceReplayer {
+  readonly stats: ReplayStats;
+  private readonly sink: ReplaySink;
+  private readonly live = new LiveRanges();
+  private readonly fileName: string;
+  private readonly forwardUnknown: boolean;
+  private readonly maxMessages: number;
+
+  constructor(sink: ReplaySink, options: ReplayOptions = {}) {
+    this.sink = sink;
+    this.fileName = options.fileName ?? "trace";
+    this.forwardUnknown = options.forwardUnknownUnmaps ?? false;
+    this.maxMessages = options.maxMessages ?? 5;
+    this.stats = {
+      events: 0,
+      maps: 0,
+      unmaps: 0,
+      bytesMapped: 0,
+      bytesUnmapped: 0,
+      liveMappings: 0,
+      liveBytes: 0,
+      peakLiveMappings: 0,
+      peakLiveBytes: 0,
+      unknownUnmaps: 0,
+      unmapsWithHoles: 0,
+      splitMappings: 0,
+      duplicateMaps: 0,
+      overlappingMaps: 0,
+      zeroSizeEvents: 0,
+      sinkMapFailures: 0,
+      sinkUnmapMismatches: 0,
+      messages: [],
+    };
+  }
+
+  apply(ev: TraceEvent): void {
+    if (ev.type === "iommuMap") this.map(ev.iova, ev.paddr, ev.size, ev.line);
+    else this.unmap(ev.iova, ev.size, ev.unmappedSize, ev.line);
+  }
+
+  applyAll(events: readonly TraceEvent[]): void {
+    for (let i = 0; i < events.length; i++) this.apply(events[i] as TraceEvent);
+  }
+
+  /** The live range containing `iova` in the trace's view: [start, end) and the paddr of its start. */
+  lookup(iova: number): { readonly start: number; readonly end: number; readonly paddr: number } | null {
+    const r = this.live.find(iova);
+    return r === null ? null : { start: r.start, end: r.end, paddr: r.paddr };
+  }
+
+  private map(iova: number, paddr: number, size: number, line: number): void {
+    const st = this.stats;
+    st.events++;
+    st.maps++;
+    st.bytesMapped += size;
+    if (size === 0) {
+      st.zeroSizeEvents++;
+      return;
+    }
+    const end = iova + size;
+    const clash = this.live.firstOverlap(iova, end);
+    if (clash !== null) {
+      if (clash.start === iova && clash.end === end) st.duplicateMaps++;
+      else st.overlappingMaps++;
+      this.note(line, `map of iova 0x${iova.toString(16)} size ${size} overlaps the live mapping 0x${clash.start.toString(16)}-0x${clash.end.toString(16)}${clash.line > 0 ? ` from line ${clash.line}` : ""}`);
+    } else {
+      this.live.insert(iova, end, paddr, line);
+      if (this.live.size > st.peakLiveMappings) st.peakLiveMappings = this.live.size;
+      if (this.live.bytes > st.peakLiveBytes) st.peakLiveBytes = this.live.bytes;
+      st.liveMappings = this.live.size;
+      st.liveBytes = this.live.bytes;
+    }
+    if (this.sink.map(iova, paddr, size) < 0) st.sinkMapFailures++;
+  }
+
+  private unmap(iova: number, size: number, unmappedSize: number, line: number): void {
+    const st = this.stats;
+    st.events++;
+    st.unmaps++;
+    if (size === 0) {
+      st.zeroSizeEvents++;
+      return;
+    }
+    const removed = this.live.remove(iova, iova + size);
+    st.liveMappings = this.live.size;
+    st.liveBytes = this.live.bytes;
+    st.splitMappings += this.live.lastTrimmed;
+    if (removed === 0) {
+      st.unknownUnmaps++;
+      this.note(line, `unmap of iova 0x${iova.toString(16)} size ${size} matches no live mapping`);
+      if (!this.forwardUnknown) return;
+    } else {
+      st.bytesUnmapped += removed;
+      if (removed < size) st.unmapsWithHoles++;
+    }
+    if (this.sink.unmap(iova, size) !== unmappedSize) st.sinkUnmapMismatches++;
+    // the live size may have grown by a split
+    if (this.live.size > st.peakLiveMappings) st.peakLiveMappings = this.live.size;
+  }
+
+  private note(line: number, text: string): void {
+    if (this.stats.messages.length >= this.maxMessages) return;
+    this.stats.messages.push(`${this.fileName}: ${line > 0 ? `line ${line}: ` : ""}${text}`);
+  }
+}
