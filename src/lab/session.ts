@@ -442,7 +442,7 @@ export class Session {
       mapCalls: counters?.mapCalls ?? 0,
       mapFailures: counters?.mapFailures ?? 0,
       unmapCalls: counters?.unmapCalls ?? 0,
-      allocFailures: this.mem.allocFailures + this.messages.count((t) => t.startsWith("Page table does not fit in PTE")),
+      allocFailures: this.mem.allocFailures + this.messages.count((t) => t.includes("Page table does not fit in PTE")),
       l2Tables: finalLive,
       l2TablesAllocated: this.mem.l2Allocated,
       l2TablesFreed: this.mem.l2Freed,

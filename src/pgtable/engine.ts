@@ -11,7 +11,7 @@
  * straight and leaves the consequences to the walker).
  */
 import type { PgtableFamily } from "../core/era.ts";
-import { lower32, upper32 } from "../core/u32.ts";
+import { lower32 } from "../core/u32.ts";
 import { GFP_ATOMIC, type Gfp } from "../mm/gfp.ts";
 import type { PhysMemory } from "../phys/memory.ts";
 import {
@@ -47,6 +47,7 @@ const EINVAL = 22;
 const ENOMEM = 12;
 const ERANGE = 34;
 const SZ_4K = 0x1000;
+const SZ_64K = 0x10000;
 const SZ_1M = 0x100000;
 const SZ_4G = 0x1_0000_0000;
 const L1_MASK = 0xfff00000;
@@ -62,6 +63,16 @@ const L2_TABLE_BYTES = 1024;
 /** ARM_V7S_LVL_IDX(iova, 1) on an LP64 iova: the integer shift when it fits, a division above 4 GiB. */
 function l1IndexOf(iova: number, mask: number): number {
   return (iova < SZ_4G ? iova >>> 20 : Math.floor(iova / SZ_1M)) & mask;
+}
+
+function allZero16(t: Uint32Array, j: number): boolean {
+  for (let i = 0; i < 16; i++) if (t[j + i] !== 0) return false;
+  return true;
+}
+
+function allValid16(t: Uint32Array, j: number): boolean {
+  for (let i = 0; i < 16; i++) if (((t[j + i] as number) & 3) === 0) return false;
+  return true;
 }
 
 /** arm_v7s_pte_is_cont. */
@@ -95,6 +106,7 @@ export class V7sEngine implements V7sPageTable {
   private readonly iasLimit: number;
   private readonly oasLimit: number;
   readonly dmaOn: boolean;
+  private readonly v419: boolean;
   private readonly tlb: FlushOps | undefined;
   /** Per L1 slot: the CPU-side view and address of the L2 table installed there. */
   private readonly l2Views: (Uint32Array | null)[];
@@ -125,6 +137,7 @@ export class V7sEngine implements V7sPageTable {
     this.iasLimit = 2 ** cfg.ias;
     this.oasLimit = 2 ** cfg.oas;
     this.dmaOn = dmaMaintained(cfg, this.family);
+    this.v419 = this.family === "v4.19";
     this.tlb = env.tlb;
     this.l2Views = new Array<Uint32Array | null>(l1Entries).fill(null);
     this.l2Pas = new Float64Array(l1Entries);
@@ -233,19 +246,8 @@ export class V7sEngine implements V7sPageTable {
 
   /** mapPages without the result object: returns ret and leaves *mapped in `lastMapped`. */
   mapPagesRet(iova: number, paddr: number, pgsize: number, pgcount: number, prot: number, gfp: Gfp): number {
+    if (this.v419) return this.mapPagesV419(iova, paddr, pgsize, pgcount, prot);
     this.lastMapped = 0;
-    if (this.family === "v4.19") {
-      // v4.19 has only .map; iommu_map looped one page per call and stopped at the first failure.
-      let ret = 0;
-      for (let i = 0; i < pgcount; i++) {
-        ret = this.map(iova, paddr, pgsize, prot);
-        if (ret !== 0) break;
-        iova += pgsize;
-        paddr += pgsize;
-        this.lastMapped += pgsize;
-      }
-      return ret;
-    }
     if (iova >= this.iasLimit || paddr >= this.oasLimit) {
       this.warn("WARN_ON", WARN_RANGE_MAP);
       return -ERANGE;
@@ -258,19 +260,42 @@ export class V7sEngine implements V7sPageTable {
     const pgd = this.pgd;
     const l1Mask = this.l1Mask;
     const leaf = this.leaf2[prot & 63] as number;
-    const fast = pgsize === SZ_4K && !this.dmaOn && !this.mtkExt;
+    const plain = !this.dmaOn && !this.mtkExt;
+    const fast = pgsize === SZ_4K && plain;
+    const fast64 = pgsize === SZ_64K && plain;
+    const cont = this.cont2[prot & 63] as number;
     while (pgcount-- > 0) {
-      // Fast path, same effect as __arm_v7s_map: a 4K page into an empty slot of an existing table.
+      // Fast paths, same effect as __arm_v7s_map: a 4K page or a 64K large page into empty slots of an
+      // existing table (no table to allocate, nothing to refuse, no cache maintenance).
       const l1i = l1IndexOf(iova, l1Mask);
       const tbl = views[l1i];
       const j = (iova >>> 12) & 0xff;
       if (fast && tbl != null && ((pgd[l1i] as number) & 3) === 1 && tbl[j] === 0) {
         tbl[j] = (leaf | ((paddr < SZ_4G ? paddr : paddr % SZ_4G) & L2_MASK)) >>> 0;
         ret = 0;
+      } else if (fast64 && tbl != null && j <= 240 && ((pgd[l1i] as number) & 3) === 1 && allZero16(tbl, j)) {
+        const pte = (cont | ((paddr < SZ_4G ? paddr : paddr % SZ_4G) & L2_MASK)) >>> 0;
+        for (let i = 0; i < 16; i++) tbl[j + i] = pte;
+        ret = 0;
       } else {
         ret = this.mapOne(iova, paddr, pgsize, prot, gfp);
         if (ret !== 0) break;
       }
+      iova += pgsize;
+      paddr += pgsize;
+      mapped += pgsize;
+    }
+    this.lastMapped = mapped;
+    return ret;
+  }
+
+  /** v4.19 has only .map; iommu_map looped one page per call and stopped at the first failure. */
+  private mapPagesV419(iova: number, paddr: number, pgsize: number, pgcount: number, prot: number): number {
+    let ret = 0;
+    let mapped = 0;
+    for (let i = 0; i < pgcount; i++) {
+      ret = this.map(iova, paddr, pgsize, prot);
+      if (ret !== 0) break;
       iova += pgsize;
       paddr += pgsize;
       mapped += pgsize;
@@ -383,16 +408,21 @@ export class V7sEngine implements V7sPageTable {
     const pgd = this.pgd;
     const l1Mask = this.l1Mask;
     const fast = pgsize === SZ_4K && !this.dmaOn;
+    const fast64 = pgsize === SZ_64K && !this.dmaOn;
     const tlb = this.tlb;
     const addPage = !(gather !== null && gather.queued) && tlb !== undefined && tlb.tlbAddPage !== undefined;
     while (pgcount-- > 0) {
-      // Fast path, same effect as __arm_v7s_unmap: one valid small page in a table.
+      // Fast paths, same effect as __arm_v7s_unmap: one valid small page, or 16 valid entries (a large
+      // page or 16 small pages) cleared by a 64K unmap, in a table; one add_page per cleared entry.
       const l1i = l1IndexOf(iova, l1Mask);
       const tbl = views[l1i];
       const j = (iova >>> 12) & 0xff;
       if (fast && tbl != null && ((pgd[l1i] as number) & 3) === 1 && ((tbl[j] as number) & 2) !== 0) {
         tbl[j] = 0;
         if (addPage) (tlb as FlushOps).tlbAddPage?.(gather, iova, SZ_4K);
+      } else if (fast64 && tbl != null && j <= 240 && ((pgd[l1i] as number) & 3) === 1 && allValid16(tbl, j)) {
+        for (let i = 0; i < 16; i++) tbl[j + i] = 0;
+        if (addPage) for (let i = 0; i < 16; i++) (tlb as FlushOps).tlbAddPage?.(gather, iova + i * SZ_4K, SZ_4K);
       } else if (this.unmapLevel(gather, iova, pgsize, 1, pgd, 0) === 0) break;
       unmapped += pgsize;
       iova += pgsize;
@@ -601,9 +631,6 @@ export function allocV7s(cfg: V7sConfig, env: EngineEnv): AllocResult {
   if (dmaMaintained(cfg, family) && !dmaMapTable(pgdPa, l1Bytes, env)) {
     env.mem.freeL1(pgdPa, allocBytes);
     return { ok: false, reason: "Cannot accommodate DMA translation for IOMMU page tables" };
-  }
-  if (upper32(pgdPa) !== 0 && family === "v4.19" && cfg.fitCheck !== false) {
-    throw new RangeError("unreachable: v4.19 pgd above 4 GiB passed the fit check");
   }
   return { ok: true, table: new V7sEngine(cfg, env, pgdPa, l1Entries, allocBytes) };
 }

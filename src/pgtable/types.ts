@@ -123,6 +123,10 @@ export interface V7sPageTable {
   readonly env: EngineEnv;
   /** Latest/v6.6: ops->map_pages. On v4.19, runs `.map` pgcount times and stops at the first failure. */
   mapPages(iova: number, paddr: number, pgsize: number, pgcount: number, prot: number, gfp: Gfp): MapResult;
+  /** mapPages without the result object, for hot loops: returns ret and leaves *mapped in `lastMapped`. */
+  mapPagesRet(iova: number, paddr: number, pgsize: number, pgcount: number, prot: number, gfp: Gfp): number;
+  /** The *mapped of the last mapPages/mapPagesRet call. */
+  readonly lastMapped: number;
   /** Latest/v6.6: ops->unmap_pages; returns bytes unmapped. On v4.19, `.unmap` pgcount times. */
   unmapPages(iova: number, pgsize: number, pgcount: number, gather: IotlbGather | null): number;
   /** v4.19 ops->map: one page. Latest/v6.6 treat it as map_pages with pgcount 1. */

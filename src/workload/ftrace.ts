@@ -49,7 +49,7 @@ export interface FtraceStats {
   malformed: number;
   /** The first `maxMessages` malformed-line messages, in full InputError text. */
   readonly messages: string[];
-  /** Lines seen in each payload format. */
+  /** Events parsed in each payload format. */
   oldFormat: number;
   rangeFormat: number;
 }
@@ -66,6 +66,17 @@ const CH_HASH = 35;
 const CH_COLON = 58;
 const CH_0 = 48;
 const CH_9 = 57;
+
+/** Value of an ASCII hex digit, -1 for any other code below 128. */
+const HEX_VALUE: Readonly<Int8Array> = (() => {
+  const t = new Int8Array(128).fill(-1);
+  for (let i = 0; i < 10; i++) t[CH_0 + i] = i;
+  for (let i = 0; i < 6; i++) {
+    t[97 + i] = 10 + i;
+    t[65 + i] = 10 + i;
+  }
+  return t;
+})();
 
 /** Streaming parser: push chunks of any size, get the events of the complete lines so far. */
 export class FtraceParser {
@@ -251,6 +262,8 @@ export class FtraceParser {
     if (!this.checkTail(s, this.cur, end, "size")) return null;
     if (!this.checkRange(iova, size, rangeEnd)) return null;
     this.stats.maps++;
+    if (rangeEnd < 0) this.stats.oldFormat++;
+    else this.stats.rangeFormat++;
     return { type: "iommuMap", iova, paddr, size, line: this.lineNo };
   }
 
@@ -273,6 +286,8 @@ export class FtraceParser {
     if (!this.checkTail(s, this.cur, end, "unmapped_size")) return null;
     if (!this.checkRange(iova, size, rangeEnd)) return null;
     this.stats.unmaps++;
+    if (rangeEnd < 0) this.stats.oldFormat++;
+    else this.stats.rangeFormat++;
     return { type: "iommuUnmap", iova, size, unmappedSize, line: this.lineNo };
   }
 
@@ -296,10 +311,8 @@ export class FtraceParser {
   private rangeEnd(s: string, p: number, end: number, kind: string): number {
     if (!s.startsWith(" - 0x", p)) {
       this.cur = p;
-      this.stats.oldFormat++;
       return -1;
     }
-    this.stats.rangeFormat++;
     const v = this.hexField(s, p + 5, end, kind, "end of range");
     return v < 0 ? -2 : v;
   }
@@ -310,11 +323,8 @@ export class FtraceParser {
     const start = p;
     while (p < end) {
       const c = s.charCodeAt(p);
-      let d: number;
-      if (c >= CH_0 && c <= CH_9) d = c - CH_0;
-      else if (c >= 97 && c <= 102) d = c - 87;
-      else if (c >= 65 && c <= 70) d = c - 55;
-      else break;
+      const d = c < 128 ? (HEX_VALUE[c] as number) : -1;
+      if (d < 0) break;
       v = v * 16 + d;
       p++;
     }

@@ -21,7 +21,21 @@ export class LiveRange {
   }
 }
 
-const CHUNK_MAX = 128;
+const CHUNK_MAX = 32;
+
+/** In-place insert and delete: Array.prototype.splice allocates the array of removed items every call. */
+function insertAt(a: LiveRange[], i: number, r: LiveRange): void {
+  let k = a.length;
+  a.push(r);
+  for (; k > i; k--) a[k] = a[k - 1] as LiveRange;
+  a[i] = r;
+}
+
+function deleteAt(a: LiveRange[], i: number): void {
+  const n = a.length - 1;
+  for (let k = i; k < n; k++) a[k] = a[k + 1] as LiveRange;
+  a.pop();
+}
 
 export class LiveRanges {
   private chunks: LiveRange[][] = [];
@@ -80,26 +94,34 @@ export class LiveRanges {
     return r !== null && r.start <= addr ? r : null;
   }
 
-  /** Adds a range that must not overlap a live one (check with firstOverlap first). */
-  insert(start: number, end: number, paddr: number, line: number): void {
+  /** Adds [start, end) unless it overlaps a live range; returns that range (and adds nothing), or null. */
+  tryInsert(start: number, end: number, paddr: number, line: number): LiveRange | null {
     if (!(end > start)) throw new RangeError(`LiveRanges.insert: empty range [0x${start.toString(16)}, 0x${end.toString(16)})`);
-    const r = new LiveRange(start, end, paddr, line);
-    this.count++;
-    this.totalBytes += end - start;
     if (this.chunks.length === 0) {
-      this.chunks.push([r]);
-      return;
+      this.chunks.push([new LiveRange(start, end, paddr, line)]);
+      this.count++;
+      this.totalBytes += end - start;
+      return null;
     }
     let ci = this.chunkAfter(start);
     if (ci === this.chunks.length) ci--;
     const chunk = this.chunks[ci] as LiveRange[];
     const at = LiveRanges.indexAfter(chunk, start);
     const next = chunk[at];
-    if (next !== undefined && next.start < end) {
-      throw new RangeError(`LiveRanges.insert: [0x${start.toString(16)}, 0x${end.toString(16)}) overlaps a live range at 0x${next.start.toString(16)}`);
-    }
-    chunk.splice(at, 0, r);
+    if (next !== undefined && next.start < end) return next;
+    insertAt(chunk, at, new LiveRange(start, end, paddr, line));
+    this.count++;
+    this.totalBytes += end - start;
     if (chunk.length > CHUNK_MAX) this.chunks.splice(ci + 1, 0, chunk.splice(CHUNK_MAX >>> 1));
+    return null;
+  }
+
+  /** Adds a range that must not overlap a live one; throws RangeError if it does. */
+  insert(start: number, end: number, paddr: number, line: number): void {
+    const clash = this.tryInsert(start, end, paddr, line);
+    if (clash !== null) {
+      throw new RangeError(`LiveRanges.insert: [0x${start.toString(16)}, 0x${end.toString(16)}) overlaps a live range at 0x${clash.start.toString(16)}`);
+    }
   }
 
   /** Removes [start, end) from the set, trimming or splitting ranges it covers in part; returns the live bytes removed. */
@@ -122,7 +144,7 @@ export class LiveRanges {
       const hi = Math.min(end, r.end);
       bytes += hi - lo;
       if (r.start >= start && r.end <= end) {
-        chunk.splice(ri, 1);
+        deleteAt(chunk, ri);
         removed++;
         this.count--;
         if (chunk.length === 0) {
@@ -144,7 +166,7 @@ export class LiveRanges {
       }
       const tail = new LiveRange(end, r.end, r.paddr + (end - r.start), r.line);
       r.end = start;
-      chunk.splice(ri + 1, 0, tail);
+      insertAt(chunk, ri + 1, tail);
       this.count++;
       if (chunk.length > CHUNK_MAX) this.chunks.splice(ci + 1, 0, chunk.splice(CHUNK_MAX >>> 1));
       break;

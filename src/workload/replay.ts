@@ -125,17 +125,18 @@ export class TraceReplayer {
       return;
     }
     const end = iova + size;
-    const clash = this.live.firstOverlap(iova, end);
+    const clash = this.live.tryInsert(iova, end, paddr, line);
     if (clash !== null) {
       if (clash.start === iova && clash.end === end) st.duplicateMaps++;
       else st.overlappingMaps++;
       this.note(line, `map of iova 0x${iova.toString(16)} size ${size} overlaps the live mapping 0x${clash.start.toString(16)}-0x${clash.end.toString(16)}${clash.line > 0 ? ` from line ${clash.line}` : ""}`);
     } else {
-      this.live.insert(iova, end, paddr, line);
-      if (this.live.size > st.peakLiveMappings) st.peakLiveMappings = this.live.size;
-      if (this.live.bytes > st.peakLiveBytes) st.peakLiveBytes = this.live.bytes;
-      st.liveMappings = this.live.size;
-      st.liveBytes = this.live.bytes;
+      const live = this.live.size;
+      const bytes = this.live.bytes;
+      if (live > st.peakLiveMappings) st.peakLiveMappings = live;
+      if (bytes > st.peakLiveBytes) st.peakLiveBytes = bytes;
+      st.liveMappings = live;
+      st.liveBytes = bytes;
     }
     if (this.sink.map(iova, paddr, size) < 0) st.sinkMapFailures++;
   }

@@ -176,7 +176,9 @@ export function scenarioFrames(s: Scenario): number {
 /**
  * The scenario's event stream. Each device draws from its own fork of `rng` (in declaration order, the
  * churn device last), so the stream is a pure function of the scenario and the seed. Within a frame,
- * devices run in declaration order. Default rng: `new Rng(scenario.seed)`.
+ * devices run in declaration order. A device left out of a steady phase does nothing there, not even
+ * release its due buffers: they wait until it runs again or the teardown. Default rng:
+ * `new Rng(scenario.seed)`.
  */
 export function* expandScenario(scenario: Scenario, rng: Rng = new Rng(scenario.seed)): Generator<WorkloadEvent, void, undefined> {
   const handles = new HandleCounter();

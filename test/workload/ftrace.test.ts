@@ -78,6 +78,12 @@ describe("ftrace line parser", () => {
     assert.deepEqual(parseFtrace(text).events.map(strip), [MAP]);
   });
 
+  it("parseTraceLine gives null for other lines and names the line number it was given", () => {
+    assert.equal(parseTraceLine("  kworker/0:0-5  [000] ...1    50.2: sched_wakeup: comm=map: pid=1"), null);
+    assert.equal(parseTraceLine("# map: IOMMU: nothing"), null);
+    assert.throws(() => parseTraceLine("unmap: IOMMU: iova=0x1000 size=4096", "x.trace", 77), { message: "x.trace: line 77: unmap event without unmapped_size=" });
+  });
+
   it("reads addresses above 4 GiB (34-bit IOVA, 35-bit PA) exactly", () => {
     const ev = parseTraceLine("map: IOMMU: iova=0x00000003fff00000 paddr=0x000000013ff00000 size=1048576");
     assert.deepEqual(ev && strip(ev), { type: "iommuMap", iova: 0x3_fff0_0000, paddr: 0x1_3ff0_0000, size: 0x100000 });

@@ -1,0 +1,58 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/** Bad input to the run commands: one clear line on stderr, exit status 2, and no file left behind. */
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, describe, it } from "node:test";
+import { CLI } from "../helpers/paths.ts";
+
+const dir = mkdtempSync(join(tmpdir(), "iommu-lab-cli-"));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+function lab(...args: string[]): { status: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: "utf8", cwd: dir, env: { ...process.env, CI: "1" } });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+function badInput(args: string[], pattern: RegExp): void {
+  const r = lab(...args);
+  assert.equal(r.status, 2, `exit status for ${args.join(" ")}: ${r.stderr}`);
+  const lines = r.stderr.trim().split("\n");
+  assert.equal(lines.length, 1, `one line expected, got:\n${r.stderr}`);
+  assert.match(lines[0] ?? "", pattern);
+  assert.doesNotMatch(r.stderr, /\n\s+at /, "no stack trace");
+}
+
+describe("run commands reject bad input with one line and exit 2", () => {
+  it("an unknown strategy", () => badInput(["compare", "--strategies", "slab-dma32,nope"], /--strategies: unknown strategy "nope" \(known: legacy-gfp-dma, /));
+  it("an unknown era", () => badInput(["compare", "--era", "v3.0"], /--era: unknown kernel era "v3.0"/));
+  it("an unknown platform", () => badInput(["run", "--platform", "pc"], /--platform: unknown platform "pc"/));
+  it("a bad number", () => badInput(["compare", "--seed", "-4"], /--seed: "-4" is not an integer/));
+  it("an unknown flag", () => badInput(["compare", "--frobnicate"], /unknown option '--frobnicate'/));
+  it("a missing scenario file", () => badInput(["run", "no-such.json"], /no-such.json: no such scenario file/));
+  it("a scenario with a bad field names the field", () => {
+    const f = join(dir, "bad.json");
+    writeFileSync(f, JSON.stringify({ name: "x", devices: [{ name: "d", buffers: [{ name: "b", api: "alloc", bytes: -5 }] }], phases: [{ kind: "boot" }] }));
+    badInput(["run", f], /bad\.json: devices\[0\]\.buffers\[0\]\.bytes/);
+  });
+  it("a missing trace file", () => badInput(["replay", join(dir, "nope.trace")], /nope\.trace: /));
+  it("a bad --iova", () => badInput(["explain", "--iova", "zz"], /--iova: "zz" is not an address/));
+
+  it("an unwritable report path fails before the run and writes nothing", () => {
+    badInput(["compare", "--strategies", "slab-dma32", "--html", join(dir, "missing-dir", "r.html")], /r\.html: cannot write here/);
+    badInput(["compare", "--strategies", "slab-dma32", "--json", dir], /is a directory/);
+    assert.deepEqual(readdirSync(dir).filter((f) => f.startsWith("report") || f.startsWith(".")), []);
+  });
+});
+
+describe("compare writes both reports", () => {
+  it("with two strategies, report.html and report.json appear whole", () => {
+    const r = lab("compare", "--strategies", "slab-dma32,page-per-table", "--jobs", "1");
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /slab-dma32/);
+    assert.ok(existsSync(join(dir, "report.html")) && existsSync(join(dir, "report.json")));
+    assert.deepEqual(readdirSync(dir).filter((f) => f.startsWith(".")), [], "no temporary files left");
+  });
+});
