@@ -4,7 +4,7 @@
  * the workload source a command was given: a built-in scenario, a scenario file, or an ftrace log.
  */
 import { existsSync, readFileSync, statSync } from "node:fs";
-import { ERA_NAMES, isEraName } from "../core/era.ts";
+import { ERA_NAMES, era, isEraName, type Era } from "../core/era.ts";
 import { InputError } from "../core/errors.ts";
 import type { LabParams } from "../lab/run.ts";
 import { BACKGROUND_PRESETS, isBackgroundPreset } from "../mm/background.ts";
@@ -31,6 +31,12 @@ export function integerFlag(flag: string, value: string, min: number, max: numbe
   return n;
 }
 
+/** `--era NAME` as an Era profile; an unknown name is bad input naming the flag and the known eras. */
+export function eraFlag(value: string): Era {
+  if (!isEraName(value)) throw new InputError("--era", "", `unknown kernel era "${value}" (known: ${ERA_NAMES.join(", ")})`);
+  return era(value);
+}
+
 /** A comma-separated list of strategy names, each checked; "all" means every strategy. */
 export function strategiesFlag(value: string | undefined): string[] {
   if (value === undefined || value.trim() === "all") return [...STRATEGY_NAMES];
@@ -53,8 +59,7 @@ export function strategyFlag(value: string | undefined, fallback: string): strin
 
 /** Resolves the run flags against the workload's own defaults (a scenario names its platform and era). */
 export function labParams(flags: RunFlags, defaults: { readonly platform: string; readonly era: string; readonly seed: number }): LabParams {
-  const era = flags.era ?? defaults.era;
-  if (!isEraName(era)) throw new InputError("--era", "", `unknown kernel era "${era}" (known: ${ERA_NAMES.join(", ")})`);
+  const eraName = eraFlag(flags.era ?? defaults.era).name;
   const platform = flags.platform ?? defaults.platform;
   if (!PLATFORM_NAMES.includes(platform)) throw new InputError("--platform", "", `unknown platform "${platform}" (known: ${PLATFORM_NAMES.join(", ")})`);
   const background = flags.background ?? "typical";
@@ -63,7 +68,7 @@ export function labParams(flags: RunFlags, defaults: { readonly platform: string
   }
   return {
     platform,
-    era,
+    era: eraName,
     cpus: flags.cpus === undefined ? null : integerFlag("--cpus", flags.cpus, 1, 256),
     seed: flags.seed === undefined ? defaults.seed : integerFlag("--seed", flags.seed, 0, 0xffff_ffff),
     background,

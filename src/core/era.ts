@@ -39,8 +39,76 @@ export interface Era {
   readonly mt8173ApertureEnd: number;
   /** iommu_map passes a page count to the driver (v5.15+ map_pages) or one page per call (older). */
   readonly mapPagesBatched: boolean;
-  /** IOVA sizes < 32 pages are rounded to a power of two in iommu_dma_alloc_iova (older) or alloc_iova_fast (v6.1+); same result. */
+  /**
+   * IOVA rcache magazine size: 128 until the magazine struct was resized to fit a power-of-two
+   * allocation (127, about v5.19/v6.0; release recalled, not re-read).
+   */
   readonly iovaRcacheMagazineSize: number;
+  readonly mm: MmEraFeatures;
+  readonly dma: DmaEraFeatures;
+}
+
+/**
+ * iommu-dma, iommu core and mtk_iommu behaviours by era. Entries marked [unverified] follow recalled
+ * commit history, not re-read code.
+ */
+export interface DmaEraFeatures {
+  /**
+   * How mtk_iommu keeps the M4U TLB coherent:
+   * - `gather-ops` (v4.19): io-pgtable calls the driver's iommu_gather_ops; TLBI_ON_MAP makes every
+   *   map end with tlb_add_flush + tlb_sync, every leaf unmap issues tlb_add_flush; iotlb_sync only polls.
+   * - `sync-map` (since Yong Wu's v5.13 series that added mtk_iommu_sync_map and dropped TLBI_ON_MAP):
+   *   no io-pgtable TLB callbacks at all, a range flush from iotlb_sync_map after each map and one
+   *   over the gathered range from iotlb_sync after each unmap. v5.10 really used flush_ops plus
+   *   TLBI_ON_MAP; it is modelled as `sync-map`, which issues the same range flushes per call.
+   */
+  readonly mtkFlush: "gather-ops" | "sync-map";
+  /** iommu_map() WARNs and returns -EINVAL for gfp with __GFP_DMA/DMA32/HIGHMEM/COMP (v6.3, with the gfp argument). */
+  readonly rejectZoneGfp: boolean;
+  /** iommu_map_sg merges physically contiguous entries into one iommu_map (4.19 mapped every entry). [unverified release] */
+  readonly sgMerge: boolean;
+  /** 4.19 masks paddr to 32 bits and sets the ARM_MTK_4GB quirk; later mtk_iommu_map ORs bit 32. */
+  readonly mtk4gbPaddr: "mask32" | "or-bit32";
+  /** __alloc_and_insert_iova_range retries once from the top above the cached node (4e89dce72521, v5.11). [unverified release] */
+  readonly iovaRetryFromTop: boolean;
+  /** max32_alloc_size fail-fast for 32-bit limits (bee60e94a1e2, v5.1). */
+  readonly iovaMax32FailFast: boolean;
+  /**
+   * Depot bound in magazines per size class: MAX_GLOBAL_MAGS = 32 up to v6.6; null for the unbounded
+   * list of "iommu/iova: Make the rcache depot scale better" (v6.7), whose 100 ms delayed trim down to
+   * num_online_cpus magazines is not modelled (the model has no clock).
+   */
+  readonly iovaDepotLimit: number | null;
+  /** alloc_iova_fast's retry also empties the depot (free_global_cached_iovas, v5.11+). [unverified release] */
+  readonly iovaFlushDepotOnRetry: boolean;
+}
+
+/** Sub-page allocator details by era (SLUB, page_frag, kmalloc). */
+export interface MmEraFeatures {
+  /**
+   * SLUB per-CPU partial limit: in objects (cpu_partial, pobjects compared with it) before b47291ef02b0
+   * "mm, slub: change percpu partial accounting from objects to pages" (v5.16), in slabs
+   * (cpu_partial_slabs = DIV_ROUND_UP(cpu_partial * 2, oo_objects)) from then on.
+   */
+  readonly slubCpuPartialForm: "objects" | "slabs";
+  /**
+   * page_frag refill bias: `size` references (page_ref_add(size - 1), pagecnt_bias = size) as released in
+   * v4.14/v4.19; from v5.1 PAGE_FRAG_CACHE_MAX_SIZE + 1 whatever the page size (Jann Horn's 2c2ade81741c,
+   * made a constant by Alexander Duyck's 8644772637de; both later reached 4.19.y stable, which the
+   * `v4.19` era, the 2018 text, predates).
+   */
+  readonly pageFragBias: "size" | "max+1";
+  /**
+   * Whether page_frag's order-3 attempt drops __GFP_DIRECT_RECLAIM. Present in the mm/page_frag_cache.c
+   * text (kernel-facts §6.2); the release that added it is not pinned down, so only `latest` has it.
+   */
+  readonly pageFragRefillNoDirectReclaim: boolean;
+  /**
+   * arm64 ARCH_KMALLOC_MINALIGN: ARCH_DMA_MINALIGN (128) until Catalin Marinas's "arm64: Allow kmalloc()
+   * caches aligned to the smaller cache_line_size()" series (v6.5), 8 after it. It decides the smallest
+   * kmalloc cache and whether kmalloc-96/-192 exist.
+   */
+  readonly kmallocMinAlign: number;
 }
 
 export type EraName = "v4.14" | "v4.19" | "v5.10" | "v6.6" | "latest";
@@ -58,6 +126,17 @@ const ERAS: Readonly<Record<EraName, Era>> = {
     mt8173ApertureEnd: 0xffff_ffff,
     mapPagesBatched: false,
     iovaRcacheMagazineSize: 128,
+    mm: { slubCpuPartialForm: "objects", pageFragBias: "size", pageFragRefillNoDirectReclaim: false, kmallocMinAlign: 128 },
+    dma: {
+      mtkFlush: "gather-ops",
+      rejectZoneGfp: false,
+      sgMerge: false,
+      mtk4gbPaddr: "mask32",
+      iovaRetryFromTop: false,
+      iovaMax32FailFast: false,
+      iovaDepotLimit: 32,
+      iovaFlushDepotOnRetry: false,
+    },
   },
   "v4.19": {
     name: "v4.19",
@@ -71,6 +150,17 @@ const ERAS: Readonly<Record<EraName, Era>> = {
     mt8173ApertureEnd: 0xffff_ffff,
     mapPagesBatched: false,
     iovaRcacheMagazineSize: 128,
+    mm: { slubCpuPartialForm: "objects", pageFragBias: "size", pageFragRefillNoDirectReclaim: false, kmallocMinAlign: 128 },
+    dma: {
+      mtkFlush: "gather-ops",
+      rejectZoneGfp: false,
+      sgMerge: false,
+      mtk4gbPaddr: "mask32",
+      iovaRetryFromTop: false,
+      iovaMax32FailFast: false,
+      iovaDepotLimit: 32,
+      iovaFlushDepotOnRetry: false,
+    },
   },
   "v5.10": {
     name: "v5.10",
@@ -83,7 +173,18 @@ const ERAS: Readonly<Record<EraName, Era>> = {
     tracepointFormat: "old",
     mt8173ApertureEnd: 0xff7f_ffff,
     mapPagesBatched: false,
-    iovaRcacheMagazineSize: 127,
+    iovaRcacheMagazineSize: 128,
+    mm: { slubCpuPartialForm: "objects", pageFragBias: "max+1", pageFragRefillNoDirectReclaim: false, kmallocMinAlign: 128 },
+    dma: {
+      mtkFlush: "sync-map",
+      rejectZoneGfp: false,
+      sgMerge: true,
+      mtk4gbPaddr: "or-bit32",
+      iovaRetryFromTop: false,
+      iovaMax32FailFast: true,
+      iovaDepotLimit: 32,
+      iovaFlushDepotOnRetry: false,
+    },
   },
   "v6.6": {
     name: "v6.6",
@@ -97,6 +198,17 @@ const ERAS: Readonly<Record<EraName, Era>> = {
     mt8173ApertureEnd: 0xff7f_ffff,
     mapPagesBatched: true,
     iovaRcacheMagazineSize: 127,
+    mm: { slubCpuPartialForm: "slabs", pageFragBias: "max+1", pageFragRefillNoDirectReclaim: false, kmallocMinAlign: 8 },
+    dma: {
+      mtkFlush: "sync-map",
+      rejectZoneGfp: true,
+      sgMerge: true,
+      mtk4gbPaddr: "or-bit32",
+      iovaRetryFromTop: true,
+      iovaMax32FailFast: true,
+      iovaDepotLimit: 32,
+      iovaFlushDepotOnRetry: true,
+    },
   },
   latest: {
     name: "latest",
@@ -110,6 +222,17 @@ const ERAS: Readonly<Record<EraName, Era>> = {
     mt8173ApertureEnd: 0xff7f_ffff,
     mapPagesBatched: true,
     iovaRcacheMagazineSize: 127,
+    mm: { slubCpuPartialForm: "slabs", pageFragBias: "max+1", pageFragRefillNoDirectReclaim: true, kmallocMinAlign: 8 },
+    dma: {
+      mtkFlush: "sync-map",
+      rejectZoneGfp: true,
+      sgMerge: true,
+      mtk4gbPaddr: "or-bit32",
+      iovaRetryFromTop: true,
+      iovaMax32FailFast: true,
+      iovaDepotLimit: null,
+      iovaFlushDepotOnRetry: true,
+    },
   },
 };
 

@@ -12,7 +12,7 @@
  *   driver adds each unmap request to the gather and iotlb_sync flushes [start, end] once;
  *   iotlb_sync_map flushes (iova, size) after every successful map.
  */
-import type { Era } from "../core/era.ts";
+import type { DmaEraFeatures, Era } from "../core/era.ts";
 import { EINVAL } from "../core/errors.ts";
 import { lower32, SZ_4G, upper32 } from "../core/u32.ts";
 import { __GFP_COMP, __GFP_DMA, __GFP_DMA32, __GFP_HIGHMEM, type Gfp } from "../mm/gfp.ts";
@@ -35,7 +35,6 @@ import {
   type V7sPageTable,
 } from "../pgtable/types.ts";
 import { allocV7s } from "../pgtable/engine.ts";
-import { dmaEraFeatures, type DmaEraFeatures } from "./era-features.ts";
 import { iommuPgsize } from "./pgsize.ts";
 import type { TraceSink } from "./trace.ts";
 
@@ -190,7 +189,7 @@ export class IommuDomain {
 
   private constructor(opts: IommuDomainOptions) {
     this.era = opts.era;
-    this.features = dmaEraFeatures(opts.era.name);
+    this.features = opts.era.dma;
     this.hw = opts.hw ?? null;
     this.enable4GB = opts.enable4GB ?? false;
     this.pgsizeBitmap = MTK_PGSIZE_BITMAP;

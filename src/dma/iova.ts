@@ -9,8 +9,7 @@
  * remembered by its pfn_lo (unique) and found again by binary search. The walk visits the ranges the
  * kernel's walk visits, so the chosen pfns, the cached-node moves and the failures are the kernel's.
  */
-import type { Era } from "../core/era.ts";
-import { dmaEraFeatures, type DmaEraFeatures } from "./era-features.ts";
+import type { DmaEraFeatures, Era } from "../core/era.ts";
 import { ANCHOR as ANCHOR_NODE, DescendingRanges, END } from "./range-list.ts";
 
 export const IOVA_SHIFT = 12;
@@ -118,7 +117,7 @@ export class IovaDomain {
     this.era = opts.era;
     this.startPfn = opts.startPfn;
     this.cpus = opts.cpus;
-    this.features = dmaEraFeatures(opts.era.name);
+    this.features = opts.era.dma;
     this.magazineSize = opts.era.iovaRcacheMagazineSize;
     this.max32AllocSize = DMA_32BIT_PFN;
     for (let order = 0; order < IOVA_RANGE_CACHE_MAX_SIZE; order++) {

@@ -442,7 +442,9 @@ export class Session {
       mapCalls: counters?.mapCalls ?? 0,
       mapFailures: counters?.mapFailures ?? 0,
       unmapCalls: counters?.unmapCalls ?? 0,
-      allocFailures: this.mem.allocFailures + this.messages.count((t) => t.includes("Page table does not fit in PTE")),
+      // With the fit check on and no TTBR extension, every table placed at or above 4 GiB was refused by
+      // the engine (v4.19 refuses silently, later kernels log "Page table does not fit in PTE").
+      allocFailures: this.mem.allocFailures + (this.opts.fitCheck && !this.opts.strategy.needsTtbrExt ? this.mem.tablesAbove4GiB : 0),
       l2Tables: finalLive,
       l2TablesAllocated: this.mem.l2Allocated,
       l2TablesFreed: this.mem.l2Freed,

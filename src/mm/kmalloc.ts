@@ -15,7 +15,6 @@
  */
 import type { Era } from "../core/era.ts";
 import { hex } from "../core/u32.ts";
-import { kmallocMinAlign } from "./era-mm.ts";
 import { __GFP_COMP, __GFP_NOWARN, __GFP_ZERO, GFP_DMA, GFP_SLAB_BUG_MASK, gfpNames, NO_GFP, type Gfp } from "./gfp.ts";
 import type { PageSource, Usage, ZoneName } from "./page-source.ts";
 import { PAGE_SIZE, SLAB_CACHE_DMA, SlabCache } from "./slub.ts";
@@ -54,7 +53,7 @@ export class Kmalloc {
     this.pages = opts.pages;
     this.cpus = opts.cpus;
     this.era = opts.era;
-    const minAlign = opts.minAlign ?? kmallocMinAlign(opts.era);
+    const minAlign = opts.minAlign ?? opts.era.mm.kmallocMinAlign;
     if (!Number.isInteger(minAlign) || minAlign < 8 || (minAlign & (minAlign - 1)) !== 0 || minAlign > 256) {
       throw new RangeError(`kmalloc: ARCH_KMALLOC_MINALIGN ${minAlign} is not a power of two in 8..256`);
     }

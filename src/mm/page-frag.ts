@@ -24,7 +24,6 @@
  */
 import type { Era } from "../core/era.ts";
 import { hex } from "../core/u32.ts";
-import { pageFragBiasForm, pageFragRefillNoDirectReclaim } from "./era-mm.ts";
 import { __GFP_COMP, __GFP_DIRECT_RECLAIM, __GFP_NOMEMALLOC, __GFP_NORETRY, __GFP_NOWARN, type Gfp } from "./gfp.ts";
 import type { PageSource, Usage, ZoneName } from "./page-source.ts";
 
@@ -84,8 +83,8 @@ export class PageFragCache {
     this.pages = pages;
     this.owner = owner;
     this.down = era.pageFragDirection === "down";
-    this.biasMaxPlusOne = pageFragBiasForm(era) === "max+1";
-    this.noDirectReclaim = pageFragRefillNoDirectReclaim(era);
+    this.biasMaxPlusOne = era.mm.pageFragBias === "max+1";
+    this.noDirectReclaim = era.mm.pageFragRefillNoDirectReclaim;
   }
 
   /**

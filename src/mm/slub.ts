@@ -44,7 +44,6 @@ import {
   NO_GFP,
   type Gfp,
 } from "./gfp.ts";
-import { slubCpuPartialForm } from "./era-mm.ts";
 import type { PageSource, Usage, ZoneName } from "./page-source.ts";
 
 export const PAGE_SIZE = 4096;
@@ -306,7 +305,7 @@ export class SlabCache {
       minPartial: Math.min(MAX_PARTIAL, Math.max(MIN_PARTIAL, Math.floor(Math.log2(size) / 2))),
       cpuPartial,
       cpuPartialSlabs: Math.ceil((cpuPartial * 2) / objects),
-      cpuPartialForm: slubCpuPartialForm(env.era),
+      cpuPartialForm: env.era.mm.slubCpuPartialForm,
       allocflags: allocflags as Gfp,
     };
     this.grow(8);

@@ -271,8 +271,21 @@ export class V7sEngine implements V7sPageTable {
       const tbl = views[l1i];
       const j = (iova >>> 12) & 0xff;
       if (fast && tbl != null && ((pgd[l1i] as number) & 3) === 1 && tbl[j] === 0) {
-        tbl[j] = (leaf | ((paddr < SZ_4G ? paddr : paddr % SZ_4G) & L2_MASK)) >>> 0;
+        // A run of 4K pages while they stay in this table and find empty slots.
+        let k = 0;
+        for (let jj = j; ; ) {
+          const pa = paddr + k * SZ_4K;
+          tbl[jj] = (leaf | ((pa < SZ_4G ? pa : pa % SZ_4G) & L2_MASK)) >>> 0;
+          k++;
+          jj++;
+          if (pgcount === 0 || jj === L2_ENTRIES || tbl[jj] !== 0) break;
+          pgcount--;
+        }
+        iova += k * SZ_4K;
+        paddr += k * SZ_4K;
+        mapped += k * SZ_4K;
         ret = 0;
+        continue;
       } else if (fast64 && tbl != null && j <= 240 && ((pgd[l1i] as number) & 3) === 1 && allZero16(tbl, j)) {
         const pte = (cont | ((paddr < SZ_4G ? paddr : paddr % SZ_4G) & L2_MASK)) >>> 0;
         for (let i = 0; i < 16; i++) tbl[j + i] = pte;
@@ -418,8 +431,19 @@ export class V7sEngine implements V7sPageTable {
       const tbl = views[l1i];
       const j = (iova >>> 12) & 0xff;
       if (fast && tbl != null && ((pgd[l1i] as number) & 3) === 1 && ((tbl[j] as number) & 2) !== 0) {
-        tbl[j] = 0;
-        if (addPage) (tlb as FlushOps).tlbAddPage?.(gather, iova, SZ_4K);
+        // A run of small pages while they stay in this table.
+        let k = 0;
+        for (let jj = j; ; ) {
+          tbl[jj] = 0;
+          if (addPage) (tlb as FlushOps).tlbAddPage?.(gather, iova + k * SZ_4K, SZ_4K);
+          k++;
+          jj++;
+          if (pgcount === 0 || jj === L2_ENTRIES || ((tbl[jj] as number) & 2) === 0) break;
+          pgcount--;
+        }
+        unmapped += k * SZ_4K;
+        iova += k * SZ_4K;
+        continue;
       } else if (fast64 && tbl != null && j <= 240 && ((pgd[l1i] as number) & 3) === 1 && allValid16(tbl, j)) {
         for (let i = 0; i < 16; i++) tbl[j + i] = 0;
         if (addPage) for (let i = 0; i < 16; i++) (tlb as FlushOps).tlbAddPage?.(gather, iova + i * SZ_4K, SZ_4K);

@@ -9,7 +9,6 @@
  * tables' alone; the model does not simulate those other users.
  */
 import { GFP_DMA32, NO_GFP } from "../mm/gfp.ts";
-import { kmallocMinAlign } from "../mm/era-mm.ts";
 import { SLAB_CACHE_DMA32 } from "../mm/slub.ts";
 import type { StrategyContext } from "./base.ts";
 import { SLAB_CAPABILITIES, SlabL2TableMemory } from "./slab-l2.ts";
@@ -21,7 +20,7 @@ export class KzallocDma32TableMemory extends SlabL2TableMemory {
   constructor(ctx: StrategyContext) {
     super(ctx, {
       cacheName: "dma32-kmalloc-1k",
-      cacheAlign: kmallocMinAlign(ctx.era),
+      cacheAlign: ctx.era.mm.kmallocMinAlign,
       cacheFlags: SLAB_CACHE_DMA32,
       l1Gfp: GFP_DMA32,
       // The hypothetical DMA32 kmalloc array would take GFP_DMA32 as its selector, not as a page zone bit.

@@ -18,6 +18,7 @@
  * The scanner works on (string, start, end) without slicing lines, and remembers where the next `map:`
  * is in the current chunk, so skipped lines never make it rescan text: parsing is linear in the input.
  */
+import { formatTracePayload as formatKernelPayload } from "../dma/trace.ts";
 import { InputError } from "../core/errors.ts";
 import type { IommuMapEvent, IommuUnmapEvent, TraceEvent } from "./events.ts";
 
@@ -450,15 +451,14 @@ export interface TraceLineHeader {
   readonly layout?: "trace" | "trace-cmd";
 }
 
-function hex016(x: number): string {
-  return "0x" + x.toString(16).padStart(16, "0");
-}
-
-/** The TP_printk text of the event, exactly as the kernel prints it in `format`. */
+/** The TP_printk text of the event, exactly as the kernel prints it in `format` (the dma layer's formatter). */
 export function formatTracePayload(ev: TraceEvent, format: TracepointFormat): string {
-  const range = format === "range" ? ` - ${hex016(ev.iova + ev.size)}` : "";
-  if (ev.type === "iommuMap") return `IOMMU: iova=${hex016(ev.iova)}${range} paddr=${hex016(ev.paddr)} size=${ev.size}`;
-  return `IOMMU: iova=${hex016(ev.iova)}${range} size=${ev.size} unmapped_size=${ev.unmappedSize}`;
+  return formatKernelPayload(
+    ev.type === "iommuMap"
+      ? { kind: "map", iova: ev.iova, paddr: ev.paddr, size: ev.size }
+      : { kind: "unmap", iova: ev.iova, size: ev.size, unmapped: ev.unmappedSize },
+    format,
+  );
 }
 
 /** A whole trace line: the header, the event name (`map` / `unmap`) and the payload. */

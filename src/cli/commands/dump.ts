@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 import type { Command } from "commander";
 import { InputError } from "../../core/errors.ts";
-import { ERA_NAMES, era as eraProfile } from "../../core/era.ts";
+import { ERA_NAMES } from "../../core/era.ts";
+import { eraFlag } from "../options.ts";
 import { prettyTable } from "../../pgtable/dump.ts";
 import { parseOracle, runCase } from "../../pgtable/oracle.ts";
 import { readJsonFile } from "../io.ts";
@@ -28,7 +29,7 @@ export function register(program: Command): void {
       const freeAt = c.ops.findIndex((o) => o.input.op === "free");
       const at = opts.at === undefined ? (freeAt < 0 ? c.ops.length : freeAt) : parseIndex(opts.at, "--at");
       if (at > c.ops.length) throw new InputError(file, `--at ${at}`, `case ${ci} has only ${c.ops.length} ops`);
-      const r = runCase(doc, ci, { stopAt: at, ...(opts.era === undefined ? {} : { era: eraProfile(opts.era).name }) });
+      const r = runCase(doc, ci, { stopAt: at, ...(opts.era === undefined ? {} : { era: eraFlag(opts.era).name }) });
       const e = r.engine;
       if (e === null) {
         process.stdout.write(`case ${ci} (${c.name}): alloc failed, no table\n`);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 import type { Command } from "commander";
-import { ERA_NAMES, era as eraProfile } from "../../core/era.ts";
+import { ERA_NAMES } from "../../core/era.ts";
+import { eraFlag } from "../options.ts";
 import { checkOracle, describeDifference, parseOracle, runOracle } from "../../pgtable/oracle.ts";
 import { EXIT_FAILED } from "../errors.ts";
 import { readJsonFile } from "../io.ts";
@@ -18,7 +19,7 @@ export function register(program: Command): void {
     .option("--no-warn", "with --check, do not compare WARN logs (the vectors call them optional)")
     .action((file: string, opts: { check?: boolean; era?: string; warn: boolean }) => {
       const doc = parseOracle(readJsonFile(file), file);
-      const era = opts.era === undefined ? undefined : eraProfile(opts.era).name;
+      const era = opts.era === undefined ? undefined : eraFlag(opts.era).name;
       const runOpts = era === undefined ? {} : { era };
       if (!opts.check) {
         process.stdout.write(JSON.stringify(runOracle(doc, runOpts).doc) + "\n");

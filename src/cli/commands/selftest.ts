@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 import type { Command } from "commander";
-import { ERA_NAMES, era as eraProfile } from "../../core/era.ts";
+import { ERA_NAMES } from "../../core/era.ts";
+import { eraFlag } from "../options.ts";
 import { SELFTEST_OK_LINE, runSelftest } from "../../pgtable/selftest.ts";
 import { EXIT_FAILED } from "../errors.ts";
 
@@ -10,7 +11,7 @@ export function register(program: Command): void {
     .description("Run the kernel's boot-time arm_v7s_do_selftests() against the engine (exit 1 naming the failing step)")
     .option("--era <era>", `kernel era whose selftest and engine to run (${ERA_NAMES.join(", ")})`, "latest")
     .action((opts: { era: string }) => {
-      const e = eraProfile(opts.era);
+      const e = eraFlag(opts.era);
       const r = runSelftest(e.name);
       for (const w of r.warnings) process.stderr.write(`arm-v7s io-pgtable: ${w}\n`);
       if (r.ok) {
