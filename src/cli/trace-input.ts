@@ -48,6 +48,8 @@ export interface TraceInput {
    * failure, or an input with no iommu events at all. Can be iterated once.
    */
   batches(): AsyncGenerator<TraceEvent[]>;
+  /** Closes the file when batches() will not be run to the end (it closes it itself when it ends). */
+  close(): void;
 }
 
 const DEFAULT_CHUNK = 1 << 20;
@@ -68,6 +70,9 @@ export function openTrace(path: string, opts: TraceInputOptions): TraceInput {
   const name = isStdin ? "stdin" : path;
   let fd = -1;
   let totalBytes: number | null = null;
+  if (isStdin && opts.stdin === undefined && process.stdin.isTTY === true) {
+    throw new InputError("stdin", "", "is a terminal; pipe a trace in (e.g. cat trace.txt | iommu-lab … -) or give a file");
+  }
   if (!isStdin) {
     try {
       fd = openSync(path, "r");
@@ -103,7 +108,7 @@ export function openTrace(path: string, opts: TraceInputOptions): TraceInput {
         first = false;
         checkNotBinary(name, bytes);
       }
-      stats.bytesRead += bytes.length;
+      stats.bytesRead += typeof bytes === "string" ? Buffer.byteLength(bytes) : bytes.length;
       const text = typeof bytes === "string" ? bytes : decoder.write(bytes);
       const evs = parser.push(text);
       stats.events += evs.length;
@@ -136,14 +141,16 @@ export function openTrace(path: string, opts: TraceInputOptions): TraceInput {
     } finally {
       stats.elapsedMs = performance.now() - t0;
       bar?.stop();
-      if (fd >= 0) {
-        closeSync(fd);
-        fd = -1;
-      }
+      close();
     }
   }
 
-  return { path, name, stats, batches };
+  function close(): void {
+    if (fd >= 0) closeSync(fd);
+    fd = -1;
+  }
+
+  return { path, name, stats, batches, close };
 }
 
 /** Every event of a trace in memory: for small traces and tests (the CLI streams `batches()`). */
@@ -159,15 +166,19 @@ export function describeTraceInput(input: TraceInput): string {
   const f = s.ftrace;
   const parts = [`${f.maps.toLocaleString("en-US")} maps + ${f.unmaps.toLocaleString("en-US")} unmaps from ${f.lines.toLocaleString("en-US")} lines (${mib(s.bytesRead)})`];
   const skipped = skippedLines(f);
-  if (skipped > 0) parts.push(`${skipped.toLocaleString("en-US")} other lines ignored`);
-  if (f.malformed > 0) parts.push(`${f.malformed.toLocaleString("en-US")} malformed lines skipped${f.messages[0] === undefined ? "" : ` (first: ${f.messages[0]})`}`);
+  if (skipped > 0) parts.push(`${count(skipped, "other line")} ignored`);
+  if (f.malformed > 0) parts.push(`${count(f.malformed, "malformed line")} skipped${f.messages[0] === undefined ? "" : ` (first: ${f.messages[0]})`}`);
   if (f.lostEventMarkers > 0) parts.push(`the ring buffer lost ${f.lostEvents.toLocaleString("en-US")} events in ${f.lostEventMarkers} places`);
   return `${input.name}: ${parts.join("; ")}`;
 }
 
+function count(n: number, what: string): string {
+  return `${n.toLocaleString("en-US")} ${what}${n === 1 ? "" : "s"}`;
+}
+
 function noEventsProblem(s: TraceInputStats): string {
   const f = s.ftrace;
-  if (f.malformed > 0) return `no usable iommu:map or iommu:unmap events (${f.malformed} malformed lines skipped; first: ${f.messages[0] ?? "?"})`;
+  if (f.malformed > 0) return `no usable iommu:map or iommu:unmap events (${count(f.malformed, "malformed line")} skipped; first: ${f.messages[0] ?? "?"})`;
   if (s.bytesRead === 0) return "the input is empty (no iommu:map or iommu:unmap events)";
   return `no iommu:map or iommu:unmap events in ${f.lines} lines (record with: echo 1 > /sys/kernel/tracing/events/iommu/map/enable; same for unmap)`;
 }
@@ -228,7 +239,8 @@ class Progress {
         stream: process.stderr,
         format: total === null ? "trace {done} | {events} events | {rate} events/s" : "trace [{bar}] {percentage}% | {done}/{size} | {events} events | {rate} events/s",
         clearOnComplete: true,
-        hideCursor: true,
+        // A hidden cursor would stay hidden after Ctrl-C (restoring it needs a SIGINT handler that stops exit).
+        hideCursor: false,
         barsize: 24,
         fps: 10,
       },

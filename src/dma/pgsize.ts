@@ -15,13 +15,10 @@ export interface PgsizeChoice {
 /** Index of the lowest set bit (__ffs) of a non-zero number below 2^53. */
 export function ffs(x: number): number {
   if (x <= 0 || !Number.isSafeInteger(x)) throw new RangeError(`ffs(${x}): needs a positive safe integer`);
-  let n = 0;
-  let v = x;
-  while (v % 2 === 0) {
-    v /= 2;
-    n++;
-  }
-  return n;
+  // Bitwise operators see only the low 32 bits, so look there first and step up a word if it is 0.
+  const lo = x % 0x1_0000_0000;
+  if (lo !== 0) return 31 - Math.clz32(lo & -lo);
+  return 32 + ffs(Math.floor(x / 0x1_0000_0000));
 }
 
 /** Lowest set bit index of iova | paddr, or -1 when both are 0 (addr_merge == 0: no alignment limit). */

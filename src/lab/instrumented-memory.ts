@@ -29,6 +29,8 @@ export class InstrumentedTableMemory implements TableMemory {
   peakHeldBytes = 0;
   peakInUseBytes = 0;
   peakLowBytes = 0;
+  /** Bumped by every allocation and free: usage can only have changed when it moved. */
+  version = 0;
 
   constructor(inner: TableMemory, zoneOf: (pa: number) => ZoneName | null) {
     this.inner = inner;
@@ -95,6 +97,7 @@ export class InstrumentedTableMemory implements TableMemory {
   }
 
   notePeaks(): void {
+    this.version++;
     const u = this.inner.usage();
     if (u.heldBytes > this.peakHeldBytes) this.peakHeldBytes = u.heldBytes;
     if (u.inUseBytes > this.peakInUseBytes) this.peakInUseBytes = u.inUseBytes;

@@ -58,10 +58,10 @@ describe("openTrace", () => {
     assert.deepEqual(await readAllTraceEvents(openTrace(small, { ...OFF, chunkBytes: 137 })), parseFtrace(smallText, { fileName: small }).events);
   });
 
-  it("yields batches as it reads, not the whole file at the end", async () => {
+  it("yields batches as it reads, not the whole file at the end (a forced bar on a non-terminal draws nothing)", async () => {
     const path = file("batches.txt", generateTraceText({ events: 20_000, seed: 4 }));
     let batches = 0;
-    for await (const b of openTrace(path, { ...OFF, chunkBytes: 65_536 }).batches()) {
+    for await (const b of openTrace(path, { skipMalformed: false, progress: true, chunkBytes: 65_536 }).batches()) {
       assert.ok(b.length > 0 && b.length < 1000, `batch of ${b.length}`);
       batches++;
     }
@@ -102,7 +102,7 @@ describe("openTrace", () => {
     assert.equal(evs.length, 3000);
     assert.equal(input.stats.ftrace.malformed, 1);
     assert.match(input.stats.ftrace.messages[0] ?? "", /line 1234/);
-    assert.match(describeTraceInput(input), /1 malformed lines skipped \(first: .*line 1234/);
+    assert.match(describeTraceInput(input), /1 malformed line skipped \(first: .*line 1234/);
   });
 
   it("a missing file, a directory, an empty file or one without iommu events is one InputError naming the path", async () => {
@@ -142,6 +142,9 @@ describe("openTrace", () => {
     }
     assert.ok(input.stats.bytesRead < statSync(path).size);
     await assert.rejects(input.batches().next(), RangeError);
+    const unused = openTrace(path, OFF);
+    unused.close();
+    unused.close();
   });
 
   it("streams a ~2,000,000-event trace (>150 MB) with heap growth far below the file size", async (t) => {
