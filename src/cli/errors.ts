@@ -32,6 +32,12 @@ function isNodeFsError(err: unknown): err is NodeFsError {
   return err instanceof Error && typeof (err as Partial<NodeFsError>).code === "string" && /^E[A-Z]+$/.test((err as NodeFsError).code);
 }
 
+/** A file-system error in words: "no such file or directory" for ENOENT, the message when it has no code. */
+export function fsProblem(err: unknown): string {
+  const code = err instanceof Error && "code" in err ? String((err as { code: unknown }).code) : "";
+  return code !== "" ? describeFsCode(code) : err instanceof Error ? err.message : String(err);
+}
+
 function describeFsCode(code: string): string {
   switch (code) {
     case "ENOENT":

@@ -8,6 +8,7 @@ import { closeSync, fstatSync, openSync, read } from "node:fs";
 import { StringDecoder } from "node:string_decoder";
 import cliProgress from "cli-progress";
 import { InputError } from "../core/errors.ts";
+import { fsProblem } from "./errors.ts";
 import type { TraceEvent } from "../workload/events.ts";
 import { FtraceParser } from "../workload/ftrace.ts";
 import type { FtraceStats } from "../workload/ftrace.ts";
@@ -201,22 +202,6 @@ function readAt(fd: number, buf: Buffer, name: string, at: number): Promise<numb
   });
 }
 
-function fsProblem(err: unknown): string {
-  const code = err instanceof Error && "code" in err ? String((err as { code: unknown }).code) : "";
-  switch (code) {
-    case "ENOENT":
-      return "no such file or directory";
-    case "EACCES":
-    case "EPERM":
-      return "permission denied";
-    case "EISDIR":
-      return "is a directory";
-    case "ENOTDIR":
-      return "a parent is not a directory";
-    default:
-      return code !== "" ? code : err instanceof Error ? err.message : String(err);
-  }
-}
 
 function wantProgress(p: boolean | "auto"): boolean {
   if (p !== "auto") return p;

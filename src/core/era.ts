@@ -113,6 +113,28 @@ export interface MmEraFeatures {
 
 export type EraName = "v4.14" | "v4.19" | "v5.10" | "v6.6" | "latest";
 
+const DMA_V4_19: DmaEraFeatures = {
+  mtkFlush: "gather-ops",
+  rejectZoneGfp: false,
+  sgMerge: false,
+  mtk4gbPaddr: "mask32",
+  iovaRetryFromTop: false,
+  iovaMax32FailFast: false,
+  iovaDepotLimit: 32,
+  iovaFlushDepotOnRetry: false,
+};
+
+const DMA_V6_6: DmaEraFeatures = {
+  mtkFlush: "sync-map",
+  rejectZoneGfp: true,
+  sgMerge: true,
+  mtk4gbPaddr: "or-bit32",
+  iovaRetryFromTop: true,
+  iovaMax32FailFast: true,
+  iovaDepotLimit: 32,
+  iovaFlushDepotOnRetry: true,
+};
+
 const ERAS: Readonly<Record<EraName, Era>> = {
   "v4.14": {
     name: "v4.14",
@@ -127,16 +149,7 @@ const ERAS: Readonly<Record<EraName, Era>> = {
     mapPagesBatched: false,
     iovaRcacheMagazineSize: 128,
     mm: { slubCpuPartialForm: "objects", pageFragBias: "size", pageFragRefillNoDirectReclaim: false, kmallocMinAlign: 128 },
-    dma: {
-      mtkFlush: "gather-ops",
-      rejectZoneGfp: false,
-      sgMerge: false,
-      mtk4gbPaddr: "mask32",
-      iovaRetryFromTop: false,
-      iovaMax32FailFast: false,
-      iovaDepotLimit: 32,
-      iovaFlushDepotOnRetry: false,
-    },
+    dma: DMA_V4_19,
   },
   "v4.19": {
     name: "v4.19",
@@ -151,16 +164,7 @@ const ERAS: Readonly<Record<EraName, Era>> = {
     mapPagesBatched: false,
     iovaRcacheMagazineSize: 128,
     mm: { slubCpuPartialForm: "objects", pageFragBias: "size", pageFragRefillNoDirectReclaim: false, kmallocMinAlign: 128 },
-    dma: {
-      mtkFlush: "gather-ops",
-      rejectZoneGfp: false,
-      sgMerge: false,
-      mtk4gbPaddr: "mask32",
-      iovaRetryFromTop: false,
-      iovaMax32FailFast: false,
-      iovaDepotLimit: 32,
-      iovaFlushDepotOnRetry: false,
-    },
+    dma: DMA_V4_19,
   },
   "v5.10": {
     name: "v5.10",
@@ -199,16 +203,7 @@ const ERAS: Readonly<Record<EraName, Era>> = {
     mapPagesBatched: true,
     iovaRcacheMagazineSize: 127,
     mm: { slubCpuPartialForm: "slabs", pageFragBias: "max+1", pageFragRefillNoDirectReclaim: false, kmallocMinAlign: 8 },
-    dma: {
-      mtkFlush: "sync-map",
-      rejectZoneGfp: true,
-      sgMerge: true,
-      mtk4gbPaddr: "or-bit32",
-      iovaRetryFromTop: true,
-      iovaMax32FailFast: true,
-      iovaDepotLimit: 32,
-      iovaFlushDepotOnRetry: true,
-    },
+    dma: DMA_V6_6,
   },
   latest: {
     name: "latest",
@@ -223,16 +218,7 @@ const ERAS: Readonly<Record<EraName, Era>> = {
     mapPagesBatched: true,
     iovaRcacheMagazineSize: 127,
     mm: { slubCpuPartialForm: "slabs", pageFragBias: "max+1", pageFragRefillNoDirectReclaim: true, kmallocMinAlign: 8 },
-    dma: {
-      mtkFlush: "sync-map",
-      rejectZoneGfp: true,
-      sgMerge: true,
-      mtk4gbPaddr: "or-bit32",
-      iovaRetryFromTop: true,
-      iovaMax32FailFast: true,
-      iovaDepotLimit: null,
-      iovaFlushDepotOnRetry: true,
-    },
+    dma: { ...DMA_V6_6, iovaDepotLimit: null },
   },
 };
 

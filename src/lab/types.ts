@@ -3,6 +3,7 @@
  * The data a run produces, which the report layer turns into tables, JSON and HTML. Plain data only
  * (numbers, strings, arrays), so it serialises as is and crosses worker threads.
  */
+import type { SlabinfoRow } from "../mm/slub.ts";
 
 export interface Capabilities {
   readonly canShrink: boolean;
@@ -32,16 +33,7 @@ export interface TablePlacement {
 
 export interface KernelCounters {
   /** What /proc/slabinfo would show for the v7s L2 cache, or null when the strategy uses no slab cache. */
-  readonly slabinfo: {
-    readonly name: string;
-    readonly activeObjs: number;
-    readonly numObjs: number;
-    readonly objSize: number;
-    readonly objPerSlab: number;
-    readonly pagesPerSlab: number;
-    readonly activeSlabs: number;
-    readonly numSlabs: number;
-  } | null;
+  readonly slabinfo: SlabinfoRow | null;
   /** SecPageTables / nr_secondary_pagetable and nr_iommu_pages: iommu-pages accounting, which v7s tables never go through. */
   readonly secPageTablesBytes: number;
   readonly nrIommuPages: number;
@@ -82,7 +74,10 @@ export interface StrategyResult {
   readonly kernelCounters: KernelCounters;
   readonly samples: readonly Sample[];
   readonly tables: readonly TablePlacement[];
-  /** l2Occupancy[i] = live L2 tables with valid-entry count in bucket i (0, 1-31, 32-63, ..., 224-256): 9 buckets. */
+  /**
+   * l2Occupancy[i] = live L2 tables with valid-entry count in bucket i (0, 1-31, 32-63, ..., 224-256): 9
+   * buckets, taken when the teardown phase begins (teardown empties every table), else at the end.
+   */
   readonly l2Occupancy: readonly number[];
   /** Wall-clock time of the run; null unless asked for (`--timing`), so reports stay reproducible. */
   readonly runTimeMs: number | null;

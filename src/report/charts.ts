@@ -246,11 +246,11 @@ export function occupancySpec(report: ComparisonReport): ChartSpec {
   for (const r of report.results) {
     OCCUPANCY_BUCKETS.forEach((bucket, i) => values.push({ strategy: r.strategy, bucket, order: i, tables: r.l2Occupancy[i] ?? 0 }));
   }
-  const full = report.results.map((r) => `${r.strategy} ${r.l2Occupancy[0] ?? 0}/${r.l2Tables}`).join(", ");
+  const full = report.results.map((r) => `${r.strategy} ${r.l2Occupancy[0] ?? 0}/${r.l2Occupancy.reduce((a, b) => a + b, 0)}`).join(", ");
   return {
     id: "l2-occupancy",
-    title: "L2 table occupancy at the end",
-    caption: `Live L2 tables by number of valid entries (of 256), per strategy. A table with few entries still costs 1 KiB (4 KiB with page-per-table), and an empty one stays allocated: v7s frees an L2 table only on a 1 MiB-granular unmap, a section map over it, or teardown. Empty/live L2 tables: ${full || "none"}.`,
+    title: "L2 table occupancy in the steady state",
+    caption: `Live L2 tables by number of valid entries (of 256), per strategy, when teardown begins (or at the end of a workload without one). A table with few entries still costs 1 KiB (4 KiB with page-per-table), and an empty one stays allocated: v7s frees an L2 table only on a 1 MiB-granular unmap, a section map over it, or teardown. Empty/live L2 tables: ${full || "none"}.`,
     spec: {
       config: CONFIG,
       width: 720,

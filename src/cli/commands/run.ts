@@ -30,13 +30,8 @@ export function register(program: Command): void {
     .command("run")
     .argument("[scenario]", `a scenario file or built-in name (default: ${DEFAULT_SCENARIO})`)
     .description("Run a scenario against one table-memory strategy and print what it cost")
-    .option("--strategy <name>", "table-memory strategy", "slab-dma32")
-    .option("--json <file>", "write the result as JSON (the compare schema, one strategy)")
-    .option("--trace-out <file>", "write the iommu:map/unmap tracepoint log the run produces (ftrace text, the era's format)")
-    .option("--dump-tables <file>", "write the final page tables (v7s-oracle dump: table pointers masked) as JSON")
-    .option("--timing", "include the wall-clock run time in the JSON")
-    .option("--no-color", "no ANSI colours");
-  addRunFlags(run).action(async (scenarioArg: string | undefined, flags: RunCommandFlags) => {
+    .option("--trace-out <file>", "write the iommu:map/unmap tracepoint log the run produces (ftrace text, the era's format)");
+  addRunFlags(addOneStrategyFlags(run)).action(async (scenarioArg: string | undefined, flags: RunCommandFlags) => {
     await runOne(workloadSource(scenarioArg, undefined), flags);
   });
 
@@ -44,15 +39,20 @@ export function register(program: Command): void {
     .command("replay")
     .argument("<trace>", "an ftrace log with iommu:map / iommu:unmap events ('cat trace' or 'trace-cmd report' text; '-' reads stdin)")
     .description("Replay a real ftrace iommu log against one strategy and era, streaming it in bounded memory")
+    .option("--skip-malformed", "count and skip malformed iommu lines instead of stopping at the first");
+  addRunFlags(addOneStrategyFlags(replay)).action(async (trace: string, flags: RunCommandFlags) => {
+    await runOne(workloadSource(undefined, trace, flags.skipMalformed ?? false), flags);
+  });
+}
+
+/** The flags of the single-strategy commands (run, replay). */
+function addOneStrategyFlags(cmd: Command): Command {
+  return cmd
     .option("--strategy <name>", "table-memory strategy", "slab-dma32")
-    .option("--skip-malformed", "count and skip malformed iommu lines instead of stopping at the first")
     .option("--json <file>", "write the result as JSON (the compare schema, one strategy)")
     .option("--dump-tables <file>", "write the final page tables (v7s-oracle dump: table pointers masked) as JSON")
     .option("--timing", "include the wall-clock run time in the JSON")
     .option("--no-color", "no ANSI colours");
-  addRunFlags(replay).action(async (trace: string, flags: RunCommandFlags) => {
-    await runOne(workloadSource(undefined, trace, flags.skipMalformed ?? false), flags);
-  });
 }
 
 async function runOne(source: WorkloadSource, flags: RunCommandFlags): Promise<void> {
