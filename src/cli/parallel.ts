@@ -32,12 +32,17 @@ export async function runJobs(all: readonly StrategyJob[], jobs: number, onDone:
   const results = new Array<StrategyResult | undefined>(all.length);
   let next = 0;
   const lane = async (): Promise<void> => {
-    while (next < all.length) {
-      const i = next++;
-      const job = all[i] as StrategyJob;
-      const r = await inWorker(job);
-      results[i] = r;
-      onDone(job, r);
+    const worker = new JobWorker();
+    try {
+      while (next < all.length) {
+        const i = next++;
+        const job = all[i] as StrategyJob;
+        const r = await worker.run(job);
+        results[i] = r;
+        onDone(job, r);
+      }
+    } finally {
+      await worker.close();
     }
   };
   await Promise.all(Array.from({ length: Math.min(jobs, all.length) }, lane));
@@ -47,25 +52,42 @@ export async function runJobs(all: readonly StrategyJob[], jobs: number, onDone:
   });
 }
 
-function inWorker(job: StrategyJob): Promise<StrategyResult> {
-  return new Promise((resolve, reject) => {
-    const w = new Worker(new URL("./worker-boot.js", import.meta.url), {
-      workerData: { entry: new URL("./strategy-worker.ts", import.meta.url).href, job },
-    });
-    let settled = false;
-    w.once("message", (m: WorkerReply) => {
-      settled = true;
-      void w.terminate();
-      if (m.ok && m.result !== undefined) resolve(m.result);
-      else reject(revive(m.error));
-    });
-    w.once("error", (e) => {
-      if (!settled) reject(e);
-    });
-    w.once("exit", (code) => {
-      if (!settled) reject(new Error(`strategy worker for ${job.strategy} exited with code ${code} before reporting`));
-    });
+/** One worker thread that runs jobs one at a time. */
+class JobWorker {
+  private readonly worker = new Worker(new URL("./worker-boot.js", import.meta.url), {
+    workerData: { entry: new URL("./strategy-worker.ts", import.meta.url).href },
   });
+
+  run(job: StrategyJob): Promise<StrategyResult> {
+    return new Promise((resolve, reject) => {
+      const onMessage = (m: WorkerReply): void => {
+        cleanup();
+        if (m.ok && m.result !== undefined) resolve(m.result);
+        else reject(revive(m.error));
+      };
+      const onError = (e: Error): void => {
+        cleanup();
+        reject(e);
+      };
+      const onExit = (code: number): void => {
+        cleanup();
+        reject(new Error(`strategy worker for ${job.strategy} exited with code ${code} before reporting`));
+      };
+      const cleanup = (): void => {
+        this.worker.off("message", onMessage);
+        this.worker.off("error", onError);
+        this.worker.off("exit", onExit);
+      };
+      this.worker.on("message", onMessage);
+      this.worker.on("error", onError);
+      this.worker.on("exit", onExit);
+      this.worker.postMessage(job);
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.worker.terminate();
+  }
 }
 
 /** Errors cross the thread boundary as data; rebuild the kinds the CLI reports as bad input. */
