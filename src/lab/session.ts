@@ -142,7 +142,9 @@ export class Session {
     } else {
       this.domain = null;
       this.dma = null;
-      this.messages.add(`mtk-iommu: failed to create the DMA domain: ${created.reason}`);
+      // The kernel's own line (mtk_iommu_domain_finalise), then the model's account of why.
+      this.messages.add("mtk-iommu: Failed to alloc io pgtable");
+      this.messages.add(`model: alloc_io_pgtable_ops refused: ${created.reason}`);
     }
     this.collectMessages();
     this.sample();
