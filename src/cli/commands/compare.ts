@@ -5,7 +5,7 @@ import { buildReport, scenarioEvents, summarise } from "../../lab/run.ts";
 import type { ComparisonReport, StrategyResult } from "../../lab/types.ts";
 import { BACKGROUND_PRESETS } from "../../mm/background.ts";
 import { PLATFORM_NAMES } from "../../phys/platform.ts";
-import { renderCharts, renderHtml, renderTerminal, toJson } from "../../report/index.ts";
+import { computeAnswer, renderCharts, renderHtml, renderTerminal, toJson } from "../../report/index.ts";
 import { STRATEGY_NAMES } from "../../strategies/index.ts";
 import { DEFAULT_SCENARIO } from "../../workload/builtin-scenarios.ts";
 import { checkWritable, writeFileAtomic } from "../io.ts";
@@ -108,7 +108,7 @@ function withoutTiming(report: ComparisonReport): ComparisonReport {
 
 export async function writeReports(report: ComparisonReport, flags: { html: string | false; json: string | false }): Promise<void> {
   if (flags.json !== false) {
-    writeFileAtomic(flags.json, toJson(report));
+    writeFileAtomic(flags.json, toJson(report, { answer: computeAnswer(report) }));
     process.stderr.write(`wrote ${flags.json}\n`);
   }
   if (flags.html !== false) {
