@@ -55,18 +55,25 @@ export class DescendingRanges {
     return b * SLOT_BITS + (this.blockLo[b] as number[]).length - 1;
   }
 
-  /** The highest range whose lo <= pfn, or END. */
-  atOrBelow(pfn: number): number {
+  /** Binary search over the blocks (kept in descending order): the first whose smallest lo is <= x. */
+  private firstBlockAtOrBelow(x: number): number {
     const blocks = this.blockLo;
-    // First block whose smallest lo is <= pfn.
     let a = 0;
     let z = blocks.length;
     while (a < z) {
       const m = (a + z) >>> 1;
       const blk = blocks[m] as number[];
-      if (blk.length === 0 || (blk[blk.length - 1] as number) > pfn) a = m + 1;
+      if (blk.length === 0 || (blk[blk.length - 1] as number) > x) a = m + 1;
       else z = m;
     }
+    return a;
+  }
+
+  /** The highest range whose lo <= pfn, or END. */
+  atOrBelow(pfn: number): number {
+    const blocks = this.blockLo;
+    // First block whose smallest lo is <= pfn.
+    const a = this.firstBlockAtOrBelow(pfn);
     if (a === blocks.length) return END;
     const blk = blocks[a] as number[];
     let x = 0;
@@ -99,14 +106,7 @@ export class DescendingRanges {
   insert(lo: number, hi: number): void {
     const blocks = this.blockLo;
     // The block holding the first range below `lo`; past the end, the last block.
-    let a = 0;
-    let z = blocks.length;
-    while (a < z) {
-      const m = (a + z) >>> 1;
-      const blk = blocks[m] as number[];
-      if (blk.length === 0 || (blk[blk.length - 1] as number) > lo) a = m + 1;
-      else z = m;
-    }
+    const a = this.firstBlockAtOrBelow(lo);
     const b = Math.min(a, blocks.length - 1);
     const blk = blocks[b] as number[];
     const bhi = this.blockHi[b] as number[];
