@@ -109,6 +109,11 @@ export interface MmEraFeatures {
    * kmalloc cache and whether kmalloc-96/-192 exist.
    */
   readonly kmallocMinAlign: number;
+  /**
+   * Boot memory goes to the buddy list tail from v5.10 (7fef431be9c9 "mm/page_alloc: place pages to tail
+   * in __free_pages_core()"); before, at the head, so a fresh 4.x boot hands out its highest blocks first.
+   */
+  readonly bootFreeToTail: boolean;
 }
 
 export type EraName = "v4.14" | "v4.19" | "v5.10" | "v6.6" | "latest";
@@ -148,7 +153,7 @@ const ERAS: Readonly<Record<EraName, Era>> = {
     mt8173ApertureEnd: 0xffff_ffff,
     mapPagesBatched: false,
     iovaRcacheMagazineSize: 128,
-    mm: { slubCpuPartialForm: "objects", pageFragBias: "size", pageFragRefillNoDirectReclaim: false, kmallocMinAlign: 128 },
+    mm: { slubCpuPartialForm: "objects", pageFragBias: "size", pageFragRefillNoDirectReclaim: false, kmallocMinAlign: 128, bootFreeToTail: false },
     dma: DMA_V4_19,
   },
   "v4.19": {
@@ -163,7 +168,7 @@ const ERAS: Readonly<Record<EraName, Era>> = {
     mt8173ApertureEnd: 0xffff_ffff,
     mapPagesBatched: false,
     iovaRcacheMagazineSize: 128,
-    mm: { slubCpuPartialForm: "objects", pageFragBias: "size", pageFragRefillNoDirectReclaim: false, kmallocMinAlign: 128 },
+    mm: { slubCpuPartialForm: "objects", pageFragBias: "size", pageFragRefillNoDirectReclaim: false, kmallocMinAlign: 128, bootFreeToTail: false },
     dma: DMA_V4_19,
   },
   "v5.10": {
@@ -178,7 +183,7 @@ const ERAS: Readonly<Record<EraName, Era>> = {
     mt8173ApertureEnd: 0xff7f_ffff,
     mapPagesBatched: false,
     iovaRcacheMagazineSize: 128,
-    mm: { slubCpuPartialForm: "objects", pageFragBias: "max+1", pageFragRefillNoDirectReclaim: false, kmallocMinAlign: 128 },
+    mm: { slubCpuPartialForm: "objects", pageFragBias: "max+1", pageFragRefillNoDirectReclaim: false, kmallocMinAlign: 128, bootFreeToTail: true },
     dma: {
       mtkFlush: "sync-map",
       rejectZoneGfp: false,
@@ -202,7 +207,7 @@ const ERAS: Readonly<Record<EraName, Era>> = {
     mt8173ApertureEnd: 0xff7f_ffff,
     mapPagesBatched: true,
     iovaRcacheMagazineSize: 127,
-    mm: { slubCpuPartialForm: "slabs", pageFragBias: "max+1", pageFragRefillNoDirectReclaim: false, kmallocMinAlign: 8 },
+    mm: { slubCpuPartialForm: "slabs", pageFragBias: "max+1", pageFragRefillNoDirectReclaim: false, kmallocMinAlign: 8, bootFreeToTail: true },
     dma: DMA_V6_6,
   },
   latest: {
@@ -217,7 +222,7 @@ const ERAS: Readonly<Record<EraName, Era>> = {
     mt8173ApertureEnd: 0xff7f_ffff,
     mapPagesBatched: true,
     iovaRcacheMagazineSize: 127,
-    mm: { slubCpuPartialForm: "slabs", pageFragBias: "max+1", pageFragRefillNoDirectReclaim: true, kmallocMinAlign: 8 },
+    mm: { slubCpuPartialForm: "slabs", pageFragBias: "max+1", pageFragRefillNoDirectReclaim: true, kmallocMinAlign: 8, bootFreeToTail: true },
     dma: { ...DMA_V6_6, iovaDepotLimit: null },
   },
 };

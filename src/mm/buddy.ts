@@ -18,7 +18,7 @@
  * State lives in pfn-indexed typed arrays and intrusive doubly-linked lists (offsets from the lowest
  * zone pfn), so millions of order-0 alloc/free pairs per second are possible.
  */
-import type { Era, EraName } from "../core/era.ts";
+import type { Era } from "../core/era.ts";
 import type { PhysMemory } from "../phys/memory.ts";
 import { PAGE_SHIFT, PAGE_SIZE, type Zone, type ZoneName } from "../phys/zones.ts";
 import { __GFP_ATOMIC, __GFP_COMP, __GFP_DMA, __GFP_DMA32, __GFP_HIGH, __GFP_NOMEMALLOC, __GFP_ZERO, type Gfp } from "./gfp.ts";
@@ -43,17 +43,6 @@ export interface ZoneState {
   readonly lowmemReserve: readonly number[];
 }
 
-/**
- * Boot memory goes to the list tail from v5.10 (7fef431be9c9 "mm/page_alloc: place pages to tail in
- * __free_pages_core()"); before, at the head, so a fresh 4.x boot hands out its highest blocks first.
- */
-const BOOT_FREE_TO_TAIL: Readonly<Record<EraName, boolean>> = {
-  "v4.14": false,
-  "v4.19": false,
-  "v5.10": true,
-  "v6.6": true,
-  latest: true,
-};
 
 const NONE = -1;
 // Module-local copies: imported bindings are live (getter calls under the tsx/esbuild ESM shim) and
@@ -145,7 +134,7 @@ export class BuddyAllocator implements PageSource {
       opts.minFreeKbytes,
     );
 
-    const toTail = BOOT_FREE_TO_TAIL[era.name] ?? true;
+    const toTail = era.mm.bootFreeToTail;
     const banks = phys.platform.ram;
     // memblock_free_all: lowest address first, each range in the largest aligned blocks that fit.
     zones.forEach((zone, z) => {

@@ -56,3 +56,13 @@ describe("compare writes both reports", () => {
     assert.deepEqual(readdirSync(dir).filter((f) => f.startsWith(".")), [], "no temporary files left");
   });
 });
+
+describe("mm", () => {
+  it("shows elm's v4.19 zones and a /proc/buddyinfo view", () => {
+    const r = lab("mm", "--background", "none");
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /DMA32 +0x4000_0000-0x1_0000_0000 +3 GiB/);
+    assert.match(r.stdout, /NORMAL +0x1_0000_0000-0x1_4000_0000 +1 GiB/);
+    assert.match(r.stdout, /^Node 0, zone +DMA32/m);
+  });
+});
