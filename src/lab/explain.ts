@@ -42,7 +42,7 @@ export function explainIova(s: Session, iova: number, at: string): string[] {
   for (const st of hw.steps) out.push(`    L${st.level} descriptor at ${hex(st.descriptorPa)} = ${hex(st.descriptor, 8)} (${st.kind})`);
   if (hw.ok) {
     const owner = s.km.buddy.ownerOf(hw.pa);
-    out.push(`    -> PA ${hex(hw.pa)} (${hw.pageSize / 1024} KiB page${hw.writable ? "" : ", read-only"}), owned by ${owner ?? "nobody (free)"}`);
+    out.push(`    -> PA ${hex(hw.pa)} (${hw.pageSize / 1024} KiB page${hw.writable ? "" : ", read-only"}), in the model's memory ${owner === null ? "a free page" : `a page of ${owner}`}`);
   } else {
     out.push(`    -> ${hw.fault.type} fault at level ${hw.fault.level}, descriptor ${hex(hw.fault.descriptor, 8)} at ${hex(hw.fault.descriptorPa)}`);
   }

@@ -319,13 +319,16 @@ export function decodePte(lvl: Level, pte: number, quirks: number, family: Pgtab
   const fields: Record<string, number> = {};
   const mtk = mtkExtEnabled(quirks, family);
   if (type !== null) {
-    const overlaid = new Set(mtk && kind !== "table" ? MTK_FIELDS.map((m) => m.lsb) : []);
+    // Bits the MTK quirks reuse for PA bits: MTK_EXT's 9/4/5, and v4.19 ARM_MTK_4GB's bit 9 (free only
+    // because both require NO_PERMS), shown under their MTK names instead of AP2/AP0/AP1.
+    const mtk4gb = family === "v4.19" && (quirks & QUIRK_V419_ARM_MTK_4GB) !== 0;
+    const overlaid = new Set(kind === "table" ? [] : mtk ? MTK_FIELDS.map((m) => m.lsb) : mtk4gb ? [9] : []);
     for (const fl of FIELDS[type]) {
       if (fl.width === 1 && overlaid.has(fl.lsb)) continue;
       fields[fl.name] = fieldValue(p, fl);
     }
     if (mtk) for (const m of MTK_FIELDS) fields[m.name] = fieldValue(p, m);
-    if (family === "v4.19" && quirks & QUIRK_V419_ARM_MTK_4GB && kind !== "table") fields["MTK_4GB"] = fieldValue(p, MTK_FIELDS[0] as PteField);
+    if (mtk4gb && kind !== "table") fields["MTK_4GB"] = fieldValue(p, MTK_FIELDS[0] as PteField);
   }
   const span = kind === "table" ? 1024 : kind === "section" ? 0x100000 : kind === "supersection" ? 0x1000000 : kind === "small" ? 0x1000 : kind === "large" ? 0x10000 : 0;
   return { level: lvl, pte: p, kind, type, fields, address: kind === "invalid" ? null : ioptePaddr(p, lvl, quirks, family), span };

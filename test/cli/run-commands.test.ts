@@ -66,3 +66,17 @@ describe("mm", () => {
     assert.match(r.stdout, /^Node 0, zone +DMA32/m);
   });
 });
+
+describe("explain", () => {
+  it("walks the first framebuffer's IOVA at the start of teardown: a 1 MiB section the M4U reaches", () => {
+    // The display's first framebuffer is the first dma_alloc_attrs of the default scenario: v4.19's
+    // top-down allocator puts 8 MiB at 0xff800000, mapped from order-8 blocks as 1 MiB sections.
+    const r = lab("explain", "--iova", "0xff800000");
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /at event \d+ \(the start of teardown\)/);
+    assert.match(r.stdout, /L1\[4088\] +0x[0-9a-f]{8} +section /);
+    assert.match(r.stdout, /-> PA 0x[0-9a-f]+ \(1024 KiB page\), in the model's memory a page of dma:display/);
+  });
+
+  it("compare refuses a trace on stdin with one line", () => badInput(["compare", "--trace", "-"], /--trace: compare reads the trace once per strategy/));
+});

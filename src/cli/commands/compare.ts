@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 import type { Command } from "commander";
 import { ERA_NAMES } from "../../core/era.ts";
+import { InputError } from "../../core/errors.ts";
 import { buildReport, scenarioEvents, summarise } from "../../lab/run.ts";
 import type { ComparisonReport, StrategyResult } from "../../lab/types.ts";
 import { BACKGROUND_PRESETS } from "../../mm/background.ts";
@@ -64,7 +65,7 @@ export function register(program: Command): void {
 
 /** Runs the comparison; shared with `repro`. */
 export async function compare(source: WorkloadSource, flags: CompareFlags, extra: readonly StrategyJob[] = []): Promise<ComparisonReport> {
-  if (flags.trace === "-") throw new Error("compare reads the trace once per strategy: give a file, not stdin");
+  if (flags.trace === "-") throw new InputError("--trace", "", "compare reads the trace once per strategy: give a file, not stdin ('-')");
   if (flags.html !== false) checkWritable(flags.html);
   if (flags.json !== false) checkWritable(flags.json);
   const strategies = strategiesFlag(flags.strategies);
