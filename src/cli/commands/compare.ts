@@ -87,7 +87,7 @@ export async function compare(source: WorkloadSource, flags: CompareFlags, extra
       ? summarise(scenarioEvents(scenario, params.seed), scenario.description)
       : traceSummary(source, results);
   const report = buildReport(params, { scenario: sourceName(source), strategies: labelled.map((r) => r.strategy), version: VERSION }, workload, labelled);
-  return flags.timing === true ? report : withoutTiming(report);
+  return report;
 }
 
 function traceSummary(source: WorkloadSource, results: readonly StrategyResult[]): { events: number; maps: number; unmaps: number; description: string } {
@@ -107,7 +107,12 @@ function withoutTiming(report: ComparisonReport): ComparisonReport {
   return { ...report, results: report.results.map((r) => ({ ...r, runTimeMs: null })) };
 }
 
-export async function writeReports(report: ComparisonReport, flags: { html: string | false; json: string | false }): Promise<void> {
+/**
+ * Writes the files. The terminal shows wall times; the files leave them out unless --timing, so the
+ * same inputs give the same bytes.
+ */
+export async function writeReports(timed: ComparisonReport, flags: { html: string | false; json: string | false; timing?: boolean }): Promise<void> {
+  const report = flags.timing === true ? timed : withoutTiming(timed);
   if (flags.json !== false) {
     writeFileAtomic(flags.json, toJson(report, { answer: computeAnswer(report) }));
     process.stderr.write(`wrote ${flags.json}\n`);

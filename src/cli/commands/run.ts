@@ -69,6 +69,7 @@ async function runOne(source: WorkloadSource, flags: RunCommandFlags): Promise<v
   const report: ComparisonReport = buildReport(params, { scenario: sourceName(source), strategies: [strategy], version: VERSION }, workload, [
     flags.timing === true ? result : ({ ...result, runTimeMs: null } satisfies StrategyResult),
   ]);
+  // The terminal shows the run time; the JSON leaves it out unless --timing (reproducible files).
   process.stdout.write(renderTerminal({ ...report, results: [result] }, { color: (flags.color ?? true) && process.stdout.isTTY === true }));
   if (flags.traceOut !== undefined) {
     writeFileAtomic(flags.traceOut, traceLines.map((l) => l + "\n").join(""));
