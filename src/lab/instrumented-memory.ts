@@ -29,6 +29,10 @@ export class InstrumentedTableMemory implements TableMemory {
   peakHeldBytes = 0;
   peakInUseBytes = 0;
   peakLowBytes = 0;
+  /** Tables handed out with non-zero contents, and how many non-zero words they held in all. */
+  dirtyTables = 0;
+  dirtyEntries = 0;
+  readonly firstDirty: string[] = [];
   /** Bumped by every allocation and free: usage can only have changed when it moved. */
   version = 0;
 
@@ -59,8 +63,29 @@ export class InstrumentedTableMemory implements TableMemory {
 
   allocL2(gfp: Gfp): number | null {
     const pa = this.placed(this.inner.allocL2(gfp), 1024, 2);
-    if (pa !== null) this.l2Allocated++;
+    if (pa !== null) {
+      this.l2Allocated++;
+      this.checkZeroed(pa, 1024);
+    }
     return pa;
+  }
+
+  /**
+   * The engine trusts a new table to be zeroed (kmem_cache_zalloc, __GFP_ZERO). A table handed out with
+   * non-zero words would carry live-looking PTEs into the walk: count them. v7s frees an L2 table with
+   * its entries still in it (an L1-granular unmap clears only the L1 slot), so an allocator that reuses
+   * memory without zeroing it (page_frag's recycled page) can hand those entries back.
+   */
+  private checkZeroed(pa: number, bytes: number): void {
+    if (!this.phys.isRam(pa, bytes)) return;
+    const words = this.phys.words(pa, bytes / 4);
+    let dirty = 0;
+    for (let i = 0; i < words.length; i++) if (words[i] !== 0) dirty++;
+    if (dirty > 0) {
+      this.dirtyTables++;
+      this.dirtyEntries += dirty;
+      if (this.firstDirty.length < 3) this.firstDirty.push(`L2 table at 0x${pa.toString(16)} handed out holding ${dirty} non-zero entries`);
+    }
   }
 
   freeL2(pa: number): void {

@@ -9,6 +9,8 @@ export interface Capabilities {
   readonly canShrink: boolean;
   readonly allocatesInAtomicContext: boolean;
   readonly preallocates: boolean;
+  /** Its tables may lie above 4 GiB because the IOMMU follows 35-bit table pointers (MTK_TTBR_EXT). */
+  readonly tablesAbove4GiBAddressable: boolean;
 }
 
 /** One sample of the counters, taken after an event of the workload. */
@@ -67,6 +69,11 @@ export interface StrategyResult {
   readonly translationMismatches: number;
   /** Device writes that landed in memory other than the intended buffer (fit check off). */
   readonly strayDmaWrites: number;
+  /**
+   * L2 tables the strategy handed out holding non-zero words. v7s trusts new tables to be zeroed and
+   * frees tables with their entries still in them, so each of these is stale PTEs live in a new table.
+   */
+  readonly dirtyTables: number;
   /** Owners of memory that stray DMA hit, with counts. */
   readonly strayDmaVictims: Readonly<Record<string, number>>;
   /** Kernel messages the run would have logged, deduplicated, with counts. */

@@ -55,9 +55,9 @@ export interface Answer {
   readonly predictions: readonly Prediction[];
 }
 
-/** Allocation failures, map failures, faults, translation mismatches and stray DMA writes, summed; a domain that could not be created counts as one. */
+/** Allocation failures, map failures, faults, translation mismatches, stray DMA writes and dirty tables, summed; a domain that could not be created counts as one. */
 export function failureCount(r: StrategyResult): number {
-  return (r.domainCreated ? 0 : 1) + r.allocFailures + r.mapFailures + r.faults + r.translationMismatches + r.strayDmaWrites;
+  return (r.domainCreated ? 0 : 1) + r.allocFailures + r.mapFailures + r.faults + r.translationMismatches + r.strayDmaWrites + r.dirtyTables;
 }
 
 function disqualifications(r: StrategyResult): string[] {
@@ -69,7 +69,8 @@ function disqualifications(r: StrategyResult): string[] {
   if (r.faults > 0) reasons.push(plural(r.faults, "fault", "faults"));
   if (r.translationMismatches > 0) reasons.push(plural(r.translationMismatches, "mismatch", "mismatches"));
   if (r.strayDmaWrites > 0) reasons.push(plural(r.strayDmaWrites, "stray DMA write", "stray DMA writes"));
-  if (r.tablesAbove4GiB > 0) reasons.push(plural(r.tablesAbove4GiB, "table at or above 4 GiB", "tables at or above 4 GiB"));
+  if (r.dirtyTables > 0) reasons.push(plural(r.dirtyTables, "L2 table handed out with stale entries", "L2 tables handed out with stale entries"));
+  if (r.tablesAbove4GiB > 0 && !r.capabilities.tablesAbove4GiBAddressable) reasons.push(plural(r.tablesAbove4GiB, "table at or above 4 GiB", "tables at or above 4 GiB"));
   return reasons;
 }
 

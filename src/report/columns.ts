@@ -76,7 +76,8 @@ export const COLUMNS: readonly Column[] = [
   countColumn("map fail", "Map calls that failed", "mapFailures", true),
   countColumn("faults", "IOMMU translation faults", "faults", true),
   countColumn("mismatches", "IOVAs whose hardware walk differed from iova_to_phys or the intended PA", "translationMismatches", true),
-  countColumn("stray DMA", "Device writes that landed outside the intended buffer", "strayDmaWrites", true),
+  countColumn("stray", "Device writes that landed outside the intended buffer", "strayDmaWrites", true),
+  countColumn("dirty", "L2 tables handed out still holding entries of a freed table", "dirtyTables", true),
   countColumn("L2 freed", "L2 tables freed during the run", "l2TablesFreed", false),
   {
     header: "run ms",

@@ -68,14 +68,36 @@ const videoCall = {
   churn: { mapsPerFrame: 0.5, holdFrames: [1, 30] },
 } as const;
 
+/**
+ * One device cycling a 1 MiB buffer of scattered 4 KiB pages: every unmap is a 1 MiB step that frees an
+ * L2 table with its 256 entries still in it. Harmless for allocators that zero what they hand out; with
+ * page_frag, the 33rd table comes from the recycled 32 KiB page, which is not re-zeroed.
+ */
+const pageFragRecycling = {
+  name: "page-frag-recycling",
+  description:
+    "A capture device that maps one 1 MiB buffer of scattered 4 KiB pages per frame and unmaps it the next frame: each unmap frees an L2 table with its entries still in it, which page_frag then recycles",
+  platform: "mt8173-elm-4g",
+  era: "latest",
+  seed: 5,
+  devices: [
+    {
+      name: "isp",
+      buffers: [{ name: "frame", api: "map-sg", bytes: 1048576, lifetime: "frame", holdFrames: 1, segmentOrders: [0], access: "write" }],
+    },
+  ],
+  phases: [{ kind: "boot" }, { kind: "steady", frames: 80 }, { kind: "teardown" }],
+} as const;
+
 /** The built-in scenarios as JSON-shaped objects (what `examples/<name>.json` holds). */
 export const BUILTIN_SCENARIO_SOURCES: Readonly<Record<string, unknown>> = {
   [videoPlayback.name]: videoPlayback,
   [cameraPreview.name]: cameraPreview,
   [videoCall.name]: videoCall,
+  [pageFragRecycling.name]: pageFragRecycling,
 };
 
-export const BUILTIN_SCENARIOS: readonly { readonly name: string; readonly description: string }[] = [videoPlayback, cameraPreview, videoCall].map((s) => ({
+export const BUILTIN_SCENARIOS: readonly { readonly name: string; readonly description: string }[] = [videoPlayback, cameraPreview, videoCall, pageFragRecycling].map((s) => ({
   name: s.name,
   description: s.description,
 }));

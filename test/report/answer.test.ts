@@ -35,6 +35,18 @@ describe("computeAnswer best strategy", () => {
     }
   });
 
+  it("disqualifies dirty tables, and tables above 4 GiB only where the IOMMU cannot follow them", () => {
+    const dirty = computeAnswer(withResult(fixtureReport(), "kzalloc-dma32", { dirtyTables: 1 }));
+    assert.equal(dirty.best.byBytesHeld?.strategy, "slab-dma32");
+    const base = fixtureReport();
+    const kz = base.results.find((r) => r.strategy === "kzalloc-dma32");
+    assert.ok(kz !== undefined);
+    const high = withResult(base, "kzalloc-dma32", { tablesAbove4GiB: 3 });
+    assert.equal(computeAnswer(high).best.byBytesHeld?.strategy, "slab-dma32");
+    const ext = withResult(base, "kzalloc-dma32", { tablesAbove4GiB: 3, capabilities: { ...kz.capabilities, tablesAbove4GiBAddressable: true } });
+    assert.equal(computeAnswer(ext).best.byBytesHeld?.strategy, "kzalloc-dma32");
+  });
+
   it("breaks a tie on peak held by final held, then by name", () => {
     const r = withResult(fixtureReport(), "slab-dma32", { peakHeldBytes: 56 * KiB, finalHeldBytes: 40 * KiB });
     assert.equal(computeAnswer(r).best.byBytesHeld?.strategy, "slab-dma32");

@@ -149,7 +149,7 @@ function runScript(s: StrategyScript, index: number): StrategyResult {
   return {
     strategy: s.strategy,
     description: s.description,
-    capabilities: { canShrink: s.canShrink, allocatesInAtomicContext: !s.preallocates, preallocates: s.preallocates },
+    capabilities: { canShrink: s.canShrink, allocatesInAtomicContext: !s.preallocates, preallocates: s.preallocates, tablesAbove4GiBAddressable: false },
     domainCreated: true,
     mapCalls: 96,
     mapFailures: legacy ? 40 : 0,
@@ -167,6 +167,7 @@ function runScript(s: StrategyScript, index: number): StrategyResult {
     faults: legacy ? 3 : 0,
     translationMismatches: 0,
     strayDmaWrites: 0,
+    dirtyTables: 0,
     strayDmaVictims: {},
     messages: legacy
       ? [

@@ -35,7 +35,7 @@ describe("renderTerminal", () => {
     }
     assert.deepEqual(cells(rowOf(text, "genalloc-prealloc", "Memory:")), ["genalloc-prealloc", "4.02 MiB", "4.02 MiB", "56 KiB", "44 KiB", "73.43×", "4.02 MiB"]);
     assert.deepEqual(cells(rowOf(text, "page-per-table", "Memory:")), ["page-per-table", "176 KiB", "128 KiB", "56 KiB", "44 KiB", "3.14×", "176 KiB"]);
-    assert.deepEqual(cells(rowOf(text, "legacy-gfp-dma", "Correctness and counters")), ["legacy-gfp-dma", "56", "40", "40", "3", "0", "0", "0", "12.5"]);
+    assert.deepEqual(cells(rowOf(text, "legacy-gfp-dma", "Correctness and counters")), ["legacy-gfp-dma", "56", "40", "40", "3", "0", "0", "0", "0", "12.5"]);
     assert.deepEqual(cells(rowOf(text, "slab-dma32", "Kernel counters")), ["slab-dma32", "28/32 objs, 2 slabs", "0 B", "0"]);
     assert.deepEqual(cells(rowOf(text, "page-frag", "Kernel counters")), ["page-frag", "–", "0 B", "0"]);
     assert.match(text, /SecPageTables 0 B: v7s tables are not accounted/);

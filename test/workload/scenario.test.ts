@@ -121,7 +121,7 @@ describe("built-in scenarios", () => {
   });
 
   it("builtinScenario names the known scenarios for an unknown one", () => {
-    assert.throws(() => builtinScenario("nope"), /unknown built-in scenario "nope" \(known: mt8173-video-playback, camera-preview, mt8173-video-call\)/);
+    assert.throws(() => builtinScenario("nope"), /unknown built-in scenario "nope" \(known: mt8173-video-playback, camera-preview, mt8173-video-call, page-frag-recycling\)/);
   });
 });
 
