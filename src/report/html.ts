@@ -129,6 +129,7 @@ function strategyCards(results: readonly StrategyResult[]): string {
       r.capabilities.canShrink ? "can shrink" : "cannot shrink",
       r.capabilities.allocatesInAtomicContext ? "allocates in atomic context" : "no atomic allocation",
       r.capabilities.preallocates ? "preallocates" : "allocates on demand",
+      ...(r.capabilities.tablesAbove4GiBAddressable ? ["tables may lie above 4 GiB (MTK_TTBR_EXT)"] : []),
     ];
     out.push(`<article class="card" data-strategy="${esc(r.strategy)}">`, `<h3>${esc(r.strategy)}</h3>`, `<p>${esc(r.description)}</p>`);
     out.push(`<p class="caps">${caps.map((c) => `<span>${esc(c)}</span>`).join("")}</p>`);
