@@ -105,6 +105,7 @@ export class Session {
   strayDmaWrites = 0;
   readonly strayDmaVictims: Record<string, number> = {};
   deviceFaults = 0;
+  /** Workload buffers whose pages (or DMA API call) could not be had: the device driver's -ENOMEM. */
   bufferFailures = 0;
   private readonly firstMismatches: string[] = [];
   private readonly startedAt: number;
@@ -125,17 +126,18 @@ export class Session {
       m4uConfigFor(opts.platform, { mtkTtbrExt: ttbrExt, ...(opts.tlbEntries === undefined ? {} : { tlbEntries: opts.tlbEntries }) }),
     );
     // IO_PGTABLE_QUIRK_ARM_MTK_TTBR_EXT arrived about v6.0; bit 16 meant NO_DMA in 4.19.
-    const created = ttbrExt && opts.era.pgtable === "v4.19"
-      ? { ok: false as const, reason: `IO_PGTABLE_QUIRK_ARM_MTK_TTBR_EXT does not exist in Linux ${opts.era.name} (added about v6.0)` }
-      : IommuDomain.create({
-      era: opts.era,
-      mem: this.mem,
-      hw: this.m4u,
-      enable4GB: opts.platform.iommu4gbMode,
-      fitCheck: opts.fitCheck,
-      trace: opts.trace ?? null,
-      extraQuirks: ttbrExt ? QUIRK_ARM_MTK_TTBR_EXT : 0,
-    });
+    const created =
+      ttbrExt && opts.era.pgtable === "v4.19"
+        ? { ok: false as const, reason: `IO_PGTABLE_QUIRK_ARM_MTK_TTBR_EXT does not exist in Linux ${opts.era.name} (added about v6.0)` }
+        : IommuDomain.create({
+            era: opts.era,
+            mem: this.mem,
+            hw: this.m4u,
+            enable4GB: opts.platform.iommu4gbMode,
+            fitCheck: opts.fitCheck,
+            trace: opts.trace ?? null,
+            extraQuirks: ttbrExt ? QUIRK_ARM_MTK_TTBR_EXT : 0,
+          });
     if (created.ok) {
       this.domain = created.domain;
       this.dma = new IommuDma({ domain: created.domain, pages: buddy, cpus });
@@ -455,6 +457,9 @@ export class Session {
     for (const b of this.coreLive.values()) this.verify(b);
     for (const m of this.firstMismatches) this.messages.add(`translation mismatch: ${m}`);
     for (const m of this.mem.firstDirty) this.messages.add(`model: ${m} (stale PTEs of a freed table; the allocator did not zero it)`);
+    if (this.bufferFailures > 0) {
+      this.messages.add(`workload: ${this.bufferFailures} buffers got no memory (page allocation or dma_alloc_attrs returned NULL); their events were skipped`);
+    }
     if (this.iovaToPhysZero > 0) {
       this.messages.add(
         `iova_to_phys returned 0 for ${this.iovaToPhysZero} correctly mapped pages whose 32-bit output address is 0 (the driver cannot tell them from unmapped ones)`,
