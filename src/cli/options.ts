@@ -77,6 +77,11 @@ export function labParams(flags: RunFlags, defaults: { readonly platform: string
   };
 }
 
+/** `labParams` with the workload's own defaults: a scenario names its platform, era and seed. */
+export function runParams(flags: RunFlags, scenario: Scenario | null): LabParams {
+  return labParams(flags, { platform: scenario?.platform ?? "mt8173-elm-4g", era: scenario?.era ?? "v4.19", seed: scenario?.seed ?? 1 });
+}
+
 /** Where a run's events come from. Plain data, so it can be posted to a worker thread. */
 export type WorkloadSource =
   | { readonly kind: "builtin"; readonly name: string }

@@ -5,7 +5,7 @@
  */
 import { performance } from "node:perf_hooks";
 import type { TraceSink } from "../dma/trace.ts";
-import { newSession, runStrategy, scenarioEvents, type LabParams } from "../lab/run.ts";
+import { newSession, scenarioEvents, type LabParams } from "../lab/run.ts";
 import type { Session } from "../lab/session.ts";
 import type { StrategyResult } from "../lab/types.ts";
 import { TraceReplayer } from "../workload/replay.ts";
@@ -24,16 +24,13 @@ const clock = (): number => performance.now();
 
 export async function runJob(job: StrategyJob, trace: TraceSink | null = null, onSession?: (s: Session) => void): Promise<StrategyResult> {
   const scenario = loadScenario(job.source);
-  if (scenario !== null) {
-    if (onSession === undefined) return runStrategy(job.params, job.strategy, scenarioEvents(scenario, job.params.seed), clock, trace);
-    const s = newSession(job.params, job.strategy, clock, trace);
-    onSession(s);
-    for (const ev of scenarioEvents(scenario, job.params.seed)) s.apply(ev);
-    return s.result();
-  }
-  if (job.source.kind !== "trace") throw new TypeError("runJob: a non-trace source without a scenario");
   const session = newSession(job.params, job.strategy, clock, trace);
   onSession?.(session);
+  if (scenario !== null) {
+    for (const ev of scenarioEvents(scenario, job.params.seed)) session.apply(ev);
+    return session.result();
+  }
+  if (job.source.kind !== "trace") throw new TypeError("runJob: a non-trace source without a scenario");
   const input = openTrace(job.source.path, { skipMalformed: job.source.skipMalformed, progress: job.progress ?? false });
   const replayer = new TraceReplayer(session.replaySink(), { fileName: input.name });
   for await (const batch of input.batches()) for (const ev of batch) replayer.apply(ev);

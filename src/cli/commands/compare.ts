@@ -2,7 +2,7 @@
 import type { Command } from "commander";
 import { ERA_NAMES } from "../../core/era.ts";
 import { InputError } from "../../core/errors.ts";
-import { buildReport, scenarioEvents, summarise } from "../../lab/run.ts";
+import { buildReport, scenarioEvents, summarise, type WorkloadSummary } from "../../lab/run.ts";
 import type { ComparisonReport, StrategyResult } from "../../lab/types.ts";
 import { BACKGROUND_PRESETS } from "../../mm/background.ts";
 import { PLATFORM_NAMES } from "../../phys/platform.ts";
@@ -10,7 +10,8 @@ import { computeAnswer, renderCharts, renderHtml, renderTerminal, toJson } from 
 import { STRATEGY_NAMES } from "../../strategies/index.ts";
 import { DEFAULT_SCENARIO } from "../../workload/builtin-scenarios.ts";
 import { checkWritable, writeFileAtomic } from "../io.ts";
-import { labParams, loadScenario, sourceName, strategiesFlag, workloadSource, integerFlag, type RunFlags, type WorkloadSource } from "../options.ts";
+import { loadScenario, runParams, sourceName, strategiesFlag, workloadSource, integerFlag, type RunFlags, type WorkloadSource } from "../options.ts";
+import type { Scenario } from "../../workload/scenario.ts";
 import { defaultJobs, runJobs } from "../parallel.ts";
 import { Progress } from "../progress.ts";
 import type { LabParams } from "../../lab/run.ts";
@@ -70,11 +71,7 @@ export async function compare(source: WorkloadSource, flags: CompareFlags, extra
   if (flags.json !== false) checkWritable(flags.json);
   const strategies = strategiesFlag(flags.strategies);
   const scenario = loadScenario(source);
-  const params: LabParams = labParams(flags, {
-    platform: scenario?.platform ?? "mt8173-elm-4g",
-    era: scenario?.era ?? "v4.19",
-    seed: scenario?.seed ?? 1,
-  });
+  const params: LabParams = runParams(flags, scenario);
   const jobs: StrategyJob[] = [...strategies.map((strategy) => ({ params, strategy, source })), ...extra];
   const progress = new Progress(jobs.length, "strategies");
   const results = await runJobs(jobs, flags.jobs === undefined ? defaultJobs() : integerFlag("--jobs", flags.jobs, 1, 64), (job, r) =>
@@ -82,16 +79,17 @@ export async function compare(source: WorkloadSource, flags: CompareFlags, extra
   );
   progress.stop();
   const labelled = results.map((r, i) => (jobs[i]?.params.fitCheck === false && params.fitCheck ? { ...r, strategy: `${r.strategy} (fit check off)` } : r));
-  const workload =
-    scenario !== null
-      ? summarise(scenarioEvents(scenario, params.seed), scenario.description)
-      : traceSummary(source, results);
+  const workload = workloadOf(source, scenario, params.seed, results);
   const report = buildReport(params, { scenario: sourceName(source), strategies: labelled.map((r) => r.strategy), version: VERSION }, workload, labelled);
   return report;
 }
 
-function traceSummary(source: WorkloadSource, results: readonly StrategyResult[]): { events: number; maps: number; unmaps: number; description: string } {
-  // Every strategy whose domain exists sees the same calls; take the largest count in case one has none.
+/**
+ * What the report says of the workload: a scenario's event counts, or for a trace the calls the replay
+ * made (every strategy whose domain exists sees the same ones).
+ */
+export function workloadOf(source: WorkloadSource, scenario: Scenario | null, seed: number, results: readonly StrategyResult[]): WorkloadSummary {
+  if (scenario !== null) return summarise(scenarioEvents(scenario, seed), scenario.description);
   const maps = Math.max(0, ...results.map((r) => r.mapCalls));
   const unmaps = Math.max(0, ...results.map((r) => r.unmapCalls));
   return {

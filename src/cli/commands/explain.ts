@@ -5,7 +5,7 @@ import { parseAddress } from "../../core/u32.ts";
 import { explainIova } from "../../lab/explain.ts";
 import type { Session } from "../../lab/session.ts";
 import { DEFAULT_SCENARIO } from "../../workload/builtin-scenarios.ts";
-import { integerFlag, labParams, loadScenario, strategyFlag, workloadSource, type RunFlags } from "../options.ts";
+import { integerFlag, loadScenario, runParams, strategyFlag, workloadSource, type RunFlags } from "../options.ts";
 import { newSession, scenarioEvents } from "../../lab/run.ts";
 import { performance } from "node:perf_hooks";
 import { openTrace } from "../trace-input.ts";
@@ -36,7 +36,7 @@ export function register(program: Command): void {
     const at = flags.at === undefined ? null : integerFlag("--at", flags.at, 0, Number.MAX_SAFE_INTEGER);
     const source = workloadSource(scenarioArg, flags.trace, flags.skipMalformed ?? false);
     const scenario = loadScenario(source);
-    const params = labParams(flags, { platform: scenario?.platform ?? "mt8173-elm-4g", era: scenario?.era ?? "v4.19", seed: scenario?.seed ?? 1 });
+    const params = runParams(flags, scenario);
     const session: Session = newSession(params, strategyFlag(flags.strategy, "slab-dma32"), () => performance.now());
     let n = 0;
     let where = "the end";

@@ -2,7 +2,7 @@
 import type { Command } from "commander";
 import { renderTerminal } from "../../report/index.ts";
 import { DEFAULT_SCENARIO } from "../../workload/builtin-scenarios.ts";
-import { labParams, loadScenario, workloadSource } from "../options.ts";
+import { loadScenario, runParams, workloadSource } from "../options.ts";
 import { addRunFlags, compare, writeReports } from "./compare.ts";
 
 interface ReproFlags {
@@ -36,7 +36,7 @@ export function register(program: Command): void {
     const source = workloadSource(undefined, undefined);
     const scenario = loadScenario(source);
     const base = { ...flags, html: flags.html ?? (false as const), json: flags.json ?? (false as const) };
-    const params = labParams({ ...flags, era: flags.era ?? "v4.19" }, { platform: scenario?.platform ?? "mt8173-elm-4g", era: "v4.19", seed: scenario?.seed ?? 1 });
+    const params = runParams({ ...flags, era: flags.era ?? "v4.19" }, scenario);
     const noFit = params.fitCheck ? [{ params: { ...params, fitCheck: false }, strategy: "legacy-gfp-dma", source }] : [];
     const report = await compare(source, { ...base, era: params.era }, noFit);
     process.stdout.write(renderTerminal(report, { color: (flags.color ?? true) && process.stdout.isTTY === true }));

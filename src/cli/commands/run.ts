@@ -2,7 +2,7 @@
 import type { Command } from "commander";
 import { era } from "../../core/era.ts";
 import { formatFtraceLine, type TraceSink } from "../../dma/trace.ts";
-import { buildReport, scenarioEvents, summarise } from "../../lab/run.ts";
+import { buildReport } from "../../lab/run.ts";
 import type { Session } from "../../lab/session.ts";
 import type { ComparisonReport, StrategyResult } from "../../lab/types.ts";
 import type { V7sEngine } from "../../pgtable/engine.ts";
@@ -10,10 +10,10 @@ import { dumpTable } from "../../pgtable/dump.ts";
 import { renderTerminal, toJson } from "../../report/index.ts";
 import { DEFAULT_SCENARIO } from "../../workload/builtin-scenarios.ts";
 import { checkWritable, writeFileAtomic } from "../io.ts";
-import { labParams, loadScenario, sourceName, strategyFlag, workloadSource, type RunFlags, type WorkloadSource } from "../options.ts";
+import { loadScenario, runParams, sourceName, strategyFlag, workloadSource, type RunFlags, type WorkloadSource } from "../options.ts";
 import { runJob } from "../strategy-runner.ts";
 import { VERSION } from "../version.ts";
-import { addRunFlags } from "./compare.ts";
+import { addRunFlags, workloadOf } from "./compare.ts";
 
 interface RunCommandFlags extends RunFlags {
   strategy?: string;
@@ -59,13 +59,13 @@ async function runOne(source: WorkloadSource, flags: RunCommandFlags): Promise<v
   for (const f of [flags.json, flags.traceOut, flags.dumpTables]) if (f !== undefined) checkWritable(f);
   const strategy = strategyFlag(flags.strategy, "slab-dma32");
   const scenario = loadScenario(source);
-  const params = labParams(flags, { platform: scenario?.platform ?? "mt8173-elm-4g", era: scenario?.era ?? "v4.19", seed: scenario?.seed ?? 1 });
+  const params = runParams(flags, scenario);
   const traceLines: string[] = [];
   const sink: TraceSink | null =
     flags.traceOut === undefined ? null : { emit: (ev) => traceLines.push(formatFtraceLine(ev, era(params.era).tracepointFormat, traceLines.length)) };
   let session: Session | null = null;
   const result = await runJob({ params, strategy, source, progress: true }, sink, (s) => (session = s));
-  const workload = scenario !== null ? summarise(scenarioEvents(scenario, params.seed), scenario.description) : { events: result.mapCalls + result.unmapCalls, maps: result.mapCalls, unmaps: result.unmapCalls, description: `ftrace replay of ${sourceName(source)}` };
+  const workload = workloadOf(source, scenario, params.seed, [result]);
   const report: ComparisonReport = buildReport(params, { scenario: sourceName(source), strategies: [strategy], version: VERSION }, workload, [
     flags.timing === true ? result : ({ ...result, runTimeMs: null } satisfies StrategyResult),
   ]);
