@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 import type { Command } from "commander";
 import { register as compare } from "./compare.ts";
+import { register as diff } from "./diff.ts";
 import { register as dump } from "./dump.ts";
 import { register as explain } from "./explain.ts";
 import { register as repro } from "./repro.ts";
@@ -12,4 +13,4 @@ import { register as sweep } from "./sweep.ts";
 import { register as traceGen } from "./trace-gen.ts";
 
 /** Every command's register function; the order is the order in --help. */
-export const COMMANDS: readonly ((program: Command) => void)[] = [repro, compare, sweep, run, explain, mm, selftest, ops, dump, traceGen];
+export const COMMANDS: readonly ((program: Command) => void)[] = [repro, compare, sweep, diff, run, explain, mm, selftest, ops, dump, traceGen];
