@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { diffReports, parseDiffableReport } from "../../src/analysis/diff.ts";
+import { diffReports, parseDiffableReport, type FigureChange } from "../../src/analysis/diff.ts";
 import { InputError } from "../../src/core/errors.ts";
 import { renderDiffMarkdown, renderDiffText } from "../../src/report/diff.ts";
 import { CLI } from "../helpers/paths.ts";
@@ -46,7 +46,7 @@ describe("diff", () => {
         if (typeof v !== "number" && typeof v !== "boolean") continue;
         if (v === rb[k]) continue;
         expected++;
-        const c = sd.changes.find((x) => x.figure === k);
+        const c: FigureChange | undefined = sd.changes.find((x) => x.figure === k);
         assert.ok(c !== undefined, `${String(ra["strategy"])}.${k} changed (${String(v)} -> ${String(rb[k])}) but the diff does not name it`);
         assert.equal(c.a, v);
         assert.equal(c.b, rb[k]);
