@@ -6,20 +6,19 @@
  */
 import { hex } from "../core/u32.ts";
 import { decodePte, describePte, FIELDS, type Level } from "../pgtable/format.ts";
-import type { Session } from "./session.ts";
+import type { System } from "./system.ts";
 
-export function explainIova(s: Session, iova: number, at: string): string[] {
+export function explainIova(s: System, iova: number, at: string): string[] {
   const out: string[] = [];
-  const o = s.opts;
-  out.push(`IOVA ${hex(iova, 8)} at ${at}: ${o.strategy.name} on ${o.platform.name}, Linux ${o.era.name}`);
-  const domain = s.domain;
-  if (domain === null) {
+  out.push(`IOVA ${hex(iova, 8)} at ${at}: ${s.strategy.name} on ${s.platform.name}, Linux ${s.era.name}`);
+  if (!s.domain.ok) {
     out.push("  no DMA domain: the L1 table could not be allocated (see the kernel messages of `run`)");
     return out;
   }
+  const domain = s.domain.domain;
   const table = domain.table;
   const quirks = table.cfg.quirks;
-  const family = o.era.pgtable;
+  const family = s.era.pgtable;
   const zone = (pa: number): string => s.km.buddy.zoneOf(pa) ?? "not managed RAM";
   const l1 = table.lookupL1(iova);
   out.push(`  L1 table       ${hex(table.out.pgdPhys)} (${zone(table.out.pgdPhys)}), TTBR ${hex(table.out.ttbr, 8)}`);

@@ -2,15 +2,12 @@
 import type { Command } from "commander";
 import { InputError } from "../../core/errors.ts";
 import { parseAddress } from "../../core/u32.ts";
+import type { StopRule } from "../../lab/experiment.ts";
 import { explainIova } from "../../lab/explain.ts";
-import type { Session } from "../../lab/session.ts";
+import { variant } from "../../lab/spec.ts";
 import { DEFAULT_SCENARIO } from "../../workload/builtin-scenarios.ts";
-import { integerFlag, loadScenario, runParams, strategyFlag, workloadSource, type RunFlags } from "../options.ts";
-import { newSession, scenarioEvents } from "../../lab/run.ts";
-import { performance } from "node:perf_hooks";
-import { openTrace } from "../trace-input.ts";
-import { TraceReplayer } from "../../workload/replay.ts";
-import { addRunFlags } from "./compare.ts";
+import { addRunFlags, addStrategyFlag, integerFlag, loadScenario, runMachine, strategyFlag, switchFlags, workloadSource, type RunFlags } from "../options.ts";
+import { runJobFull } from "../strategy-runner.ts";
 
 interface ExplainFlags extends RunFlags {
   iova?: string;
@@ -27,41 +24,18 @@ export function register(program: Command): void {
     .description("Show the walk of one IOVA at one moment: L1 and L2 descriptors decoded, where the L2 table lives, and what the hardware sees")
     .requiredOption("--iova <addr>", "the IOVA (hex 0x… or decimal)")
     .option("--at <event>", "stop after this many workload events (default: before teardown, else the end)")
-    .option("--trace <file>", "replay an ftrace iommu log instead of a scenario")
-    .option("--strategy <name>", "table-memory strategy", "slab-dma32")
-    .option("--skip-malformed", "with --trace: skip malformed iommu lines");
+    .option("--trace <file>", "replay an ftrace iommu log instead of a scenario");
+  addStrategyFlag(cmd).option("--skip-malformed", "with --trace: skip malformed iommu lines");
   addRunFlags(cmd).action(async (scenarioArg: string | undefined, flags: ExplainFlags) => {
     const iova = parseAddress(flags.iova ?? "");
     if (iova === null || iova >= 2 ** 34) throw new InputError("--iova", "", `"${flags.iova}" is not an address below 2^34`);
     const at = flags.at === undefined ? null : integerFlag("--at", flags.at, 0, Number.MAX_SAFE_INTEGER);
     const source = workloadSource(scenarioArg, flags.trace, flags.skipMalformed ?? false);
-    const scenario = loadScenario(source);
-    const params = runParams(flags, scenario);
-    const session: Session = newSession(params, strategyFlag(flags.strategy, "slab-dma32"), () => performance.now());
-    let n = 0;
-    let where = "the end";
-    if (scenario !== null) {
-      for (const ev of scenarioEvents(scenario, params.seed)) {
-        if (at !== null && n >= at) break;
-        if (at === null && ev.type === "phase" && ev.phase === "teardown") {
-          where = `event ${n} (the start of teardown)`;
-          break;
-        }
-        session.apply(ev);
-        n++;
-      }
-    } else if (source.kind === "trace") {
-      const replayer = new TraceReplayer(session.replaySink(), { fileName: source.path });
-      const input = openTrace(source.path, { skipMalformed: source.skipMalformed, progress: "auto" });
-      outer: for await (const batch of input.batches()) {
-        for (const ev of batch) {
-          if (at !== null && n >= at) break outer;
-          replayer.apply(ev);
-          n++;
-        }
-      }
-    }
-    if (at !== null) where = `event ${n}`;
-    process.stdout.write(explainIova(session, iova, where).join("\n") + "\n");
+    const machine = runMachine(flags, loadScenario(source));
+    const until: StopRule = at === null ? { kind: "before-phase", phase: "teardown" } : { kind: "after-events", events: at };
+    const spec = { machine, variant: variant(strategyFlag(flags.strategy), {}, switchFlags(flags)) };
+    const { system, stop } = await runJobFull({ spec, source, progress: "auto" }, { until });
+    const where = at !== null ? `event ${stop.events}` : stop.reason === "before-phase" ? `event ${stop.events} (the start of teardown)` : "the end";
+    process.stdout.write(explainIova(system, iova, where).join("\n") + "\n");
   });
 }

@@ -4,7 +4,8 @@ import { bytes, hexGrouped } from "../../core/u32.ts";
 import { BACKGROUND_PRESETS } from "../../mm/background.ts";
 import { bootKernelMemory } from "../../mm/kernel.ts";
 import { PLATFORM_NAMES } from "../../phys/platform.ts";
-import { eraFlag, labParams } from "../options.ts";
+import { DEFAULT_MACHINE } from "../../lab/spec.ts";
+import { machineFlags } from "../options.ts";
 
 interface MmFlags {
   era?: string;
@@ -19,13 +20,13 @@ export function register(program: Command): void {
   program
     .command("mm")
     .description("Show the kernel memory a run starts from: zones, watermarks, lowmem_reserve and /proc/buddyinfo after the background load")
-    .option("--era <era>", "kernel era", "v4.19")
-    .option("--platform <name>", `platform memory map (${PLATFORM_NAMES.join(", ")})`, "mt8173-elm-4g")
-    .option("--background <preset>", `background load (${BACKGROUND_PRESETS.join(", ")})`, "typical")
-    .option("--seed <n>", "seed of the background load", "1")
+    .option("--era <era>", "kernel era", DEFAULT_MACHINE.era)
+    .option("--platform <name>", `platform memory map (${PLATFORM_NAMES.join(", ")})`, DEFAULT_MACHINE.platform)
+    .option("--background <preset>", `background load (${BACKGROUND_PRESETS.join(", ")})`, DEFAULT_MACHINE.background)
+    .option("--seed <n>", "seed of the background load", String(DEFAULT_MACHINE.seed))
     .action((flags: MmFlags) => {
-      const p = labParams(flags, { platform: "mt8173-elm-4g", era: "v4.19", seed: 1 });
-      const km = bootKernelMemory({ platform: p.platform, era: eraFlag(p.era), background: p.background, seed: p.seed });
+      const p = machineFlags(flags);
+      const km = bootKernelMemory({ platform: p.platform, era: p.era, background: p.background, seed: p.seed });
       const out: string[] = [`${km.platform.name}, Linux ${km.era.name} (${km.era.zones}), background "${p.background}", seed ${p.seed}`, ""];
       out.push("zone     span                                   managed     free        min/low/high (pages)  lowmem_reserve");
       for (const z of km.buddy.zoneStates()) {

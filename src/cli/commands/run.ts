@@ -1,19 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0-only
 import type { Command } from "commander";
-import { era } from "../../core/era.ts";
 import { formatFtraceLine, type TraceSink } from "../../dma/trace.ts";
-import { buildReport } from "../../lab/run.ts";
-import type { Session } from "../../lab/session.ts";
-import type { ComparisonReport, StrategyResult } from "../../lab/types.ts";
+import { buildReport, withoutTiming } from "../../lab/compare.ts";
+import { variant } from "../../lab/spec.ts";
 import type { V7sEngine } from "../../pgtable/engine.ts";
 import { dumpTable } from "../../pgtable/dump.ts";
 import { renderTerminal, toJson } from "../../report/index.ts";
 import { DEFAULT_SCENARIO } from "../../workload/builtin-scenarios.ts";
 import { checkWritable, writeFileAtomic } from "../io.ts";
-import { loadScenario, runParams, sourceName, strategyFlag, workloadSource, type RunFlags, type WorkloadSource } from "../options.ts";
-import { runJob } from "../strategy-runner.ts";
+import { addRunFlags, addStrategyFlag, colorWanted, eraFlag, loadScenario, runMachine, strategyFlag, switchFlags, workloadRef, workloadSource, type RunFlags, type WorkloadSource } from "../options.ts";
+import { runJobFull } from "../strategy-runner.ts";
 import { VERSION } from "../version.ts";
-import { addRunFlags, workloadOf } from "./compare.ts";
 
 interface RunCommandFlags extends RunFlags {
   strategy?: string;
@@ -47,8 +44,7 @@ export function register(program: Command): void {
 
 /** The flags of the single-strategy commands (run, replay). */
 function addOneStrategyFlags(cmd: Command): Command {
-  return cmd
-    .option("--strategy <name>", "table-memory strategy", "slab-dma32")
+  return addStrategyFlag(cmd)
     .option("--json <file>", "write the result as JSON (the compare schema, one strategy)")
     .option("--dump-tables <file>", "write the final page tables (v7s-oracle dump: table pointers masked) as JSON")
     .option("--timing", "include the wall-clock run time in the JSON")
@@ -57,32 +53,29 @@ function addOneStrategyFlags(cmd: Command): Command {
 
 async function runOne(source: WorkloadSource, flags: RunCommandFlags): Promise<void> {
   for (const f of [flags.json, flags.traceOut, flags.dumpTables]) if (f !== undefined) checkWritable(f);
-  const strategy = strategyFlag(flags.strategy, "slab-dma32");
+  const strategy = strategyFlag(flags.strategy);
   const scenario = loadScenario(source);
-  const params = runParams(flags, scenario);
+  const machine = runMachine(flags, scenario);
+  const switches = switchFlags(flags);
   const traceLines: string[] = [];
-  const sink: TraceSink | null =
-    flags.traceOut === undefined ? null : { emit: (ev) => traceLines.push(formatFtraceLine(ev, era(params.era).tracepointFormat, traceLines.length)) };
-  let session: Session | null = null;
-  const result = await runJob({ params, strategy, source, progress: true }, sink, (s) => (session = s));
-  const workload = workloadOf(source, scenario, params.seed, [result]);
-  const report: ComparisonReport = buildReport(params, { scenario: sourceName(source), strategies: [strategy], version: VERSION }, workload, [
-    flags.timing === true ? result : ({ ...result, runTimeMs: null } satisfies StrategyResult),
-  ]);
+  const format = eraFlag(machine.era).tracepointFormat;
+  const sink: TraceSink | null = flags.traceOut === undefined ? null : { emit: (ev) => traceLines.push(formatFtraceLine(ev, format, traceLines.length)) };
+  const spec = { machine, variant: variant(strategy, {}, switches) };
+  const { system, result } = await runJobFull({ spec, source, progress: true }, { boot: { trace: sink } });
+  const report = buildReport({ machine, switches, workload: workloadRef(source, scenario), version: VERSION }, [result]);
   // The terminal shows the run time; the JSON leaves it out unless --timing (reproducible files).
-  process.stdout.write(renderTerminal({ ...report, results: [result] }, { color: (flags.color ?? true) && process.stdout.isTTY === true }));
+  process.stdout.write(renderTerminal(report, { color: colorWanted(flags) }));
   if (flags.traceOut !== undefined) {
     writeFileAtomic(flags.traceOut, traceLines.map((l) => l + "\n").join(""));
     process.stderr.write(`wrote ${flags.traceOut} (${traceLines.length} events)\n`);
   }
   if (flags.dumpTables !== undefined) {
-    const s = session as Session | null;
-    const engine = s?.domain?.table;
-    writeFileAtomic(flags.dumpTables, JSON.stringify(engine === undefined ? null : dumpTable(engine as V7sEngine)) + "\n");
+    const engine = system.domain.ok ? system.domain.domain.table : null;
+    writeFileAtomic(flags.dumpTables, JSON.stringify(engine === null ? null : dumpTable(engine as V7sEngine)) + "\n");
     process.stderr.write(`wrote ${flags.dumpTables}\n`);
   }
   if (flags.json !== undefined) {
-    writeFileAtomic(flags.json, toJson(report));
+    writeFileAtomic(flags.json, toJson(flags.timing === true ? report : withoutTiming(report)));
     process.stderr.write(`wrote ${flags.json}\n`);
   }
 }
