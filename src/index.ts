@@ -43,4 +43,5 @@ export type { Observer } from "./lab/observers/observer.ts";
 export { buildReport, compare, reproVariants, strategyVariants, type Comparison, type ComparisonSpec, type RunOne } from "./lab/compare.ts";
 export { explainIova } from "./lab/explain.ts";
 export type { ComparisonReport, StrategyResult } from "./lab/types.ts";
+export * from "./analysis/index.ts";
 export * from "./report/index.ts";

@@ -6,7 +6,8 @@
 import { InputError } from "../core/errors.ts";
 import { compare, withoutTiming, type Comparison } from "../lab/compare.ts";
 import type { MachineSpec, Variant, VariantSwitches } from "../lab/spec.ts";
-import { computeAnswer, renderCharts, renderHtml, toJson } from "../report/index.ts";
+import { chartNotes, computeAnswer } from "../analysis/index.ts";
+import { renderCharts, renderHtml, renderTerminal, toJson } from "../report/index.ts";
 import { checkWritable, writeFileAtomic } from "./io.ts";
 import { integerFlag, loadScenario, switchFlags, workloadRef, type RunFlags, type WorkloadSource } from "./options.ts";
 import { defaultJobs, RunPool } from "./parallel.ts";
@@ -55,15 +56,21 @@ export async function runComparison(source: WorkloadSource, flags: ComparisonFla
  * Writes the files. The terminal shows wall times; the files leave them out unless --timing, so the
  * same inputs give the same bytes.
  */
+/** The comparison as terminal text, with its answer. */
+export function terminalText(c: Comparison, color: boolean): string {
+  return renderTerminal(c.report, computeAnswer(c.report, c), { color });
+}
+
 export async function writeReports(c: Comparison, flags: ReportFlags): Promise<void> {
   const report = flags.timing === true ? c.report : withoutTiming(c.report);
+  const answer = computeAnswer(report, c);
   if (flags.json !== false) {
-    writeFileAtomic(flags.json, toJson(report, { answer: computeAnswer(report) }));
+    writeFileAtomic(flags.json, toJson(report, { answer }));
     process.stderr.write(`wrote ${flags.json}\n`);
   }
   if (flags.html !== false) {
-    const svgs = await renderCharts(report);
-    writeFileAtomic(flags.html, renderHtml(report, svgs));
+    const svgs = await renderCharts(report, chartNotes());
+    writeFileAtomic(flags.html, renderHtml(report, answer, svgs));
     process.stderr.write(`wrote ${flags.html}\n`);
   }
 }

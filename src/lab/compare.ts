@@ -34,6 +34,8 @@ export interface Comparison {
   readonly report: ComparisonReport;
   /** What each result ran, in the order of `report.results`. */
   readonly variants: readonly Variant[];
+  /** The comparison's own switches (a variant that differs is labelled so). */
+  readonly switches: VariantSwitches;
 }
 
 /** Every strategy (or the named ones) under the comparison's switches. */
@@ -65,7 +67,7 @@ export async function compare(spec: ComparisonSpec, runOne: RunOne, onResult?: (
       return r;
     }),
   );
-  return { report: buildReport(spec, results), variants: spec.variants };
+  return { report: buildReport(spec, results), variants: spec.variants, switches: spec.switches };
 }
 
 export interface WorkloadSummary {

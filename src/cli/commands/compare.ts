@@ -1,11 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-only
 import type { Command } from "commander";
 import { strategyVariants } from "../../lab/compare.ts";
-import { renderTerminal } from "../../report/index.ts";
 import { STRATEGY_NAMES } from "../../strategies/index.ts";
 import { DEFAULT_SCENARIO } from "../../workload/builtin-scenarios.ts";
 import { addJobsFlag, addRunFlags, colorWanted, runMachine, strategiesFlag, workloadSource } from "../options.ts";
-import { runComparison, writeReports, type ComparisonFlags } from "../run-comparison.ts";
+import { runComparison, terminalText, writeReports, type ComparisonFlags } from "../run-comparison.ts";
 
 interface CompareFlags extends ComparisonFlags {
   strategies?: string;
@@ -32,7 +31,7 @@ export function register(program: Command): void {
     const source = workloadSource(scenarioArg, flags.trace, flags.skipMalformed ?? false);
     const strategies = strategiesFlag(flags.strategies);
     const c = await runComparison(source, flags, { machine: runMachine, variants: (switches) => strategyVariants(strategies, switches) });
-    process.stdout.write(renderTerminal(c.report, { color: colorWanted(flags) }));
+    process.stdout.write(terminalText(c, colorWanted(flags)));
     await writeReports(c, flags);
   });
 }

@@ -1,10 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-only
 import type { Command } from "commander";
 import { REGRESSION_2018, reproVariants } from "../../lab/compare.ts";
-import { renderTerminal } from "../../report/index.ts";
 import { DEFAULT_SCENARIO } from "../../workload/builtin-scenarios.ts";
 import { addJobsFlag, addRunFlags, colorWanted, runMachine, workloadSource, type RunFlags } from "../options.ts";
-import { runComparison, writeReports } from "../run-comparison.ts";
+import { runComparison, terminalText, writeReports } from "../run-comparison.ts";
 
 interface ReproFlags extends RunFlags {
   json?: string;
@@ -31,7 +30,7 @@ export function register(program: Command): void {
       { ...flags, ...files },
       { machine: (f, scenario) => runMachine({ ...f, era: f.era ?? REGRESSION_2018.era }, scenario), variants: reproVariants },
     );
-    process.stdout.write(renderTerminal(c.report, { color: colorWanted(flags) }));
+    process.stdout.write(terminalText(c, colorWanted(flags)));
     await writeReports(c, files);
   });
 }

@@ -5,6 +5,7 @@ import { buildReport, withoutTiming } from "../../lab/compare.ts";
 import { variant } from "../../lab/spec.ts";
 import type { V7sEngine } from "../../pgtable/engine.ts";
 import { dumpTable } from "../../pgtable/dump.ts";
+import { computeAnswer } from "../../analysis/index.ts";
 import { renderTerminal, toJson } from "../../report/index.ts";
 import { DEFAULT_SCENARIO } from "../../workload/builtin-scenarios.ts";
 import { checkWritable, writeFileAtomic } from "../io.ts";
@@ -64,7 +65,7 @@ async function runOne(source: WorkloadSource, flags: RunCommandFlags): Promise<v
   const { system, result } = await runJobFull({ spec, source, progress: true }, { boot: { trace: sink } });
   const report = buildReport({ machine, switches, workload: workloadRef(source, scenario), version: VERSION }, [result]);
   // The terminal shows the run time; the JSON leaves it out unless --timing (reproducible files).
-  process.stdout.write(renderTerminal(report, { color: colorWanted(flags) }));
+  process.stdout.write(renderTerminal(report, computeAnswer(report), { color: colorWanted(flags) }));
   if (flags.traceOut !== undefined) {
     writeFileAtomic(flags.traceOut, traceLines.map((l) => l + "\n").join(""));
     process.stderr.write(`wrote ${flags.traceOut} (${traceLines.length} events)\n`);
