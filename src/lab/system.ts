@@ -92,6 +92,12 @@ export function bootSystem(spec: RunSpec, options: BootOptions = {}): System {
   return { spec, platform: m.platform, era: m.era, cpus: m.cpus, strategy: info, km: k, ...p, iovaLimit: 2 ** p.m4u.config.ias };
 }
 
+/** The IOVAs the variant's M4U will translate, [0, limit), known before boot. */
+export function iovaLimitFor(spec: RunSpec): number {
+  const m = resolveMachine(spec.machine);
+  return 2 ** m4uConfigFor(m.platform, { mtkTtbrExt: strategyByName(spec.variant.strategy).needsTtbrExt }).ias;
+}
+
 function required<T>(x: T | null, step: string): T {
   if (x === null) throw new TypeError(`bootSystem: ${step} ran before the kernel memory it needs`);
   return x;

@@ -9,3 +9,4 @@ export type { LegendField, LegendFormat } from "./legend.ts";
 export { ComparisonReportSchema, parseReportJson, REPORT_JSON_SCHEMA, toJson } from "./json.ts";
 export { renderTerminal } from "./terminal.ts";
 export type { TerminalOptions } from "./terminal.ts";
+export { renderExplanation, type ExplainMoment } from "./explain-text.ts";

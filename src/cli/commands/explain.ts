@@ -5,6 +5,8 @@ import { parseAddress } from "../../core/u32.ts";
 import type { StopRule } from "../../lab/experiment.ts";
 import { explainIova } from "../../lab/explain.ts";
 import { variant } from "../../lab/spec.ts";
+import { iovaLimitFor } from "../../lab/system.ts";
+import { renderExplanation, type ExplainMoment } from "../../report/index.ts";
 import { DEFAULT_SCENARIO } from "../../workload/builtin-scenarios.ts";
 import { addRunFlags, addStrategyFlag, integerFlag, loadScenario, runMachine, strategyFlag, switchFlags, workloadSource, type RunFlags } from "../options.ts";
 import { runJobFull } from "../strategy-runner.ts";
@@ -28,14 +30,21 @@ export function register(program: Command): void {
   addStrategyFlag(cmd).option("--skip-malformed", "with --trace: skip malformed iommu lines");
   addRunFlags(cmd).action(async (scenarioArg: string | undefined, flags: ExplainFlags) => {
     const iova = parseAddress(flags.iova ?? "");
-    if (iova === null || iova >= 2 ** 34) throw new InputError("--iova", "", `"${flags.iova}" is not an address below 2^34`);
+    if (iova === null) throw new InputError("--iova", "", `"${flags.iova}" is not an address`);
     const at = flags.at === undefined ? null : integerFlag("--at", flags.at, 0, Number.MAX_SAFE_INTEGER);
     const source = workloadSource(scenarioArg, flags.trace, flags.skipMalformed ?? false);
     const machine = runMachine(flags, loadScenario(source));
-    const until: StopRule = at === null ? { kind: "before-phase", phase: "teardown" } : { kind: "after-events", events: at };
     const spec = { machine, variant: variant(strategyFlag(flags.strategy), {}, switchFlags(flags)) };
+    // The bound is the M4U's input address size, checked before the run.
+    const outOfRange = (limit: number): InputError => new InputError("--iova", "", `"${flags.iova}" is not an address below 2^${Math.log2(limit)} (the IOMMU's input address size)`);
+    const limit = iovaLimitFor(spec);
+    if (iova >= limit) throw outOfRange(limit);
+    const until: StopRule = at === null ? { kind: "before-phase", phase: "teardown" } : { kind: "after-events", events: at };
     const { system, stop } = await runJobFull({ spec, source, progress: "auto" }, { until });
-    const where = at !== null ? `event ${stop.events}` : stop.reason === "before-phase" ? `event ${stop.events} (the start of teardown)` : "the end";
-    process.stdout.write(explainIova(system, iova, where).join("\n") + "\n");
+    const x = explainIova(system, iova);
+    if ("code" in x) throw outOfRange(x.limit);
+    const moment: ExplainMoment =
+      at !== null ? { kind: "event", events: stop.events } : stop.reason === "before-phase" ? { kind: "phase-start", events: stop.events, phase: "teardown" } : { kind: "end" };
+    process.stdout.write(renderExplanation(x, moment));
   });
 }
