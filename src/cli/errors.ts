@@ -5,6 +5,8 @@ import { InputError } from "../core/errors.ts";
 export const EXIT_BAD_INPUT = 2;
 /** Exit status for a check that ran and failed (selftest, ops --check). */
 export const EXIT_FAILED = 1;
+/** Exit status for our own bug (EX_SOFTWARE in BSD's sysexits.h): anything but bad input. */
+export const EXIT_INTERNAL = 70;
 
 /**
  * One line on stderr and an exit status; never a stack trace for the user's mistakes (InputError, and
@@ -20,7 +22,7 @@ export function reportFailure(err: unknown): number {
     return EXIT_BAD_INPUT;
   }
   process.stderr.write(`iommu-lab: internal error (please report): ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-  return 70;
+  return EXIT_INTERNAL;
 }
 
 interface NodeFsError extends Error {
