@@ -3,25 +3,26 @@
  * Table memory as the observing wrapper saw it: where every table landed, failed allocations, dirty
  * tables, the peaks of bytes held and in use, and what /proc/slabinfo would show.
  */
-import type { KernelCounters, TablePlacement } from "../types.ts";
+import type { StrategyResult } from "../types.ts";
 import type { System } from "../system.ts";
 import type { Observer } from "./observer.ts";
 
-export interface TablesOut {
-  readonly allocFailures: number;
-  readonly l2TablesAllocated: number;
-  readonly l2TablesFreed: number;
-  readonly tablesAbove4GiB: number;
-  readonly peakHeldBytes: number;
-  readonly finalHeldBytes: number;
-  readonly peakInUseBytes: number;
-  readonly finalInUseBytes: number;
-  readonly peakDma32Bytes: number;
-  readonly dirtyTables: number;
-  readonly tables: readonly TablePlacement[];
-  readonly kernelCounters: KernelCounters;
-  readonly notes: readonly string[];
-}
+/** The result's table-memory figures (allocFailures before the fit-check refusals are added), and notes. */
+export type TablesOut = Pick<
+  StrategyResult,
+  | "allocFailures"
+  | "l2TablesAllocated"
+  | "l2TablesFreed"
+  | "tablesAbove4GiB"
+  | "peakHeldBytes"
+  | "finalHeldBytes"
+  | "peakInUseBytes"
+  | "finalInUseBytes"
+  | "peakDma32Bytes"
+  | "dirtyTables"
+  | "tables"
+  | "kernelCounters"
+> & { readonly notes: readonly string[] };
 
 export class TablesObserver implements Observer<TablesOut> {
   private readonly sys: System;
