@@ -1,11 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /**
- * The run commands' flags (compare, repro, run, replay, explain), each declared and defaulted once, and
- * turned into the lab's specs here; plus the workload source a command was given: a built-in scenario,
- * a scenario file, or an ftrace log.
+ * The run commands' flag values (declared in flags.ts) validated once and turned into the lab's specs;
+ * plus the workload source a command was given: a built-in scenario, a scenario file, or an ftrace log.
  */
 import { existsSync, readFileSync, statSync } from "node:fs";
-import type { Command } from "commander";
 import { ERA_NAMES, era, isEraName, type Era } from "../core/era.ts";
 import { InputError } from "../core/errors.ts";
 import type { WorkloadRef } from "../lab/compare.ts";
@@ -25,28 +23,6 @@ export interface RunFlags {
   background?: string;
   fitCheck?: boolean;
   churn?: string;
-}
-
-/** Run flags shared by compare, repro, run, replay and explain, so --help reads the same everywhere. */
-export function addRunFlags(cmd: Command): Command {
-  return cmd
-    .option("--era <era>", `kernel era (${ERA_NAMES.join(", ")}); default: the scenario's, else ${DEFAULT_MACHINE.era}`)
-    .option("--platform <name>", `platform memory map (${PLATFORM_NAMES.join(", ")}); default: the scenario's`)
-    .option("--cpus <n>", "present CPUs (SLUB slab geometry, IOVA rcache); default: the platform's")
-    .option("--seed <n>", "seed of the workload and the background load; default: the scenario's")
-    .option("--background <preset>", `other kernel allocations before the run (${BACKGROUND_PRESETS.join(", ")})`, DEFAULT_MACHINE.background)
-    .option("--churn <n>", "background allocations and frees interleaved per workload event", String(DEFAULT_MACHINE.backgroundChurn))
-    .option("--no-fit-check", "model the kernel without the 'Page table does not fit in PTE' check: tables above 4 GiB are installed with truncated pointers");
-}
-
-/** `--strategy NAME` of the single-strategy commands (run, replay, explain). */
-export function addStrategyFlag(cmd: Command): Command {
-  return cmd.option("--strategy <name>", "table-memory strategy", DEFAULT_STRATEGY);
-}
-
-/** `--jobs N` of the comparing commands (compare, repro). */
-export function addJobsFlag(cmd: Command): Command {
-  return cmd.option("--jobs <n>", "strategies run in parallel worker threads (default: the CPU count)");
 }
 
 /** ANSI colour on stdout: wanted unless --no-color, and only on a terminal. */

@@ -3,7 +3,8 @@ import type { Command } from "commander";
 import { strategyVariants } from "../../lab/compare.ts";
 import { STRATEGY_NAMES } from "../../strategies/index.ts";
 import { DEFAULT_SCENARIO } from "../../workload/builtin-scenarios.ts";
-import { addJobsFlag, addRunFlags, colorWanted, runMachine, strategiesFlag, workloadSource } from "../options.ts";
+import { addJobsFlag, addRunFlags } from "../flags.ts";
+import { colorWanted, runMachine, strategiesFlag, workloadSource } from "../options.ts";
 import { runComparison, terminalText, writeReports, type ComparisonFlags } from "../run-comparison.ts";
 
 interface CompareFlags extends ComparisonFlags {
@@ -27,11 +28,14 @@ export function register(program: Command): void {
     .option("--skip-malformed", "with --trace: count and skip malformed iommu lines instead of stopping at the first")
     .option("--timing", "include wall-clock run times in the JSON and HTML (they are then no longer byte-identical across runs)")
     .option("--no-color", "no ANSI colours in the terminal table");
-  addRunFlags(cmd).action(async (scenarioArg: string | undefined, flags: CompareFlags) => {
-    const source = workloadSource(scenarioArg, flags.trace, flags.skipMalformed ?? false);
-    const strategies = strategiesFlag(flags.strategies);
-    const c = await runComparison(source, flags, { machine: runMachine, variants: (switches) => strategyVariants(strategies, switches) });
-    process.stdout.write(terminalText(c, colorWanted(flags)));
-    await writeReports(c, flags);
-  });
+  addRunFlags(cmd).action(action);
+}
+
+/** `compare [scenario]`: every strategy (or the named ones), a terminal table, report.json and report.html. */
+export async function action(scenarioArg: string | undefined, flags: CompareFlags): Promise<void> {
+  const source = workloadSource(scenarioArg, flags.trace, flags.skipMalformed ?? false);
+  const strategies = strategiesFlag(flags.strategies);
+  const c = await runComparison(source, flags, { machine: runMachine, variants: (switches) => strategyVariants(strategies, switches) });
+  process.stdout.write(terminalText(c, colorWanted(flags)));
+  await writeReports(c, flags);
 }

@@ -8,7 +8,8 @@ import { variant } from "../../lab/spec.ts";
 import { iovaLimitFor } from "../../lab/system.ts";
 import { renderExplanation, type ExplainMoment } from "../../report/index.ts";
 import { DEFAULT_SCENARIO } from "../../workload/builtin-scenarios.ts";
-import { addRunFlags, addStrategyFlag, integerFlag, loadScenario, runMachine, strategyFlag, switchFlags, workloadSource, type RunFlags } from "../options.ts";
+import { addRunFlags, addStrategyFlag } from "../flags.ts";
+import { integerFlag, loadScenario, runMachine, strategyFlag, switchFlags, workloadSource, type RunFlags } from "../options.ts";
 import { runJobFull } from "../strategy-runner.ts";
 
 interface ExplainFlags extends RunFlags {
@@ -28,23 +29,26 @@ export function register(program: Command): void {
     .option("--at <event>", "stop after this many workload events (default: before teardown, else the end)")
     .option("--trace <file>", "replay an ftrace iommu log instead of a scenario");
   addStrategyFlag(cmd).option("--skip-malformed", "with --trace: skip malformed iommu lines");
-  addRunFlags(cmd).action(async (scenarioArg: string | undefined, flags: ExplainFlags) => {
-    const iova = parseAddress(flags.iova ?? "");
-    if (iova === null) throw new InputError("--iova", "", `"${flags.iova}" is not an address`);
-    const at = flags.at === undefined ? null : integerFlag("--at", flags.at, 0, Number.MAX_SAFE_INTEGER);
-    const source = workloadSource(scenarioArg, flags.trace, flags.skipMalformed ?? false);
-    const machine = runMachine(flags, loadScenario(source));
-    const spec = { machine, variant: variant(strategyFlag(flags.strategy), {}, switchFlags(flags)) };
-    // The bound is the M4U's input address size, checked before the run.
-    const outOfRange = (limit: number): InputError => new InputError("--iova", "", `"${flags.iova}" is not an address below 2^${Math.log2(limit)} (the IOMMU's input address size)`);
-    const limit = iovaLimitFor(spec);
-    if (iova >= limit) throw outOfRange(limit);
-    const until: StopRule = at === null ? { kind: "before-phase", phase: "teardown" } : { kind: "after-events", events: at };
-    const { system, stop } = await runJobFull({ spec, source, progress: "auto" }, { until });
-    const x = explainIova(system, iova);
-    if ("code" in x) throw outOfRange(x.limit);
-    const moment: ExplainMoment =
-      at !== null ? { kind: "event", events: stop.events } : stop.reason === "before-phase" ? { kind: "phase-start", events: stop.events, phase: "teardown" } : { kind: "end" };
-    process.stdout.write(renderExplanation(x, moment));
-  });
+  addRunFlags(cmd).action(action);
+}
+
+/** `explain --iova ADDR [scenario]`: the walk of one IOVA at one moment. */
+export async function action(scenarioArg: string | undefined, flags: ExplainFlags): Promise<void> {
+  const iova = parseAddress(flags.iova ?? "");
+  if (iova === null) throw new InputError("--iova", "", `"${flags.iova}" is not an address`);
+  const at = flags.at === undefined ? null : integerFlag("--at", flags.at, 0, Number.MAX_SAFE_INTEGER);
+  const source = workloadSource(scenarioArg, flags.trace, flags.skipMalformed ?? false);
+  const machine = runMachine(flags, loadScenario(source));
+  const spec = { machine, variant: variant(strategyFlag(flags.strategy), {}, switchFlags(flags)) };
+  // The bound is the M4U's input address size, checked before the run.
+  const outOfRange = (limit: number): InputError => new InputError("--iova", "", `"${flags.iova}" is not an address below 2^${Math.log2(limit)} (the IOMMU's input address size)`);
+  const limit = iovaLimitFor(spec);
+  if (iova >= limit) throw outOfRange(limit);
+  const until: StopRule = at === null ? { kind: "before-phase", phase: "teardown" } : { kind: "after-events", events: at };
+  const { system, stop } = await runJobFull({ spec, source, progress: "auto" }, { until });
+  const x = explainIova(system, iova);
+  if ("code" in x) throw outOfRange(x.limit);
+  const moment: ExplainMoment =
+    at !== null ? { kind: "event", events: stop.events } : stop.reason === "before-phase" ? { kind: "phase-start", events: stop.events, phase: "teardown" } : { kind: "end" };
+  process.stdout.write(renderExplanation(x, moment));
 }

@@ -9,7 +9,8 @@ import { computeAnswer } from "../../analysis/index.ts";
 import { renderTerminal, toJson } from "../../report/index.ts";
 import { DEFAULT_SCENARIO } from "../../workload/builtin-scenarios.ts";
 import { checkWritable, writeFileAtomic } from "../io.ts";
-import { addRunFlags, addStrategyFlag, colorWanted, eraFlag, loadScenario, runMachine, strategyFlag, switchFlags, workloadRef, workloadSource, type RunFlags, type WorkloadSource } from "../options.ts";
+import { addOneStrategyFlags, addRunFlags } from "../flags.ts";
+import { colorWanted, eraFlag, loadScenario, runMachine, strategyFlag, switchFlags, workloadRef, workloadSource, type RunFlags, type WorkloadSource } from "../options.ts";
 import { runJobFull } from "../strategy-runner.ts";
 import { VERSION } from "../version.ts";
 
@@ -29,27 +30,24 @@ export function register(program: Command): void {
     .argument("[scenario]", `a scenario file or built-in name (default: ${DEFAULT_SCENARIO})`)
     .description("Run a scenario against one table-memory strategy and print what it cost")
     .option("--trace-out <file>", "write the iommu:map/unmap tracepoint log the run produces (ftrace text, the era's format)");
-  addRunFlags(addOneStrategyFlags(run)).action(async (scenarioArg: string | undefined, flags: RunCommandFlags) => {
-    await runOne(workloadSource(scenarioArg, undefined), flags);
-  });
+  addRunFlags(addOneStrategyFlags(run)).action(runAction);
 
   const replay = program
     .command("replay")
     .argument("<trace>", "an ftrace log with iommu:map / iommu:unmap events ('cat trace' or 'trace-cmd report' text; '-' reads stdin)")
     .description("Replay a real ftrace iommu log against one strategy and era, streaming it in bounded memory")
     .option("--skip-malformed", "count and skip malformed iommu lines instead of stopping at the first");
-  addRunFlags(addOneStrategyFlags(replay)).action(async (trace: string, flags: RunCommandFlags) => {
-    await runOne(workloadSource(undefined, trace, flags.skipMalformed ?? false), flags);
-  });
+  addRunFlags(addOneStrategyFlags(replay)).action(replayAction);
 }
 
-/** The flags of the single-strategy commands (run, replay). */
-function addOneStrategyFlags(cmd: Command): Command {
-  return addStrategyFlag(cmd)
-    .option("--json <file>", "write the result as JSON (the compare schema, one strategy)")
-    .option("--dump-tables <file>", "write the final page tables (v7s-oracle dump: table pointers masked) as JSON")
-    .option("--timing", "include the wall-clock run time in the JSON")
-    .option("--no-color", "no ANSI colours");
+/** `run [scenario]`: one strategy over a scenario. */
+export async function runAction(scenarioArg: string | undefined, flags: RunCommandFlags): Promise<void> {
+  await runOne(workloadSource(scenarioArg, undefined), flags);
+}
+
+/** `replay <trace>`: one strategy over a streamed ftrace log. */
+export async function replayAction(trace: string, flags: RunCommandFlags): Promise<void> {
+  await runOne(workloadSource(undefined, trace, flags.skipMalformed ?? false), flags);
 }
 
 async function runOne(source: WorkloadSource, flags: RunCommandFlags): Promise<void> {
