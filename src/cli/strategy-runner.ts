@@ -28,7 +28,7 @@ export function openSource(source: WorkloadSource, seed: number, progress: boole
   if (scenario !== null) return scenarioSource(scenario, seed);
   if (source.kind !== "trace") throw new TypeError("openSource: a non-trace source without a scenario");
   const input = openTrace(source.path, { skipMalformed: source.skipMalformed, progress });
-  return traceSource(input.name, () => input.batches(), () => ({ malformedLines: input.stats.ftrace.malformed }));
+  return traceSource(input.name, () => input.batches(), { quality: () => ({ malformedLines: input.stats.ftrace.malformed }) });
 }
 
 export function runJobFull(job: StrategyJob, options: ExperimentOptions = {}): Promise<ExperimentRun> {

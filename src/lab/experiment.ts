@@ -12,7 +12,7 @@
  * source that is not asynchronous (scenarios, event lists).
  */
 import type { TraceEvent, WorkloadEvent } from "../workload/events.ts";
-import { TraceReplayer } from "../workload/replay.ts";
+import { TraceReplayer, type ReplayStats } from "../workload/replay.ts";
 import { Executor } from "./executor.ts";
 import { MessagesObserver } from "./observers/messages.ts";
 import type { Observer } from "./observers/observer.ts";
@@ -60,6 +60,8 @@ export interface ExperimentRun {
   readonly system: System;
   readonly result: StrategyResult;
   readonly stop: Stop;
+  /** The trace replayer's counters (replay-mode sources), null otherwise. */
+  readonly replay: ReplayStats | null;
   readonly extras: readonly unknown[];
 }
 
@@ -96,7 +98,10 @@ class Experiment {
     this.tables = new TablesObserver(system);
     this.extra = options.observers?.(system) ?? [];
     this.executor = new Executor(system, [this.messages, this.verify, this.stray, this.samples, this.occupancy, this.tables, ...this.extra]);
-    this.replayer = source.mode === "replay" ? new TraceReplayer(this.executor.replaySink(), { fileName: source.name }) : null;
+    this.replayer =
+      source.mode === "replay"
+        ? new TraceReplayer(this.executor.replaySink(), { fileName: source.name, ...source.replayOptions?.(system.m4u.config.ias) })
+        : null;
     this.until = options.until ?? { kind: "end" };
   }
 
@@ -121,8 +126,9 @@ class Experiment {
     return true;
   }
 
-  finish(quality: InputQuality | null): ExperimentRun {
+  finish(source: EventSource): ExperimentRun {
     const r = this.replayer;
+    const quality: InputQuality | null = source.quality?.(r === null ? null : r.stats) ?? null;
     if (r !== null) {
       const log = this.messages.log;
       const st = r.stats;
@@ -142,7 +148,7 @@ class Experiment {
       runTimeMs: this.clock === null ? null : this.clock() - this.startedAt,
     });
     const extras = this.extra.map((o) => o.finish(end));
-    return { system: this.system, result, stop: { reason: this.stopped ?? "end", events: this.consumed }, extras };
+    return { system: this.system, result, stop: { reason: this.stopped ?? "end", events: this.consumed }, replay: r === null ? null : r.stats, extras };
   }
 }
 
@@ -150,7 +156,7 @@ class Experiment {
 export async function runExperiments(items: readonly (RunSpec | System)[], source: EventSource, options: ExperimentOptions = {}): Promise<ExperimentRun[]> {
   const runs = items.map((it) => new Experiment(it, source, options));
   for await (const batch of source.batches()) if (!feedAll(runs, batch)) break;
-  return runs.map((x) => x.finish(source.quality?.() ?? null));
+  return runs.map((x) => x.finish(source));
 }
 
 export async function runExperiment(item: RunSpec | System, source: EventSource, options: ExperimentOptions = {}): Promise<ExperimentRun> {
@@ -163,7 +169,7 @@ export async function runExperiment(item: RunSpec | System, source: EventSource,
 export function runExperimentSync(item: RunSpec | System, source: SyncEventSource, options: ExperimentOptions = {}): ExperimentRun {
   const x = new Experiment(item, source, options);
   for (const batch of source.batches()) if (!feedAll([x], batch)) break;
-  return x.finish(source.quality?.() ?? null);
+  return x.finish(source);
 }
 
 /** False once every system has stopped (the source need not be read further). */

@@ -9,6 +9,7 @@
  */
 import { Rng } from "../core/rng.ts";
 import type { TraceEvent, WorkloadEvent } from "../workload/events.ts";
+import type { ReplayOptions, ReplayStats } from "../workload/replay.ts";
 import { expandScenario, type Scenario } from "../workload/scenario.ts";
 
 /** What the reader of an input found wrong with it, for the run's messages. */
@@ -17,20 +18,25 @@ export interface InputQuality {
   readonly malformedLines: number;
 }
 
-export interface SyncEventSource {
+interface SourceBase {
   readonly name: string;
   readonly mode: "direct" | "replay";
-  /** Can be iterated once. */
-  batches(): Iterable<readonly WorkloadEvent[]>;
-  /** Read after the last batch. */
-  quality?(): InputQuality;
+  /**
+   * Read after the last batch, with the replayer's counters of the system asking (null in direct
+   * mode), so an input's own findings and the replay's can be told together.
+   */
+  quality?(replay: ReplayStats | null): InputQuality;
+  /** Replay mode: options for each system's TraceReplayer (`fileName` defaults to `name`). */
+  replayOptions?(iovaBits: number): ReplayOptions;
 }
 
-export interface AsyncEventSource {
-  readonly name: string;
-  readonly mode: "direct" | "replay";
+export interface SyncEventSource extends SourceBase {
+  /** Can be iterated once. */
+  batches(): Iterable<readonly WorkloadEvent[]>;
+}
+
+export interface AsyncEventSource extends SourceBase {
   batches(): AsyncIterable<readonly WorkloadEvent[]>;
-  quality?(): InputQuality;
 }
 
 export type EventSource = SyncEventSource | AsyncEventSource;
@@ -64,6 +70,10 @@ export function eventListSource(events: Iterable<WorkloadEvent>, options: { read
 }
 
 /** A trace delivered in batches as it is read; `quality` is asked once the last batch is in. */
-export function traceSource(name: string, batches: () => AsyncIterable<readonly TraceEvent[]>, quality?: () => InputQuality): AsyncEventSource {
-  return { name, mode: "replay", batches, ...(quality === undefined ? {} : { quality }) };
+export function traceSource(
+  name: string,
+  batches: () => AsyncIterable<readonly TraceEvent[]>,
+  hooks: Pick<SourceBase, "quality" | "replayOptions"> = {},
+): AsyncEventSource {
+  return { name, mode: "replay", batches, ...hooks };
 }

@@ -118,6 +118,25 @@ describe("replay-mode sources and observers", () => {
     assert.deepEqual([direct.mapCalls, direct.unmapCalls], [1, 2]);
   });
 
+  it("a replay source sets each system's replayer options and sees its counters in quality()", () => {
+    const seen: (number | null)[] = [];
+    const events = [map(0x1000_0000, 1), unmap(0x2000_0000, 2)];
+    const src = {
+      ...eventListSource(events, { name: "t", mode: "replay" }),
+      replayOptions: (iovaBits: number) => ({ maxMessages: iovaBits === 32 ? 0 : 5 }),
+      quality: (stats: { unknownUnmaps: number } | null) => {
+        seen.push(stats?.unknownUnmaps ?? null);
+        return { malformedLines: 2 };
+      },
+    };
+    const run = runExperimentSync(spec("slab-dma32"), src);
+    assert.deepEqual(seen, [1]);
+    assert.equal(run.replay?.unknownUnmaps, 1);
+    const texts = run.result.messages.map((m) => m.text);
+    assert.ok(texts.includes("replay: 2 malformed trace lines skipped"), texts.join("\n"));
+    assert.ok(!texts.some((t) => t.startsWith("replay: t: line")), "maxMessages 0 from replayOptions");
+  });
+
   it("an extra observer sees every new mapping, and its output comes back in extras", () => {
     class Count implements Observer<number> {
       n = 0;
