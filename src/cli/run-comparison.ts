@@ -12,6 +12,7 @@ import { checkWritable, writeFileAtomic } from "./io.ts";
 import { integerFlag, loadScenario, switchFlags, workloadRef, type RunFlags, type WorkloadSource } from "./options.ts";
 import { defaultJobs, RunPool } from "./parallel.ts";
 import { Progress } from "./progress.ts";
+import type { Scenario } from "../workload/scenario.ts";
 import { VERSION } from "./version.ts";
 
 export interface ReportFlags {
@@ -27,7 +28,7 @@ export interface ComparisonFlags extends RunFlags, ReportFlags {
 
 /** How a command picks its machine and variants once the flags and the scenario are known. */
 export interface ComparisonPlan {
-  readonly machine: (flags: RunFlags, scenario: ReturnType<typeof loadScenario>) => MachineSpec;
+  readonly machine: (flags: RunFlags, scenario: Scenario | null) => MachineSpec;
   readonly variants: (switches: VariantSwitches) => readonly Variant[];
 }
 
