@@ -9,6 +9,9 @@ import { InputError } from "../core/errors.ts";
 import type { StrategyResult } from "../lab/types.ts";
 import { runJob, type StrategyJob } from "./strategy-runner.ts";
 
+/** What a worker posts: `ready` once its modules have loaded, then one reply per job. */
+type WorkerMessage = { ready: true } | WorkerReply;
+
 interface WorkerReply {
   ok: boolean;
   result?: StrategyResult;
@@ -52,15 +55,20 @@ export async function runJobs(all: readonly StrategyJob[], jobs: number, onDone:
   });
 }
 
+/**
+ * The worker's entry, of the same kind as this module: compiled JavaScript in the package, the .ts
+ * source when the sources run under tsx (`node --import tsx`, which a worker inherits through execArgv).
+ */
+export const WORKER_ENTRY: URL = new URL(import.meta.url.endsWith(".ts") ? "./strategy-worker.ts" : "./strategy-worker.js", import.meta.url);
+
 /** One worker thread that runs jobs one at a time. */
 class JobWorker {
-  private readonly worker = new Worker(new URL("./worker-boot.js", import.meta.url), {
-    workerData: { entry: new URL("./strategy-worker.ts", import.meta.url).href },
-  });
+  private readonly worker = new Worker(WORKER_ENTRY);
 
   run(job: StrategyJob): Promise<StrategyResult> {
     return new Promise((resolve, reject) => {
-      const onMessage = (m: WorkerReply): void => {
+      const onMessage = (m: WorkerMessage): void => {
+        if ("ready" in m) return;
         cleanup();
         if (m.ok && m.result !== undefined) resolve(m.result);
         else reject(revive(m.error));
