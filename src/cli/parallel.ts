@@ -56,14 +56,20 @@ export async function runJobs(all: readonly StrategyJob[], jobs: number, onDone:
 }
 
 /**
- * The worker's entry, of the same kind as this module: compiled JavaScript in the package, the .ts
- * source when the sources run under tsx (`node --import tsx`, which a worker inherits through execArgv).
+ * A worker thread running strategy-worker, of the same kind as this module: the compiled JavaScript in
+ * the package; the .ts source when the sources run under tsx (tests, `npm run lab`). Node 20 does not
+ * carry the main thread's `--import tsx` loader into a worker, so that worker registers tsx itself first.
  */
-export const WORKER_ENTRY: URL = new URL(import.meta.url.endsWith(".ts") ? "./strategy-worker.ts" : "./strategy-worker.js", import.meta.url);
+export function startStrategyWorker(): Worker {
+  if (!import.meta.url.endsWith(".ts")) return new Worker(new URL("./strategy-worker.js", import.meta.url));
+  const tsx = JSON.stringify(import.meta.resolve("tsx/esm/api"));
+  const entry = JSON.stringify(new URL("./strategy-worker.ts", import.meta.url).href);
+  return new Worker(`import(${tsx}).then((m) => { m.register(); return import(${entry}); });`, { eval: true });
+}
 
 /** One worker thread that runs jobs one at a time. */
 class JobWorker {
-  private readonly worker = new Worker(WORKER_ENTRY);
+  private readonly worker = startStrategyWorker();
 
   run(job: StrategyJob): Promise<StrategyResult> {
     return new Promise((resolve, reject) => {
