@@ -1,30 +1,30 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /**
- * The flags several commands share, each declared once with its help text and its default (the
- * defaults are the lab's: DEFAULT_MACHINE, DEFAULT_STRATEGY). Declarations only, and cheap to import:
- * no model, no zod, no vega, so `--help` stays fast. options.ts validates the values.
+ * The flags several commands share, each declared once with its help text and its default
+ * (workload/run-defaults.ts). Declarations only, and cheap to import: no model, no zod, no vega, so
+ * `--help` stays fast (commands/index.ts). options.ts validates the values.
  */
 import type { Command } from "commander";
 import { ERA_NAMES } from "../core/era.ts";
-import { DEFAULT_MACHINE, DEFAULT_STRATEGY } from "../lab/spec.ts";
 import { BACKGROUND_PRESETS } from "../mm/background.ts";
 import { PLATFORM_NAMES } from "../phys/platform.ts";
+import { RUN_DEFAULTS } from "../workload/run-defaults.ts";
 
 /** Run flags shared by compare, repro, run, replay and explain, so --help reads the same everywhere. */
 export function addRunFlags(cmd: Command): Command {
   return cmd
-    .option("--era <era>", `kernel era (${ERA_NAMES.join(", ")}); default: the scenario's, else ${DEFAULT_MACHINE.era}`)
+    .option("--era <era>", `kernel era (${ERA_NAMES.join(", ")}); default: the scenario's, else ${RUN_DEFAULTS.era}`)
     .option("--platform <name>", `platform memory map (${PLATFORM_NAMES.join(", ")}); default: the scenario's`)
     .option("--cpus <n>", "present CPUs (SLUB slab geometry, IOVA rcache); default: the platform's")
     .option("--seed <n>", "seed of the workload and the background load; default: the scenario's")
-    .option("--background <preset>", `other kernel allocations before the run (${BACKGROUND_PRESETS.join(", ")})`, DEFAULT_MACHINE.background)
-    .option("--churn <n>", "background allocations and frees interleaved per workload event", String(DEFAULT_MACHINE.backgroundChurn))
+    .option("--background <preset>", `other kernel allocations before the run (${BACKGROUND_PRESETS.join(", ")})`, RUN_DEFAULTS.background)
+    .option("--churn <n>", "background allocations and frees interleaved per workload event", String(RUN_DEFAULTS.backgroundChurn))
     .option("--no-fit-check", "model the kernel without the 'Page table does not fit in PTE' check: tables above 4 GiB are installed with truncated pointers");
 }
 
 /** `--strategy NAME` of the single-strategy commands (run, replay, explain). */
 export function addStrategyFlag(cmd: Command): Command {
-  return cmd.option("--strategy <name>", "table-memory strategy", DEFAULT_STRATEGY);
+  return cmd.option("--strategy <name>", "table-memory strategy", RUN_DEFAULTS.strategy);
 }
 
 /** `--jobs N` of the comparing commands (compare, repro). */
@@ -44,8 +44,8 @@ export function addOneStrategyFlags(cmd: Command): Command {
 /** `mm`'s machine flags: the same defaults as the run commands, shown by commander. */
 export function addMmFlags(cmd: Command): Command {
   return cmd
-    .option("--era <era>", "kernel era", DEFAULT_MACHINE.era)
-    .option("--platform <name>", `platform memory map (${PLATFORM_NAMES.join(", ")})`, DEFAULT_MACHINE.platform)
-    .option("--background <preset>", `background load (${BACKGROUND_PRESETS.join(", ")})`, DEFAULT_MACHINE.background)
-    .option("--seed <n>", "seed of the background load", String(DEFAULT_MACHINE.seed));
+    .option("--era <era>", "kernel era", RUN_DEFAULTS.era)
+    .option("--platform <name>", `platform memory map (${PLATFORM_NAMES.join(", ")})`, RUN_DEFAULTS.platform)
+    .option("--background <preset>", `background load (${BACKGROUND_PRESETS.join(", ")})`, RUN_DEFAULTS.background)
+    .option("--seed <n>", "seed of the background load", String(RUN_DEFAULTS.seed));
 }

@@ -7,6 +7,7 @@
 import { zonesFor } from "../phys/zones.ts";
 import { STRATEGY_NAMES } from "../strategies/index.ts";
 import type { WorkloadEvent } from "../workload/events.ts";
+import { REGRESSION_2018 } from "../workload/run-defaults.ts";
 import type { Scenario } from "../workload/scenario.ts";
 import { scenarioEvents } from "./source.ts";
 import { DEFAULT_SWITCHES, resolveMachine, variant, type MachineSpec, type RunSpec, type Variant, type VariantSwitches } from "./spec.ts";
@@ -43,16 +44,9 @@ export function strategyVariants(strategies: readonly string[] = STRATEGY_NAMES,
   return strategies.map((s) => variant(s, {}, switches));
 }
 
-/**
- * The 2018 MT8173 regression as an experiment: Linux v4.19 (arm64 GFP_DMA falls to ZONE_NORMAL there),
- * every strategy, and the regressed allocator once more with the fit check off, to show what the
- * hardware would do with the tables the kernel refuses.
- */
-export const REGRESSION_2018 = {
-  era: "v4.19",
-  extra: { strategy: "legacy-gfp-dma", switches: { fitCheck: false } },
-} as const;
+export { REGRESSION_2018 };
 
+/** The 2018 reproduction's variants under the comparison's switches (workload/run-defaults.ts). */
 export function reproVariants(switches: VariantSwitches): Variant[] {
   const extra = switches.fitCheck ? [variant(REGRESSION_2018.extra.strategy, REGRESSION_2018.extra.switches, switches)] : [];
   return [...strategyVariants(STRATEGY_NAMES, switches), ...extra];

@@ -7,6 +7,7 @@
 import { era as eraByName, type Era } from "../core/era.ts";
 import type { BackgroundPreset } from "../mm/background.ts";
 import { platform as platformByName, type Platform } from "../phys/platform.ts";
+import { RUN_DEFAULTS } from "../workload/run-defaults.ts";
 
 /** The machine and its kernel: everything a system needs besides the variant. */
 export interface MachineSpec {
@@ -66,11 +67,18 @@ export function variant(strategy: string, switches: Partial<VariantSwitches> = {
   return { strategy, fitCheck: s.fitCheck, domainTiming: s.domainTiming, label: notes.length === 0 ? strategy : `${strategy} (${notes.join(", ")})` };
 }
 
-/** The machine a run gets when neither the scenario nor the user names one: MT8173 elm, Linux v4.19. */
-export const DEFAULT_MACHINE: MachineSpec = { platform: "mt8173-elm-4g", era: "v4.19", cpus: null, seed: 1, background: "typical", backgroundChurn: 0 };
+/** The machine a run gets when neither the scenario nor the user names one (workload/run-defaults.ts). */
+export const DEFAULT_MACHINE: MachineSpec = {
+  platform: RUN_DEFAULTS.platform,
+  era: RUN_DEFAULTS.era,
+  cpus: null,
+  seed: RUN_DEFAULTS.seed,
+  background: RUN_DEFAULTS.background,
+  backgroundChurn: RUN_DEFAULTS.backgroundChurn,
+};
 
-/** The strategy a single run uses unless told otherwise: the fix that was merged (see strategies/slab-dma32.ts). */
-export const DEFAULT_STRATEGY = "slab-dma32";
+/** The strategy a single run uses unless told otherwise. */
+export const DEFAULT_STRATEGY: string = RUN_DEFAULTS.strategy;
 
 export interface ResolvedMachine {
   readonly platform: Platform;

@@ -1,5 +1,4 @@
 // SPDX-License-Identifier: GPL-2.0-only
-import type { Command } from "commander";
 import { InputError } from "../../core/errors.ts";
 import { parseAddress } from "../../core/u32.ts";
 import type { StopRule } from "../../lab/experiment.ts";
@@ -7,8 +6,6 @@ import { explainIova } from "../../lab/explain.ts";
 import { variant } from "../../lab/spec.ts";
 import { iovaLimitFor } from "../../lab/system.ts";
 import { renderExplanation, type ExplainMoment } from "../../report/index.ts";
-import { DEFAULT_SCENARIO } from "../../workload/builtin-scenarios.ts";
-import { addRunFlags, addStrategyFlag } from "../flags.ts";
 import { integerFlag, loadScenario, runMachine, strategyFlag, switchFlags, workloadSource, type RunFlags } from "../options.ts";
 import { runJobFull } from "../strategy-runner.ts";
 
@@ -18,18 +15,6 @@ interface ExplainFlags extends RunFlags {
   trace?: string;
   strategy?: string;
   skipMalformed?: boolean;
-}
-
-export function register(program: Command): void {
-  const cmd = program
-    .command("explain")
-    .argument("[scenario]", `a scenario file or built-in name (default: ${DEFAULT_SCENARIO})`)
-    .description("Show the walk of one IOVA at one moment: L1 and L2 descriptors decoded, where the L2 table lives, and what the hardware sees")
-    .requiredOption("--iova <addr>", "the IOVA (hex 0x… or decimal)")
-    .option("--at <event>", "stop after this many workload events (default: before teardown, else the end)")
-    .option("--trace <file>", "replay an ftrace iommu log instead of a scenario");
-  addStrategyFlag(cmd).option("--skip-malformed", "with --trace: skip malformed iommu lines");
-  addRunFlags(cmd).action(action);
 }
 
 /** `explain --iova ADDR [scenario]`: the walk of one IOVA at one moment. */

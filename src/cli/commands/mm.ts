@@ -1,8 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
-import type { Command } from "commander";
 import { bytes, hexGrouped } from "../../core/u32.ts";
 import { bootKernelMemory } from "../../mm/kernel.ts";
-import { addMmFlags } from "../flags.ts";
 import { machineFlags } from "../options.ts";
 
 interface MmFlags {
@@ -13,13 +11,6 @@ interface MmFlags {
 }
 
 const PAGE = 4096;
-
-export function register(program: Command): void {
-  const cmd = program
-    .command("mm")
-    .description("Show the kernel memory a run starts from: zones, watermarks, lowmem_reserve and /proc/buddyinfo after the background load");
-  addMmFlags(cmd).action(action);
-}
 
 /** `mm`: the zones, watermarks and free lists a run starts from. */
 export function action(flags: MmFlags): void {

@@ -1,5 +1,4 @@
 // SPDX-License-Identifier: GPL-2.0-only
-import type { Command } from "commander";
 import { formatFtraceLine, type TraceSink } from "../../dma/trace.ts";
 import { buildReport, withoutTiming } from "../../lab/compare.ts";
 import { variant } from "../../lab/spec.ts";
@@ -7,9 +6,7 @@ import type { V7sEngine } from "../../pgtable/engine.ts";
 import { dumpTable } from "../../pgtable/dump.ts";
 import { computeAnswer } from "../../analysis/index.ts";
 import { renderTerminal, toJson } from "../../report/index.ts";
-import { DEFAULT_SCENARIO } from "../../workload/builtin-scenarios.ts";
 import { checkWritable, writeFileAtomic } from "../io.ts";
-import { addOneStrategyFlags, addRunFlags } from "../flags.ts";
 import { colorWanted, eraFlag, loadScenario, runMachine, strategyFlag, switchFlags, workloadRef, workloadSource, type RunFlags, type WorkloadSource } from "../options.ts";
 import { runJobFull } from "../strategy-runner.ts";
 import { VERSION } from "../version.ts";
@@ -22,22 +19,6 @@ interface RunCommandFlags extends RunFlags {
   skipMalformed?: boolean;
   timing?: boolean;
   color?: boolean;
-}
-
-export function register(program: Command): void {
-  const run = program
-    .command("run")
-    .argument("[scenario]", `a scenario file or built-in name (default: ${DEFAULT_SCENARIO})`)
-    .description("Run a scenario against one table-memory strategy and print what it cost")
-    .option("--trace-out <file>", "write the iommu:map/unmap tracepoint log the run produces (ftrace text, the era's format)");
-  addRunFlags(addOneStrategyFlags(run)).action(runAction);
-
-  const replay = program
-    .command("replay")
-    .argument("<trace>", "an ftrace log with iommu:map / iommu:unmap events ('cat trace' or 'trace-cmd report' text; '-' reads stdin)")
-    .description("Replay a real ftrace iommu log against one strategy and era, streaming it in bounded memory")
-    .option("--skip-malformed", "count and skip malformed iommu lines instead of stopping at the first");
-  addRunFlags(addOneStrategyFlags(replay)).action(replayAction);
 }
 
 /** `run [scenario]`: one strategy over a scenario. */
