@@ -14,18 +14,24 @@ export type PgtableFamily =
   | "latest";
 
 /**
- * arm64 zone layout (arch/arm64/mm/init.c):
- * - `dma-4g`: <= v4.14, ZONE_DMA below 4 GiB;
- * - `dma32-only`: v4.15-v5.4 (ad67f5a6545f "arm64: replace ZONE_DMA with ZONE_DMA32"), no ZONE_DMA, so GFP_DMA falls to ZONE_NORMAL;
- * - `dma30-dma32`: v5.5-v5.10, ZONE_DMA 30-bit plus ZONE_DMA32;
- * - `dma-from-ranges`: v5.11+, ZONE_DMA sized from the dma-ranges limit (zone_dma_bits), ZONE_DMA32 above it up to 4 GiB.
+ * arm64 zone layout (arch/arm64/mm/init.c; the formulas and their sources are in src/phys/zones.ts):
+ * - `dma-4g`: <= v4.15, ZONE_DMA below 4 GiB;
+ * - `dma32-only`: v4.16-v5.4 (ad67f5a6545f "arm64: replace ZONE_DMA with ZONE_DMA32"), no ZONE_DMA, so GFP_DMA falls to ZONE_NORMAL;
+ * - `dma30-dma32`: v5.5-v5.10.21, ZONE_DMA 30-bit plus ZONE_DMA32, both offset into the 2^bits window holding DRAM start;
+ * - `dma-bits-from-ranges`: v5.10.22 (stable backport) and v5.11-v6.12, zone_dma_bits = min(32, fls64(dma-ranges CPU end));
+ * - `dma-from-ranges`: v6.13+, zone_dma_limit = the dma-ranges CPU end itself, capped to 4 GiB when DRAM starts below it.
  */
-export type ZoneLayout = "dma-4g" | "dma32-only" | "dma30-dma32" | "dma-from-ranges";
+export type ZoneLayout = "dma-4g" | "dma32-only" | "dma30-dma32" | "dma-bits-from-ranges" | "dma-from-ranges";
 
 export interface Era {
   readonly name: EraName;
   readonly description: string;
   readonly pgtable: PgtableFamily;
+  /**
+   * The mainline release the era stands for ([major, minor]; `latest` is the newest release read, 6.19):
+   * platforms compare it with the release that added their SoC (src/phys/platform.ts checkPlatformEra).
+   */
+  readonly release: readonly [number, number];
   readonly zones: ZoneLayout;
   /** Number of buddy orders (orders 0 .. maxOrder-1): MAX_ORDER 11 in 4.19/5.x, MAX_PAGE_ORDER 10 (inclusive) in v6.8+. */
   readonly buddyOrders: number;
@@ -145,6 +151,7 @@ const ERAS: Readonly<Record<EraName, Era>> = {
     name: "v4.14",
     description: "Linux 4.14: arm64 still has ZONE_DMA below 4 GiB, so GFP_DMA tables stay low",
     pgtable: "v4.19",
+    release: [4, 14],
     zones: "dma-4g",
     buddyOrders: 11,
     pcpMaxOrder: 0,
@@ -160,6 +167,7 @@ const ERAS: Readonly<Record<EraName, Era>> = {
     name: "v4.19",
     description: "Linux 4.19: ZONE_DMA renamed ZONE_DMA32 on arm64 (since 4.15), GFP_DMA falls to ZONE_NORMAL: the MT8173 regression",
     pgtable: "v4.19",
+    release: [4, 19],
     zones: "dma32-only",
     buddyOrders: 11,
     pcpMaxOrder: 0,
@@ -175,6 +183,7 @@ const ERAS: Readonly<Record<EraName, Era>> = {
     name: "v5.10",
     description: "Linux 5.10: ZONE_DMA (30-bit) plus ZONE_DMA32; v7s tables use GFP_DMA32 / SLAB_CACHE_DMA32",
     pgtable: "v6.6",
+    release: [5, 10],
     zones: "dma30-dma32",
     buddyOrders: 11,
     pcpMaxOrder: 0,
@@ -199,7 +208,8 @@ const ERAS: Readonly<Record<EraName, Era>> = {
     name: "v6.6",
     description: "Linux 6.6: map_pages/unmap_pages, blocks split on partial unmap, ZONE_DMA from dma-ranges",
     pgtable: "v6.6",
-    zones: "dma-from-ranges",
+    release: [6, 6],
+    zones: "dma-bits-from-ranges",
     buddyOrders: 11,
     pcpMaxOrder: 3,
     pageFragDirection: "down",
@@ -214,6 +224,7 @@ const ERAS: Readonly<Record<EraName, Era>> = {
     name: "latest",
     description: "Linux 6.13+: partial unmaps of large entries refused, -EINVAL for prot without R/W",
     pgtable: "latest",
+    release: [6, 19],
     zones: "dma-from-ranges",
     buddyOrders: 11,
     pcpMaxOrder: 3,
