@@ -7,8 +7,9 @@ import { register as repro } from "./repro.ts";
 import { register as run } from "./run.ts";
 import { register as mm } from "./mm.ts";
 import { register as ops } from "./ops.ts";
+import { register as platforms } from "./platforms.ts";
 import { register as selftest } from "./selftest.ts";
 import { register as traceGen } from "./trace-gen.ts";
 
 /** Every command's register function; the order is the order in --help. */
-export const COMMANDS: readonly ((program: Command) => void)[] = [repro, compare, run, explain, mm, selftest, ops, dump, traceGen];
+export const COMMANDS: readonly ((program: Command) => void)[] = [repro, compare, run, explain, mm, platforms, selftest, ops, dump, traceGen];

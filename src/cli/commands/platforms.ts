@@ -1,0 +1,13 @@
+// SPDX-License-Identifier: GPL-2.0-only
+import type { Command } from "commander";
+import { allPlatforms } from "../../phys/platform.ts";
+import { platformSummary } from "../../phys/summary.ts";
+
+export function register(program: Command): void {
+  program
+    .command("platforms")
+    .description("List the platform presets with RAM, CPUs, IOMMU instances, domains and the eras that support each SoC")
+    .action(() => {
+      process.stdout.write(allPlatforms().map((p) => `${platformSummary(p)}\n`).join(""));
+    });
+}
