@@ -45,6 +45,12 @@ test("mt8183-kukui-4g: the elm memory map, so elm's zones in every era that has 
   assert.deepEqual(spans("mt8183-kukui-4g", { ...era("v5.10"), zones: "dma-bits-from-ranges" }), [["DMA", 0x40000, 0x100000], ["DMA32", 0x100000, 0x100000], ["NORMAL", 0x100000, 0x140000]]);
 });
 
+test("the unchanged presets keep their spans: elm-2g and the generic arm64-8g", () => {
+  assert.deepEqual(spans("mt8173-elm-2g", "latest"), [["DMA", 0x40000, 0xc0000], ["DMA32", 0xc0000, 0xc0000], ["NORMAL", 0xc0000, 0xc0000]]);
+  assert.deepEqual(spans("arm64-8g", "v4.19"), [["DMA32", 0x80000, 0x100000], ["NORMAL", 0x100000, 0x280000]]);
+  assert.deepEqual(spans("arm64-8g", "latest"), [["DMA", 0x80000, 0x100000], ["DMA32", 0x100000, 0x100000], ["NORMAL", 0x100000, 0x280000]]);
+});
+
 test("mt2712-evb: 2 GiB all below 4 GiB", () => {
   assert.deepEqual(spans("mt2712-evb", "v4.19"), [["DMA32", 0x40000, 0xc0000], ["NORMAL", 0xc0000, 0xc0000]]);
   assert.deepEqual(spans("mt2712-evb", "latest"), [["DMA", 0x40000, 0xc0000], ["DMA32", 0xc0000, 0xc0000], ["NORMAL", 0xc0000, 0xc0000]]);
