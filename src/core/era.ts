@@ -27,11 +27,6 @@ export interface Era {
   readonly name: EraName;
   readonly description: string;
   readonly pgtable: PgtableFamily;
-  /**
-   * The mainline release the era stands for ([major, minor]; `latest` is the newest release read, 6.19):
-   * platforms compare it with the release that added their SoC (src/phys/platform.ts checkPlatformEra).
-   */
-  readonly release: readonly [number, number];
   readonly zones: ZoneLayout;
   /** Number of buddy orders (orders 0 .. maxOrder-1): MAX_ORDER 11 in 4.19/5.x, MAX_PAGE_ORDER 10 (inclusive) in v6.8+. */
   readonly buddyOrders: number;
@@ -151,7 +146,6 @@ const ERAS: Readonly<Record<EraName, Era>> = {
     name: "v4.14",
     description: "Linux 4.14: arm64 still has ZONE_DMA below 4 GiB, so GFP_DMA tables stay low",
     pgtable: "v4.19",
-    release: [4, 14],
     zones: "dma-4g",
     buddyOrders: 11,
     pcpMaxOrder: 0,
@@ -167,7 +161,6 @@ const ERAS: Readonly<Record<EraName, Era>> = {
     name: "v4.19",
     description: "Linux 4.19: ZONE_DMA renamed ZONE_DMA32 on arm64 (since 4.15), GFP_DMA falls to ZONE_NORMAL: the MT8173 regression",
     pgtable: "v4.19",
-    release: [4, 19],
     zones: "dma32-only",
     buddyOrders: 11,
     pcpMaxOrder: 0,
@@ -183,7 +176,6 @@ const ERAS: Readonly<Record<EraName, Era>> = {
     name: "v5.10",
     description: "Linux 5.10: ZONE_DMA (30-bit) plus ZONE_DMA32; v7s tables use GFP_DMA32 / SLAB_CACHE_DMA32",
     pgtable: "v6.6",
-    release: [5, 10],
     zones: "dma30-dma32",
     buddyOrders: 11,
     pcpMaxOrder: 0,
@@ -208,7 +200,6 @@ const ERAS: Readonly<Record<EraName, Era>> = {
     name: "v6.6",
     description: "Linux 6.6: map_pages/unmap_pages, blocks split on partial unmap, ZONE_DMA from dma-ranges",
     pgtable: "v6.6",
-    release: [6, 6],
     zones: "dma-bits-from-ranges",
     buddyOrders: 11,
     pcpMaxOrder: 3,
@@ -224,7 +215,6 @@ const ERAS: Readonly<Record<EraName, Era>> = {
     name: "latest",
     description: "Linux 6.13+: partial unmaps of large entries refused, -EINVAL for prot without R/W",
     pgtable: "latest",
-    release: [6, 19],
     zones: "dma-from-ranges",
     buddyOrders: 11,
     pcpMaxOrder: 3,

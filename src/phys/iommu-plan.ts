@@ -23,7 +23,7 @@
  * masters), standing in for the device probe order, which depends on driver initcalls.
  */
 import type { Era } from "../core/era.ts";
-import { releaseAtLeast, type IommuInstance, type IovaRegion, type Platform } from "./platform.ts";
+import type { IommuInstance, IovaRegion, Platform } from "./platform.ts";
 
 export interface IoPgtableCfg {
   readonly ias: number;
@@ -46,7 +46,7 @@ export function ioPgtableCfgFor(inst: IommuInstance, era: Era, enable4GB: boolea
     const quirks = ["ARM_NS", "NO_PERMS", "TLBI_ON_MAP", ...(enable4GB ? ["ARM_MTK_4GB"] : [])];
     return { ias: 32, oas: 32, quirks, ttbrExt: false, l1Bytes: l1Bytes(32) };
   }
-  const ttbrExt = inst.ttbrExtSince !== null && releaseAtLeast(era.release, inst.ttbrExtSince);
+  const ttbrExt = inst.ttbrExtEras.includes(era.name);
   const ias = has("IOVA_34_EN") ? 34 : 32;
   const oas = has("HAS_4GB_MODE") ? (enable4GB ? 33 : 32) : 35;
   return { ias, oas, quirks: ["ARM_NS", "NO_PERMS", "ARM_MTK_EXT", ...(ttbrExt ? ["ARM_MTK_TTBR_EXT"] : [])], ttbrExt, l1Bytes: l1Bytes(ias) };

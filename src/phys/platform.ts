@@ -4,7 +4,7 @@
  * decide its zones, and the releases in which the kernel supports its SoC. The presets live in
  * src/phys/platforms/<soc>.ts, each number with the DT or driver source it comes from.
  */
-import type { Era } from "../core/era.ts";
+import type { Era, EraName } from "../core/era.ts";
 import { InputError } from "../core/errors.ts";
 import { SZ_4G } from "../core/u32.ts";
 import { PRESETS } from "./platforms/index.ts";
@@ -22,16 +22,20 @@ export function releaseName(r: Release): string {
   return `${r[0]}.${r[1]}`;
 }
 
+/** For reading user input (a boot log's "Linux version"); the model's own behaviour never compares releases. */
 export function releaseAtLeast(r: Release, min: Release): boolean {
   return r[0] !== min[0] ? r[0] > min[0] : r[1] >= min[1];
 }
 
 /**
- * Where the kernel knows the SoC: the first release read in which driver and DT support it, and the
- * newest release read in which they do not (null when no older tree was read). Eras in between are
- * refused as unverified rather than guessed.
+ * Where the kernel knows the SoC: the model's eras whose kernel has it (read per era, so no version
+ * names are compared), eras no tree was read for, the first release read in which driver and DT support
+ * it, and the newest release read in which they do not (null when no older tree was read).
  */
 export interface SocSupport {
+  readonly eras: readonly EraName[];
+  /** Eras older than every tree read: refused as unverified rather than guessed. */
+  readonly unverified: readonly EraName[];
   readonly present: Release;
   readonly absent: Release | null;
   /** repo@commit:path of the trees read. */
@@ -68,8 +72,8 @@ export interface IommuInstance {
   readonly base: number;
   /** mtk_iommu_plat_data flags that decide the page table (others are listed only in the source comment). */
   readonly flags: readonly ("HAS_4GB_MODE" | "HAS_VLD_PA_RNG" | "IOVA_34_EN" | "SHARE_PGTABLE" | "PGTABLE_PA_35_EN" | "PM_CLK_AO")[];
-  /** PGTABLE_PA_35_EN (IO_PGTABLE_QUIRK_ARM_MTK_TTBR_EXT): first release whose plat data sets it; null: never. */
-  readonly ttbrExtSince: Release | null;
+  /** Eras whose plat data sets PGTABLE_PA_35_EN (IO_PGTABLE_QUIRK_ARM_MTK_TTBR_EXT). */
+  readonly ttbrExtEras: readonly EraName[];
   /** Instances with the same group share one v7s table (SHARE_PGTABLE, one hw_list); null: own table. */
   readonly shareGroup: string | null;
   readonly regions: readonly IovaRegion[];
@@ -160,17 +164,15 @@ export class PlatformEraError extends InputError {
   }
 }
 
-/** Throws PlatformEraError when `era` predates (or cannot be shown to include) the platform's SoC. */
+/** Throws PlatformEraError when `era`'s kernel does not have (or is not known to have) the platform's SoC. */
 export function checkPlatformEra(p: Platform, era: Era): void {
   const s = p.support;
-  if (s === undefined) return;
-  if (releaseAtLeast(era.release, s.present)) return;
+  if (s === undefined || s.eras.includes(era.name)) return;
   const soc = (p.soc ?? p.name).toUpperCase();
   const first = `first supported in Linux ${releaseName(s.present)} among the trees read`;
-  if (s.absent !== null && releaseAtLeast(s.absent, era.release)) {
-    throw new PlatformEraError(p, era, `Linux ${era.name} (${releaseName(era.release)}) does not support the ${soc} (absent in ${releaseName(s.absent)}; ${first})`);
-  }
-  throw new PlatformEraError(p, era, `${soc} support in Linux ${era.name} (${releaseName(era.release)}) is not verified (${first})`);
+  if (s.unverified.includes(era.name)) throw new PlatformEraError(p, era, `${soc} support in Linux ${era.name} is not verified (${first})`);
+  const absent = s.absent === null ? "" : `absent in ${releaseName(s.absent)}; `;
+  throw new PlatformEraError(p, era, `Linux ${era.name} does not support the ${soc} (${absent}${first}; eras with it: ${s.eras.join(", ")})`);
 }
 
 /** The IOMMU instances of a platform; a platform without a list has MT8173's single M4U. */

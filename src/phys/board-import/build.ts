@@ -5,7 +5,7 @@
  * state (free blocks per zone and order, watermarks, the slabs that hold L2 tables), stored for the lab.
  * Whatever is not found is said in `notes`, with the default used instead.
  */
-import { ERA_NAMES, era as eraByName, type EraName } from "../../core/era.ts";
+import { era as eraByName, type EraName } from "../../core/era.ts";
 import { InputError } from "../../core/errors.ts";
 import { hexGrouped } from "../../core/u32.ts";
 import { PLATFORM_FILE_SCHEMA, platformFromFile, validatePlatformFile, type PlatformFile } from "../platform-file.ts";
@@ -44,10 +44,22 @@ function parseRelease(s: string): Release | null {
   return m === null ? null : [Number(m[1]), Number(m[2])];
 }
 
+/**
+ * The mainline release whose text each era follows (the eras' descriptions in src/core/era.ts; `latest`
+ * from 6.13 on). Only for reading a user's "Linux version" line: the model itself never compares releases.
+ */
+const ERA_FROM: readonly (readonly [EraName, Release])[] = [
+  ["v4.14", [4, 14]],
+  ["v4.19", [4, 19]],
+  ["v5.10", [5, 10]],
+  ["v6.6", [6, 6]],
+  ["latest", [6, 13]],
+];
+
 /** The newest era of the model whose release is not newer than the log's; the oldest when all are. */
 function eraForRelease(r: Release): EraName {
-  let best: EraName = ERA_NAMES[0] as EraName;
-  for (const n of ERA_NAMES) if (releaseAtLeast(r, eraByName(n).release)) best = n;
+  let best: EraName = ERA_FROM[0]?.[0] ?? "latest";
+  for (const [n, from] of ERA_FROM) if (releaseAtLeast(r, from)) best = n;
   return best;
 }
 

@@ -32,7 +32,7 @@ export const MT2712: readonly Platform[] = [
         driver: "mtk_iommu",
         base: 0x1020_5000,
         flags: ["HAS_4GB_MODE", "HAS_VLD_PA_RNG", "SHARE_PGTABLE"],
-        ttbrExtSince: null,
+        ttbrExtEras: [],
         shareGroup: "m4ulist",
         regions: SINGLE_DOMAIN,
         masters: [
@@ -49,7 +49,7 @@ export const MT2712: readonly Platform[] = [
         driver: "mtk_iommu",
         base: 0x1020_a000,
         flags: ["HAS_4GB_MODE", "HAS_VLD_PA_RNG", "SHARE_PGTABLE"],
-        ttbrExtSince: null,
+        ttbrExtEras: [],
         shareGroup: "m4ulist",
         regions: SINGLE_DOMAIN,
         masters: [
@@ -59,7 +59,7 @@ export const MT2712: readonly Platform[] = [
         source: `${SRC}; ${K619}:arch/arm64/boot/dts/mediatek/mt2712e.dtsi:iommu@1020a000`,
       },
     ],
-    support: { present: [4, 19], absent: null, source: `${K419}:drivers/iommu/mtk_iommu.c mtk_iommu_of_ids` },
+    support: { eras: ["v4.19", "v5.10", "v6.6", "latest"], unverified: ["v4.14"], present: [4, 19], absent: null, source: `${K419}:drivers/iommu/mtk_iommu.c mtk_iommu_of_ids` },
     source: `${K619}:arch/arm64/boot/dts/mediatek/mt2712e.dtsi (cpus), mt2712-evb.dts (memory@40000000)`,
   },
 ];

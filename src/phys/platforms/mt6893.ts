@@ -32,7 +32,7 @@ export const MT6893: readonly Platform[] = [
         driver: "mtk_iommu",
         base: 0x1401_d000,
         flags: ["IOVA_34_EN", "SHARE_PGTABLE"],
-        ttbrExtSince: null,
+        ttbrExtEras: [],
         shareGroup: null,
         regions: MT8192_MULTI_DOM,
         masters: [
@@ -45,7 +45,7 @@ export const MT6893: readonly Platform[] = [
         source: `${K619}:drivers/iommu/mtk_iommu.c:mt6893_data, mt8192_larb_region_msk`,
       },
     ],
-    support: { present: [6, 18], absent: [6, 13], source: `${K619}:drivers/iommu/mtk_iommu.c mtk_iommu_of_ids (6.13.7/6.18.2 per the DMA audit)` },
+    support: { eras: ["latest"], unverified: [], present: [6, 18], absent: [6, 13], source: `${K619}:drivers/iommu/mtk_iommu.c mtk_iommu_of_ids (6.13.7/6.18.2 per the DMA audit)` },
     source: `${K619}:drivers/iommu/mtk_iommu.c (no arch/arm64/boot/dts/mediatek/mt6893* in the tree)`,
   },
 ];

@@ -18,7 +18,7 @@ const M4U: IommuInstance = {
   driver: "mtk_iommu",
   base: 0x1020_5000,
   flags: ["HAS_4GB_MODE"],
-  ttbrExtSince: null,
+  ttbrExtEras: [],
   shareGroup: null,
   regions: SINGLE_DOMAIN,
   masters: [

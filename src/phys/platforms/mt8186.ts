@@ -5,7 +5,7 @@
  *   IOVA_34_EN, no SHARE_PGTABLE, no HAS_4GB_MODE: ias 34, oas 35, mt8192_multi_dom with
  *   mt8186_larb_region_msk (region 0 larb0/1/2, region 1 larb4/7, region 2 larb8-20, 4/5 CCU ports).
  *   PGTABLE_PA_35_EN is absent in K66 (6.6.57) and present in K619 and 6.13.7 (per the DMA audit); the
- *   release between 6.7 and 6.13 that added it is not pinned down, so the preset says 6.13.
+ *   release between 6.7 and 6.13 that added it is not pinned down; of the model's eras only `latest` has it.
  * - 8 CPUs; soc dma-ranges <0 0 0 0 0x4 0>; the vdec node's own dma-ranges end at CPU 0x1_3fef_ffff,
  *   above 4 GiB, so ZONE_DMA is still capped at 4 GiB (K619:.../mt8186.dtsi:video-decoder@16000000).
  *   The preset keeps the smallest CPU end of_dma_get_max_cpu_address finds: 0x1_3ff0_0000 exclusive.
@@ -34,7 +34,7 @@ export const MT8186: readonly Platform[] = [
         driver: "mtk_iommu",
         base: 0x1401_6000,
         flags: ["IOVA_34_EN", "PGTABLE_PA_35_EN"],
-        ttbrExtSince: [6, 13],
+        ttbrExtEras: ["latest"],
         shareGroup: null,
         regions: MT8192_MULTI_DOM,
         masters: [
@@ -48,7 +48,7 @@ export const MT8186: readonly Platform[] = [
         source: `${K619}:drivers/iommu/mtk_iommu.c:mt8186_data_mm, mt8186_larb_region_msk; ${K66}:drivers/iommu/mtk_iommu.c:mt8186_data_mm (no PGTABLE_PA_35_EN)`,
       },
     ],
-    support: { present: [5, 19], absent: [5, 17], source: `${K66}:drivers/iommu/mtk_iommu.c mtk_iommu_of_ids (5.17/5.19 per the DMA audit)` },
+    support: { eras: ["v6.6", "latest"], unverified: [], present: [5, 19], absent: [5, 17], source: `${K66}:drivers/iommu/mtk_iommu.c mtk_iommu_of_ids (5.17/5.19 per the DMA audit)` },
     source: `${K619}:arch/arm64/boot/dts/mediatek/mt8186.dtsi (cpus, dma-ranges), mt8186-corsola.dtsi (memory@40000000)`,
   },
 ];

@@ -34,7 +34,7 @@ export const MT8188: readonly Platform[] = [
         driver: "mtk_iommu",
         base: 0x1031_5000,
         flags: ["PGTABLE_PA_35_EN", "PM_CLK_AO"],
-        ttbrExtSince: [6, 6],
+        ttbrExtEras: ["v6.6", "latest"],
         shareGroup: null,
         regions: SINGLE_DOMAIN,
         masters: [],
@@ -46,7 +46,7 @@ export const MT8188: readonly Platform[] = [
         driver: "mtk_iommu",
         base: 0x1401_8000,
         flags: ["IOVA_34_EN", "SHARE_PGTABLE", "PGTABLE_PA_35_EN"],
-        ttbrExtSince: [6, 6],
+        ttbrExtEras: ["v6.6", "latest"],
         shareGroup: "m4ulist",
         regions: MT8192_MULTI_DOM,
         masters: [
@@ -62,7 +62,7 @@ export const MT8188: readonly Platform[] = [
         driver: "mtk_iommu",
         base: 0x1c02_8000,
         flags: ["IOVA_34_EN", "SHARE_PGTABLE", "PGTABLE_PA_35_EN"],
-        ttbrExtSince: [6, 6],
+        ttbrExtEras: ["v6.6", "latest"],
         shareGroup: "m4ulist",
         regions: MT8192_MULTI_DOM,
         masters: [
@@ -74,7 +74,7 @@ export const MT8188: readonly Platform[] = [
         source: `${SRC}:mt8188_data_vdo`,
       },
     ],
-    support: { present: [6, 6], absent: [6, 4], source: `${K66}:drivers/iommu/mtk_iommu.c mtk_iommu_of_ids (6.4.6 per the DMA audit)` },
+    support: { eras: ["v6.6", "latest"], unverified: [], present: [6, 6], absent: [6, 4], source: `${K66}:drivers/iommu/mtk_iommu.c mtk_iommu_of_ids (6.4.6 per the DMA audit)` },
     source: `${K619}:arch/arm64/boot/dts/mediatek/mt8188.dtsi (cpus, soc dma-ranges, iommu nodes), mt8188-geralt.dtsi (memory@40000000)`,
   },
 ];
