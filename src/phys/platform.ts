@@ -6,7 +6,6 @@
  */
 import type { Era, EraName } from "../core/era.ts";
 import { InputError } from "../core/errors.ts";
-import { SZ_4G } from "../core/u32.ts";
 import { PRESETS } from "./platforms/index.ts";
 
 export interface RamBank {
@@ -142,14 +141,6 @@ export function customPlatform(name: string, ram: readonly RamBank[], cpus = 4):
     }
   }
   return { name, description: "custom", ram, cpus, iommu4gbMode: false, dmaRangesLimit: null };
-}
-
-export function ramBytes(p: Platform): number {
-  return p.ram.reduce((n, b) => n + (b.end - b.start), 0);
-}
-
-export function ramAbove4G(p: Platform): number {
-  return p.ram.reduce((n, b) => n + Math.max(0, b.end - Math.max(b.start, SZ_4G)), 0);
 }
 
 /** A preset used with an era older than its SoC's support: the message names both releases. */

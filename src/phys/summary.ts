@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /** One-line summaries of platforms, for `iommu-lab platforms`. */
-import { bytes } from "../core/u32.ts";
+import { SZ_4G, bytes } from "../core/u32.ts";
 import { ERA_NAMES, era } from "../core/era.ts";
 import { domainPlan } from "./iommu-plan.ts";
-import { PlatformEraError, checkPlatformEra, ramAbove4G, ramBytes, releaseName, type Platform } from "./platform.ts";
+import { PlatformEraError, checkPlatformEra, releaseName, type Platform } from "./platform.ts";
+
+const ramBytes = (p: Platform): number => p.ram.reduce((n, b) => n + (b.end - b.start), 0);
+const ramAbove4G = (p: Platform): number => p.ram.reduce((n, b) => n + Math.max(0, b.end - Math.max(b.start, SZ_4G)), 0);
 
 /** The eras of the model in which the platform's SoC is supported. */
 export function erasFor(p: Platform): string[] {

@@ -6,7 +6,7 @@ import { InputError } from "../../core/errors.ts";
 import { importBoard, type InputText } from "../../phys/board-import/build.ts";
 import { checkWritable, writeFileAtomic } from "../io.ts";
 
-interface BoardImportFlags {
+export interface BoardImportFlags {
   output: string;
   iomem?: string;
   zoneinfo?: string;
@@ -23,31 +23,39 @@ function readInput(path: string): InputText {
 
 const same = (a: string, b: string): boolean => resolve(a) === resolve(b) || (existsSync(a) && existsSync(b) && realpathSync(a) === realpathSync(b));
 
-export function register(program: Command): void {
-  program
-    .command("board-import")
+export const DESCRIPTION = "Build a --platform-file JSON for your own board from its boot log and, optionally, /proc files";
+
+/** The command's arguments and flags (commander), apart from its action. */
+export function define(cmd: Command): Command {
+  return cmd
     .argument("<log>", "the kernel boot log (dmesg, journalctl -k -b; '-' reads stdin)")
-    .description("Build a --platform-file JSON for your own board from its boot log and, optionally, /proc files")
+    .description(DESCRIPTION)
     .option("-o, --output <file>", "where to write the platform file", "platform.json")
     .option("--iomem <file>", "a copy of /proc/iomem (read as root): System RAM ranges")
     .option("--zoneinfo <file>", "a copy of /proc/zoneinfo: free pages and watermarks per zone")
     .option("--buddyinfo <file>", "a copy of /proc/buddyinfo: free blocks per zone and order")
     .option("--slabinfo <file>", "a copy of /proc/slabinfo (read as root): the slabs that hold v7s L2 tables")
-    .option("--name <name>", "the platform's name (default: from the log's Machine model)")
-    .action((logPath: string, flags: BoardImportFlags) => {
-      const inputs = [logPath, flags.iomem, flags.zoneinfo, flags.buddyinfo, flags.slabinfo].filter((p): p is string => p !== undefined && p !== "-");
-      for (const p of inputs) if (same(p, flags.output)) throw new InputError(flags.output, "", `would overwrite the input ${p}`);
-      checkWritable(flags.output);
-      const r = importBoard({
-        log: readInput(logPath),
-        ...(flags.iomem === undefined ? {} : { iomem: readInput(flags.iomem) }),
-        ...(flags.zoneinfo === undefined ? {} : { zoneinfo: readInput(flags.zoneinfo) }),
-        ...(flags.buddyinfo === undefined ? {} : { buddyinfo: readInput(flags.buddyinfo) }),
-        ...(flags.slabinfo === undefined ? {} : { slabinfo: readInput(flags.slabinfo) }),
-        ...(flags.name === undefined ? {} : { name: flags.name }),
-      });
-      writeFileAtomic(flags.output, JSON.stringify(r.json, null, 2) + "\n");
-      for (const n of r.notes) process.stderr.write(`board-import: ${n}\n`);
-      process.stderr.write(`wrote ${flags.output}\n`);
-    });
+    .option("--name <name>", "the platform's name (default: from the log's Machine model)");
+}
+
+/** The command's action: reads the inputs, writes the platform file, says on stderr what it assumed. */
+export function action(logPath: string, flags: BoardImportFlags): void {
+  const inputs = [logPath, flags.iomem, flags.zoneinfo, flags.buddyinfo, flags.slabinfo].filter((p): p is string => p !== undefined && p !== "-");
+  for (const p of inputs) if (same(p, flags.output)) throw new InputError(flags.output, "", `would overwrite the input ${p}`);
+  checkWritable(flags.output);
+  const r = importBoard({
+    log: readInput(logPath),
+    ...(flags.iomem === undefined ? {} : { iomem: readInput(flags.iomem) }),
+    ...(flags.zoneinfo === undefined ? {} : { zoneinfo: readInput(flags.zoneinfo) }),
+    ...(flags.buddyinfo === undefined ? {} : { buddyinfo: readInput(flags.buddyinfo) }),
+    ...(flags.slabinfo === undefined ? {} : { slabinfo: readInput(flags.slabinfo) }),
+    ...(flags.name === undefined ? {} : { name: flags.name }),
+  });
+  writeFileAtomic(flags.output, JSON.stringify(r.json, null, 2) + "\n");
+  for (const n of r.notes) process.stderr.write(`board-import: ${n}\n`);
+  process.stderr.write(`wrote ${flags.output}\n`);
+}
+
+export function register(program: Command): void {
+  define(program.command("board-import")).action(action);
 }
