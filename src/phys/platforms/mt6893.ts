@@ -9,11 +9,11 @@
  *   put all RAM in ZONE_NORMAL, so GFP_DMA32 tables may land above 4 GiB and v7s refuses them; the
  *   cover letter of the PGTABLE_PA_35_EN series names this case ("ZONE_DMA32 memory is used out").
  * - 8 CPUs (1+3+4 Cortex-A78/A55), 12 GiB at 0x4000_0000 [unverified: no DT in the tree].
- * - Support: present in K619 and 6.18.2, absent in 6.13.7 (per the DMA audit).
+ * - Support: present in K619 and 6.18.2 (per the DMA audit), absent in K613 (6.13.7).
  */
 import type { Platform } from "../platform.ts";
 import { MT8192_MULTI_DOM } from "./regions.ts";
-import { K619 } from "./sources.ts";
+import { K613, K619 } from "./sources.ts";
 
 export const MT6893: readonly Platform[] = [
   {
@@ -45,7 +45,7 @@ export const MT6893: readonly Platform[] = [
         source: `${K619}:drivers/iommu/mtk_iommu.c:mt6893_data, mt8192_larb_region_msk`,
       },
     ],
-    support: { eras: ["latest"], unverified: [], present: [6, 18], absent: [6, 13], source: `${K619}:drivers/iommu/mtk_iommu.c mtk_iommu_of_ids (6.13.7/6.18.2 per the DMA audit)` },
+    support: { eras: ["latest"], unverified: [], present: [6, 18], absent: [6, 13], source: `${K613}, ${K619}:drivers/iommu/mtk_iommu.c mtk_iommu_of_ids (6.18.2 per the DMA audit)` },
     source: `${K619}:drivers/iommu/mtk_iommu.c (no arch/arm64/boot/dts/mediatek/mt6893* in the tree)`,
   },
 ];

@@ -9,11 +9,11 @@
  * - 8 CPUs; soc dma-ranges <0 0 0 0 0x4 0> (16 GiB) (K619:.../mt8192.dtsi).
  * - RAM: mt8192-asurada.dtsi memory@40000000 is a 2 GiB placeholder; the preset is an 8 GiB board
  *   (asurada ships with 4 or 8 GB [unverified]).
- * - Support: absent in K510 (5.10.135), present in 5.15.100 (per the DMA audit) and K66.
+ * - Support: absent in K510 (5.10.135), present in K515 (5.15.100) and K66.
  */
 import type { Platform } from "../platform.ts";
 import { MT8192_MULTI_DOM } from "./regions.ts";
-import { K510, K619, K66 } from "./sources.ts";
+import { K510, K515, K619, K66 } from "./sources.ts";
 
 export const MT8192: readonly Platform[] = [
   {
@@ -46,7 +46,7 @@ export const MT8192: readonly Platform[] = [
         source: `${K619}:drivers/iommu/mtk_iommu.c:mt8192_data, mt8192_larb_region_msk; ${K619}:arch/arm64/boot/dts/mediatek/mt8192.dtsi:m4u@1401d000`,
       },
     ],
-    support: { eras: ["v6.6", "latest"], unverified: [], present: [5, 15], absent: [5, 10], source: `${K510}, ${K66}: drivers/iommu/mtk_iommu.c mtk_iommu_of_ids` },
+    support: { eras: ["v6.6", "latest"], unverified: [], present: [5, 15], absent: [5, 10], source: `${K510}, ${K515}, ${K66}: drivers/iommu/mtk_iommu.c mtk_iommu_of_ids` },
     source: `${K619}:arch/arm64/boot/dts/mediatek/mt8192.dtsi (cpus, soc dma-ranges), mt8192-asurada.dtsi (memory@40000000)`,
   },
 ];

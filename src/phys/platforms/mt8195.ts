@@ -17,11 +17,11 @@
  * - RAM: mt8195-cherry.dtsi has memory@40000000 with a 2 GiB placeholder the bootloader overwrites;
  *   mt8195-demo.dts declares 8 GiB at 0x4000_0000 (reg = <0 0x40000000 0x2 0x00000000>), the size
  *   this preset uses (shipping cherry boards: 4 or 8 GB [unverified]).
- * - Support: present in K519 (5.19.0) and K66, absent in K517 (5.17-rc5) and in K510.
+ * - Support: present in K519 (5.19.0) and K66, absent in K517 (5.17-rc5, per the DMA audit) and in K510.
  */
 import type { IommuInstance, IommuMaster, Platform } from "../platform.ts";
 import { MT8192_MULTI_DOM } from "./regions.ts";
-import { K510, K619, K66 } from "./sources.ts";
+import { K510, K519, K619, K66 } from "./sources.ts";
 
 const VPP_MASTERS: readonly IommuMaster[] = [
   { name: "vdo1-rdma-odd", kind: "display", larb: 3, region: 0 },
@@ -80,7 +80,7 @@ export const MT8195: readonly Platform[] = [
     soc: "mt8195",
     config: { arch: "arm64", zoneDma: true, zoneDma32: true },
     iommus: INSTANCES,
-    support: { eras: ["v6.6", "latest"], unverified: [], present: [5, 19], absent: [5, 17], source: `${K66}, ${K510}: drivers/iommu/mtk_iommu.c mtk_iommu_of_ids (5.17/5.19 per the DMA audit)` },
+    support: { eras: ["v6.6", "latest"], unverified: [], present: [5, 19], absent: [5, 17], source: `${K510}, ${K519}, ${K66}: drivers/iommu/mtk_iommu.c mtk_iommu_of_ids (5.17 per the DMA audit)` },
     source: `${K619}:arch/arm64/boot/dts/mediatek/mt8195.dtsi (cpus, soc dma-ranges), mt8195-cherry.dtsi, mt8195-demo.dts (memory@40000000)`,
   },
 ];
