@@ -56,7 +56,9 @@ export function m4uConfigForInstance(inst: IommuInstance, era: Era, enable4GB: b
   if (inst.driver === "msm_iommu") return armV7sConfig(overrides);
   return {
     ias: cfg.ias,
-    mtkExt: cfg.quirks.includes("ARM_MTK_EXT"),
+    // The M4U decodes PTE bits 9/4/5 as PA bits 32-34 whatever quirk the kernel's text names them by
+    // (4.19's ARM_MTK_4GB sets the same bit 9), as mt8173Config does for every era.
+    mtkExt: true,
     mtkTtbrExt: cfg.ttbrExt,
     fourGbMode: enable4GB && inst.flags.includes("HAS_4GB_MODE"),
     noPerms: true,

@@ -130,3 +130,17 @@ test("mt8188: the infra IOMMU has no masters here, vpp/vdo share; apq8064: one t
   const a = domainPlan(platform("apq8064-2g"), era("latest"));
   assert.deepEqual(a.map((d) => [d.id, d.sharesTableOf]), [["mdp_port0/display", null], ["mdp_port1/display1", null]]);
 });
+
+test("m4uConfigForInstance: the walker follows each instance's io_pgtable_cfg", async () => {
+  const { m4uConfigForInstance } = await import("../../src/iommu/m4u.ts");
+  const { checkWalkConfig } = await import("../../src/iommu/walker.ts");
+  const vdo = m4uConfigForInstance(inst("mt8195-cherry-8g", "vdo"), era("latest"), false);
+  assert.deepEqual([vdo.ias, vdo.mtkExt, vdo.mtkTtbrExt, vdo.fourGbMode, vdo.noPerms], [34, true, false, false, true]);
+  const geralt = m4uConfigForInstance(inst("mt8188-geralt-8g", "vdo"), era("latest"), false);
+  assert.equal(geralt.mtkTtbrExt, true);
+  const elm = m4uConfigForInstance(inst("mt8173-elm-4g", "m4u"), era("v4.19"), true);
+  assert.deepEqual([elm.ias, elm.mtkExt, elm.fourGbMode], [32, true, true]);
+  const msm = m4uConfigForInstance(inst("apq8064-2g", "mdp_port0"), era("latest"), false);
+  assert.deepEqual([msm.ias, msm.mtkExt, msm.noPerms], [32, false, false]);
+  for (const c of [vdo, geralt, elm, msm]) assert.doesNotThrow(() => checkWalkConfig(c));
+});
