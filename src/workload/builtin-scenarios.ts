@@ -6,7 +6,9 @@
 import { validateScenario } from "./scenario.ts";
 import type { Scenario } from "./scenario.ts";
 
-export const DEFAULT_SCENARIO = "mt8173-video-playback";
+import { DEFAULT_SCENARIO } from "./default-scenario.ts";
+
+export { DEFAULT_SCENARIO };
 
 /**
  * 1080p playback on the elm Chromebook. Boot: two 1920x1080 ARGB framebuffers (8,294,400 bytes each)

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
+/** `iommu-lab board-import` (declared in commands/index.ts). */
 import { existsSync, readFileSync, realpathSync, statSync } from "node:fs";
 import { resolve } from "node:path";
-import type { Command } from "commander";
 import { InputError } from "../../core/errors.ts";
 import { importBoard, type InputText } from "../../phys/board-import/build.ts";
 import { checkWritable, writeFileAtomic } from "../io.ts";
@@ -23,21 +23,6 @@ function readInput(path: string): InputText {
 
 const same = (a: string, b: string): boolean => resolve(a) === resolve(b) || (existsSync(a) && existsSync(b) && realpathSync(a) === realpathSync(b));
 
-export const DESCRIPTION = "Build a --platform-file JSON for your own board from its boot log and, optionally, /proc files";
-
-/** The command's arguments and flags (commander), apart from its action. */
-export function define(cmd: Command): Command {
-  return cmd
-    .argument("<log>", "the kernel boot log (dmesg, journalctl -k -b; '-' reads stdin)")
-    .description(DESCRIPTION)
-    .option("-o, --output <file>", "where to write the platform file", "platform.json")
-    .option("--iomem <file>", "a copy of /proc/iomem (read as root): System RAM ranges")
-    .option("--zoneinfo <file>", "a copy of /proc/zoneinfo: free pages and watermarks per zone")
-    .option("--buddyinfo <file>", "a copy of /proc/buddyinfo: free blocks per zone and order")
-    .option("--slabinfo <file>", "a copy of /proc/slabinfo (read as root): the slabs that hold v7s L2 tables")
-    .option("--name <name>", "the platform's name (default: from the log's Machine model)");
-}
-
 /** The command's action: reads the inputs, writes the platform file, says on stderr what it assumed. */
 export function action(logPath: string, flags: BoardImportFlags): void {
   const inputs = [logPath, flags.iomem, flags.zoneinfo, flags.buddyinfo, flags.slabinfo].filter((p): p is string => p !== undefined && p !== "-");
@@ -54,8 +39,4 @@ export function action(logPath: string, flags: BoardImportFlags): void {
   writeFileAtomic(flags.output, JSON.stringify(r.json, null, 2) + "\n");
   for (const n of r.notes) process.stderr.write(`board-import: ${n}\n`);
   process.stderr.write(`wrote ${flags.output}\n`);
-}
-
-export function register(program: Command): void {
-  define(program.command("board-import")).action(action);
 }
