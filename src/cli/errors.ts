@@ -14,7 +14,7 @@ export const EXIT_INTERNAL = 70;
  */
 export function reportFailure(err: unknown): number {
   if (err instanceof InputError) {
-    process.stderr.write(`iommu-lab: ${err.message}\n`);
+    process.stderr.write(`iommu-lab: ${asTyped(err)}\n`);
     return EXIT_BAD_INPUT;
   }
   if (isNodeFsError(err)) {
@@ -23,6 +23,16 @@ export function reportFailure(err: unknown): number {
   }
   process.stderr.write(`iommu-lab: internal error (please report): ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
   return EXIT_INTERNAL;
+}
+
+/** Run parameters the model names neutrally in an InputError's place ("era v5.10"), as the flags a user types. */
+const PARAMETER_FLAGS: Readonly<Record<string, string>> = { era: "--era", platform: "--platform" };
+
+function asTyped(err: InputError): string {
+  const m = /^([a-z]+) (\S+)$/.exec(err.where);
+  const flag = m === null ? undefined : PARAMETER_FLAGS[m[1] ?? ""];
+  if (m === null || flag === undefined) return err.message;
+  return err.message.replace(`: ${err.where}: `, `: ${flag} ${m[2] ?? ""}: `);
 }
 
 interface NodeFsError extends Error {
