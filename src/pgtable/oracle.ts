@@ -6,20 +6,21 @@
  * format, and check them against the expectations. Pure: the CLI reads the file and prints.
  */
 import { era as eraProfile, type Era, type EraName, type PgtableFamily } from "../core/era.ts";
-import { InputError } from "../core/errors.ts";
+import { EFAULT, EINVAL, InputError } from "../core/errors.ts";
 import { GFP_ATOMIC } from "../mm/gfp.ts";
 import { PHYS_LIMIT, PhysMemory } from "../phys/memory.ts";
 import { customPlatform } from "../phys/platform.ts";
 import { ArenaTableMemory } from "../strategies/arena.ts";
 import { dumpTable, type Dump, type DumpEntry } from "./dump.ts";
-import { V7sEngine, allocV7s } from "./engine.ts";
+import { allocV7s } from "./engine.ts";
 import { runSelftest, type SelftestResult } from "./selftest.ts";
-import type { EngineEnv, IotlbGather, V7sConfig } from "./types.ts";
+import { V7S_TEXTS } from "./text.ts";
+import type { EngineEnv, IotlbGather, V7sConfig, V7sPageTable } from "./types.ts";
 
 /** arm_v7s_do_selftests' return value: 0, -EINVAL when the table cannot be allocated, else -EFAULT. */
 export function selftestRet(r: SelftestResult): number {
   if (r.ok) return 0;
-  return r.step.startsWith("selftest: failed to allocate") ? -22 : -14;
+  return r.step.startsWith("selftest: failed to allocate") ? -EINVAL : -EFAULT;
 }
 
 export const ORACLE_FORMATS: Readonly<Record<string, PgtableFamily>> = {
@@ -133,7 +134,11 @@ class Parser {
 
 const U32 = 0xffffffff;
 
-/** Validate a parsed JSON document; `file` names it in errors. `familyOverride` reads ops in that era's shape. */
+/**
+ * Validate a parsed JSON document; `file` names it in errors. Ops are read in the shape of the format's
+ * text: `.map`/`.unmap` with `size` for a per-page text, map_pages/unmap_pages with `pgsize` and
+ * `pgcount` otherwise; `coherent_walk` only where the text has it.
+ */
 export function parseOracle(json: unknown, file: string): OracleDoc {
   const p: Parser = new Parser(file);
   const root = p.obj(json, "");
@@ -142,7 +147,9 @@ export function parseOracle(json: unknown, file: string): OracleDoc {
     p.fail("field format", `must be one of ${Object.keys(ORACLE_FORMATS).join(", ")}, got ${JSON.stringify(format)}`);
   }
   const family = ORACLE_FORMATS[format] as PgtableFamily;
-  const v419 = family === "v4.19";
+  const facts = V7S_TEXTS[family];
+  const perPage = facts.mapOps === "per-page";
+  const hasCoherentWalk = facts.dmaSkippedBy === "coherent_walk";
   const casesRaw = root["cases"];
   if (!Array.isArray(casesRaw)) p.fail("field cases", "must be a list");
   const cases = casesRaw.map((c, ci): OracleCase => {
@@ -156,7 +163,7 @@ export function parseOracle(json: unknown, file: string): OracleDoc {
       oas: p.int(cfg, "oas", cw, 64),
       quirks: p.int(cfg, "quirks", cw, U32),
       pgsize_bitmap: p.int(cfg, "pgsize_bitmap", cw, U32),
-      ...(v419 ? {} : { coherent_walk: p.bool(cfg, "coherent_walk", cw) }),
+      ...(hasCoherentWalk ? { coherent_walk: p.bool(cfg, "coherent_walk", cw) } : {}),
       table_phys_base: p.int(cfg, "table_phys_base", cw, PHYS_LIMIT - 1),
     };
     if (config.table_phys_base % 0x10000 !== 0) p.fail(`${cw} field table_phys_base`, "must be 64 KiB aligned");
@@ -171,12 +178,12 @@ export function parseOracle(json: unknown, file: string): OracleDoc {
       let input: OracleOp;
       switch (kind) {
         case "map":
-          input = v419
+          input = perPage
             ? { op: "map", iova: p.int(oo, "iova", ow), paddr: p.int(oo, "paddr", ow), pgsize: p.int(oo, "size", ow), pgcount: 1, prot: p.int(oo, "prot", ow, U32) }
             : { op: "map", iova: p.int(oo, "iova", ow), paddr: p.int(oo, "paddr", ow), pgsize: p.int(oo, "pgsize", ow), pgcount: p.int(oo, "pgcount", ow, 1 << 24), prot: p.int(oo, "prot", ow, U32) };
           break;
         case "unmap": {
-          if (v419) {
+          if (perPage) {
             input = { op: "unmap", iova: p.int(oo, "iova", ow), pgsize: p.int(oo, "size", ow), pgcount: 1, gather: "none" };
           } else {
             const g = oo["gather"];
@@ -214,8 +221,8 @@ export interface CaseResult {
   readonly alloc: Obj;
   readonly ops: Obj[];
   readonly final: Dump | null;
-  /** The engine after the last op (freed if the case ends with `free`), for dumps and pretty-printing. */
-  readonly engine: V7sEngine | null;
+  /** The table after the last op (freed if the case ends with `free`), for dumps and pretty-printing. */
+  readonly engine: V7sPageTable | null;
 }
 
 export interface RunOptions {
@@ -281,7 +288,7 @@ export function runCase(doc: OracleDoc, ci: number, opts: RunOptions = {}): Case
   const c = doc.cases[ci];
   if (c === undefined) throw new RangeError(`case index ${ci} outside 0..${doc.cases.length - 1}`);
   const era = eraFor(doc, opts);
-  const v419Shape = doc.family === "v4.19";
+  const perPage = V7S_TEXTS[doc.family].mapOps === "per-page";
   const phys = new PhysMemory(ORACLE_PLATFORM);
   const mem = new ArenaTableMemory(phys, c.config.table_phys_base);
   const logs: Logs = { tlb: [], warn: [], dma: [] };
@@ -302,7 +309,7 @@ export function runCase(doc: OracleDoc, ci: number, opts: RunOptions = {}): Case
     return out;
   };
   if (!res.ok) return { name: c.name, alloc: inOrderOf(c.alloc ?? {}, { ok: false, ...take() }), ops: [], final: null, engine: null };
-  const t = res.table as V7sEngine;
+  const t = res.table;
   const o = t.out;
   const alloc: Obj = inOrderOf(c.alloc ?? {}, {
     ok: true,
@@ -326,14 +333,14 @@ export function runCase(doc: OracleDoc, ci: number, opts: RunOptions = {}): Case
     let expect: Obj;
     switch (op.op) {
       case "map":
-        if (v419Shape) expect = { ret: t.map(op.iova, op.paddr, op.pgsize, op.prot) };
+        if (perPage) expect = { ret: t.map(op.iova, op.paddr, op.pgsize, op.prot) };
         else {
           const ret = t.mapPagesRet(op.iova, op.paddr, op.pgsize, op.pgcount, op.prot, GFP_ATOMIC);
           expect = { ret, mapped: t.lastMapped };
         }
         break;
       case "unmap":
-        expect = { unmapped: v419Shape ? t.unmap(op.iova, op.pgsize) : t.unmapPages(op.iova, op.pgsize, op.pgcount, GATHERS[op.gather]) };
+        expect = { unmapped: perPage ? t.unmap(op.iova, op.pgsize) : t.unmapPages(op.iova, op.pgsize, op.pgcount, GATHERS[op.gather]) };
         break;
       case "iova_to_phys":
         expect = { phys: t.iovaToPhys(op.iova) };

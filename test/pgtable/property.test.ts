@@ -13,7 +13,8 @@ import { GFP_ATOMIC } from "../../src/mm/gfp.ts";
 import { PhysMemory } from "../../src/phys/memory.ts";
 import { customPlatform } from "../../src/phys/platform.ts";
 import { ArenaTableMemory } from "../../src/strategies/arena.ts";
-import { V7sEngine, allocV7s } from "../../src/pgtable/engine.ts";
+import { allocV7s } from "../../src/pgtable/engine.ts";
+import type { V7sPageTable } from "../../src/pgtable/types.ts";
 
 const SZ_4K = 0x1000;
 const SZ_1M = 0x100000;
@@ -135,11 +136,11 @@ const opArb: fc.Arbitrary<Op> = fc.record({
   count: fc.integer({ min: 1, max: 40 }),
 });
 
-function newEngine(eraName: "latest" | "v6.6"): V7sEngine {
+function newEngine(eraName: "latest" | "v6.6"): V7sPageTable {
   const phys = new PhysMemory(customPlatform("prop", [{ start: 0x4000_0000, end: 0x4400_0000 }]));
   const res = allocV7s({ ias: 32, oas: 32, quirks: 0, pgsizeBitmap: 0x01111000, coherentWalk: true }, { era: era(eraName), mem: new ArenaTableMemory(phys, 0x4000_0000) });
   assert.ok(res.ok);
-  return res.table as V7sEngine;
+  return res.table;
 }
 
 function runSequence(eraName: "latest" | "v6.6", ops: Op[]): void {
