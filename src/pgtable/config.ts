@@ -55,8 +55,26 @@ export function decodeV7s(cfg: V7sConfig, facts: V7sTextFacts): DecodeResult {
     l1Entries = 2 ** (cfg.ias - 20);
   }
   const upper32Check = facts.rangeCheck === "upper-32-bits";
+  // Every field spelt out (no spread): one object shape for every table, so the engine's loads of it
+  // stay monomorphic.
   const text: V7sText = {
-    ...facts,
+    name: facts.name,
+    quirkBits: facts.quirkBits,
+    mapOps: facts.mapOps,
+    partialUnmap: facts.partialUnmap,
+    protWithoutRW: facts.protWithoutRW,
+    rangeCheck: facts.rangeCheck,
+    tlbCallbacks: facts.tlbCallbacks,
+    fitCheckLogs: facts.fitCheckLogs,
+    tcr: facts.tcr,
+    reportsTtbr1: facts.reportsTtbr1,
+    fixedL1Entries: facts.fixedL1Entries,
+    ttbrWalkAttrs: facts.ttbrWalkAttrs,
+    dmaSkippedBy: facts.dmaSkippedBy,
+    maxIas: facts.maxIas,
+    maxOas: facts.maxOas,
+    mtkExtMaxIas: facts.mtkExtMaxIas,
+    mtkExtMaxOas: facts.mtkExtMaxOas,
     quirks: cfg.quirks,
     armNs: has("ARM_NS"),
     noPerms: has("NO_PERMS"),
