@@ -102,6 +102,16 @@ class V7sEngine implements V7sPageTable {
   private readonly gatherOps: boolean;
   private readonly refusePartial: boolean;
   private readonly mtkExt: boolean;
+  /** The range check's bounds (text.iovaLimit, text.paddrLimit), kept here for the hot paths. */
+  private readonly iovaLimit: number;
+  private readonly paddrLimit: number;
+  /**
+   * IOVAs and PAs below these take the single-page fast paths (0: never): the range check passes, and
+   * neither MTK bits nor cache maintenance are due.
+   */
+  private readonly fastMapIovaLimit: number;
+  private readonly fastMapPaLimit: number;
+  private readonly fastUnmapIovaLimit: number;
   private readonly tlb: FlushOps | undefined;
   /** Per L1 slot: the CPU-side view and address of the L2 table installed there. */
   private readonly l2Views: (Uint32Array | null)[];
@@ -135,6 +145,13 @@ class V7sEngine implements V7sPageTable {
     this.gatherOps = text.tlbCallbacks === "gather-ops";
     this.refusePartial = text.partialUnmap === "refuse";
     this.mtkExt = text.mtkExt;
+    this.iovaLimit = text.iovaLimit;
+    this.paddrLimit = text.paddrLimit;
+    const fastUnmap = !this.perPage && !this.dmaOn;
+    const fastMap = fastUnmap && !this.mtkExt;
+    this.fastMapIovaLimit = fastMap ? Math.min(text.iovaLimit, SZ_4G) : 0;
+    this.fastMapPaLimit = fastMap ? Math.min(text.paddrLimit, SZ_4G) : 0;
+    this.fastUnmapIovaLimit = fastUnmap ? Math.min(text.iovaLimit, SZ_4G) : 0;
     this.tlb = env.tlb;
     this.l2Views = new Array<Uint32Array | null>(l1Entries).fill(null);
     this.l2Pas = new Float64Array(l1Entries);
@@ -241,11 +258,29 @@ class V7sEngine implements V7sPageTable {
     return { ret, mapped: this.lastMapped };
   }
 
-  /** mapPages without the result object: returns ret and leaves *mapped in `lastMapped`. */
+  /**
+   * mapPages without the result object: returns ret and leaves *mapped in `lastMapped`. One 4K page into
+   * an empty slot of an existing table is done here, in a body small enough for V8 to inline into the
+   * caller's loop; everything else goes to mapPagesSlow (same effect as __arm_v7s_map either way).
+   */
   mapPagesRet(iova: number, paddr: number, pgsize: number, pgcount: number, prot: number, gfp: Gfp): number {
+    if (pgcount === 1 && pgsize === SZ_4K && iova < this.fastMapIovaLimit && paddr < this.fastMapPaLimit && (prot & 3) !== 0) {
+      const l1i = (iova >>> 20) & this.l1Mask;
+      const tbl = this.l2Views[l1i];
+      const j = (iova >>> 12) & 0xff;
+      if (tbl != null && tbl[j] === 0 && ((this.pgd[l1i] as number) & 3) === 1) {
+        tbl[j] = ((this.leaf2[prot & 63] as number) | (paddr & L2_MASK)) >>> 0;
+        this.lastMapped = SZ_4K;
+        return 0;
+      }
+    }
+    return this.mapPagesSlow(iova, paddr, pgsize, pgcount, prot, gfp);
+  }
+
+  private mapPagesSlow(iova: number, paddr: number, pgsize: number, pgcount: number, prot: number, gfp: Gfp): number {
     if (this.perPage) return this.mapPagesPerPage(iova, paddr, pgsize, pgcount, prot);
     this.lastMapped = 0;
-    if (iova >= this.text.iovaLimit || paddr >= this.text.paddrLimit) {
+    if (iova >= this.iovaLimit || paddr >= this.paddrLimit) {
       this.warn("WARN_ON", RANGE_WARN[this.text.rangeCheck].map);
       return -ERANGE;
     }
@@ -317,7 +352,7 @@ class V7sEngine implements V7sPageTable {
     if (!this.perPage) return this.mapPagesRet(iova, paddr, size, 1, prot, GFP_ATOMIC);
     // The `.map` text tests prot before the range.
     if (!(prot & 3)) return this.text.protWithoutRW;
-    if (iova >= this.text.iovaLimit || paddr >= this.text.paddrLimit) {
+    if (iova >= this.iovaLimit || paddr >= this.paddrLimit) {
       this.warn("WARN_ON", RANGE_WARN[this.text.rangeCheck].map);
       return -ERANGE;
     }
@@ -390,7 +425,22 @@ class V7sEngine implements V7sPageTable {
 
   // ---- unmap -----------------------------------------------------------------------------------------
 
+  /** ops->unmap_pages. One valid 4K page in a table is cleared here (small enough to inline, as mapPagesRet). */
   unmapPages(iova: number, pgsize: number, pgcount: number, gather: IotlbGather | null): number {
+    if (pgcount === 1 && pgsize === SZ_4K && iova < this.fastUnmapIovaLimit) {
+      const l1i = (iova >>> 20) & this.l1Mask;
+      const tbl = this.l2Views[l1i];
+      const j = (iova >>> 12) & 0xff;
+      if (tbl != null && ((tbl[j] as number) & 2) !== 0 && ((this.pgd[l1i] as number) & 3) === 1) {
+        tbl[j] = 0;
+        if (gather === null || !gather.queued) this.tlb?.tlbAddPage?.(gather, iova, SZ_4K);
+        return SZ_4K;
+      }
+    }
+    return this.unmapPagesSlow(iova, pgsize, pgcount, gather);
+  }
+
+  private unmapPagesSlow(iova: number, pgsize: number, pgcount: number, gather: IotlbGather | null): number {
     if (this.perPage) {
       let unmapped = 0;
       for (let i = 0; i < pgcount; i++) {
@@ -400,7 +450,7 @@ class V7sEngine implements V7sPageTable {
       }
       return unmapped;
     }
-    if (iova >= this.text.iovaLimit) {
+    if (iova >= this.iovaLimit) {
       this.warn("WARN_ON", RANGE_WARN[this.text.rangeCheck].unmap);
       return 0;
     }
@@ -444,7 +494,7 @@ class V7sEngine implements V7sPageTable {
 
   unmap(iova: number, size: number): number {
     if (!this.perPage) return this.unmapPages(iova, size, 1, null);
-    if (iova >= this.text.iovaLimit) {
+    if (iova >= this.iovaLimit) {
       this.warn("WARN_ON", RANGE_WARN[this.text.rangeCheck].unmap);
       return 0;
     }
