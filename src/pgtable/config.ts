@@ -12,8 +12,8 @@ export const PGSIZE_BITMAP_V7S = 0x1000 | 0x10000 | 0x100000 | 0x1000000;
 export const PRRR = 0x800b8204;
 export const NMRR = 0x40004000;
 /** TTBR attributes: S | NOS | IRGN(WBWA) | ORGN(WBWA) for coherent walks, S only otherwise. */
-export const TTBR_ATTR_COHERENT = 0x6a;
-export const TTBR_ATTR_NONCOHERENT = 0x2;
+const TTBR_ATTR_COHERENT = 0x6a;
+const TTBR_ATTR_NONCOHERENT = 0x2;
 
 export type DecodeResult = { readonly ok: true; readonly text: V7sText } | { readonly ok: false; readonly refusal: V7sRefusal };
 

@@ -105,12 +105,12 @@ export const MTK_FIELDS: readonly PteField[] = [
 /** v4.19 IO_PGTABLE_QUIRK_ARM_MTK_4GB: bit 9 in every leaf, a flag rather than an address bit. */
 export const MTK_4GB_FIELD: PteField = f("MTK_4GB", 9, 1, "v4.19 ARM_MTK_4GB flag (overlays AP2, free because the quirk requires NO_PERMS)");
 
-export function fieldValue(pte: number, field: PteField): number {
+function fieldValue(pte: number, field: PteField): number {
   return (pte >>> field.lsb) & (field.width === 32 ? 0xffffffff : (1 << field.width) - 1);
 }
 
 /** The bits a field occupies, in place. */
-export function fieldMask(field: PteField): number {
+function fieldMask(field: PteField): number {
   return ((2 ** field.width - 1) * 2 ** field.lsb) >>> 0;
 }
 
@@ -145,10 +145,10 @@ const SUPER = field(byName("l1-supersection", ["SUPER"]), "SUPER");
 /** The plain (non-contiguous) leaf of each level. */
 const LEAF: Readonly<Record<Level, LeafFields>> = { 1: SECTION, 2: SMALL };
 
-export const PTE_TYPE_TABLE = 0x1;
+const PTE_TYPE_TABLE = 0x1;
 /** ARM_V7S_PTE_TYPE_PAGE: bit 1, the section's `1x` and the small page's type bit. */
 export const PTE_TYPE_PAGE = fieldMask(SMALL.type);
-export const PTE_TYPE_CONT_PAGE = 0x1;
+const PTE_TYPE_CONT_PAGE = 0x1;
 export const L2_ENTRIES = 256;
 export const L2_TABLE_BYTES = 1024;
 export const TABLE_MASK = fieldMask(field(byName("l1-table", ["table"]), "table"));
@@ -166,14 +166,14 @@ export const ATTR_AP2_RDONLY = fieldMask(SMALL.RDONLY) >>> attrShift(2);
 if (fieldMask(SECTION.RDONLY) >>> attrShift(1) !== ATTR_AP2_RDONLY) throw new Error("FIELDS: RDONLY is not at the same attribute-byte offset at L1 and L2");
 
 /** MediaTek PA extension (IO_PGTABLE_QUIRK_ARM_MTK_EXT): PA bit 32 -> PTE bit 9, 33 -> 4, 34 -> 5. */
-export const MTK_PA_BIT32 = fieldMask(MTK_FIELDS[0] as PteField);
-export const MTK_PA_BIT33 = fieldMask(MTK_FIELDS[1] as PteField);
-export const MTK_PA_BIT34 = fieldMask(MTK_FIELDS[2] as PteField);
+const MTK_PA_BIT32 = fieldMask(MTK_FIELDS[0] as PteField);
+const MTK_PA_BIT33 = fieldMask(MTK_FIELDS[1] as PteField);
+const MTK_PA_BIT34 = fieldMask(MTK_FIELDS[2] as PteField);
 
-export const lvlMask = (lvl: Level): number => (lvl === 1 ? L1_MASK : L2_MASK);
+const lvlMask = (lvl: Level): number => (lvl === 1 ? L1_MASK : L2_MASK);
 export const blockSize = (lvl: Level): number => (lvl === 1 ? 0x100000 : 0x1000);
 
-export const isL1Table = (pte: number): boolean => (pte & 3) === PTE_TYPE_TABLE;
+const isL1Table = (pte: number): boolean => (pte & 3) === PTE_TYPE_TABLE;
 
 /** arm_v7s_pte_is_cont: a supersection at L1 (non-table with bit 18), a large page at L2 (bit 1 clear). */
 export function isCont(pte: number, lvl: Level): boolean {
