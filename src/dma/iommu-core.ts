@@ -246,10 +246,11 @@ export class IommuDomain {
   private gatherOps(): FlushOps {
     return {
       tlbFlushAll: () => this.flushAll("flush-all"),
+      // Once per page on v4.19 (TLBI_ON_MAP and every cleared leaf): one branch per cause, no lookups.
       tlbAddFlush: (iova: number, size: number, _granule: number, leaf: boolean) => {
-        const cause = this.inOp === "map" ? "tlbi-on-map" : leaf ? "leaf" : "walk";
-        const skip = cause === "tlbi-on-map" ? this.skipFlush.map : cause === "leaf" ? this.skipFlush.unmap : this.skipFlush.walk;
-        this.flushRange(iova, size, cause, skip ?? false);
+        if (this.inOp === "map") this.flushRange(iova, size, "tlbi-on-map", this.skipFlush.map === true);
+        else if (leaf) this.flushRange(iova, size, "leaf", this.skipFlush.unmap === true);
+        else this.flushRange(iova, size, "walk", this.skipFlush.walk === true);
       },
       tlbSync: () => {
         this.counters.tlbSyncs++;

@@ -130,9 +130,12 @@ export class M4u implements IommuHardware {
 
   /** F_MMU_INV_RANGE with REG_MMU_INVLD_START_A/END_A as written (MTK_IOMMU_TLB_ADDR encoding). */
   writeInvalidateRange(startReg: number, endReg: number): void {
+    this.rangeFlushes++;
+    // Nothing cached, nothing to drop: the common case (a flush after every map, a TLB that trace
+    // replay never fills) costs a count.
+    if (this.tlb.size === 0 && (this.walkCache === null || this.walkCache.size === 0)) return;
     const start = tlbAddrDecode(startReg);
     const end = tlbAddrDecode(endReg) + 0xfff;
-    this.rangeFlushes++;
     if (end < start) return;
     this.tlb.invalidateRange(start, end);
     this.walkCache?.invalidateRange(start, end, l1EntryCount(this.config.ias));
