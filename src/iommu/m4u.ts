@@ -11,8 +11,8 @@ import type { PhysMemory } from "../phys/memory.ts";
 import type { Platform } from "../phys/platform.ts";
 import { DEFAULT_TLB_ENTRIES, Tlb, WalkCache, tlbAddrDecode, tlbAddrRegister } from "./tlb.ts";
 import type { Access, Fault, FaultType, IommuHardware, Translation } from "./types.ts";
-import { checkWalkConfig, l1EntryCount, tlbHitFault, ttbrToL1Base, walk } from "./walker.ts";
-import type { Leaf, WalkConfig } from "./walker.ts";
+import { checkWalkConfig, l1EntryCount, tlbHitFault, ttbrToL1Base, walk, walkInto } from "./walker.ts";
+import type { Leaf, WalkConfig, WalkRecord } from "./walker.ts";
 
 export interface M4uConfig extends WalkConfig {
   /** TLB entries (fully associative, LRU). */
@@ -180,6 +180,17 @@ export class M4u implements IommuHardware {
   probe(iova: number): Translation {
     this.checkIova(iova, "probe");
     return walk(this.phys, this.config, this.l1Base, iova, "read", false, null).translation;
+  }
+
+  /**
+   * probe() without allocation, for per-leaf verification: the same walk (PT_BASE's L1, then the L2 its
+   * descriptor points to, both read from physical memory; no TLB, no counters, no fault record),
+   * written into the caller's reusable record. Returns `rec.ok`; then `rec.pa` and `rec.pageSize` hold,
+   * else `rec.fault` and `rec.level`. `walkResultOf(rec, iova, "read").translation` is what probe() returns.
+   */
+  probeInto(rec: WalkRecord, iova: number): boolean {
+    this.checkIova(iova, "probe");
+    return walkInto(rec, this.phys, this.config, this.l1Base, iova, "read", false, null);
   }
 
   counters(): M4uCounters {
