@@ -296,10 +296,12 @@ export function walk(
   sideEffects: boolean,
   walkCache: TableWalkCache | null,
 ): WalkResult {
-  const rec = new WalkRecord();
-  walkInto(rec, phys, cfg, l1Base, iova, access, sideEffects, walkCache);
-  return walkResultOf(rec, iova, access);
+  walkInto(WALK_SCRATCH, phys, cfg, l1Base, iova, access, sideEffects, walkCache);
+  return walkResultOf(WALK_SCRATCH, iova, access);
 }
+
+/** walk()'s record: walkResultOf copies everything out before anything can walk again. */
+const WALK_SCRATCH = new WalkRecord();
 
 /** The objects `walk()` returns, built from a record of a walk of `iova` for `access`. */
 export function walkResultOf(rec: WalkRecord, iova: number, access: Access): WalkResult {
