@@ -7,11 +7,12 @@
  * Writing PT_BASE does not invalidate the TLB: the driver writes it once per bank at attach, before any
  * translation; a re-attach that changes it must flush, as the runtime resume path's full flush does.
  */
+import { SZ_4K } from "../core/u32.ts";
 import type { PhysMemory } from "../phys/memory.ts";
 import type { Platform } from "../phys/platform.ts";
 import { DEFAULT_TLB_ENTRIES, Tlb, WalkCache, tlbAddrDecode, tlbAddrRegister } from "./tlb.ts";
 import type { Access, Fault, FaultType, IommuHardware, Translation } from "./types.ts";
-import { checkWalkConfig, l1EntryCount, tlbHitFault, ttbrToL1Base, walk, walkInto } from "./walker.ts";
+import { checkWalkConfig, l1EntryCount, tlbHitFault, ttbrToL1Base, walk, walkInto, walkPageInto } from "./walker.ts";
 import type { Leaf, WalkConfig, WalkRecord } from "./walker.ts";
 
 export interface M4uConfig extends WalkConfig {
@@ -79,6 +80,7 @@ export class M4u implements IommuHardware {
   private readonly tlb: Tlb;
   private readonly walkCache: WalkCache | null;
   private readonly iovaLimit: number;
+  private readonly iovaLimitPfn: number;
   private ptBase = 0;
   private l1Base = 0;
   private translations = 0;
@@ -101,6 +103,7 @@ export class M4u implements IommuHardware {
     this.phys = phys;
     this.config = config;
     this.iovaLimit = 2 ** config.ias;
+    this.iovaLimitPfn = this.iovaLimit / SZ_4K;
     this.tlb = new Tlb(config.tlbEntries);
     this.walkCache = config.walkCacheEntries > 0 ? new WalkCache(config.walkCacheEntries) : null;
   }
@@ -191,6 +194,14 @@ export class M4u implements IommuHardware {
   probeInto(rec: WalkRecord, iova: number): boolean {
     this.checkIova(iova, "probe");
     return walkInto(rec, this.phys, this.config, this.l1Base, iova, "read", false, null);
+  }
+
+  /** probeInto for IOVA `pfn` * 4 KiB + `offset`: page frame numbers stay small integers (no heap numbers). */
+  probePageInto(rec: WalkRecord, pfn: number, offset = 0): boolean {
+    if (!((pfn >>> 0) === pfn && pfn < this.iovaLimitPfn && (offset >>> 0) === offset && offset < SZ_4K)) {
+      throw new RangeError(`M4U probe: page ${pfn} offset ${offset} is outside [0, 2^${this.config.ias})`);
+    }
+    return walkPageInto(rec, this.phys, this.config, this.l1Base, pfn, offset, "read", false, null);
   }
 
   counters(): M4uCounters {

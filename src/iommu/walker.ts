@@ -154,6 +154,8 @@ export class WalkRecord {
   pageSize = 0;
   writable = false;
   iovaBase = 0;
+  /** `iovaBase` / 4 KiB: the leaf's first page frame (the next leaf starts at leafPfn + pageSize / 4 KiB). */
+  leafPfn = 0;
   paBase = 0;
   busPaBase = 0;
   /** The L1 step: descriptor address and value; `l1Cached` when the walk cache supplied it. */
@@ -184,11 +186,30 @@ export function walkInto(
   sideEffects: boolean,
   walkCache: TableWalkCache | null,
 ): boolean {
+  return walkPageInto(rec, phys, cfg, l1Base, Math.floor(iova / SZ_4K), (iova >>> 0) & 0xfff, access, sideEffects, walkCache);
+}
+
+/**
+ * walkInto for IOVA `pfn` * 4 KiB + `offset` (offset < 4 KiB). The walk's own arithmetic is on the page
+ * frame number, a small integer, where a byte IOVA above 2^31 is a heap number at every call.
+ */
+export function walkPageInto(
+  rec: WalkRecord,
+  phys: PhysMemory,
+  cfg: WalkConfig,
+  l1Base: number,
+  pfn: number,
+  offset: number,
+  access: Access,
+  sideEffects: boolean,
+  walkCache: TableWalkCache | null,
+): boolean {
   rec.reads = 0;
   rec.leaf = false;
   rec.reachedL2 = false;
   rec.l1Cached = false;
-  const idx1 = l1Index(iova, cfg.ias);
+  // IOVA bits ias-1:20 are pfn bits ias-13:8; `>>> 8` keeps pfn bits 8-39 and the mask fewer than 24.
+  const idx1 = (pfn >>> 8) & (l1EntryCount(cfg.ias) - 1);
   const l1Pa = l1Base + 4 * idx1;
   rec.l1Pa = l1Pa;
   const cachedD1 = walkCache === null ? undefined : walkCache.get(idx1);
@@ -210,7 +231,7 @@ export function walkInto(
     if (type === 0) return faultInto(rec, "translation", 1, l1Pa, d1);
     if (type !== PTE_TYPE_TABLE) {
       const superS = (d1 & CONT_SECTION) !== 0;
-      return leafInto(rec, cfg, iova, access, 1, l1Pa, d1, superS ? SZ_16M : SZ_1M, superS ? L1_CONT_MASK : L1_MASK);
+      return leafInto(rec, cfg, pfn, offset, access, 1, l1Pa, d1, superS ? SZ_16M : SZ_1M, superS ? L1_CONT_MASK : L1_MASK);
     }
     walkCache?.set(idx1, d1);
   }
@@ -219,7 +240,7 @@ export function walkInto(
   // bits into any entry; this hardware only honours them on tables with TTBR_EXT).
   let l2Base = (d1 & TABLE_MASK) >>> 0;
   if (cfg.mtkTtbrExt) l2Base += mtkHighBits(d1) * SZ_4G;
-  const l2Pa = l2Base + 4 * ((iova >>> 12) & 0xff);
+  const l2Pa = l2Base + 4 * (pfn & 0xff);
   rec.reachedL2 = true;
   rec.l2Pa = l2Pa;
   if (!phys.isRam(l2Pa, 4)) {
@@ -232,13 +253,14 @@ export function walkInto(
   rec.l2Descriptor = d2;
   if ((d2 & 3) === 0) return faultInto(rec, "translation", 2, l2Pa, d2);
   const small = (d2 & PTE_TYPE_PAGE) !== 0;
-  return leafInto(rec, cfg, iova, access, 2, l2Pa, d2, small ? SZ_4K : SZ_64K, small ? L2_MASK : L2_CONT_MASK);
+  return leafInto(rec, cfg, pfn, offset, access, 2, l2Pa, d2, small ? SZ_4K : SZ_64K, small ? L2_MASK : L2_CONT_MASK);
 }
 
 function leafInto(
   rec: WalkRecord,
   cfg: WalkConfig,
-  iova: number,
+  pfn: number,
+  pageOffset: number,
   access: Access,
   level: 1 | 2,
   descriptorPa: number,
@@ -248,8 +270,9 @@ function leafInto(
 ): boolean {
   const field = (descriptor & addrMask) >>> 0;
   const busPaBase = cfg.mtkExt ? field + mtkHighBits(descriptor) * SZ_4G : field;
-  // pageSize is a power of two <= 16 MiB, so the low word of iova holds the whole offset.
-  const offset = (iova >>> 0) & (pageSize - 1);
+  // The offset inside the leaf: the pfn's low bits below the leaf size, then the offset in the page.
+  const pageMask = (pageSize >>> 12) - 1;
+  const offset = (pfn & pageMask) * SZ_4K + pageOffset;
   let paBase = busPaBase;
   if (cfg.fourGbMode) {
     if (busPaBase < FOUR_GB_BUS_START || busPaBase >= FOUR_GB_BUS_END) return faultInto(rec, "invalid-pa", level, descriptorPa, descriptor);
@@ -260,7 +283,8 @@ function leafInto(
   rec.level = level;
   rec.descriptorPa = descriptorPa;
   rec.descriptor = descriptor;
-  rec.iovaBase = iova - offset;
+  rec.leafPfn = pfn - (pfn & pageMask);
+  rec.iovaBase = rec.leafPfn * SZ_4K;
   rec.pageSize = pageSize;
   rec.paBase = paBase;
   rec.busPaBase = busPaBase;

@@ -11,7 +11,7 @@ import { SZ_16M, SZ_1M, SZ_4G, SZ_4K, SZ_64K } from "../../src/core/u32.ts";
 import { M4u, mt8173Config } from "../../src/iommu/m4u.ts";
 import { WalkCache } from "../../src/iommu/tlb.ts";
 import type { Access, FaultType, WalkStep } from "../../src/iommu/types.ts";
-import { WalkRecord, fourGbBusToCpu, walk, walkInto, walkResultOf, type Leaf, type WalkConfig, type WalkResult } from "../../src/iommu/walker.ts";
+import { WalkRecord, fourGbBusToCpu, walk, walkInto, walkPageInto, walkResultOf, type Leaf, type WalkConfig, type WalkResult } from "../../src/iommu/walker.ts";
 import type { TableWalkCache } from "../../src/iommu/walker.ts";
 import type { PhysMemory } from "../../src/phys/memory.ts";
 import { ATTR_AP2_RDONLY, L1_CONT_MASK, L1_MASK, L2_CONT_MASK, L2_MASK, TABLE_MASK, attrShift, l1Kind, l2Kind, mtkHighBits } from "../../src/pgtable/format.ts";
@@ -137,7 +137,13 @@ describe("walkInto / probeInto equal the object-building walk", () => {
             const okNow = walkInto(rec, phys, cfg, l1Base, iova, access, side, cacheNew);
             assert.equal(okNow, want.translation.ok);
             assert.deepEqual(walkResultOf(rec, iova, access), want);
-            assert.deepEqual(walk(phys, cfg, l1Base, iova, access, false, null), oldWalk(shadow, cfg, l1Base, iova, access, false, null));
+            const plain = oldWalk(shadow, cfg, l1Base, iova, access, false, null);
+            assert.deepEqual(walk(phys, cfg, l1Base, iova, access, false, null), plain);
+            // The page-frame entry point is the same walk.
+            const byPage = new WalkRecord();
+            walkPageInto(byPage, phys, cfg, l1Base, Math.floor(iova / SZ_4K), iova % SZ_4K, access, false, null);
+            assert.deepEqual(walkResultOf(byPage, iova, access), plain);
+            if (byPage.leaf) assert.equal(byPage.leafPfn * SZ_4K, byPage.iovaBase);
             assert.equal(phys.busErrorCount, shadow.busErrorCount);
             assert.deepEqual(cacheNew?.entries(), cacheOld?.entries());
           }
@@ -165,6 +171,12 @@ describe("walkInto / probeInto equal the object-building walk", () => {
     assert.equal(m4u.probeInto(rec, 0x1000_5000), false);
     assert.deepEqual([rec.fault, rec.level], ["translation", 2]);
     assert.throws(() => m4u.probeInto(rec, 2 ** 32), RangeError);
+    assert.ok(m4u.probePageInto(rec, 0x1_0003, 4));
+    assert.deepEqual([rec.pa, rec.leafPfn], [0x4000_3004, 0x1_0003]);
+    assert.ok(m4u.probePageInto(rec, 0x2_0001, 0x234));
+    assert.deepEqual([rec.pa, rec.pageSize, rec.leafPfn], [0x6000_1234, SZ_1M, 0x2_0000]);
+    assert.throws(() => m4u.probePageInto(rec, 2 ** 20, 0), RangeError);
+    assert.throws(() => m4u.probePageInto(rec, 0, 4096), RangeError);
     assert.equal(m4u.counters().descriptorReads, 0, "a probe counts nothing");
   });
 
