@@ -219,12 +219,12 @@ export function walkPageInto(
     rec.l1Cached = true;
     rec.l1Descriptor = d1;
   } else {
-    if (!phys.isRam(l1Pa, 4)) {
+    d1 = phys.peek32(l1Pa);
+    if (d1 < 0) {
       if (sideEffects) phys.read32(l1Pa);
       rec.l1Descriptor = 0;
       return faultInto(rec, "walk-bus-error", 1, l1Pa, 0);
     }
-    d1 = phys.readRam32(l1Pa);
     rec.reads = 1;
     rec.l1Descriptor = d1;
     const type = d1 & 3;
@@ -243,12 +243,12 @@ export function walkPageInto(
   const l2Pa = l2Base + 4 * (pfn & 0xff);
   rec.reachedL2 = true;
   rec.l2Pa = l2Pa;
-  if (!phys.isRam(l2Pa, 4)) {
+  const d2 = phys.peek32(l2Pa);
+  if (d2 < 0) {
     if (sideEffects) phys.read32(l2Pa);
     rec.l2Descriptor = 0;
     return faultInto(rec, "walk-bus-error", 2, l2Pa, 0);
   }
-  const d2 = phys.readRam32(l2Pa);
   rec.reads++;
   rec.l2Descriptor = d2;
   if ((d2 & 3) === 0) return faultInto(rec, "translation", 2, l2Pa, d2);

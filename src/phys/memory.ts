@@ -29,7 +29,7 @@ export interface BusError {
 export class PhysMemory {
   readonly platform: Platform;
   private readonly chunks = new Map<number, Uint32Array>();
-  /** readRam32's last chunk (-1: none yet). */
+  /** peek32's last chunk (-1: none yet). */
   private lastChunkIdx = -1;
   private lastChunk: Uint32Array = new Uint32Array(0);
   private readonly banks: readonly { readonly start: number; readonly end: number }[];
@@ -65,11 +65,13 @@ export class PhysMemory {
   }
 
   /**
-   * read32 for a caller that has checked `isRam(pa, 4)` and 4-byte alignment (the table walker): the
-   * same word without the checks again. The last chunk read is remembered (chunks are never dropped),
-   * since a walk reads its L1 and L2 words from the same few chunks.
+   * The table walker's read: the word at a 4-byte aligned `pa`, or -1 when [pa, pa+4) is not RAM (a
+   * bus error the caller records, if it issues the read, through read32). No checks beyond RAM, no
+   * record. The last chunk read is remembered (chunks are never dropped): a walk's L1 and L2 words come
+   * from the same few chunks.
    */
-  readRam32(pa: number): number {
+  peek32(pa: number): number {
+    if (!this.isRam(pa, 4)) return -1;
     const idx = Math.floor(pa / CHUNK_BYTES);
     let chunk = this.lastChunk;
     if (idx !== this.lastChunkIdx) {

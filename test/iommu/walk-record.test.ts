@@ -201,3 +201,23 @@ describe("walkInto / probeInto equal the object-building walk", () => {
     }
   });
 });
+
+describe("PhysMemory.peek32 (the walker's read)", () => {
+  it("reads what write32 wrote across chunks, 0 for untouched RAM, -1 outside RAM, and records nothing", () => {
+    const phys = elm4g();
+    phys.write32(0x4000_0000, 0xdead_beef);
+    phys.write32(0x4001_0004, 0x1234_5678);
+    assert.equal(phys.peek32(0x4000_0000), 0xdead_beef);
+    assert.equal(phys.peek32(0x4001_0004), 0x1234_5678);
+    assert.equal(phys.peek32(0x4002_0000), 0, "untouched chunk");
+    assert.equal(phys.peek32(0x4000_0000), 0xdead_beef, "back to the first chunk");
+    // Written after the chunk was remembered: the same array, so the new word shows.
+    phys.write32(0x4000_0008, 7);
+    assert.equal(phys.peek32(0x4000_0008), 7);
+    // A chunk that materialises after a peek of it read 0.
+    phys.write32(0x4002_0000, 9);
+    assert.equal(phys.peek32(0x4002_0000), 9);
+    assert.equal(phys.peek32(0x1000), -1, "below RAM");
+    assert.equal(phys.busErrorCount, 0);
+  });
+});
