@@ -128,6 +128,10 @@ export class M4u implements IommuHardware {
     this.checkIova(start, "flushRange start");
     this.checkIova(end, "flushRange end");
     if (end < start) throw new RangeError(`flushRange: end 0x${end.toString(16)} < start 0x${start.toString(16)}`);
+    if (this.nothingCached()) {
+      this.rangeFlushes++;
+      return;
+    }
     this.writeInvalidateRange(tlbAddrRegister(start), tlbAddrRegister(end));
   }
 
@@ -136,7 +140,7 @@ export class M4u implements IommuHardware {
     this.rangeFlushes++;
     // Nothing cached, nothing to drop: the common case (a flush after every map, a TLB that trace
     // replay never fills) costs a count.
-    if (this.tlb.size === 0 && (this.walkCache === null || this.walkCache.size === 0)) return;
+    if (this.nothingCached()) return;
     const start = tlbAddrDecode(startReg);
     const end = tlbAddrDecode(endReg) + 0xfff;
     if (end < start) return;
@@ -238,6 +242,10 @@ export class M4u implements IommuHardware {
 
   clearFaults(): void {
     this.faults.length = 0;
+  }
+
+  private nothingCached(): boolean {
+    return this.tlb.size === 0 && (this.walkCache === null || this.walkCache.size === 0);
   }
 
   private record(fault: Fault): void {
