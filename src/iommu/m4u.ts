@@ -12,7 +12,7 @@ import type { PhysMemory } from "../phys/memory.ts";
 import type { Platform } from "../phys/platform.ts";
 import { DEFAULT_TLB_ENTRIES, Tlb, WalkCache, tlbAddrDecode, tlbAddrRegister } from "./tlb.ts";
 import type { Access, Fault, FaultType, IommuHardware, Translation } from "./types.ts";
-import { checkWalkConfig, l1EntryCount, tlbHitFault, ttbrToL1Base, walk, walkInto, walkPageInto } from "./walker.ts";
+import { checkWalkConfig, l1EntryCount, probeRunInto, tlbHitFault, ttbrToL1Base, walk, walkInto, walkPageInto } from "./walker.ts";
 import type { Leaf, WalkConfig, WalkRecord } from "./walker.ts";
 
 export interface M4uConfig extends WalkConfig {
@@ -206,6 +206,20 @@ export class M4u implements IommuHardware {
       throw new RangeError(`M4U probe: page ${pfn} offset ${offset} is outside [0, 2^${this.config.ias})`);
     }
     return walkPageInto(rec, this.phys, this.config, this.l1Base, pfn, offset, "read", false, null);
+  }
+
+  /**
+   * probePageInto for every leaf of `bytes` at IOVA `pfn` * 4 KiB + `offset`, in IOVA order, calling
+   * `visit` after each (see walker.ts probeRunInto): one call per mapping for the verification, with
+   * the L1 word read once per MiB. `visit` must not write tables; a pre-built function allocates nothing.
+   */
+  probeRun(rec: WalkRecord, pfn: number, offset: number, bytes: number, visit: (rec: WalkRecord, pfn: number, offset: number) => void): void {
+    if (!(bytes > 0)) return;
+    const endPfn = pfn + Math.ceil((offset + bytes) / SZ_4K);
+    if (!((pfn >>> 0) === pfn && endPfn <= this.iovaLimitPfn && (offset >>> 0) === offset && offset < SZ_4K)) {
+      throw new RangeError(`M4U probe: ${bytes} bytes at page ${pfn} offset ${offset} reach outside [0, 2^${this.config.ias})`);
+    }
+    probeRunInto(rec, this.phys, this.config, this.l1Base, pfn, offset, endPfn, visit);
   }
 
   counters(): M4uCounters {

@@ -235,7 +235,11 @@ export function walkPageInto(
     }
     walkCache?.set(idx1, d1);
   }
+  return level2Into(rec, phys, cfg, d1, pfn, offset, access, sideEffects);
+}
 
+/** The walk's second half, from an L1 table descriptor `d1`: its L2 pointer, the L2 word, the leaf. */
+function level2Into(rec: WalkRecord, phys: PhysMemory, cfg: WalkConfig, d1: number, pfn: number, offset: number, access: Access, sideEffects: boolean): boolean {
   // A 32-bit pointer unless the table-PA extension is wired (the driver's iopte_to_paddr ORs the MTK
   // bits into any entry; this hardware only honours them on tables with TTBR_EXT).
   let l2Base = (d1 & TABLE_MASK) >>> 0;
@@ -308,6 +312,52 @@ function faultInto(rec: WalkRecord, type: FaultType, level: 1 | 2, descriptorPa:
   rec.descriptorPa = descriptorPa;
   rec.descriptor = descriptor;
   return false;
+}
+
+/**
+ * The probes of every leaf of IOVA pages [pfn, endPfn), as a verification makes them one by one: a walk
+ * of `pfn` * 4 KiB + `offset`, then of the first page of each following leaf (the next page where a
+ * walk faults), `visit(rec, pfn, offset)` after each. Each record equals what walkPageInto would give
+ * (a probe: read access, no side effects, no walk cache); the L1 word is read once per MiB, since
+ * nothing writes tables during a probe run (`visit` must not), and each L2 word is still reached
+ * through that L1 descriptor's own pointer, so a truncated pointer is caught as before.
+ */
+export function probeRunInto(
+  rec: WalkRecord,
+  phys: PhysMemory,
+  cfg: WalkConfig,
+  l1Base: number,
+  pfn: number,
+  offset: number,
+  endPfn: number,
+  visit: (rec: WalkRecord, pfn: number, offset: number) => void,
+): void {
+  const l1Mask = l1EntryCount(cfg.ias) - 1;
+  let tableIdx = -1;
+  let tableD1 = 0;
+  let at = pfn;
+  let off = offset;
+  while (at < endPfn) {
+    const idx1 = (at >>> 8) & l1Mask;
+    if (idx1 === tableIdx) {
+      // The same L1 table descriptor as the last walk read: the record says what a fresh walk would.
+      rec.leaf = false;
+      rec.l1Cached = false;
+      rec.reads = 1;
+      rec.l1Pa = l1Base + 4 * idx1;
+      rec.l1Descriptor = tableD1;
+      level2Into(rec, phys, cfg, tableD1, at, off, "read", false);
+    } else {
+      walkPageInto(rec, phys, cfg, l1Base, at, off, "read", false, null);
+      if (rec.reachedL2) {
+        tableIdx = idx1;
+        tableD1 = rec.l1Descriptor;
+      } else tableIdx = -1;
+    }
+    visit(rec, at, off);
+    at = rec.ok ? rec.leafPfn + (rec.pageSize >>> 12) : at + 1;
+    off = 0;
+  }
 }
 
 /** One table walk as objects (steps, leaf, translation): `walkInto`, then the record described. */

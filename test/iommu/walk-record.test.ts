@@ -202,6 +202,68 @@ describe("walkInto / probeInto equal the object-building walk", () => {
   });
 });
 
+describe("probeRun: every leaf of a run, as one probe per leaf would see it", () => {
+  it("visits the leaves the per-leaf loop visits, each record equal to its own walk (random tables)", () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 2 }),
+        fc.array(fc.tuple(fc.integer({ min: 0, max: 0xa00 }), word, word), { maxLength: 30 }),
+        fc.integer({ min: 0x1000_0000 / 4096, max: 0x1040_0000 / 4096 }),
+        fc.integer({ min: 0, max: 4095 }),
+        fc.integer({ min: 1, max: 0x60_0000 }),
+        (ci, words, pfn, offset, bytes) => {
+          const cfg = configs[ci] as WalkConfig;
+          const phys = cfg.ias === 34 ? arm64_8g() : elm4g();
+          const m4u = new M4u(phys, { ...cfg, tlbEntries: 4, walkCacheEntries: 0 });
+          const l1 = cfg.ias === 34 ? 0x8000_0000 : 0x4000_0000;
+          m4u.writePtBase(l1);
+          // Well-formed tables first (MiB 0x100: 4K and 64K pages; 0x101: a section; 0x102: a table
+          // with holes), then random words for IOVAs in and around the run.
+          const ext = cfg.mtkExt ? 1 << 9 : 0;
+          const l2a = l1 + 0x10_0000;
+          setL1(phys, l1, 0x1000_0000, tableDesc(l2a), cfg.ias);
+          for (let i = 0; i < 256; i++) phys.write32(l2a + 4 * i, i < 16 ? (0x4000_0000 + i * 4096) | 0x2 | ext : (0x4100_0000 | 0x1 | ext) >>> 0);
+          setL1(phys, l1, 0x1010_0000, (0x6000_0000 | 0x2 | ext) >>> 0, cfg.ias);
+          const l2b = l1 + 0x10_0400;
+          setL1(phys, l1, 0x1020_0000, tableDesc(l2b), cfg.ias);
+          for (let i = 0; i < 256; i += 3) phys.write32(l2b + 4 * i, (0x4200_0000 + i * 4096) | 0x2 | ext);
+          for (const [page, d1, d2] of words) {
+            const iova = 0x1000_0000 + page * 4096 - 0x20_0000;
+            const l1Pa = l1 + 4 * (Math.floor(iova / SZ_1M) % (1 << (cfg.ias - 20)));
+            phys.write32(l1Pa, d1);
+            let l2 = (d1 & TABLE_MASK) >>> 0;
+            if (cfg.mtkTtbrExt) l2 += mtkHighBits(d1) * SZ_4G;
+            const l2Pa = l2 + 4 * (Math.floor(iova / SZ_4K) & 0xff);
+            if (phys.isRam(l2Pa, 4)) phys.write32(l2Pa, d2);
+          }
+          // Reference: the session's loop, one probePageInto per leaf.
+          const want: string[] = [];
+          const one = new WalkRecord();
+          const end = pfn * SZ_4K + offset + bytes;
+          for (let at = pfn, off = offset; at * SZ_4K < end; off = 0) {
+            const ok = m4u.probePageInto(one, at, off);
+            want.push(JSON.stringify([at, off, walkResultOf(one, at * SZ_4K + off, "read")]));
+            at = ok ? one.leafPfn + one.pageSize / SZ_4K : at + 1;
+          }
+          const got: string[] = [];
+          m4u.probeRun(new WalkRecord(), pfn, offset, bytes, (rec, at, off) => got.push(JSON.stringify([at, off, walkResultOf(rec, at * SZ_4K + off, "read")])));
+          assert.deepEqual(got, want);
+          assert.equal(phys.busErrorCount, 0);
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+
+  it("an empty run visits nothing; a run past the IOVA space is refused", () => {
+    const m4u = new M4u(elm4g(), mt8173Config(true));
+    let n = 0;
+    m4u.probeRun(new WalkRecord(), 5, 0, 0, () => n++);
+    assert.equal(n, 0);
+    assert.throws(() => m4u.probeRun(new WalkRecord(), 2 ** 20 - 1, 0, 0x2000, () => n++), RangeError);
+  });
+});
+
 describe("PhysMemory.peek32 (the walker's read)", () => {
   it("reads what write32 wrote across chunks, 0 for untouched RAM, -1 outside RAM, and records nothing", () => {
     const phys = elm4g();
