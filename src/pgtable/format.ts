@@ -145,7 +145,7 @@ const SUPER = field(byName("l1-supersection", ["SUPER"]), "SUPER");
 /** The plain (non-contiguous) leaf of each level. */
 const LEAF: Readonly<Record<Level, LeafFields>> = { 1: SECTION, 2: SMALL };
 
-const PTE_TYPE_TABLE = 0x1;
+export const PTE_TYPE_TABLE = 0x1;
 /** ARM_V7S_PTE_TYPE_PAGE: bit 1, the section's `1x` and the small page's type bit. */
 export const PTE_TYPE_PAGE = fieldMask(SMALL.type);
 const PTE_TYPE_CONT_PAGE = 0x1;
