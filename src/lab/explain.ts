@@ -70,14 +70,13 @@ export function explainIova(s: System, iova: number): IovaExplanation | IovaOutO
   if (!s.domain.ok) return { ...head, walk: null };
   const domain = s.domain.domain;
   const table = domain.table;
-  const quirks = table.cfg.quirks;
-  const family = s.era.pgtable;
+  const fmt = table.text;
   const zone = (pa: number): string | null => s.km.buddy.zoneOf(pa);
   const view = (lvl: Level, index: number, pte: number): DescriptorView => {
-    const d = decodePte(lvl, pte, quirks, family);
+    const d = decodePte(lvl, pte, fmt);
     const placed = d.type === null ? new Map() : new Map(FIELDS[d.type].map((f) => [f.name, { hi: f.lsb + f.width - 1, lo: f.lsb }]));
     const fields = d.type === null ? [] : Object.entries(d.fields).map(([name, value]) => ({ name, value, bits: placed.get(name) ?? null }));
-    return { index, pte, summary: describePte(lvl, pte, quirks, family), fields };
+    return { index, pte, summary: describePte(lvl, pte, fmt), fields };
   };
   const l1 = table.lookupL1(iova);
   let l2: L2View | null = null;

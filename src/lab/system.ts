@@ -21,7 +21,8 @@ import { M4u, m4uConfigFor } from "../iommu/m4u.ts";
 import { applyBackgroundLoad } from "../mm/background.ts";
 import { bootKernelMemory, type KernelMemory } from "../mm/kernel.ts";
 import type { Platform } from "../phys/platform.ts";
-import { QUIRK_ARM_MTK_TTBR_EXT } from "../pgtable/types.ts";
+import { quirkBits } from "../pgtable/config.ts";
+import type { V7sRefusalCode } from "../pgtable/text.ts";
 import { strategy as strategyByName, type StrategyInfo } from "../strategies/index.ts";
 import { InstrumentedTableMemory } from "./instrumented-memory.ts";
 import { resolveMachine, type DomainTiming, type RunSpec } from "./spec.ts";
@@ -34,12 +35,12 @@ export function bootSteps(timing: DomainTiming): readonly BootStep[] {
 }
 
 /**
- * Why a domain does not exist: a literal code, and the text the model reports.
- * - "quirk-not-in-era": the variant needs an io-pgtable quirk this kernel does not have;
- * - "pgtable-refused": alloc_io_pgtable_ops failed (L1 allocation, fit check, DMA translation).
+ * Why a domain does not exist: a literal code, and the text the model reports. The engine's codes
+ * (V7sRefusalCode, e.g. "quirk-not-in-era": the variant needs an io-pgtable quirk this kernel does not
+ * have), or "pgtable-refused": alloc_io_pgtable_ops failed (L1 allocation, fit check, DMA translation).
  */
 export interface DomainRefusal {
-  readonly code: "quirk-not-in-era" | "pgtable-refused";
+  readonly code: V7sRefusalCode | "pgtable-refused";
   readonly text: string;
 }
 
@@ -114,10 +115,9 @@ function probe(spec: RunSpec, km: KernelMemory, info: StrategyInfo, cpus: number
 }
 
 function createDomain(spec: RunSpec, km: KernelMemory, mem: InstrumentedTableMemory, m4u: M4u, ttbrExt: boolean, cpus: number, trace: TraceSink | null): DomainState {
-  // IO_PGTABLE_QUIRK_ARM_MTK_TTBR_EXT arrived about v6.0; bit 16 meant NO_DMA in 4.19.
-  if (ttbrExt && km.era.pgtable === "v4.19") {
-    return { ok: false, refusal: { code: "quirk-not-in-era", text: `IO_PGTABLE_QUIRK_ARM_MTK_TTBR_EXT does not exist in Linux ${km.era.name} (added about v6.0)` } };
-  }
+  // The era's text numbers the quirk, or refuses it where it does not exist (bit 16 meant NO_DMA in 4.19).
+  const extra = quirkBits(km.era, ttbrExt ? ["ARM_MTK_TTBR_EXT"] : []);
+  if (!extra.ok) return { ok: false, refusal: { code: extra.refusal.code, text: extra.refusal.message } };
   const created = IommuDomain.create({
     era: km.era,
     mem,
@@ -125,7 +125,7 @@ function createDomain(spec: RunSpec, km: KernelMemory, mem: InstrumentedTableMem
     enable4GB: km.platform.iommu4gbMode,
     fitCheck: spec.variant.fitCheck,
     trace,
-    extraQuirks: ttbrExt ? QUIRK_ARM_MTK_TTBR_EXT : 0,
+    extraQuirks: extra.bits,
   });
   if (!created.ok) return { ok: false, refusal: { code: "pgtable-refused", text: created.reason } };
   return { ok: true, domain: created.domain, dma: new IommuDma({ domain: created.domain, pages: km.buddy, cpus }) };

@@ -2,7 +2,6 @@
 import { formatFtraceLine, type TraceSink } from "../../dma/trace.ts";
 import { buildReport, withoutTiming } from "../../lab/compare.ts";
 import { variant } from "../../lab/spec.ts";
-import type { V7sEngine } from "../../pgtable/engine.ts";
 import { dumpTable } from "../../pgtable/dump.ts";
 import { computeAnswer } from "../../analysis/index.ts";
 import { renderTerminal, toJson } from "../../report/index.ts";
@@ -51,7 +50,7 @@ async function runOne(source: WorkloadSource, flags: RunCommandFlags): Promise<v
   }
   if (flags.dumpTables !== undefined) {
     const engine = system.domain.ok ? system.domain.domain.table : null;
-    writeFileAtomic(flags.dumpTables, JSON.stringify(engine === null ? null : dumpTable(engine as V7sEngine)) + "\n");
+    writeFileAtomic(flags.dumpTables, JSON.stringify(engine === null ? null : dumpTable(engine)) + "\n");
     process.stderr.write(`wrote ${flags.dumpTables}\n`);
   }
   if (flags.json !== undefined) {
