@@ -1,13 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /**
- * Runs strategy jobs in worker threads, at most `jobs` at a time, and returns results in job order.
+ * Runs strategy jobs in worker threads, at most `lanes` at a time.
  * Each simulation is a value with no global state, so workers need share nothing.
  */
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
 import { InputError } from "../core/errors.ts";
+import type { RunSpec } from "../lab/spec.ts";
 import type { StrategyResult } from "../lab/types.ts";
+import type { WorkloadSource } from "./options.ts";
 import { runJob, type StrategyJob } from "./strategy-runner.ts";
+
+/** What a worker posts: `ready` once its modules have loaded, then one reply per job. */
+type WorkerMessage = { ready: true } | WorkerReply;
 
 interface WorkerReply {
   ok: boolean;
@@ -19,48 +24,74 @@ export function defaultJobs(): number {
   return Math.max(1, availableParallelism());
 }
 
-export async function runJobs(all: readonly StrategyJob[], jobs: number, onDone: (job: StrategyJob, r: StrategyResult) => void): Promise<StrategyResult[]> {
-  if (jobs <= 1 || all.length === 1) {
-    const out: StrategyResult[] = [];
-    for (const j of all) {
-      const r = await runJob(j);
-      onDone(j, r);
-      out.push(r);
-    }
-    return out;
+/**
+ * Up to `lanes` runs at a time, each on a worker thread that serves many runs (the module graph loads
+ * once per lane); with one lane, runs go one after another in this thread. `run` is the `runOne` the
+ * lab's compare takes.
+ */
+export class RunPool {
+  private readonly lanes: number;
+  private readonly source: WorkloadSource;
+  private readonly idle: JobWorker[] = [];
+  private readonly all: JobWorker[] = [];
+  private readonly waiting: (() => void)[] = [];
+  private busy = 0;
+
+  /** `runs`: how many runs will come, so a single one stays in this thread. */
+  constructor(lanes: number, runs: number, source: WorkloadSource) {
+    this.lanes = Math.max(1, Math.min(lanes, runs));
+    this.source = source;
   }
-  const results = new Array<StrategyResult | undefined>(all.length);
-  let next = 0;
-  const lane = async (): Promise<void> => {
-    const worker = new JobWorker();
+
+  readonly run = async (spec: RunSpec): Promise<StrategyResult> => {
+    while (this.busy >= this.lanes) await new Promise<void>((go) => this.waiting.push(go));
+    this.busy++;
     try {
-      while (next < all.length) {
-        const i = next++;
-        const job = all[i] as StrategyJob;
-        const r = await worker.run(job);
-        results[i] = r;
-        onDone(job, r);
+      const job: StrategyJob = { spec, source: this.source };
+      if (this.lanes === 1) return await runJob(job);
+      const worker = this.idle.pop() ?? this.spawn();
+      try {
+        return await worker.run(job);
+      } finally {
+        this.idle.push(worker);
       }
     } finally {
-      await worker.close();
+      this.busy--;
+      this.waiting.shift()?.();
     }
   };
-  await Promise.all(Array.from({ length: Math.min(jobs, all.length) }, lane));
-  return results.map((r) => {
-    if (r === undefined) throw new Error("runJobs: a job produced no result");
-    return r;
-  });
+
+  private spawn(): JobWorker {
+    const w = new JobWorker();
+    this.all.push(w);
+    return w;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.all.map((w) => w.close()));
+  }
+}
+
+/**
+ * A worker thread running strategy-worker, of the same kind as this module: the compiled JavaScript in
+ * the package; the .ts source when the sources run under tsx (tests, `npm run lab`). Node 20 does not
+ * carry the main thread's `--import tsx` loader into a worker, so that worker registers tsx itself first.
+ */
+export function startStrategyWorker(): Worker {
+  if (!import.meta.url.endsWith(".ts")) return new Worker(new URL("./strategy-worker.js", import.meta.url));
+  const tsx = JSON.stringify(import.meta.resolve("tsx/esm/api"));
+  const entry = JSON.stringify(new URL("./strategy-worker.ts", import.meta.url).href);
+  return new Worker(`import(${tsx}).then((m) => { m.register(); return import(${entry}); });`, { eval: true });
 }
 
 /** One worker thread that runs jobs one at a time. */
 class JobWorker {
-  private readonly worker = new Worker(new URL("./worker-boot.js", import.meta.url), {
-    workerData: { entry: new URL("./strategy-worker.ts", import.meta.url).href },
-  });
+  private readonly worker = startStrategyWorker();
 
   run(job: StrategyJob): Promise<StrategyResult> {
     return new Promise((resolve, reject) => {
-      const onMessage = (m: WorkerReply): void => {
+      const onMessage = (m: WorkerMessage): void => {
+        if ("ready" in m) return;
         cleanup();
         if (m.ok && m.result !== undefined) resolve(m.result);
         else reject(revive(m.error));
@@ -71,7 +102,7 @@ class JobWorker {
       };
       const onExit = (code: number): void => {
         cleanup();
-        reject(new Error(`strategy worker for ${job.strategy} exited with code ${code} before reporting`));
+        reject(new Error(`strategy worker for ${job.spec.variant.label} exited with code ${code} before reporting`));
       };
       const cleanup = (): void => {
         this.worker.off("message", onMessage);

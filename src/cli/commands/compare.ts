@@ -1,123 +1,19 @@
 // SPDX-License-Identifier: GPL-2.0-only
-import type { Command } from "commander";
-import { ERA_NAMES } from "../../core/era.ts";
-import { InputError } from "../../core/errors.ts";
-import { buildReport, scenarioEvents, summarise, type WorkloadSummary } from "../../lab/run.ts";
-import type { ComparisonReport, StrategyResult } from "../../lab/types.ts";
-import { BACKGROUND_PRESETS } from "../../mm/background.ts";
-import { PLATFORM_NAMES } from "../../phys/platform.ts";
-import { computeAnswer, renderCharts, renderHtml, renderTerminal, toJson } from "../../report/index.ts";
-import { STRATEGY_NAMES } from "../../strategies/index.ts";
-import { DEFAULT_SCENARIO } from "../../workload/builtin-scenarios.ts";
-import { checkWritable, writeFileAtomic } from "../io.ts";
-import { loadScenario, runParams, sourceName, strategiesFlag, workloadSource, integerFlag, type RunFlags, type WorkloadSource } from "../options.ts";
-import type { Scenario } from "../../workload/scenario.ts";
-import { defaultJobs, runJobs } from "../parallel.ts";
-import { Progress } from "../progress.ts";
-import type { LabParams } from "../../lab/run.ts";
-import type { StrategyJob } from "../strategy-runner.ts";
-import { VERSION } from "../version.ts";
+import { strategyVariants } from "../../lab/compare.ts";
+import { colorWanted, runMachine, strategiesFlag, workloadSource } from "../options.ts";
+import { runComparison, terminalText, writeReports, type ComparisonFlags } from "../run-comparison.ts";
 
-interface CompareFlags extends RunFlags {
-  trace?: string;
+interface CompareFlags extends ComparisonFlags {
   strategies?: string;
-  html: string | false;
-  json: string | false;
-  jobs?: string;
   skipMalformed?: boolean;
-  timing?: boolean;
   color?: boolean;
 }
 
-/** Run flags shared by compare, repro, run and replay, so --help reads the same everywhere. */
-export function addRunFlags(cmd: Command): Command {
-  return cmd
-    .option("--era <era>", `kernel era (${ERA_NAMES.join(", ")}); default: the scenario's, else v4.19`)
-    .option("--platform <name>", `platform memory map (${PLATFORM_NAMES.join(", ")}); default: the scenario's`)
-    .option("--cpus <n>", "present CPUs (SLUB slab geometry, IOVA rcache); default: the platform's")
-    .option("--seed <n>", "seed of the workload and the background load; default: the scenario's")
-    .option("--background <preset>", `other kernel allocations before the run (${BACKGROUND_PRESETS.join(", ")})`, "typical")
-    .option("--churn <n>", "background allocations and frees interleaved per workload event", "0")
-    .option("--no-fit-check", "model the kernel without the 'Page table does not fit in PTE' check: tables above 4 GiB are installed with truncated pointers");
-}
-
-export function register(program: Command): void {
-  const cmd = program
-    .command("compare")
-    .argument("[scenario]", `a scenario file or built-in name (default: ${DEFAULT_SCENARIO})`)
-    .description("Run one workload against every table-memory strategy; print a table and write report.html and report.json")
-    .option("--trace <file>", "replay an ftrace iommu:map/unmap log instead of a scenario ('-' reads stdin)")
-    .option("--strategies <list>", `comma-separated strategies, or 'all' (${STRATEGY_NAMES.join(", ")})`)
-    .option("--html <file>", "where to write the HTML report", "report.html")
-    .option("--no-html", "do not write the HTML report")
-    .option("--json <file>", "where to write the JSON report", "report.json")
-    .option("--no-json", "do not write the JSON report")
-    .option("--jobs <n>", "strategies run in parallel worker threads (default: the CPU count)")
-    .option("--skip-malformed", "with --trace: count and skip malformed iommu lines instead of stopping at the first")
-    .option("--timing", "include wall-clock run times in the JSON and HTML (they are then no longer byte-identical across runs)")
-    .option("--no-color", "no ANSI colours in the terminal table");
-  addRunFlags(cmd).action(async (scenarioArg: string | undefined, flags: CompareFlags) => {
-    const source = workloadSource(scenarioArg, flags.trace, flags.skipMalformed ?? false);
-    const report = await compare(source, flags);
-    process.stdout.write(renderTerminal(report, { color: (flags.color ?? true) && process.stdout.isTTY === true }));
-    await writeReports(report, flags);
-  });
-}
-
-/** Runs the comparison; shared with `repro`. */
-export async function compare(source: WorkloadSource, flags: CompareFlags, extra: readonly StrategyJob[] = []): Promise<ComparisonReport> {
-  if (flags.trace === "-") throw new InputError("--trace", "", "compare reads the trace once per strategy: give a file, not stdin ('-')");
-  if (flags.html !== false) checkWritable(flags.html);
-  if (flags.json !== false) checkWritable(flags.json);
+/** `compare [scenario]`: every strategy (or the named ones), a terminal table, report.json and report.html. */
+export async function action(scenarioArg: string | undefined, flags: CompareFlags): Promise<void> {
+  const source = workloadSource(scenarioArg, flags.trace, flags.skipMalformed ?? false);
   const strategies = strategiesFlag(flags.strategies);
-  const scenario = loadScenario(source);
-  const params: LabParams = runParams(flags, scenario);
-  const jobs: StrategyJob[] = [...strategies.map((strategy) => ({ params, strategy, source })), ...extra];
-  const progress = new Progress(jobs.length, "strategies");
-  const results = await runJobs(jobs, flags.jobs === undefined ? defaultJobs() : integerFlag("--jobs", flags.jobs, 1, 64), (job, r) =>
-    progress.tick(`${job.strategy}${job.params.fitCheck ? "" : " (fit check off)"}: ${(r.runTimeMs ?? 0).toFixed(0)} ms`),
-  );
-  progress.stop();
-  const labelled = results.map((r, i) => (jobs[i]?.params.fitCheck === false && params.fitCheck ? { ...r, strategy: `${r.strategy} (fit check off)` } : r));
-  const workload = workloadOf(source, scenario, params.seed, results);
-  const report = buildReport(params, { scenario: sourceName(source), strategies: labelled.map((r) => r.strategy), version: VERSION }, workload, labelled);
-  return report;
-}
-
-/**
- * What the report says of the workload: a scenario's event counts, or for a trace the calls the replay
- * made (every strategy whose domain exists sees the same ones).
- */
-export function workloadOf(source: WorkloadSource, scenario: Scenario | null, seed: number, results: readonly StrategyResult[]): WorkloadSummary {
-  if (scenario !== null) return summarise(scenarioEvents(scenario, seed), scenario.description);
-  const maps = Math.max(0, ...results.map((r) => r.mapCalls));
-  const unmaps = Math.max(0, ...results.map((r) => r.unmapCalls));
-  return {
-    events: maps + unmaps,
-    maps,
-    unmaps,
-    description: `ftrace replay of ${sourceName(source)}`,
-  };
-}
-
-/** Wall times differ run to run; without --timing they are left out so the files are reproducible. */
-function withoutTiming(report: ComparisonReport): ComparisonReport {
-  return { ...report, results: report.results.map((r) => ({ ...r, runTimeMs: null })) };
-}
-
-/**
- * Writes the files. The terminal shows wall times; the files leave them out unless --timing, so the
- * same inputs give the same bytes.
- */
-export async function writeReports(timed: ComparisonReport, flags: { html: string | false; json: string | false; timing?: boolean }): Promise<void> {
-  const report = flags.timing === true ? timed : withoutTiming(timed);
-  if (flags.json !== false) {
-    writeFileAtomic(flags.json, toJson(report, { answer: computeAnswer(report) }));
-    process.stderr.write(`wrote ${flags.json}\n`);
-  }
-  if (flags.html !== false) {
-    const svgs = await renderCharts(report);
-    writeFileAtomic(flags.html, renderHtml(report, svgs));
-    process.stderr.write(`wrote ${flags.html}\n`);
-  }
+  const c = await runComparison(source, flags, { machine: runMachine, variants: (switches) => strategyVariants(strategies, switches) });
+  process.stdout.write(terminalText(c, colorWanted(flags)));
+  await writeReports(c, flags);
 }

@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /** `diff A.json B.json`: what changed between two compare reports, as text, Markdown, JSON or HTML. */
 import { existsSync, readFileSync, statSync } from "node:fs";
-import type { Command } from "commander";
 import { diffReports, parseDiffableReport } from "../../analysis/diff.ts";
 import { InputError } from "../../core/errors.ts";
 import { diffToJson, renderDiffHtml, renderDiffMarkdown, renderDiffText } from "../../report/diff.ts";
@@ -16,29 +15,19 @@ interface DiffFlags {
 
 const FORMATS = ["text", "markdown", "json"] as const;
 
-export function register(program: Command): void {
-  program
-    .command("diff")
-    .argument("<a>", "the first compare report (report.json)")
-    .argument("<b>", "the second compare report")
-    .description("What changed between two compare reports: parameters, every per-strategy figure with deltas and ratios, messages, flipped predictions")
-    .option("--format <format>", `what to print: ${FORMATS.join(" | ")} (text is ASCII within 72 columns, for mail)`, "text")
-    .option("--json <file>", "also write the diff as JSON")
-    .option("--html <file>", "also write the diff as an HTML page")
-    .option("--exit-code", "exit 1 when anything changed, 0 when nothing did")
-    .action((a: string, b: string, flags: DiffFlags) => {
-      if (!(FORMATS as readonly string[]).includes(flags.format)) throw new InputError("--format", "", `unknown format "${flags.format}" (known: ${FORMATS.join(", ")})`);
-      for (const out of [flags.json, flags.html]) {
-        if (out === undefined) continue;
-        checkWritable(out);
-        for (const input of [a, b]) if (existsSync(out) && existsSync(input) && statSync(out).ino === statSync(input).ino) throw new InputError(out, "", `is the input ${input}: give another output`);
-      }
-      const d = diffReports(read(a), read(b), { a, b });
-      process.stdout.write(flags.format === "json" ? diffToJson(d) : flags.format === "markdown" ? renderDiffMarkdown(d) : renderDiffText(d));
-      if (flags.json !== undefined) writeFileAtomic(flags.json, diffToJson(d));
-      if (flags.html !== undefined) writeFileAtomic(flags.html, renderDiffHtml(d));
-      if (flags.exitCode === true && d.changedFigures > 0) process.exitCode = 1;
-    });
+/** `diff A B` (declared in commands/index.ts). */
+export function action(a: string, b: string, flags: DiffFlags): void {
+  if (!(FORMATS as readonly string[]).includes(flags.format)) throw new InputError("--format", "", `unknown format "${flags.format}" (known: ${FORMATS.join(", ")})`);
+  for (const out of [flags.json, flags.html]) {
+    if (out === undefined) continue;
+    checkWritable(out);
+    for (const input of [a, b]) if (existsSync(out) && existsSync(input) && statSync(out).ino === statSync(input).ino) throw new InputError(out, "", `is the input ${input}: give another output`);
+  }
+  const d = diffReports(read(a), read(b), { a, b });
+  process.stdout.write(flags.format === "json" ? diffToJson(d) : flags.format === "markdown" ? renderDiffMarkdown(d) : renderDiffText(d));
+  if (flags.json !== undefined) writeFileAtomic(flags.json, diffToJson(d));
+  if (flags.html !== undefined) writeFileAtomic(flags.html, renderDiffHtml(d));
+  if (flags.exitCode === true && d.changedFigures > 0) process.exitCode = 1;
 }
 
 function read(path: string) {

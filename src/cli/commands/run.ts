@@ -1,19 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0-only
-import type { Command } from "commander";
-import { era } from "../../core/era.ts";
 import { formatFtraceLine, type TraceSink } from "../../dma/trace.ts";
-import { buildReport } from "../../lab/run.ts";
-import type { Session } from "../../lab/session.ts";
-import type { ComparisonReport, StrategyResult } from "../../lab/types.ts";
-import type { V7sEngine } from "../../pgtable/engine.ts";
+import { buildReport, withoutTiming } from "../../lab/compare.ts";
+import { variant } from "../../lab/spec.ts";
 import { dumpTable } from "../../pgtable/dump.ts";
+import { computeAnswer } from "../../analysis/index.ts";
 import { renderTerminal, toJson } from "../../report/index.ts";
-import { DEFAULT_SCENARIO } from "../../workload/builtin-scenarios.ts";
 import { checkWritable, writeFileAtomic } from "../io.ts";
-import { loadScenario, runParams, sourceName, strategyFlag, workloadSource, type RunFlags, type WorkloadSource } from "../options.ts";
-import { runJob } from "../strategy-runner.ts";
+import { colorWanted, eraFlag, loadScenario, runMachine, strategyFlag, switchFlags, workloadRef, workloadSource, type RunFlags, type WorkloadSource } from "../options.ts";
+import { runJobFull } from "../strategy-runner.ts";
 import { VERSION } from "../version.ts";
-import { addRunFlags, workloadOf } from "./compare.ts";
 
 interface RunCommandFlags extends RunFlags {
   strategy?: string;
@@ -25,64 +20,41 @@ interface RunCommandFlags extends RunFlags {
   color?: boolean;
 }
 
-export function register(program: Command): void {
-  const run = program
-    .command("run")
-    .argument("[scenario]", `a scenario file or built-in name (default: ${DEFAULT_SCENARIO})`)
-    .description("Run a scenario against one table-memory strategy and print what it cost")
-    .option("--trace-out <file>", "write the iommu:map/unmap tracepoint log the run produces (ftrace text, the era's format)");
-  addRunFlags(addOneStrategyFlags(run)).action(async (scenarioArg: string | undefined, flags: RunCommandFlags) => {
-    await runOne(workloadSource(scenarioArg, undefined), flags);
-  });
-
-  const replay = program
-    .command("replay")
-    .argument("<trace>", "an ftrace log with iommu:map / iommu:unmap events ('cat trace' or 'trace-cmd report' text; '-' reads stdin)")
-    .description("Replay a real ftrace iommu log against one strategy and era, streaming it in bounded memory")
-    .option("--skip-malformed", "count and skip malformed iommu lines instead of stopping at the first");
-  addRunFlags(addOneStrategyFlags(replay)).action(async (trace: string, flags: RunCommandFlags) => {
-    await runOne(workloadSource(undefined, trace, flags.skipMalformed ?? false), flags);
-  });
+/** `run [scenario]`: one strategy over a scenario. */
+export async function runAction(scenarioArg: string | undefined, flags: RunCommandFlags): Promise<void> {
+  await runOne(workloadSource(scenarioArg, undefined), flags);
 }
 
-/** The flags of the single-strategy commands (run, replay). */
-function addOneStrategyFlags(cmd: Command): Command {
-  return cmd
-    .option("--strategy <name>", "table-memory strategy", "slab-dma32")
-    .option("--json <file>", "write the result as JSON (the compare schema, one strategy)")
-    .option("--dump-tables <file>", "write the final page tables (v7s-oracle dump: table pointers masked) as JSON")
-    .option("--timing", "include the wall-clock run time in the JSON")
-    .option("--no-color", "no ANSI colours");
+/** `replay <trace>`: one strategy over a streamed ftrace log. */
+export async function replayAction(trace: string, flags: RunCommandFlags): Promise<void> {
+  await runOne(workloadSource(undefined, trace, flags.skipMalformed ?? false), flags);
 }
 
 async function runOne(source: WorkloadSource, flags: RunCommandFlags): Promise<void> {
   for (const f of [flags.json, flags.traceOut, flags.dumpTables]) if (f !== undefined) checkWritable(f);
-  const strategy = strategyFlag(flags.strategy, "slab-dma32");
+  const strategy = strategyFlag(flags.strategy);
   const scenario = loadScenario(source);
-  const params = runParams(flags, scenario);
+  const machine = runMachine(flags, scenario);
+  const switches = switchFlags(flags);
   const traceLines: string[] = [];
-  const sink: TraceSink | null =
-    flags.traceOut === undefined ? null : { emit: (ev) => traceLines.push(formatFtraceLine(ev, era(params.era).tracepointFormat, traceLines.length)) };
-  let session: Session | null = null;
-  const result = await runJob({ params, strategy, source, progress: true }, sink, (s) => (session = s));
-  const workload = workloadOf(source, scenario, params.seed, [result]);
-  const report: ComparisonReport = buildReport(params, { scenario: sourceName(source), strategies: [strategy], version: VERSION }, workload, [
-    flags.timing === true ? result : ({ ...result, runTimeMs: null } satisfies StrategyResult),
-  ]);
+  const format = eraFlag(machine.era).tracepointFormat;
+  const sink: TraceSink | null = flags.traceOut === undefined ? null : { emit: (ev) => traceLines.push(formatFtraceLine(ev, format, traceLines.length)) };
+  const spec = { machine, variant: variant(strategy, {}, switches) };
+  const { system, result } = await runJobFull({ spec, source, progress: true }, { boot: { trace: sink } });
+  const report = buildReport({ machine, switches, workload: workloadRef(source, scenario), version: VERSION }, [result]);
   // The terminal shows the run time; the JSON leaves it out unless --timing (reproducible files).
-  process.stdout.write(renderTerminal({ ...report, results: [result] }, { color: (flags.color ?? true) && process.stdout.isTTY === true }));
+  process.stdout.write(renderTerminal(report, computeAnswer(report), { color: colorWanted(flags) }));
   if (flags.traceOut !== undefined) {
     writeFileAtomic(flags.traceOut, traceLines.map((l) => l + "\n").join(""));
     process.stderr.write(`wrote ${flags.traceOut} (${traceLines.length} events)\n`);
   }
   if (flags.dumpTables !== undefined) {
-    const s = session as Session | null;
-    const engine = s?.domain?.table;
-    writeFileAtomic(flags.dumpTables, JSON.stringify(engine === undefined ? null : dumpTable(engine as V7sEngine)) + "\n");
+    const engine = system.domain.ok ? system.domain.domain.table : null;
+    writeFileAtomic(flags.dumpTables, JSON.stringify(engine === null ? null : dumpTable(engine)) + "\n");
     process.stderr.write(`wrote ${flags.dumpTables}\n`);
   }
   if (flags.json !== undefined) {
-    writeFileAtomic(flags.json, toJson(report));
+    writeFileAtomic(flags.json, toJson(flags.timing === true ? report : withoutTiming(report)));
     process.stderr.write(`wrote ${flags.json}\n`);
   }
 }

@@ -6,9 +6,8 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, isAbsolute, join, resolve } from "node:path";
-import type { Command } from "commander";
 import { InputError } from "../../core/errors.ts";
-import type { LabParams } from "../../lab/run.ts";
+import { variant, type RunSpec } from "../../lab/spec.ts";
 import {
   buildSweepReport,
   cellKey,
@@ -30,9 +29,8 @@ import { renderSweepHtml, renderSweepTerminal, sweepHeatmapSpec, sweepToJson } f
 import { BUILTIN_SCENARIOS } from "../../workload/builtin-scenarios.ts";
 import { checkWritable, writeFileAtomic } from "../io.ts";
 import { integerFlag, type WorkloadSource } from "../options.ts";
-import { defaultJobs, runJobs } from "../parallel.ts";
+import { defaultJobs, RunPool } from "../parallel.ts";
 import { Progress } from "../progress.ts";
-import type { StrategyJob } from "../strategy-runner.ts";
 import { VERSION } from "../version.ts";
 import { fileDigest, SweepCache } from "../sweep-cache.ts";
 
@@ -46,39 +44,18 @@ interface SweepFlags {
 
 const EXIT_INTERRUPTED = 130;
 
-export function register(program: Command): void {
-  const sweep = program
-    .command("sweep")
-    .description("Run a grid of platforms x eras x CPU counts x background loads x seeds x strategies; resumable, shardable");
-  outputs(
-    sweep
-      .command("run <grid>", { isDefault: true })
-      .description("run every cell of GRID (a JSON grid file) not yet in the cache, then write the report")
-      .option("--shard <i/n>", "run only shard i of n (cells whose index is i-1 modulo n); join the shards with 'sweep merge'")
-      .option("--cache <dir>", "folder of finished cells (default: GRID's name with .cache, beside it)")
-      .option("--jobs <n>", "cells run in parallel worker threads (default: the CPU count)"),
-    "sweep",
-  ).action(async (gridPath: string, flags: SweepFlags) => {
-    process.exitCode = await runSweep(gridPath, flags);
-  });
-  outputs(
-    sweep.command("merge <reports...>").description("join the JSON reports of a sweep's shards into one report (terminal, JSON, HTML)"),
-    "sweep",
-  ).action(async (paths: string[], flags: SweepFlags) => {
-    const reports = paths.map((name) => ({ name, report: readSweepReport(name) }));
-    checkOutputs(flags);
-    const merged = mergeSweepReports(reports);
-    process.stdout.write(renderSweepTerminal(merged));
-    await writeSweepReports(merged, flags);
-  });
+/** `sweep GRID` (declared in commands/index.ts). */
+export async function runAction(gridPath: string, flags: SweepFlags): Promise<void> {
+  process.exitCode = await runSweep(gridPath, flags);
 }
 
-function outputs(cmd: Command, base: string): Command {
-  return cmd
-    .option("--json <file>", "where to write the JSON report", `${base}.json`)
-    .option("--no-json", "do not write the JSON report")
-    .option("--html <file>", "where to write the HTML report with the grid's heatmap", `${base}.html`)
-    .option("--no-html", "do not write the HTML report");
+/** `sweep merge REPORTS...`. */
+export async function mergeAction(paths: string[], flags: SweepFlags): Promise<void> {
+  const reports = paths.map((name) => ({ name, report: readSweepReport(name) }));
+  checkOutputs(flags);
+  const merged = mergeSweepReports(reports);
+  process.stdout.write(renderSweepTerminal(merged));
+  await writeSweepReports(merged, flags);
 }
 
 function checkOutputs(flags: SweepFlags): void {
@@ -122,18 +99,22 @@ async function runSweep(gridPath: string, flags: SweepFlags): Promise<number> {
   process.once("SIGINT", onSignal);
   process.once("SIGTERM", onSignal);
   try {
-    const byJob = new Map<StrategyJob, (typeof pending)[number]>();
-    for (const p of pending) byJob.set({ params: cellParams(p.cell), strategy: p.cell.strategy, source }, p);
-    const jobs = [...byJob.keys()];
-    const progress = new Progress(jobs.length, "cells");
-    await runJobs(jobs, flags.jobs === undefined ? defaultJobs() : integerFlag("--jobs", flags.jobs, 1, 64), (job, r) => {
-      const p = byJob.get(job);
-      if (p === undefined) return;
-      const summary = summariseCell(r, p.cell.cpus === "platform" ? platformByName(p.cell.platform).cpus : p.cell.cpus);
-      cache.put(p.name, p.key, summary);
-      done.push({ ...p.cell, summary });
-      progress.tick(`${p.cell.platform} ${p.cell.era} ${p.cell.strategy}`);
-    });
+    const lanes = flags.jobs === undefined ? defaultJobs() : integerFlag("--jobs", flags.jobs, 1, 64);
+    const pool = new RunPool(lanes, pending.length, source);
+    const progress = new Progress(pending.length, "cells");
+    try {
+      await Promise.all(
+        pending.map(async (p) => {
+          const r = await pool.run(cellSpec(p.cell));
+          const summary = summariseCell(r, p.cell.cpus === "platform" ? platformByName(p.cell.platform).cpus : p.cell.cpus);
+          cache.put(p.name, p.key, summary);
+          done.push({ ...p.cell, summary });
+          progress.tick(`${p.cell.platform} ${p.cell.era} ${p.cell.strategy}`);
+        }),
+      );
+    } finally {
+      await pool.close();
+    }
     progress.stop();
   } finally {
     process.off("SIGINT", onSignal);
@@ -161,15 +142,17 @@ function workloadOf(grid: SweepGrid, base: string, gridPath: string): WorkloadSo
   return { kind: "file", path, text: readFileSync(path, "utf8") };
 }
 
-function cellParams(cell: SweepCell): LabParams {
+function cellSpec(cell: SweepCell): RunSpec {
   return {
-    platform: cell.platform,
-    era: cell.era,
-    cpus: cell.cpus === "platform" ? null : cell.cpus,
-    seed: cell.seed,
-    background: cell.background,
-    fitCheck: cell.fitCheck,
-    backgroundChurn: 0,
+    machine: {
+      platform: cell.platform,
+      era: cell.era,
+      cpus: cell.cpus === "platform" ? null : cell.cpus,
+      seed: cell.seed,
+      background: cell.background,
+      backgroundChurn: 0,
+    },
+    variant: variant(cell.strategy, { fitCheck: cell.fitCheck }),
   };
 }
 
