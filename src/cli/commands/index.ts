@@ -109,6 +109,40 @@ function boardImport(program: Command): void {
     .action(lazy(() => import("./board-import.ts").then((m) => m.action)));
 }
 
+function sweep(program: Command): void {
+  const cmd = program
+    .command("sweep")
+    .description("Run a grid of platforms x eras x CPU counts x background loads x seeds x strategies; resumable, shardable");
+  const outputs = (c: Command): Command =>
+    c
+      .option("--json <file>", "where to write the JSON report", "sweep.json")
+      .option("--no-json", "do not write the JSON report")
+      .option("--html <file>", "where to write the HTML report with the grid's heatmap", "sweep.html")
+      .option("--no-html", "do not write the HTML report");
+  const run = cmd
+    .command("run <grid>", { isDefault: true })
+    .description("run every cell of GRID (a JSON grid file) not yet in the cache, then write the report")
+    .option("--shard <i/n>", "run only shard i of n (cells whose index is i-1 modulo n); join the shards with 'sweep merge'")
+    .option("--cache <dir>", "folder of finished cells (default: GRID's name with .cache, beside it)");
+  addJobsFlag(outputs(run)).action(lazy(() => import("./sweep.ts").then((m) => m.runAction)));
+  outputs(cmd.command("merge <reports...>").description("join the JSON reports of a sweep's shards into one report (terminal, JSON, HTML)")).action(
+    lazy(() => import("./sweep.ts").then((m) => m.mergeAction)),
+  );
+}
+
+function diff(program: Command): void {
+  program
+    .command("diff")
+    .argument("<a>", "the first compare report (report.json)")
+    .argument("<b>", "the second compare report")
+    .description("What changed between two compare reports: parameters, every per-strategy figure with deltas and ratios, messages, flipped predictions")
+    .option("--format <format>", "what to print: text | markdown | json (text is ASCII within 72 columns, for mail)", "text")
+    .option("--json <file>", "also write the diff as JSON")
+    .option("--html <file>", "also write the diff as an HTML page")
+    .option("--exit-code", "exit 1 when anything changed, 0 when nothing did")
+    .action(lazy(() => import("./diff.ts").then((m) => m.action)));
+}
+
 function selftest(program: Command): void {
   program
     .command("selftest")
@@ -156,4 +190,4 @@ function traceGen(program: Command): void {
 }
 
 /** Every command's declaration; the order is the order in --help. */
-export const COMMANDS: readonly ((program: Command) => void)[] = [repro, compare, runAndReplay, explain, mm, platforms, boardImport, selftest, ops, dump, traceGen];
+export const COMMANDS: readonly ((program: Command) => void)[] = [repro, compare, sweep, diff, runAndReplay, explain, mm, platforms, boardImport, selftest, ops, dump, traceGen];
