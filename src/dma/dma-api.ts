@@ -10,6 +10,7 @@
  * kernel split_page()s and frees single pages, which the buddy merges back the same way); no flush
  * queue (arm64 defaults to strict invalidation), so IOVAs are freed right after iotlb_sync.
  */
+import { alignUp, fls, getOrder } from "../core/bits.ts";
 import { SZ_4K } from "../core/u32.ts";
 import {
   __GFP_DMA,
@@ -26,7 +27,7 @@ import {
 import type { PageSource } from "../mm/page-source.ts";
 import { IOMMU_CACHE, IOMMU_PRIV, IOMMU_READ, IOMMU_WRITE } from "../pgtable/types.ts";
 import type { IommuDomain } from "./iommu-core.ts";
-import { fls, IOVA_GRANULE, IovaDomain } from "./iova.ts";
+import { IOVA_GRANULE, IovaDomain } from "./iova.ts";
 
 export type DmaDirection = "bidirectional" | "to-device" | "from-device" | "none";
 
@@ -144,10 +145,6 @@ export interface DmaCounters {
   allocs: number;
   allocFailures: number;
   iovaFailures: number;
-}
-
-function alignUp(x: number, a: number): number {
-  return Math.ceil(x / a) * a;
 }
 
 /** The iommu_dma_cookie of a DMA domain: its IOVA domain and the DMA API on top. */
@@ -340,7 +337,7 @@ export class IommuDma {
   }
 
   private allocContiguous(dev: DmaDevice, size: number, gfp: Gfp, prot: number, owner: string, cpu: number): DmaBuffer | null {
-    const order = Math.max(0, fls(alignUp(size, SZ_4K) / SZ_4K - 1));
+    const order = getOrder(size);
     const pa = this.pages.allocPages(gfp, order, owner);
     if (pa === null) return null;
     const handle = this.map(dev, pa, size, prot, dev.coherentDmaMask, cpu);

@@ -4,7 +4,7 @@
  * mtk_iommu wires io-pgtable-arm-v7s to the hardware. MT8173 has one DMA domain, hence one v7s table,
  * for every client device of the SoC.
  *
- * TLB maintenance per era (see era-features.ts):
+ * TLB maintenance per era (`era.dma.mtkFlush`, src/core/era.ts):
  * - v4.19 `gather-ops`: the table carries mtk_iommu_gather_ops. tlb_add_flush writes the range
  *   registers at once (mtk_iommu_tlb_add_flush_nosync), tlb_sync polls. TLBI_ON_MAP makes every
  *   `.map` end with add_flush + sync; every cleared leaf issues add_flush; iotlb_sync only polls.

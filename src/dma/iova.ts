@@ -9,6 +9,7 @@
  * remembered by its pfn_lo (unique) and found again by binary search. The walk visits the ranges the
  * kernel's walk visits, so the chosen pfns, the cached-node moves and the failures are the kernel's.
  */
+import { fls } from "../core/bits.ts";
 import type { DmaEraFeatures, Era } from "../core/era.ts";
 import { ANCHOR as ANCHOR_NODE, DescendingRanges, END } from "./range-list.ts";
 
@@ -49,11 +50,6 @@ export interface IovaDomainOptions {
   readonly startPfn: number;
   /** Possible CPUs, each with its own loaded/prev magazines. */
   readonly cpus: number;
-}
-
-/** floor(log2(x)) + 1 for x > 0; 0 for 0 (the kernel's fls_long). */
-export function fls(x: number): number {
-  return x <= 0 ? 0 : Math.floor(Math.log2(x)) + 1;
 }
 
 /** order_base_2: ceil(log2(n)), 0 for n <= 1. */

@@ -4,21 +4,12 @@
  * driver for the next piece of a map or unmap. Addresses may exceed 32 bits (35-bit PAs), so the bit
  * arithmetic works on remainders instead of JS bitwise operators.
  */
-import { fls } from "./iova.ts";
+import { ffs, fls } from "../core/bits.ts";
 
 export interface PgsizeChoice {
   readonly pgsize: number;
   /** Pages of `pgsize` in this step; always 1 before map_pages (v5.15). */
   readonly count: number;
-}
-
-/** Index of the lowest set bit (__ffs) of a non-zero number below 2^53. */
-export function ffs(x: number): number {
-  if (x <= 0 || !Number.isSafeInteger(x)) throw new RangeError(`ffs(${x}): needs a positive safe integer`);
-  // Bitwise operators see only the low 32 bits, so look there first and step up a word if it is 0.
-  const lo = x % 0x1_0000_0000;
-  if (lo !== 0) return 31 - Math.clz32(lo & -lo);
-  return 32 + ffs(Math.floor(x / 0x1_0000_0000));
 }
 
 /** Lowest set bit index of iova | paddr, or -1 when both are 0 (addr_merge == 0: no alignment limit). */

@@ -9,15 +9,16 @@
  * anywhere GFP_KERNEL may.
  *
  * kmalloc(0) returns ZERO_SIZE_PTR (16), as the kernel does; kfree of NULL or ZERO_SIZE_PTR is a no-op.
- * The smallest cache follows arm64's ARCH_KMALLOC_MINALIGN per era (era-mm.ts): kmalloc-128 up to v6.4,
+ * The smallest cache follows arm64's ARCH_KMALLOC_MINALIGN per era (`era.mm.kmallocMinAlign`): kmalloc-128 up to v6.4,
  * kmalloc-8 after. dma-kmalloc-N caches are created on first use (the kernel creates them at boot;
  * an empty cache holds no pages, so nothing observable differs).
  */
+import { getOrder, PAGE_SIZE } from "../core/bits.ts";
 import type { Era } from "../core/era.ts";
-import { hex } from "../core/u32.ts";
-import { __GFP_COMP, __GFP_NOWARN, __GFP_ZERO, GFP_DMA, GFP_SLAB_BUG_MASK, gfpNames, NO_GFP, type Gfp } from "./gfp.ts";
-import type { PageSource, Usage, ZoneName } from "./page-source.ts";
-import { PAGE_SIZE, SLAB_CACHE_DMA, SlabCache } from "./slub.ts";
+import { hex } from "../core/format.ts";
+import { __GFP_COMP, __GFP_NOWARN, __GFP_ZERO, fixSlabGfp, GFP_DMA, NO_GFP, type Gfp } from "./gfp.ts";
+import { type PageSource, type Usage, ZoneBytes } from "./page-source.ts";
+import { SLAB_CACHE_DMA, SlabCache } from "./slub.ts";
 
 /** include/linux/slab.h: ((void *)16). */
 export const ZERO_SIZE_PTR = 16;
@@ -46,7 +47,7 @@ export class Kmalloc {
   private readonly large = new Map<number, number>();
   private largeHeld = 0;
   private largeInUse = 0;
-  private readonly largeZone: Partial<Record<ZoneName, number>> = {};
+  private readonly largeZone = new ZoneBytes();
   private messages: string[] = [];
 
   constructor(opts: KmallocOptions) {
@@ -104,8 +105,7 @@ export class Kmalloc {
       const bytes = PAGE_SIZE * 2 ** order;
       this.largeHeld -= bytes;
       this.largeInUse -= bytes;
-      const z = this.pages.zoneOf(pa);
-      if (z !== null) this.largeZone[z] = (this.largeZone[z] ?? 0) - bytes;
+      this.largeZone.add(this.pages.zoneOf(pa), -bytes);
       this.pages.freePages(pa, order);
       return;
     }
@@ -120,18 +120,15 @@ export class Kmalloc {
   usage(): Usage {
     let held = this.largeHeld;
     let inUse = this.largeInUse;
-    const heldByZone: Partial<Record<ZoneName, number>> = {};
-    const add = (z: ZoneName, b: number): void => {
-      if (b !== 0) heldByZone[z] = (heldByZone[z] ?? 0) + b;
-    };
-    for (const [z, b] of Object.entries(this.largeZone) as [ZoneName, number][]) add(z, b);
+    const heldByZone = new ZoneBytes();
+    heldByZone.addAll(this.largeZone.toRecord());
     for (const c of this.caches()) {
       const u = c.usage();
       held += u.heldBytes;
       inUse += u.inUseBytes;
-      for (const [z, b] of Object.entries(u.heldByZone) as [ZoneName, number][]) add(z, b);
+      heldByZone.addAll(u.heldByZone);
     }
-    return { heldBytes: held, inUseBytes: inUse, heldByZone };
+    return { heldBytes: held, inUseBytes: inUse, heldByZone: heldByZone.toRecord() };
   }
 
   drainMessages(): string[] {
@@ -166,14 +163,13 @@ export class Kmalloc {
   /** kmalloc_large: whole compound pages straight from the page allocator. */
   private kmallocLarge(size: number, gfp: Gfp): number | null {
     let flags: number = gfp;
-    if ((flags & GFP_SLAB_BUG_MASK) !== 0) {
-      // kmalloc_order checks the mask too since v5.9 (kmalloc_fix_flags); 4.19 passed it through.
-      const invalid = (flags & GFP_SLAB_BUG_MASK) as Gfp;
-      flags &= ~GFP_SLAB_BUG_MASK;
-      this.messages.push(`Unexpected gfp: ${gfpNames(invalid)}. Fixing up to gfp: ${gfpNames(flags as Gfp)}. Fix your code!`);
+    // kmalloc_order checks the mask too since v5.9 (kmalloc_fix_flags); 4.19 passed it through.
+    const fix = fixSlabGfp(gfp);
+    if (fix !== null) {
+      flags = fix.fixed;
+      this.messages.push(fix.warning);
     }
-    let order = 0;
-    while (PAGE_SIZE * 2 ** order < size) order++;
+    const order = getOrder(size);
     if (order >= this.era.buddyOrders) {
       // __alloc_pages refuses order >= MAX_ORDER with a one-time warning unless __GFP_NOWARN.
       if ((gfp & __GFP_NOWARN) === 0) this.messages.push(`kmalloc: order ${order} (${size} bytes) >= MAX_ORDER ${this.era.buddyOrders}: WARNING in __alloc_pages`);
@@ -185,8 +181,7 @@ export class Kmalloc {
     this.large.set(pa, order);
     this.largeHeld += bytes;
     this.largeInUse += bytes;
-    const z = this.pages.zoneOf(pa);
-    if (z !== null) this.largeZone[z] = (this.largeZone[z] ?? 0) + bytes;
+    this.largeZone.add(this.pages.zoneOf(pa), bytes);
     return pa;
   }
 }

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /** Platform memory maps: RAM banks and the SoC facts the model needs. */
-import { SZ_4G } from "../core/u32.ts";
+import { PAGE_SIZE } from "../core/bits.ts";
 
 export interface RamBank {
   readonly start: number;
@@ -56,20 +56,12 @@ export function platform(name: string): Platform {
   return p;
 }
 
-/** A platform with one RAM bank, for tests and custom maps. */
+/** A platform with the given RAM banks (page-aligned, non-empty), for tests and custom maps. */
 export function customPlatform(name: string, ram: readonly RamBank[], cpus = 4): Platform {
   for (const b of ram) {
-    if (!(b.start % 0x1000 === 0 && b.end % 0x1000 === 0 && b.end > b.start)) {
+    if (!(b.start % PAGE_SIZE === 0 && b.end % PAGE_SIZE === 0 && b.end > b.start)) {
       throw new RangeError(`platform ${name}: RAM bank 0x${b.start.toString(16)}-0x${b.end.toString(16)} is not page-aligned and non-empty`);
     }
   }
   return { name, description: "custom", ram, cpus, iommu4gbMode: false, dmaRangesLimit: null };
-}
-
-export function ramBytes(p: Platform): number {
-  return p.ram.reduce((n, b) => n + (b.end - b.start), 0);
-}
-
-export function ramAbove4G(p: Platform): number {
-  return p.ram.reduce((n, b) => n + Math.max(0, b.end - Math.max(b.start, SZ_4G)), 0);
 }

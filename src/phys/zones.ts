@@ -7,14 +7,12 @@
  * Zones the era does not configure are absent: v4.14 arm64 has no ZONE_DMA32 at all, so GFP_DMA32 there
  * means ZONE_NORMAL (OPT_ZONE_DMA32).
  */
+import { PAGE_SIZE } from "../core/bits.ts";
 import type { Era } from "../core/era.ts";
 import { SZ_4G } from "../core/u32.ts";
 import type { Platform } from "./platform.ts";
 
-export const PAGE_SHIFT = 12;
-export const PAGE_SIZE = 1 << PAGE_SHIFT;
-
-/** Same union as mm/page-source.ts ZoneName (phys may not import mm). */
+/** The zones a kernel era may configure, lowest first; mm imports this one union. */
 export type ZoneName = "DMA" | "DMA32" | "NORMAL";
 
 export interface Zone {
@@ -96,9 +94,4 @@ function presentIn(platform: Platform, startPfn: number, endPfn: number): number
     if (e > s) n += e - s;
   }
   return n;
-}
-
-/** "DMA32 [0x40000, 0x100000) 786432 pages": for reports and error messages. */
-export function describeZone(z: Zone): string {
-  return `${z.name} [0x${z.startPfn.toString(16)}, 0x${z.endPfn.toString(16)}) ${z.presentPages} pages`;
 }
