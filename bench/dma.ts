@@ -104,12 +104,12 @@ function dmaMapUnmap(dma: IommuDma): number {
   const inflight: number[] = [];
   const N = 30_000;
   for (let i = 0; i < N; i++) {
-    const a = dma.mapPage(dev, 0x5000_0000 + (i % 4096) * 0x1000, 0x1000, "bidirectional");
+    const a = dma.mapPage(dev, 0x5000_0000 + (i % 4096) * 0x1000, 0x1000, "DMA_BIDIRECTIONAL");
     if (a < 0) throw new Error("bench: dma_map_page failed");
     inflight.push(a);
-    if (inflight.length > 8) dma.unmapPage(dev, inflight.shift() as number, 0x1000, "bidirectional");
+    if (inflight.length > 8) dma.unmapPage(dev, inflight.shift() as number, 0x1000, "DMA_BIDIRECTIONAL");
   }
-  for (const a of inflight) dma.unmapPage(dev, a, 0x1000, "bidirectional");
+  for (const a of inflight) dma.unmapPage(dev, a, 0x1000, "DMA_BIDIRECTIONAL");
   return N;
 }
 

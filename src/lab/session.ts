@@ -65,10 +65,12 @@ interface LiveBuffer {
   readonly dir: DmaDirection;
 }
 
+// Identity since workload events and the DMA layer share one DmaDirection (dma-api.ts); left for the
+// pipeline rework to drop: the events' `dir` can go to the DMA API as it is.
 const DIRECTION: Readonly<Record<string, DmaDirection>> = {
-  DMA_BIDIRECTIONAL: "bidirectional",
-  DMA_TO_DEVICE: "to-device",
-  DMA_FROM_DEVICE: "from-device",
+  DMA_BIDIRECTIONAL: "DMA_BIDIRECTIONAL",
+  DMA_TO_DEVICE: "DMA_TO_DEVICE",
+  DMA_FROM_DEVICE: "DMA_FROM_DEVICE",
 };
 
 const ATTR_BITS: Readonly<Record<string, number>> = {
@@ -120,7 +122,7 @@ export class Session {
     const cpus = opts.cpus ?? opts.platform.cpus;
     const buddy = this.km.buddy;
     this.mem = new InstrumentedTableMemory(opts.strategy.create({ buddy, era: opts.era, cpus }), (pa) => buddy.zoneOf(pa));
-    const ttbrExt = opts.strategy.needsTtbrExt;
+    const ttbrExt = opts.strategy.capabilities.needsTtbrExt;
     this.m4u = new M4u(
       this.km.phys,
       m4uConfigFor(opts.platform, { mtkTtbrExt: ttbrExt, ...(opts.tlbEntries === undefined ? {} : { tlbEntries: opts.tlbEntries }) }),
@@ -191,7 +193,7 @@ export class Session {
           pieces.push({ iova, pa: b.pa, bytes: Math.min(len, buf.dmaHandle + ev.bytes - iova) });
           iova += len;
         }
-        this.track(ev.handle, { device: dev, kind: "alloc", dmaAddr: buf.dmaHandle, bytes: ev.bytes, pieces, buffer: buf, blocks: [], dir: "bidirectional" });
+        this.track(ev.handle, { device: dev, kind: "alloc", dmaAddr: buf.dmaHandle, bytes: ev.bytes, pieces, buffer: buf, blocks: [], dir: "DMA_BIDIRECTIONAL" });
         return;
       }
       case "mapSingle": {
@@ -202,7 +204,7 @@ export class Session {
           this.bufferFailures++;
           return;
         }
-        const dir = DIRECTION[ev.dir] ?? "bidirectional";
+        const dir = DIRECTION[ev.dir] ?? "DMA_BIDIRECTIONAL";
         const addr = dma.mapSingle(dev, pa + src.offset, ev.bytes, dir);
         if (addr === DMA_MAPPING_ERROR) {
           this.km.buddy.freePages(pa, src.order);
@@ -233,7 +235,7 @@ export class Session {
           blocks.push({ pa, order: s.order });
           sg.push({ phys: pa, length: s.bytes, offset: 0 });
         }
-        const dir = DIRECTION[ev.dir] ?? "bidirectional";
+        const dir = DIRECTION[ev.dir] ?? "DMA_BIDIRECTIONAL";
         const m = dma.mapSg(dev, sg, dir);
         if (m === null) {
           for (const b of blocks) this.km.buddy.freePages(b.pa, b.order);
@@ -278,7 +280,7 @@ export class Session {
             bytes: ev.size,
             pieces: [{ iova: ev.iova, pa: ev.paddr, bytes: ev.size }],
             blocks: [],
-            dir: "bidirectional",
+            dir: "DMA_BIDIRECTIONAL",
           };
           this.coreLive.set(ev.iova, b);
           this.verify(b);
@@ -479,14 +481,20 @@ export class Session {
     return {
       strategy: info.name,
       description: info.description,
-      capabilities: { ...this.mem.capabilities, tablesAbove4GiBAddressable: this.opts.strategy.needsTtbrExt },
+      // The report's record, derived from the strategy's (StrategyInfo.capabilities); field order is the JSON's.
+      capabilities: {
+        canShrink: info.capabilities.canShrink,
+        allocatesInAtomicContext: info.capabilities.allocatesInAtomicContext,
+        preallocates: info.capabilities.preallocates,
+        tablesAbove4GiBAddressable: info.capabilities.needsTtbrExt,
+      },
       domainCreated: this.domainCreated,
       mapCalls: counters?.mapCalls ?? 0,
       mapFailures: counters?.mapFailures ?? 0,
       unmapCalls: counters?.unmapCalls ?? 0,
       // With the fit check on and no TTBR extension, every table placed at or above 4 GiB was refused by
       // the engine (v4.19 refuses silently, later kernels log "Page table does not fit in PTE").
-      allocFailures: this.mem.allocFailures + (this.opts.fitCheck && !this.opts.strategy.needsTtbrExt ? this.mem.tablesAbove4GiB : 0),
+      allocFailures: this.mem.allocFailures + (this.opts.fitCheck && !info.capabilities.needsTtbrExt ? this.mem.tablesAbove4GiB : 0),
       l2Tables: finalLive,
       l2TablesAllocated: this.mem.l2Allocated,
       l2TablesFreed: this.mem.l2Freed,

@@ -8,6 +8,10 @@
  * needs a new slab page, new_slab reports "Unexpected gfp" and clears the bit: the memory may come from
  * anywhere GFP_KERNEL may.
  *
+ * `dma32Caches` switches on the one hypothetical: a dma32-kmalloc-N array (SLAB_CACHE_DMA32) selected by
+ * GFP_DMA32, the premise of Robin Murphy's kzalloc(SZ_1K, gfp | GFP_DMA32) suggestion (the kzalloc-dma32
+ * strategy). GFP_DMA32 is then a cache selector, not a page zone bit, so it raises no "Unexpected gfp".
+ *
  * kmalloc(0) returns ZERO_SIZE_PTR (16), as the kernel does; kfree of NULL or ZERO_SIZE_PTR is a no-op.
  * The smallest cache follows arm64's ARCH_KMALLOC_MINALIGN per era (`era.mm.kmallocMinAlign`): kmalloc-128 up to v6.4,
  * kmalloc-8 after. dma-kmalloc-N caches are created on first use (the kernel creates them at boot;
@@ -16,9 +20,9 @@
 import { getOrder, PAGE_SIZE } from "../core/bits.ts";
 import type { Era } from "../core/era.ts";
 import { hex } from "../core/format.ts";
-import { __GFP_COMP, __GFP_NOWARN, __GFP_ZERO, fixSlabGfp, GFP_DMA, NO_GFP, type Gfp } from "./gfp.ts";
+import { __GFP_COMP, __GFP_NOWARN, __GFP_ZERO, fixSlabGfp, GFP_DMA, GFP_DMA32, NO_GFP, type Gfp } from "./gfp.ts";
 import { type PageSource, type Usage, ZoneBytes } from "./page-source.ts";
-import { SLAB_CACHE_DMA, SlabCache } from "./slub.ts";
+import { SLAB_CACHE_DMA, SLAB_CACHE_DMA32, SlabCache } from "./slub.ts";
 
 /** include/linux/slab.h: ((void *)16). */
 export const ZERO_SIZE_PTR = 16;
@@ -32,6 +36,8 @@ export interface KmallocOptions {
   readonly era: Era;
   /** ARCH_KMALLOC_MINALIGN; defaults to arm64's for the era. */
   readonly minAlign?: number;
+  /** Hypothetical DMA32 kmalloc caches, which no kernel has (see the file comment). Default false. */
+  readonly dma32Caches?: boolean;
 }
 
 export class Kmalloc {
@@ -43,6 +49,7 @@ export class Kmalloc {
   private readonly minAlign: number;
   private readonly normal = new Map<number, SlabCache>();
   private readonly dma = new Map<number, SlabCache>();
+  private readonly dma32: Map<number, SlabCache> | null;
   private readonly byOwner = new Map<string, SlabCache>();
   private readonly large = new Map<number, number>();
   private largeHeld = 0;
@@ -59,6 +66,7 @@ export class Kmalloc {
       throw new RangeError(`kmalloc: ARCH_KMALLOC_MINALIGN ${minAlign} is not a power of two in 8..256`);
     }
     this.minAlign = minAlign;
+    this.dma32 = opts.dma32Caches === true ? new Map() : null;
     const sizes: number[] = [];
     for (let s = minAlign; s <= KMALLOC_MAX_CACHE_SIZE; s *= 2) sizes.push(s);
     // kmalloc-96 and kmalloc-192 exist only when the minimum size leaves room for them.
@@ -79,10 +87,23 @@ export class Kmalloc {
   kmalloc(size: number, gfp: Gfp = NO_GFP): number | null {
     if (!Number.isInteger(size) || size < 0) throw new RangeError(`kmalloc: size ${size} is not a non-negative integer`);
     if (size === 0) return ZERO_SIZE_PTR;
+    const cache = this.cacheFor(size, gfp);
+    if (cache === null) return this.kmallocLarge(size, gfp);
+    // A DMA32 cache takes GFP_DMA32 as its selector; its SLAB_CACHE_DMA32 allocflags pick the zone.
+    return cache.alloc((cache.flags & SLAB_CACHE_DMA32) !== 0 ? ((gfp & ~GFP_DMA32) as Gfp) : gfp);
+  }
+
+  /**
+   * kmalloc_slab: the cache kmalloc(size, gfp) uses, created on first use for the DMA arrays; null above
+   * KMALLOC_MAX_CACHE_SIZE (the page-allocator path). GFP_DMA wins over GFP_DMA32, as __GFP_DMA does in
+   * kmalloc_type.
+   */
+  cacheFor(size: number, gfp: Gfp = NO_GFP): SlabCache | null {
     const cs = this.cacheSizeFor(size);
-    if (cs === null) return this.kmallocLarge(size, gfp);
-    const cache = (gfp & GFP_DMA) !== 0 ? this.dmaCache(cs) : (this.normal.get(cs) as SlabCache);
-    return cache.alloc(gfp);
+    if (cs === null) return null;
+    if ((gfp & GFP_DMA) !== 0) return this.arrayCache(this.dma, "dma-kmalloc", cs, SLAB_CACHE_DMA);
+    if (this.dma32 !== null && (gfp & GFP_DMA32) !== 0) return this.arrayCache(this.dma32, "dma32-kmalloc", cs, SLAB_CACHE_DMA32);
+    return this.normal.get(cs) as SlabCache;
   }
 
   /** kzalloc. */
@@ -112,9 +133,9 @@ export class Kmalloc {
     throw new RangeError(`kfree(${hex(pa)}): not a live kmalloc allocation (page owner ${owner ?? "none (free)"})`);
   }
 
-  /** Every cache created so far (kmalloc-N, then dma-kmalloc-N). */
+  /** Every cache created so far (kmalloc-N, then dma-kmalloc-N, then any dma32-kmalloc-N). */
   caches(): SlabCache[] {
-    return [...this.normal.values(), ...this.dma.values()];
+    return [...this.normal.values(), ...this.dma.values(), ...(this.dma32?.values() ?? [])];
   }
 
   usage(): Usage {
@@ -145,11 +166,23 @@ export class Kmalloc {
     return n;
   }
 
-  private dmaCache(size: number): SlabCache {
-    let c = this.dma.get(size);
+  /**
+   * kmem_cache_destroy of every cache, for a Kmalloc private to one user (the kernel's kmalloc caches
+   * live forever). Throws RangeError, tearing nothing down, while any allocation is live.
+   */
+  destroy(): void {
+    const busy = this.caches().find((c) => c.usage().inUseBytes > 0);
+    if (busy !== undefined) busy.destroy();
+    const [large] = this.large.keys();
+    if (large !== undefined) throw new RangeError(`kmalloc: destroy with the large allocation at ${hex(large)} still live`);
+    for (const c of this.caches()) c.destroy();
+  }
+
+  private arrayCache(array: Map<number, SlabCache>, prefix: string, size: number, flags: number): SlabCache {
+    let c = array.get(size);
     if (c === undefined) {
-      c = this.makeCache(`dma-kmalloc-${sizeName(size)}`, size, SLAB_CACHE_DMA);
-      this.dma.set(size, c);
+      c = this.makeCache(`${prefix}-${sizeName(size)}`, size, flags);
+      array.set(size, c);
     }
     return c;
   }

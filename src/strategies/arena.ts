@@ -12,7 +12,6 @@ const L2_BYTES = 1024;
 
 export class ArenaTableMemory implements TableMemory {
   readonly name = "arena";
-  readonly capabilities = { canShrink: false, allocatesInAtomicContext: true, preallocates: false } as const;
   readonly phys: PhysMemory;
   private readonly base: number;
   private readonly limit: number;

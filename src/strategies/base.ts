@@ -13,7 +13,7 @@ import { __GFP_ZERO, type Gfp } from "../mm/gfp.ts";
 import type { CompoundPageSource } from "../mm/page-frag.ts";
 import { type Usage, ZoneBytes } from "../mm/page-source.ts";
 import type { PhysMemory } from "../phys/memory.ts";
-import type { TableMemory, TableMemoryCapabilities } from "./table-memory.ts";
+import type { TableMemory } from "./table-memory.ts";
 
 /** ARM_V7S_TABLE_SIZE(2): 256 four-byte entries. */
 export const L2_TABLE_BYTES = SZ_1K;
@@ -30,7 +30,6 @@ export interface StrategyContext {
 
 export abstract class TableMemoryBase implements TableMemory {
   abstract readonly name: string;
-  abstract readonly capabilities: TableMemoryCapabilities;
   readonly phys: PhysMemory;
   protected readonly pages: CompoundPageSource;
   protected readonly era: Era;

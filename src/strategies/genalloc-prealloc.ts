@@ -20,7 +20,6 @@ export const PREALLOC_BYTES = 4 * 1024 * 1024;
 
 export class GenallocPreallocTableMemory extends GenallocL2TableMemory {
   readonly name = "genalloc-prealloc";
-  readonly capabilities = { canShrink: false, allocatesInAtomicContext: true, preallocates: true } as const;
 
   constructor(ctx: StrategyContext) {
     super(ctx, GFP_DMA32);

@@ -18,7 +18,6 @@ import { L2_TABLE_BYTES, PGTABLE_OWNER, type StrategyContext, TableMemoryBase } 
 
 export class PageFragTableMemory extends TableMemoryBase {
   readonly name = "page-frag";
-  readonly capabilities = { canShrink: true, allocatesInAtomicContext: true, preallocates: false } as const;
   readonly frags: PageFragCache;
 
   constructor(ctx: StrategyContext) {

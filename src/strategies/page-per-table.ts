@@ -14,7 +14,6 @@ import { L2_TABLE_BYTES, PGTABLE_OWNER, type StrategyContext, TableMemoryBase } 
 
 export class PagePerTableTableMemory extends TableMemoryBase {
   readonly name = "page-per-table";
-  readonly capabilities = { canShrink: true, allocatesInAtomicContext: true, preallocates: false } as const;
   private readonly live = new Map<number, ZoneName | null>();
   private readonly zoneBytes = new ZoneBytes();
 

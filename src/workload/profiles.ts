@@ -11,8 +11,9 @@ import { z } from "zod";
 import { alignUp, getOrder, PAGE_SIZE } from "../core/bits.ts";
 import type { Rng } from "../core/rng.ts";
 import { SZ_4K } from "../core/u32.ts";
-import { DMA_ATTRS, DMA_DIRECTIONS } from "./events.ts";
-import type { AllocGfp, DmaAttr, DmaDirection, SgSegment, WorkloadEvent } from "./events.ts";
+import { DMA_DIRECTIONS, type DmaDirection } from "../dma/dma-api.ts";
+import { DMA_ATTRS } from "./events.ts";
+import type { AllocGfp, DmaAttr, SgSegment, WorkloadEvent } from "./events.ts";
 
 /** Largest sampled window of one `access` event. */
 export const ACCESS_WINDOW = 64 * 1024;
