@@ -9,7 +9,7 @@ import { computeAnswer } from "../src/report/answer.ts";
 import { chartSpecs } from "../src/report/charts.ts";
 import { toJson } from "../src/report/json.ts";
 import { renderTerminal } from "../src/report/terminal.ts";
-import { fixtureReport, fixtureResults } from "../test/report/fixture.ts";
+import { fixtureReport, fixtureResults } from "../test/fixtures/report.ts";
 
 const SAMPLES = 20_000;
 const TABLES = 4096;

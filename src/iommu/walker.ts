@@ -27,7 +27,8 @@
  *                      no memory there, and SoCs with VLD_PA_RNG program 0x1_0000_0000-0x1_FFFF_FFFF as valid).
  *   A descriptor address outside RAM ─► walk-bus-error fault at that level.
  *
- * Sources: kernel-facts §1.1-§1.3 (fields), §1.11 (TTBR), §4.3 and mtk_iommu.c's 4GB-mode map and
+ * Sources: docs/kernel-facts.md#geometry, #descriptor-types and #attribute-bits (fields), #registers (TTBR),
+ * #elm-memory-map and mtk_iommu.c's 4GB-mode map and
  * VLD_PA_RNG comment (remap window). Table fetches use CPU PAs as the driver writes them (virt_to_phys of
  * the table): the remap applies to output addresses only. Not modelled: ARMv7 supersection base
  * extension bits 23:20/8:5 (v7s never writes them), domains, the access flag, XN, NS and memory types.

@@ -207,7 +207,7 @@ export type DescriptorType = "l1-table" | "l1-section" | "l1-supersection" | "l2
 
 const f = (name: string, lsb: number, width: number, meaning: string): PteField => ({ name, lsb, width, meaning });
 
-/** One field table per descriptor type (kernel-facts section 1.3). MTK bits are listed under mtkFields. */
+/** One field table per descriptor type (docs/kernel-facts.md#attribute-bits). MTK bits are listed under mtkFields. */
 export const FIELDS: Readonly<Record<DescriptorType, readonly PteField[]>> = {
   "l1-table": [
     f("type", 0, 2, "01: pointer to an L2 table"),

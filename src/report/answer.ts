@@ -2,7 +2,7 @@
 /**
  * The short answer a reader wants first: which table-memory strategy wins on this run, and whether the
  * trade-offs predicted in the 2018 thread ("[PATCH v2 0/3] iommu/io-pgtable-arm-v7s: Use DMA32 zone for
- * page tables", kernel-facts §2.1) show up in the model's numbers. Everything is computed from the
+ * page tables", docs/kernel-facts.md#thread-timeline) show up in the model's numbers. Everything is computed from the
  * report; a prediction the model contradicts is reported as not holding, with the figures.
  */
 import { era as eraProfile, isEraName } from "../core/era.ts";

@@ -26,7 +26,7 @@ export function formatSecPageTables(n: number): string {
   return bytes(n);
 }
 
-/** Why SecPageTables stays at zero for v7s: its tables never go through iommu-pages (kernel-facts §2.3). */
+/** Why SecPageTables stays at zero for v7s: its tables never go through iommu-pages (docs/kernel-facts.md#later-history). */
 export const SEC_PAGE_TABLES_NOTE =
   "v7s tables are not accounted: io-pgtable-arm-v7s allocates with __get_free_pages and kmem_cache, not iommu-pages";
 

@@ -3,7 +3,7 @@
  * `page-per-table`: every 1 KiB L2 table in its own zeroed 4 KiB DMA32 page, as the iommu-pages allocator
  * (iommu_alloc_pages_node_sz rounds any size up with get_order: "sub page allocations result in a full
  * page") would give Jason Gunthorpe's out-of-tree generic_pt armv7s format, whose set_prot ORs GFP_DMA32
- * into the table gfp (kernel-facts §2.3, open question Q10). Three quarters of every page is waste, but a
+ * into the table gfp (docs/kernel-facts.md#later-history and #q10). Three quarters of every page is waste, but a
  * freed table gives its page straight back.
  */
 import { PAGE_SIZE } from "../core/bits.ts";

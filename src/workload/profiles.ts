@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /**
  * Built-in device profiles: seeded generators of DMA-API events shaped like MT8173 multimedia masters
- * (all behind the one M4U, so on 4.19 they share one domain and one page table, kernel-facts §7.1).
+ * (all behind the one M4U, so on 4.19 they share one domain and one page table, docs/kernel-facts.md#mtk-iommu).
  *
  * Buffer sizes follow the pixel formats (ARGB8888 scanout, NV12 frames); the split between
  * dma_alloc_attrs, dma_map_single and dma_map_sg, the bitstream size distribution, the motion-vector

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/** The worked PTE values of kernel-facts section 1.4, by the encoder and through the engine. */
+/** The worked PTE values of docs/kernel-facts.md#prot-to-pte, by the encoder and through the engine. */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { era } from "../../src/core/era.ts";
@@ -34,7 +34,7 @@ function engineFor(quirks: number): V7sEngine {
   return res.table as V7sEngine;
 }
 
-describe("kernel-facts 1.4 worked PTEs", () => {
+describe("docs/kernel-facts.md#prot-to-pte worked PTEs", () => {
   for (const w of WORKED) {
     const lvl: Level = w.size >= 0x100000 ? 1 : 2;
     const n = w.size === 0x10000 || w.size === 0x1000000 ? 16 : 1;

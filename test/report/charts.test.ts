@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
 import type { ComparisonReport } from "../../src/lab/types.ts";
 import { chartSpecs, normaliseIds, renderCharts, renderSvg, type ChartSvg } from "../../src/report/charts.ts";
-import { fixtureReport, fixtureResults } from "./fixture.ts";
+import { fixtureReport, fixtureResults } from "../fixtures/report.ts";
 
 function chart(charts: readonly ChartSvg[], id: string): string {
   const c = charts.find((x) => x.id === id);

@@ -4,7 +4,7 @@ import { before, describe, it } from "node:test";
 import type { ComparisonReport } from "../../src/lab/types.ts";
 import { renderCharts, type ChartSvg } from "../../src/report/charts.ts";
 import { renderHtml } from "../../src/report/html.ts";
-import { fixtureReport, withResult } from "./fixture.ts";
+import { fixtureReport, withResult } from "../fixtures/report.ts";
 
 describe("renderHtml", () => {
   let report: ComparisonReport;

@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { renderTerminal } from "../../src/report/terminal.ts";
-import { fixtureReport, KiB, withResult } from "./fixture.ts";
+import { fixtureReport, KiB, withResult } from "../fixtures/report.ts";
 
 const ANSI = /\x1b\[[0-9;]*m/g;
 
