@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /**
- * The v7s engine against the C oracle's speed figures (shared/vectors/README.md, "Speed of the C oracle"):
+ * The v7s engine against the C oracle's speed figures (test/fixtures/vectors/README.md, "Speed of the C oracle"):
  * ias/oas 32, no quirks, coherent walk, counting no-op TLB callbacks, a fresh table per phase, 262,144
  * contiguous 4 KiB pages (1 GiB, 1024 L2 tables). Each figure is the median of 5 reps after a warm-up.
  * The kernel C at -O2 on the oracle's machine: 14.7, 11.2, 17.5, 15.8, 8.6 ns/page and 54 ns/op (mixed).
@@ -22,7 +22,7 @@ const PA_BASE = 0x1000_0000;
 const BASE = 0x4000_0000;
 const PLATFORM = customPlatform("bench", [{ start: BASE, end: BASE + 0x400_0000 }]);
 const GATHER: IotlbGather = { queued: false };
-// Module-local copy: an imported binding costs a getter call per use under tsx.
+// Module-local copy: V8 does not constant-fold imported bindings (with or without tsx).
 const GFP = GFP_ATOMIC;
 const REPS = 5;
 
