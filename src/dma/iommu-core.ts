@@ -17,6 +17,7 @@ import { EINVAL } from "../core/errors.ts";
 import { lower32, SZ_4G, upper32 } from "../core/u32.ts";
 import { __GFP_COMP, __GFP_DMA, __GFP_DMA32, __GFP_HIGHMEM, type Gfp } from "../mm/gfp.ts";
 import type { IommuHardware } from "../iommu/types.ts";
+import { MTK_4GB_MODE_REMAP_BASE } from "../iommu/walker.ts";
 import type { TableMemory } from "../strategies/table-memory.ts";
 import {
   QUIRK_ARM_MTK_EXT,
@@ -42,8 +43,6 @@ export { iommuPgsize, type PgsizeChoice } from "./pgsize.ts";
 
 /** mtk_iommu's pgsize_bitmap: SZ_4K | SZ_64K | SZ_1M | SZ_16M. */
 export const MTK_PGSIZE_BITMAP = 0x0111_1000;
-/** MTK_IOMMU_4GB_MODE_REMAP_BASE: CPU PA 0x4000_0000 as the M4U sees it in 4GB mode. */
-export const MTK_4GB_MODE_REMAP_BASE = 0x1_4000_0000;
 
 export interface KernelMessage {
   readonly level: "err" | "warn";

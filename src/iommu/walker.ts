@@ -95,7 +95,8 @@ const AP2_L1 = ATTR_AP2_RDONLY << attrShift(1);
 const AP2_L2 = ATTR_AP2_RDONLY << attrShift(2);
 const FOUR_GB_BUS_START = SZ_4G;
 const FOUR_GB_BUS_END = 2 * SZ_4G;
-const FOUR_GB_REMAP_BASE = 0x1_4000_0000;
+/** MTK_IOMMU_4GB_MODE_REMAP_BASE: CPU PA 0x4000_0000 as the M4U sees it in 4GB mode (the driver's constant too). */
+export const MTK_4GB_MODE_REMAP_BASE = 0x1_4000_0000;
 
 export function checkWalkConfig(cfg: WalkConfig): void {
   if (cfg.ias !== 32 && cfg.ias !== 34) throw new RangeError(`M4U ias ${cfg.ias}: must be 32 or 34`);
@@ -122,7 +123,7 @@ export function ttbrToL1Base(ttbr: number, cfg: WalkConfig): number {
 /** The CPU PA behind a 4GB-mode bus address, or null outside the 4-8 GiB window. */
 export function fourGbBusToCpu(bus: number): number | null {
   if (bus < FOUR_GB_BUS_START || bus >= FOUR_GB_BUS_END) return null;
-  return bus >= FOUR_GB_REMAP_BASE ? bus - SZ_4G : bus;
+  return bus >= MTK_4GB_MODE_REMAP_BASE ? bus - SZ_4G : bus;
 }
 
 /** The IOVA's L1 index (bits ias-1:20). */
