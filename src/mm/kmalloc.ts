@@ -17,7 +17,7 @@
  * kmalloc-8 after. dma-kmalloc-N caches are created on first use (the kernel creates them at boot;
  * an empty cache holds no pages, so nothing observable differs).
  */
-import { getOrder, PAGE_SIZE } from "../core/bits.ts";
+import { getOrder, isPowerOfTwo, PAGE_SIZE } from "../core/bits.ts";
 import type { Era } from "../core/era.ts";
 import { hex } from "../core/format.ts";
 import { __GFP_COMP, __GFP_NOWARN, __GFP_ZERO, fixSlabGfp, GFP_DMA, GFP_DMA32, NO_GFP, type Gfp } from "./gfp.ts";
@@ -62,7 +62,7 @@ export class Kmalloc {
     this.cpus = opts.cpus;
     this.era = opts.era;
     const minAlign = opts.minAlign ?? opts.era.mm.kmallocMinAlign;
-    if (!Number.isInteger(minAlign) || minAlign < 8 || (minAlign & (minAlign - 1)) !== 0 || minAlign > 256) {
+    if (!isPowerOfTwo(minAlign) || minAlign < 8 || minAlign > 256) {
       throw new RangeError(`kmalloc: ARCH_KMALLOC_MINALIGN ${minAlign} is not a power of two in 8..256`);
     }
     this.minAlign = minAlign;

@@ -22,7 +22,7 @@
  * caller passed __GFP_ZERO (the v3 page_frag RFC for v7s relied on __GFP_ZERO; this is its hazard).
  * pfmemalloc pages (memory reserves) are not modelled.
  */
-import { PAGE_SIZE } from "../core/bits.ts";
+import { isPowerOfTwo, PAGE_SIZE } from "../core/bits.ts";
 import type { Era } from "../core/era.ts";
 import { hex } from "../core/format.ts";
 import { __GFP_COMP, __GFP_DIRECT_RECLAIM, __GFP_NOMEMALLOC, __GFP_NORETRY, __GFP_NOWARN, type Gfp } from "./gfp.ts";
@@ -95,7 +95,7 @@ export class PageFragCache {
     if (!Number.isInteger(fragsz) || fragsz < 1 || fragsz > PAGE_FRAG_CACHE_MAX_SIZE) {
       throw new RangeError(`page_frag_alloc(${this.owner}): fragment size ${fragsz} is outside 1..${PAGE_FRAG_CACHE_MAX_SIZE}`);
     }
-    if (!Number.isInteger(align) || align < 1 || (align & (align - 1)) !== 0) {
+    if (!isPowerOfTwo(align)) {
       throw new RangeError(`page_frag_alloc(${this.owner}): alignment ${align} is not a power of two`);
     }
     if (this.cur === null && !this.refill(gfp)) return null;

@@ -20,7 +20,7 @@
  * State lives in typed arrays indexed by slab id and by object slot (slab id × objects-per-slab + index),
  * so the fast path is a handful of typed-array operations and one Map lookup (pfn → slab) on free.
  */
-import { fls, getOrder, PAGE_SIZE } from "../core/bits.ts";
+import { fls, getOrder, isPowerOfTwo, PAGE_SIZE } from "../core/bits.ts";
 import type { Era } from "../core/era.ts";
 import { hex } from "../core/format.ts";
 import {
@@ -246,7 +246,7 @@ export class SlabCache {
     if (!Number.isInteger(objectSize) || objectSize < 1 || objectSize > PAGE_SIZE * 2 ** (env.era.buddyOrders - 1)) {
       throw new RangeError(`kmem_cache_create(${name}): object size ${objectSize} is outside 1..${PAGE_SIZE * 2 ** (env.era.buddyOrders - 1)}`);
     }
-    if (!Number.isInteger(align) || align < 0 || (align !== 0 && (align & (align - 1)) !== 0) || align > PAGE_SIZE) {
+    if (align !== 0 && (!isPowerOfTwo(align) || align > PAGE_SIZE)) {
       throw new RangeError(`kmem_cache_create(${name}): alignment ${align} is not 0 or a power of two up to ${PAGE_SIZE}`);
     }
     if ((flags & ~KNOWN_FLAGS) !== 0) {
