@@ -38,7 +38,7 @@ export interface Era {
   readonly pcpMaxOrder: number;
   /** page_frag hands fragments out top-down (<= v6.12) or bottom-up (Yunsheng Lin's "use initial zero offset", ~v6.13). */
   readonly pageFragDirection: "down" | "up";
-  /** iommu:map/unmap text: `old` without `- end`, `range` with it (Dafna Hirschfeld's patch; release unverified, see kernel-facts Q7). */
+  /** iommu:map/unmap text: `old` without `- end`, `range` with it (Dafna Hirschfeld's 94aedac49d92, v5.17: docs/kernel-facts.md#tracepoints). */
   readonly tracepointFormat: "old" | "range";
   /** MT8173 DMA domain aperture end: 0xFFFF_FFFF in 4.19 (DMA_BIT_MASK(32)), SZ_4G - SZ_8M - 1 later. */
   readonly mt8173ApertureEnd: number;
@@ -105,7 +105,7 @@ export interface MmEraFeatures {
   readonly pageFragBias: "size" | "max+1";
   /**
    * Whether page_frag's order-3 attempt drops __GFP_DIRECT_RECLAIM. Present in the mm/page_frag_cache.c
-   * text (kernel-facts §6.2); the release that added it is not pinned down, so only `latest` has it.
+   * text (docs/kernel-facts.md#page-frag-current); the release that added it is not pinned down, so only `latest` has it.
    */
   readonly pageFragRefillNoDirectReclaim: boolean;
   /**

@@ -4,7 +4,7 @@
  * mtk_iommu wires io-pgtable-arm-v7s to the hardware. MT8173 has one DMA domain, hence one v7s table,
  * for every client device of the SoC.
  *
- * TLB maintenance per era (see era-features.ts):
+ * TLB maintenance per era (`era.dma.mtkFlush`, src/core/era.ts):
  * - v4.19 `gather-ops`: the table carries mtk_iommu_gather_ops. tlb_add_flush writes the range
  *   registers at once (mtk_iommu_tlb_add_flush_nosync), tlb_sync polls. TLBI_ON_MAP makes every
  *   `.map` end with add_flush + sync; every cleared leaf issues add_flush; iotlb_sync only polls.
@@ -17,6 +17,7 @@ import { EINVAL } from "../core/errors.ts";
 import { lower32, SZ_4G, upper32 } from "../core/u32.ts";
 import { __GFP_COMP, __GFP_DMA, __GFP_DMA32, __GFP_HIGHMEM, type Gfp } from "../mm/gfp.ts";
 import type { IommuHardware } from "../iommu/types.ts";
+import { MTK_4GB_MODE_REMAP_BASE } from "../iommu/walker.ts";
 import type { TableMemory } from "../strategies/table-memory.ts";
 import {
   QUIRK_ARM_MTK_EXT,
@@ -45,8 +46,6 @@ const PGSIZE: PgsizeOut = { pgsize: 0, count: 0 };
 
 /** mtk_iommu's pgsize_bitmap: SZ_4K | SZ_64K | SZ_1M | SZ_16M. */
 export const MTK_PGSIZE_BITMAP = 0x0111_1000;
-/** MTK_IOMMU_4GB_MODE_REMAP_BASE: CPU PA 0x4000_0000 as the M4U sees it in 4GB mode. */
-export const MTK_4GB_MODE_REMAP_BASE = 0x1_4000_0000;
 
 export interface KernelMessage {
   readonly level: "err" | "warn";

@@ -96,7 +96,7 @@ export function bootSystem(spec: RunSpec, options: BootOptions = {}): System {
 /** The IOVAs the variant's M4U will translate, [0, limit), known before boot. */
 export function iovaLimitFor(spec: RunSpec): number {
   const m = resolveMachine(spec.machine);
-  return 2 ** m4uConfigFor(m.platform, { mtkTtbrExt: strategyByName(spec.variant.strategy).needsTtbrExt }).ias;
+  return 2 ** m4uConfigFor(m.platform, { mtkTtbrExt: strategyByName(spec.variant.strategy).capabilities.needsTtbrExt }).ias;
 }
 
 function required<T>(x: T | null, step: string): T {
@@ -108,7 +108,7 @@ function required<T>(x: T | null, step: string): T {
 function probe(spec: RunSpec, km: KernelMemory, info: StrategyInfo, cpus: number, trace: TraceSink | null) {
   const buddy = km.buddy;
   const mem = new InstrumentedTableMemory(info.create({ buddy, era: km.era, cpus }), (pa) => buddy.zoneOf(pa));
-  const ttbrExt = info.needsTtbrExt;
+  const ttbrExt = info.capabilities.needsTtbrExt;
   const tlb = spec.machine.tlbEntries;
   const m4u = new M4u(km.phys, m4uConfigFor(km.platform, { mtkTtbrExt: ttbrExt, ...(tlb === undefined ? {} : { tlbEntries: tlb }) }));
   return { mem, m4u, domain: createDomain(spec, km, mem, m4u, ttbrExt, cpus, trace) };

@@ -209,9 +209,6 @@ export class BackgroundLoad {
   }
 }
 
-/** The name the task brief uses for the running background. */
-export type BackgroundState = BackgroundLoad;
-
 /** Builds the background for `preset` and runs its initial fill against `buddy`. */
 export function applyBackgroundLoad(buddy: BuddyAllocator, preset: BackgroundPreset, rng: Rng): BackgroundLoad {
   const bg = new BackgroundLoad(buddy, preset);

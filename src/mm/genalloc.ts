@@ -13,7 +13,7 @@
  * The chunk header and bitmap come from vzalloc in the kernel; `metadataBytes()` reports their size
  * (struct gen_pool_chunk, 48 bytes on arm64, plus BITS_TO_LONGS(nbits) longs), not charged to any zone.
  */
-import { hex } from "../core/u32.ts";
+import { hex } from "../core/format.ts";
 
 export type GenPoolAlgo =
   | { readonly kind: "first-fit" }

@@ -12,7 +12,7 @@ import { MtkTtbrExtTableMemory } from "./mtk-ttbr-ext.ts";
 import { PageFragTableMemory } from "./page-frag.ts";
 import { PagePerTableTableMemory } from "./page-per-table.ts";
 import { SlabDma32TableMemory } from "./slab-dma32.ts";
-import type { TableMemory } from "./table-memory.ts";
+import type { TableMemory, TableMemoryCapabilities } from "./table-memory.ts";
 
 export type { StrategyContext } from "./base.ts";
 
@@ -21,69 +21,74 @@ export interface StrategyInfo {
   readonly description: string;
   /** Where it comes from: commit, mail Message-Id, or "hypothetical" with the thread reference. */
   readonly origin: string;
-  /**
-   * Hands out tables anywhere below 2^35, which only an M4U with the table-address extension can follow
-   * (IO_PGTABLE_QUIRK_ARM_MTK_TTBR_EXT, hardware flag PGTABLE_PA_35_EN): the session enables the quirk.
-   */
-  readonly needsTtbrExt: boolean;
+  readonly capabilities: TableMemoryCapabilities;
   create(ctx: StrategyContext): TableMemory;
 }
+
+/** kmem_cache_shrink gives empty slabs back; the slab page allocation may use GFP_ATOMIC. */
+const SLAB: TableMemoryCapabilities = { canShrink: true, allocatesInAtomicContext: true, preallocates: false, needsTtbrExt: false };
+/** genalloc cannot remove a chunk, so a pool never shrinks. */
+const GENALLOC_GROW: TableMemoryCapabilities = { canShrink: false, allocatesInAtomicContext: true, preallocates: false, needsTtbrExt: false };
+/** The map path allocates nothing while the reserve lasts (gen_pool_alloc takes no gfp). */
+const GENALLOC_PREALLOC: TableMemoryCapabilities = { canShrink: false, allocatesInAtomicContext: true, preallocates: true, needsTtbrExt: false };
+/** A page goes back when its last table is freed. */
+const PAGES: TableMemoryCapabilities = { canShrink: true, allocatesInAtomicContext: true, preallocates: false, needsTtbrExt: false };
 
 export const STRATEGIES: readonly StrategyInfo[] = [
   {
     name: "legacy-gfp-dma",
     description: "v4.15-v4.19: L1 GFP_DMA pages, L2 from a SLAB_CACHE_DMA cache with GFP_ATOMIC|GFP_DMA (above 4 GiB on arm64)",
     origin: "v4.19 io-pgtable-arm-v7s.c; regression from ad67f5a6545f (v4.15)",
-    needsTtbrExt: false,
+    capabilities: SLAB,
     create: (ctx) => new LegacyGfpDmaTableMemory(ctx),
   },
   {
     name: "slab-dma32",
     description: "the merged fix: L1 GFP_DMA32 pages, L2 from a SLAB_CACHE_DMA32 kmem_cache",
     origin: "6d6ea1e967a2 + <20181210011504.122604-3-drinkcat@chromium.org> (v6 2/3)",
-    needsTtbrExt: false,
+    capabilities: SLAB,
     create: (ctx) => new SlabDma32TableMemory(ctx),
   },
   {
     name: "genalloc-prealloc",
     description: "4 MiB of DMA32 blocks in a gen_pool (1 KiB granules) reserved at domain creation; never shrinks",
     origin: "option 2 of the 2018-12-04 summary (<20181205144130.GA16121@arm.com>), not posted",
-    needsTtbrExt: false,
+    capabilities: GENALLOC_PREALLOC,
     create: (ctx) => new GenallocPreallocTableMemory(ctx),
   },
   {
     name: "genalloc-grow",
     description: "gen_pool grown by 64 KiB DMA32 chunks with the map path's gfp when it runs out; never shrinks",
     origin: "option 2 with 'changes in the core (use GFP_ATOMIC)', not posted",
-    needsTtbrExt: false,
+    capabilities: GENALLOC_GROW,
     create: (ctx) => new GenallocGrowTableMemory(ctx),
   },
   {
     name: "page-frag",
     description: "page_frag_alloc(1024, gfp|__GFP_ZERO|GFP_DMA32): 32 tables per 32 KiB page, freed when all are",
     origin: "<20181204082300.95106-1-drinkcat@chromium.org> (v3 RFC)",
-    needsTtbrExt: false,
+    capabilities: PAGES,
     create: (ctx) => new PageFragTableMemory(ctx),
   },
   {
     name: "kzalloc-dma32",
     description: "kzalloc(SZ_1K, gfp|GFP_DMA32) as if a DMA32 kmalloc-1k cache existed (private here, shared in a kernel)",
     origin: "Robin Murphy's reply to v2 (<c5ccde1e-…@arm.com>), hypothetical",
-    needsTtbrExt: false,
+    capabilities: SLAB,
     create: (ctx) => new KzallocDma32TableMemory(ctx),
   },
   {
     name: "page-per-table",
     description: "a whole zeroed DMA32 page per 1 KiB L2 table, as iommu-pages / generic_pt would allocate",
     origin: "iommu-pages (iommu_alloc_pages_node_sz) + jgunthorpe generic_pt armv7s (out of tree)",
-    needsTtbrExt: false,
+    capabilities: PAGES,
     create: (ctx) => new PagePerTableTableMemory(ctx),
   },
   {
     name: "mtk-ttbr-ext",
     description: "IO_PGTABLE_QUIRK_ARM_MTK_TTBR_EXT: L1 GFP_KERNEL, L2 from a cache with flags 0, tables below 2^35",
     origin: "MediaTek MTK_TTBR_EXT quirk (about v6.0)",
-    needsTtbrExt: true,
+    capabilities: { ...SLAB, needsTtbrExt: true },
     create: (ctx) => new MtkTtbrExtTableMemory(ctx),
   },
 ];

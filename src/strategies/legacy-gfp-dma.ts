@@ -11,11 +11,10 @@
 import { GFP_DMA } from "../mm/gfp.ts";
 import { SLAB_CACHE_DMA } from "../mm/slub.ts";
 import type { StrategyContext } from "./base.ts";
-import { SLAB_CAPABILITIES, SlabL2TableMemory } from "./slab-l2.ts";
+import { SlabL2TableMemory } from "./slab-l2.ts";
 
 export class LegacyGfpDmaTableMemory extends SlabL2TableMemory {
   readonly name = "legacy-gfp-dma";
-  readonly capabilities = SLAB_CAPABILITIES;
 
   constructor(ctx: StrategyContext) {
     super(ctx, { cacheName: "io-pgtable_armv7s_l2", cacheAlign: 1024, cacheFlags: SLAB_CACHE_DMA, l1Gfp: GFP_DMA, l2ExtraGfp: GFP_DMA });

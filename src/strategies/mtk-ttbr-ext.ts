@@ -8,11 +8,10 @@
  */
 import { GFP_KERNEL, NO_GFP } from "../mm/gfp.ts";
 import type { StrategyContext } from "./base.ts";
-import { SLAB_CAPABILITIES, SlabL2TableMemory } from "./slab-l2.ts";
+import { SlabL2TableMemory } from "./slab-l2.ts";
 
 export class MtkTtbrExtTableMemory extends SlabL2TableMemory {
   readonly name = "mtk-ttbr-ext";
-  readonly capabilities = SLAB_CAPABILITIES;
 
   constructor(ctx: StrategyContext) {
     super(ctx, { cacheName: "io-pgtable_armv7s_l2", cacheAlign: 1024, cacheFlags: 0, l1Gfp: GFP_KERNEL, l2ExtraGfp: NO_GFP });

@@ -10,6 +10,7 @@ import type { Usage } from "../mm/page-source.ts";
 import type { SlabinfoRow } from "../mm/slub.ts";
 import type { PhysMemory } from "../phys/memory.ts";
 
+/** What a strategy can do, declared once in its registry entry (strategies/index.ts), so no caller needs its name. */
 export interface TableMemoryCapabilities {
   /** Can give memory back to the page allocator while the domain lives (kmem_cache_shrink, page frees). */
   readonly canShrink: boolean;
@@ -17,12 +18,17 @@ export interface TableMemoryCapabilities {
   readonly allocatesInAtomicContext: boolean;
   /** Reserves memory when the domain is created, before any table is needed. */
   readonly preallocates: boolean;
+  /**
+   * Hands out tables anywhere below 2^35, which only an M4U with the table-address extension can follow
+   * (IO_PGTABLE_QUIRK_ARM_MTK_TTBR_EXT, hardware flag PGTABLE_PA_35_EN): the session enables the quirk,
+   * and its tables above 4 GiB are then addressable.
+   */
+  readonly needsTtbrExt: boolean;
 }
 
 export interface TableMemory {
   /** Strategy name, e.g. "slab-dma32"; "arena" for the vector harness's allocator. */
   readonly name: string;
-  readonly capabilities: TableMemoryCapabilities;
   readonly phys: PhysMemory;
   /** The L1 table: `bytes` (16 KiB or 64 KiB), naturally aligned, zeroed. Null on failure. */
   allocL1(bytes: number): number | null;

@@ -4,7 +4,9 @@ import { describe, it } from "node:test";
 import {
   DMA_ATTR_FORCE_CONTIGUOUS,
   DMA_ATTR_PRIVILEGED,
+  DMA_DIRECTIONS,
   DMA_MAPPING_ERROR,
+  type DmaDirection,
   IommuDma,
   dmaInfoToProt,
   platformDevice,
@@ -33,46 +35,52 @@ function dmaRig(eraName: "latest" | "v4.19" = "latest", failOrders: readonly num
 
 describe("dma_info_to_prot", () => {
   it("maps direction, coherence and DMA_ATTR_PRIVILEGED to IOMMU prot bits", () => {
-    assert.equal(dmaInfoToProt("to-device", false, 0), IOMMU_READ);
-    assert.equal(dmaInfoToProt("from-device", false, 0), IOMMU_WRITE);
-    assert.equal(dmaInfoToProt("bidirectional", true, 0), IOMMU_READ | IOMMU_WRITE | IOMMU_CACHE);
-    assert.equal(dmaInfoToProt("to-device", false, DMA_ATTR_PRIVILEGED), IOMMU_READ | IOMMU_PRIV);
-    assert.equal(dmaInfoToProt("none", true, DMA_ATTR_PRIVILEGED), 0);
+    assert.equal(dmaInfoToProt("DMA_TO_DEVICE", false, 0), IOMMU_READ);
+    assert.equal(dmaInfoToProt("DMA_FROM_DEVICE", false, 0), IOMMU_WRITE);
+    assert.equal(dmaInfoToProt("DMA_BIDIRECTIONAL", true, 0), IOMMU_READ | IOMMU_WRITE | IOMMU_CACHE);
+    assert.equal(dmaInfoToProt("DMA_TO_DEVICE", false, DMA_ATTR_PRIVILEGED), IOMMU_READ | IOMMU_PRIV);
+  });
+
+  it("has no DMA_NONE: every dma_map_* BUG()s on it, so the type refuses it", () => {
+    // @ts-expect-error DMA_NONE is not a mapping direction.
+    const none: DmaDirection = "DMA_NONE";
+    assert.deepEqual(DMA_DIRECTIONS, ["DMA_BIDIRECTIONAL", "DMA_TO_DEVICE", "DMA_FROM_DEVICE"]);
+    assert.ok(!DMA_DIRECTIONS.includes(none));
   });
 });
 
 describe("dma_map_page", () => {
   it("maps the page under the aperture top and returns iova + offset", () => {
     const { dma, domain } = dmaRig();
-    const a = dma.mapPage(dev, 0x4812_3456, 0x100, "to-device");
+    const a = dma.mapPage(dev, 0x4812_3456, 0x100, "DMA_TO_DEVICE");
     assert.equal(a, 0xff7f_f456);
     assert.equal(domain.iovaToPhys(a), 0x4812_3456);
     // The 4.19 aperture reaches 0xFFFF_FFFF.
     const old = dmaRig("v4.19");
-    assert.equal(old.dma.mapPage(dev, 0x4812_3456, 0x100, "to-device"), 0xffff_f456);
+    assert.equal(old.dma.mapPage(dev, 0x4812_3456, 0x100, "DMA_TO_DEVICE"), 0xffff_f456);
   });
 
   it("widens a buffer that crosses a page to two IOVA pages, 2-page aligned", () => {
     const { dma, domain } = dmaRig();
     // offset 0xF00 + 0x200 = 0x1100 -> 2 pages at (0xFF800 - 2) & ~1 = 0xFF7FE.
-    const a = dma.mapPage(dev, 0x4812_3f00, 0x200, "from-device");
+    const a = dma.mapPage(dev, 0x4812_3f00, 0x200, "DMA_FROM_DEVICE");
     assert.equal(a, 0xff7f_ef00);
     assert.equal(domain.iovaToPhys(0xff7f_f000), 0x4812_4000);
   });
 
   it("unmap frees the IOVA into the rcache: the next mapping gets the same address", () => {
     const { dma, domain } = dmaRig();
-    const a = dma.mapPage(dev, 0x4812_3000, 0x1000, "bidirectional");
-    dma.unmapPage(dev, a, 0x1000, "bidirectional");
+    const a = dma.mapPage(dev, 0x4812_3000, 0x1000, "DMA_BIDIRECTIONAL");
+    dma.unmapPage(dev, a, 0x1000, "DMA_BIDIRECTIONAL");
     assert.equal(domain.iovaToPhys(a), 0);
     assert.equal(dma.iovad.cachedRanges, 1);
-    assert.equal(dma.mapPage(dev, 0x4900_0000, 0x1000, "bidirectional"), a);
+    assert.equal(dma.mapPage(dev, 0x4900_0000, 0x1000, "DMA_BIDIRECTIONAL"), a);
   });
 
   it("returns DMA_MAPPING_ERROR and frees the IOVA when iommu_map fails", () => {
     const { dma, domain } = dmaRig();
     assert.equal(domain.map(0xff7f_f000, 0x4a00_0000, 0x1000, IOMMU_READ, GFP_ATOMIC).ret, 0);
-    assert.equal(dma.mapPage(dev, 0x4812_3000, 0x1000, "to-device"), DMA_MAPPING_ERROR);
+    assert.equal(dma.mapPage(dev, 0x4812_3000, 0x1000, "DMA_TO_DEVICE"), DMA_MAPPING_ERROR);
     assert.equal(dma.counters.mapPageErrors, 1);
     assert.equal(dma.iovad.cachedRanges, 1, "free_iova_fast parked it");
     assert.equal(domain.iovaToPhys(0xff7f_f000), 0x4a00_0000, "the existing mapping is untouched");
@@ -81,7 +89,7 @@ describe("dma_map_page", () => {
   it("honours a device mask below the aperture", () => {
     const { dma } = dmaRig();
     const small = platformDevice("old-dev", { dmaMask: 0x0fff_ffff });
-    assert.equal(dma.mapPage(small, 0x4812_3000, 0x1000, "to-device"), 0x0fff_f000);
+    assert.equal(dma.mapPage(small, 0x4812_3000, 0x1000, "DMA_TO_DEVICE"), 0x0fff_f000);
   });
 });
 
@@ -95,7 +103,7 @@ describe("dma_map_sg", () => {
         { phys: 0x5000_1000, length: 0x1000 },
         { phys: 0x5100_0010, length: 0x100 },
       ],
-      "bidirectional",
+      "DMA_BIDIRECTIONAL",
     );
     assert.ok(m !== null);
     // 3 IOVA pages -> rounded to 4, aligned to 4: pfn (0xFF800 - 4) = 0xFF7FC.
@@ -116,7 +124,7 @@ describe("dma_map_sg", () => {
       ],
     );
     assert.equal(domain.iovaToPhys(0xff7f_e010), 0x5100_0010);
-    dma.unmapSg(dev, m, "bidirectional");
+    dma.unmapSg(dev, m, "DMA_BIDIRECTIONAL");
     assert.equal(domain.iovaToPhys(0xff7f_c000), 0);
     assert.deepEqual(trace.events.at(-1), { kind: "unmap", iova: 0xff7f_c000, size: 0x3000, unmapped: 0x3000 });
     assert.equal(dma.iovad.cachedRanges, 1);
@@ -125,7 +133,7 @@ describe("dma_map_sg", () => {
   it("starts a new segment at max_segment_size", () => {
     const { dma } = dmaRig();
     const sg = Array.from({ length: 20 }, (_, i) => ({ phys: 0x5000_0000 + i * 0x1000, length: 0x1000 }));
-    const m = dma.mapSg(dev, sg, "to-device");
+    const m = dma.mapSg(dev, sg, "DMA_TO_DEVICE");
     assert.ok(m !== null);
     // 64 KiB segments: 16 pages, then 4.
     assert.deepEqual(

@@ -20,7 +20,6 @@ function splitMemory(): TableMemory {
   const high = new ArenaTableMemory(phys, 0x1_4000_0000);
   return {
     name: "split",
-    capabilities: low.capabilities,
     phys,
     allocL1: (b: number) => low.allocL1(b),
     freeL1: (pa: number, b: number) => low.freeL1(pa, b),
