@@ -127,9 +127,10 @@ export function mtkV7sConfig(era: Era, enable4GB: boolean, fitCheck?: boolean, e
           // 4.19 mtk_iommu: ARM_NS | NO_PERMS | TLBI_ON_MAP, plus ARM_MTK_4GB in 4GB mode; ias = oas = 32.
           quirks: QUIRK_ARM_NS | QUIRK_NO_PERMS | QUIRK_V419_TLBI_ON_MAP | (enable4GB ? QUIRK_V419_ARM_MTK_4GB : 0),
           ias: 32,
-          oas: 32,
+          oas: era.dma.mtkOas.fourGb,
         }
-      : { quirks: QUIRK_ARM_NS | QUIRK_NO_PERMS | QUIRK_ARM_MTK_EXT, ias: 32, oas: enable4GB ? 33 : 32 };
+      : // v5.10 also passes TLBI_ON_MAP (its flush is the `sync-map` approximation, see DmaEraFeatures.mtkFlush).
+        { quirks: QUIRK_ARM_NS | QUIRK_NO_PERMS | QUIRK_ARM_MTK_EXT, ias: 32, oas: enable4GB ? era.dma.mtkOas.fourGb : era.dma.mtkOas.normal };
   return {
     ...base,
     quirks: base.quirks | extraQuirks,

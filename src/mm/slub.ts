@@ -289,8 +289,9 @@ export class SlabCache {
     if ((flags & SLAB_CACHE_DMA) !== 0) allocflags |= GFP_DMA;
     if ((flags & SLAB_CACHE_DMA32) !== 0) allocflags |= GFP_DMA32;
     if ((flags & SLAB_RECLAIM_ACCOUNT) !== 0) allocflags |= __GFP_RECLAIMABLE;
-    // set_cpu_partial (4.19) / slub_set_cpu_partial (v5.16+).
-    const cpuPartial = size >= PAGE_SIZE ? 2 : size >= 1024 ? 6 : size >= 256 ? 13 : 30;
+    // set_cpu_partial (4.19) / slub_set_cpu_partial (v5.16+), with the era's default object counts.
+    const [cpPage, cp1k, cp256, cpSmall] = env.era.mm.slubCpuPartialObjects;
+    const cpuPartial = size >= PAGE_SIZE ? cpPage : size >= 1024 ? cp1k : size >= 256 ? cp256 : cpSmall;
     this.objectSize = objectSize;
     this.size = size;
     this.maxObjects = objects;
