@@ -21,14 +21,26 @@
 import type { Era } from "../core/era.ts";
 import type { PhysMemory } from "../phys/memory.ts";
 import { PAGE_SHIFT, PAGE_SIZE, type Zone, type ZoneName } from "../phys/zones.ts";
-import { __GFP_ATOMIC, __GFP_COMP, __GFP_DMA, __GFP_DMA32, __GFP_HIGH, __GFP_NOMEMALLOC, __GFP_ZERO, type Gfp } from "./gfp.ts";
+import { __GFP_ATOMIC, __GFP_COMP, __GFP_KSWAPD_RECLAIM, __GFP_DMA, __GFP_DMA32, __GFP_HIGH, __GFP_NOMEMALLOC, __GFP_ZERO, type Gfp } from "./gfp.ts";
 import type { PageSource, Usage } from "./page-source.ts";
 import { computeWatermarks, type ZoneWatermarks } from "./watermarks.ts";
 
 export interface BuddyOptions {
   /** Overrides the computed min_free_kbytes (the sysctl), which moves every watermark. */
   readonly minFreeKbytes?: number;
+  /**
+   * memblock.reserved at memblock_free_all: page-aligned physical ranges [start, end) the buddy never
+   * receives. They stay in their zone's span but not in its managed pages (zone_managed_pages), so the
+   * watermarks and lowmem_reserve are computed without them, as the kernel does.
+   */
+  readonly reserved?: readonly { readonly start: number; readonly end: number }[];
 }
+
+/**
+ * What the slow path does after the fast path failed: wake_all_kswapds(order, gfp, ac) with the
+ * request's highest zone (ac->high_zoneidx) as the class zone.
+ */
+export type KswapdWake = (order: number, classZone: number) => void;
 
 export interface ZoneState {
   readonly name: ZoneName;
@@ -54,6 +66,7 @@ const F_ATOMIC: number = __GFP_ATOMIC;
 const F_NOMEMALLOC: number = __GFP_NOMEMALLOC;
 const F_COMP: number = __GFP_COMP;
 const F_ZERO: number = __GFP_ZERO;
+const F_KSWAPD: number = __GFP_KSWAPD_RECLAIM;
 
 export class BuddyAllocator implements PageSource {
   readonly phys: PhysMemory;
@@ -93,6 +106,8 @@ export class BuddyAllocator implements PageSource {
   readonly stats = { fastPath: 0, slowPath: 0, failed: 0 };
   private lastOwner = "";
   private lastOwnerId = -1;
+  /** Called from the slow path for requests with __GFP_KSWAPD_RECLAIM; set by whoever plays kswapd. */
+  kswapd: KswapdWake | null = null;
 
   constructor(phys: PhysMemory, zones: readonly Zone[], era: Era, opts: BuddyOptions = {}) {
     if (zones.length === 0) throw new RangeError("buddy: no zones");
@@ -124,34 +139,55 @@ export class BuddyAllocator implements PageSource {
     this.tails = new Int32Array(lists).fill(NONE);
     this.nrFree = new Int32Array(lists);
     this.zoneFree = zones.map(() => 0);
-    this.managed = zones.map((z) => z.presentPages);
+    const reserved = [...(opts.reserved ?? [])].sort((a, b) => a.start - b.start);
+    for (const r of reserved) {
+      if (!(r.start % PAGE_SIZE === 0 && r.end % PAGE_SIZE === 0 && r.start < r.end)) {
+        throw new RangeError(`buddy: reserved range [${fmtPa(r.start)}, ${fmtPa(r.end)}) is empty or not page aligned`);
+      }
+    }
+    // Managed = present minus the reserved pages inside the zone.
+    this.managed = zones.map((z) => {
+      let n = z.presentPages;
+      for (const r of reserved) n -= Math.max(0, Math.min(z.endPfn, r.end / PAGE_SIZE) - Math.max(z.startPfn, r.start / PAGE_SIZE));
+      return n;
+    });
     this.idxDma = zones.findIndex((z) => z.name === "DMA");
     this.idxDma32 = zones.findIndex((z) => z.name === "DMA32");
     this.idxNormal = zones.findIndex((z) => z.name === "NORMAL");
     if (this.idxNormal < 0) throw new RangeError("buddy: the zones have no NORMAL zone");
     this.watermarks = computeWatermarks(
-      zones.map((z) => ({ name: z.name, managed: z.presentPages })),
+      zones.map((z, i) => ({ name: z.name, managed: this.managed[i] as number })),
       opts.minFreeKbytes,
     );
 
     const toTail = era.mm.bootFreeToTail;
     const banks = phys.platform.ram;
-    // memblock_free_all: lowest address first, each range in the largest aligned blocks that fit.
+    // memblock_free_all: the free memblock ranges lowest address first (for_each_free_mem_range skips
+    // memblock.reserved), each in the largest aligned blocks that fit.
     zones.forEach((zone, z) => {
       for (const bank of banks) {
         const s = Math.max(zone.startPfn, Math.floor(bank.start / PAGE_SIZE));
         const e = Math.min(zone.endPfn, Math.floor(bank.end / PAGE_SIZE));
         for (let p = s; p < e; p++) this.zoneIdx[p - this.basePfn] = z;
-        let pfn = s;
-        while (pfn < e) {
-          let order = Math.min(this.orders - 1, ctz(pfn));
-          while (pfn + (1 << order) > e) order--;
-          this.zoneFree[z] = (this.zoneFree[z] as number) + (1 << order);
-          this.freeBlock(pfn - this.basePfn, order, z, toTail);
-          pfn += 1 << order;
+        let from = s;
+        for (const r of [...reserved, { start: e * PAGE_SIZE, end: e * PAGE_SIZE }]) {
+          const rs = Math.min(e, Math.max(from, r.start / PAGE_SIZE));
+          this.seedFree(from, rs, z, toTail);
+          from = Math.max(from, Math.min(e, r.end / PAGE_SIZE));
         }
       }
     });
+  }
+
+  private seedFree(s: number, e: number, z: number, toTail: boolean): void {
+    let pfn = s;
+    while (pfn < e) {
+      let order = Math.min(this.orders - 1, ctz(pfn));
+      while (pfn + (1 << order) > e) order--;
+      this.zoneFree[z] = (this.zoneFree[z] as number) + (1 << order);
+      this.freeBlock(pfn - this.basePfn, order, z, toTail);
+      pfn += 1 << order;
+    }
   }
 
   // ---- PageSource -------------------------------------------------------------------------------
@@ -162,6 +198,7 @@ export class BuddyAllocator implements PageSource {
     // Fast path (get_page_from_freelist with ALLOC_WMARK_LOW).
     let off = this.tryZones(req, order, 0);
     if (off === NONE) {
+      if ((gfp & F_KSWAPD) !== 0 && this.kswapd !== null) this.kswapd(order, req);
       // Slow path after waking kswapd: ALLOC_WMARK_MIN, plus ALLOC_HIGH for __GFP_HIGH and ALLOC_HARDER
       // for __GFP_ATOMIC without __GFP_NOMEMALLOC (4.19 gfp_to_alloc_flags; v6.3+ ALLOC_MIN_RESERVE and
       // ALLOC_NON_BLOCK give GFP_ATOMIC the same 3/8 of min). No reclaim, compaction or OOM follows.
@@ -344,6 +381,20 @@ export class BuddyAllocator implements PageSource {
   /** Every zone's state, lowest zone first. */
   zoneStates(): ZoneState[] {
     return this.zones.map((z) => this.zoneState(z.name));
+  }
+
+  /**
+   * zone_watermark_ok_safe(zone, order, mark, classZone): free pages above `mark` plus the zone's
+   * lowmem_reserve for requests whose highest zone is `classZone`, with a free block of `order` or larger.
+   */
+  zoneWatermarkOk(zone: number, order: number, mark: number, classZone: number): boolean {
+    const wm = this.watermarks[zone] as ZoneWatermarks;
+    return this.watermarkOk(zone, order, mark, 0, wm.lowmemReserve[classZone] as number);
+  }
+
+  /** Managed pages of the zone at index `zone` (present minus memblock reservations). */
+  managedPagesAt(zone: number): number {
+    return this.managed[zone] as number;
   }
 
   /** Free pages of a zone (NR_FREE_PAGES). */
