@@ -150,6 +150,12 @@ export interface MmEraFeatures {
    */
   readonly kmallocMinAlign: number;
   /**
+   * CONFIG_ZONE_DMA, hence dma-kmalloc-N caches for kmalloc(GFP_DMA): arm64 has it up to v4.15 and again
+   * from v5.5 (1a8e1cef7603); in v4.16-v5.4 kmalloc_slab has no dma caches and GFP_DMA kmalloc is served
+   * by kmalloc-N (nojick/test419 968c1392:mm/slab_common.c kmalloc_slab, `#ifdef CONFIG_ZONE_DMA`).
+   */
+  readonly kmallocDmaCaches: boolean;
+  /**
    * Boot memory goes to the buddy list tail from v5.10 (7fef431be9c9 "mm/page_alloc: place pages to tail
    * in __free_pages_core()"); before, at the head, so a fresh 4.x boot hands out its highest blocks first.
    */
@@ -195,7 +201,7 @@ const ERAS: Readonly<Record<EraName, Era>> = {
     mt8173ApertureEnd: 0xffff_ffff,
     mapPagesBatched: false,
     iovaRcacheMagazineSize: 128,
-    mm: { slubCpuPartialForm: "objects", slubCpuPartialObjects: [2, 6, 13, 30], pageFragBias: "size", pageFragRefillNoDirectReclaim: false, kmallocMinAlign: 128, bootFreeToTail: false },
+    mm: { slubCpuPartialForm: "objects", slubCpuPartialObjects: [2, 6, 13, 30], pageFragBias: "size", pageFragRefillNoDirectReclaim: false, kmallocMinAlign: 128, kmallocDmaCaches: true, bootFreeToTail: false },
     dma: DMA_V4_19,
   },
   "v4.19": {
@@ -210,7 +216,7 @@ const ERAS: Readonly<Record<EraName, Era>> = {
     mt8173ApertureEnd: 0xffff_ffff,
     mapPagesBatched: false,
     iovaRcacheMagazineSize: 128,
-    mm: { slubCpuPartialForm: "objects", slubCpuPartialObjects: [2, 6, 13, 30], pageFragBias: "size", pageFragRefillNoDirectReclaim: false, kmallocMinAlign: 128, bootFreeToTail: false },
+    mm: { slubCpuPartialForm: "objects", slubCpuPartialObjects: [2, 6, 13, 30], pageFragBias: "size", pageFragRefillNoDirectReclaim: false, kmallocMinAlign: 128, kmallocDmaCaches: false, bootFreeToTail: false },
     dma: DMA_V4_19,
   },
   "v5.10": {
@@ -226,7 +232,7 @@ const ERAS: Readonly<Record<EraName, Era>> = {
     mt8173ApertureEnd: 0xffff_ffff,
     mapPagesBatched: false,
     iovaRcacheMagazineSize: 128,
-    mm: { slubCpuPartialForm: "objects", slubCpuPartialObjects: [2, 6, 13, 30], pageFragBias: "max+1", pageFragRefillNoDirectReclaim: false, kmallocMinAlign: 128, bootFreeToTail: true },
+    mm: { slubCpuPartialForm: "objects", slubCpuPartialObjects: [2, 6, 13, 30], pageFragBias: "max+1", pageFragRefillNoDirectReclaim: false, kmallocMinAlign: 128, kmallocDmaCaches: true, bootFreeToTail: true },
     dma: {
       mtkFlush: "sync-map",
       rejectZoneGfp: false,
@@ -251,7 +257,7 @@ const ERAS: Readonly<Record<EraName, Era>> = {
     mt8173ApertureEnd: 0xff7f_ffff,
     mapPagesBatched: true,
     iovaRcacheMagazineSize: 127,
-    mm: { slubCpuPartialForm: "slabs", slubCpuPartialObjects: [6, 24, 52, 120], pageFragBias: "max+1", pageFragRefillNoDirectReclaim: false, kmallocMinAlign: 8, bootFreeToTail: true },
+    mm: { slubCpuPartialForm: "slabs", slubCpuPartialObjects: [6, 24, 52, 120], pageFragBias: "max+1", pageFragRefillNoDirectReclaim: false, kmallocMinAlign: 8, kmallocDmaCaches: true, bootFreeToTail: true },
     dma: DMA_V6_6,
   },
   latest: {
@@ -266,7 +272,7 @@ const ERAS: Readonly<Record<EraName, Era>> = {
     mt8173ApertureEnd: 0xff7f_ffff,
     mapPagesBatched: true,
     iovaRcacheMagazineSize: 127,
-    mm: { slubCpuPartialForm: "slabs", slubCpuPartialObjects: [6, 24, 52, 120], pageFragBias: "max+1", pageFragRefillNoDirectReclaim: true, kmallocMinAlign: 8, bootFreeToTail: true },
+    mm: { slubCpuPartialForm: "slabs", slubCpuPartialObjects: [6, 24, 52, 120], pageFragBias: "max+1", pageFragRefillNoDirectReclaim: true, kmallocMinAlign: 8, kmallocDmaCaches: true, bootFreeToTail: true },
     dma: { ...DMA_V6_6, iovaDepotLimit: null },
   },
 };

@@ -57,6 +57,7 @@ export interface ZoneState {
 
 
 const NONE = -1;
+const KERNEL_ZONE_NAMES: Readonly<Record<ZoneName, string>> = { DMA: "DMA", DMA32: "DMA32", NORMAL: "Normal" };
 // Module-local copies: imported bindings are live (getter calls under the tsx/esbuild ESM shim) and
 // these are read on every allocation.
 const F_DMA: number = __GFP_DMA;
@@ -422,12 +423,15 @@ export class BuddyAllocator implements PageSource {
     return out;
   }
 
-  /** /proc/buddyinfo: populated zones only, "Node 0, zone %8s " then "%6lu " per order. */
+  /**
+   * /proc/buddyinfo: populated zones only, "Node 0, zone %8s " with the kernel's zone_names ("DMA",
+   * "DMA32", "Normal": nojick/test419 968c1392:mm/page_alloc.c zone_names), then "%6lu " per order.
+   */
   buddyinfo(): string {
     let s = "";
     this.zones.forEach((zone, z) => {
       if ((this.managed[z] as number) === 0) return;
-      s += `Node 0, zone ${zone.name.padStart(8)} `;
+      s += `Node 0, zone ${KERNEL_ZONE_NAMES[zone.name].padStart(8)} `;
       for (let o = 0; o < this.orders; o++) s += `${String(this.nrFree[z * this.orders + o]).padStart(6)} `;
       s += "\n";
     });

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /**
  * kmalloc (mm/slab_common.c, mm/slub.c) over SlabCache: the kmalloc-N caches, the dma-kmalloc-N caches
- * for GFP_DMA, and the page-allocator path for sizes above KMALLOC_MAX_CACHE_SIZE (2 pages in SLUB).
+ * for GFP_DMA where the era has CONFIG_ZONE_DMA (Era.mm.kmallocDmaCaches; elsewhere GFP_DMA kmalloc uses
+ * kmalloc-N and the bit never reaches the page allocator), and the page-allocator path for sizes above KMALLOC_MAX_CACHE_SIZE (2 pages in SLUB).
  *
  * There are NO DMA32 kmalloc caches, as in the kernel: 6d6ea1e967a2 added SLAB_CACHE_DMA32 for
  * kmem_cache_create only. kmalloc(…, GFP_DMA32) is served by the plain kmalloc-N cache, and when that
@@ -80,7 +81,7 @@ export class Kmalloc {
     if (size === 0) return ZERO_SIZE_PTR;
     const cs = this.cacheSizeFor(size);
     if (cs === null) return this.kmallocLarge(size, gfp);
-    const cache = (gfp & GFP_DMA) !== 0 ? this.dmaCache(cs) : (this.normal.get(cs) as SlabCache);
+    const cache = (gfp & GFP_DMA) !== 0 && this.era.mm.kmallocDmaCaches ? this.dmaCache(cs) : (this.normal.get(cs) as SlabCache);
     return cache.alloc(gfp);
   }
 
