@@ -113,6 +113,15 @@ export interface DmaEraFeatures {
    * d6144f7f8ff1, same function), `HAS_4GB_MODE ? (enable_4GB ? 33 : 32) : 35` from v5.15.
    */
   readonly mtkOas: { readonly fourGb: number; readonly normal: number };
+  /**
+   * dma_alloc_attrs with __GFP_COMP: `split` in 4.19 (__iommu_dma_alloc_pages splits a compound block
+   * with split_huge_page; nojick/test419 968c1392:drivers/iommu/dma-iommu.c), `strip` in 5.10
+   * (__iommu_dma_alloc_pages clears it, "It makes no sense to muck about with huge pages"; Rtoax/linux-5.10.13
+   * d6144f7f8ff1), `reject` in 6.6 (dma_alloc_attrs: WARN_ON_ONCE(flag & __GFP_COMP) and NULL;
+   * lxdklp/linux-6.6.y 5fda8f9c:kernel/dma/mapping.c; the release between 5.10 and 6.6 that added it is
+   * not pinned here).
+   */
+  readonly dmaAllocComp: "split" | "strip" | "reject";
 }
 
 /** Sub-page allocator details by era (SLUB, page_frag, kmalloc). */
@@ -174,6 +183,7 @@ const DMA_V4_19: DmaEraFeatures = {
   iovaDepotLimit: 32,
   iovaFlushDepotOnRetry: false,
   mtkOas: { fourGb: 32, normal: 32 },
+  dmaAllocComp: "split",
 };
 
 const DMA_V6_6: DmaEraFeatures = {
@@ -186,6 +196,7 @@ const DMA_V6_6: DmaEraFeatures = {
   iovaDepotLimit: 32,
   iovaFlushDepotOnRetry: true,
   mtkOas: { fourGb: 33, normal: 32 },
+  dmaAllocComp: "reject",
 };
 
 const ERAS: Readonly<Record<EraName, Era>> = {
@@ -243,6 +254,7 @@ const ERAS: Readonly<Record<EraName, Era>> = {
       iovaDepotLimit: 32,
       iovaFlushDepotOnRetry: false,
       mtkOas: { fourGb: 34, normal: 34 },
+      dmaAllocComp: "strip",
     },
   },
   "v6.6": {
