@@ -122,6 +122,12 @@ export interface DmaEraFeatures {
    * not pinned here).
    */
   readonly dmaAllocComp: "split" | "strip" | "reject";
+  /**
+   * trace_print_context's columns in /sys/kernel/tracing/trace: "%16s-%-5d" and 4 latency characters in
+   * 4.19 (nojick/test419 968c1392:kernel/trace/trace_output.c trace_print_context, trace_print_lat_fmt),
+   * "%-7d" and still 4 characters in 5.10-5.14, "%-7d" and 5 (the migrate-disable nibble) from 5.15.
+   */
+  readonly ftraceContext: { readonly pidWidth: number; readonly flagChars: number };
 }
 
 /** Sub-page allocator details by era (SLUB, page_frag, kmalloc). */
@@ -184,6 +190,7 @@ const DMA_V4_19: DmaEraFeatures = {
   iovaFlushDepotOnRetry: false,
   mtkOas: { fourGb: 32, normal: 32 },
   dmaAllocComp: "split",
+  ftraceContext: { pidWidth: 5, flagChars: 4 },
 };
 
 const DMA_V6_6: DmaEraFeatures = {
@@ -197,6 +204,7 @@ const DMA_V6_6: DmaEraFeatures = {
   iovaFlushDepotOnRetry: true,
   mtkOas: { fourGb: 33, normal: 32 },
   dmaAllocComp: "reject",
+  ftraceContext: { pidWidth: 7, flagChars: 5 },
 };
 
 const ERAS: Readonly<Record<EraName, Era>> = {
@@ -255,6 +263,7 @@ const ERAS: Readonly<Record<EraName, Era>> = {
       iovaFlushDepotOnRetry: false,
       mtkOas: { fourGb: 34, normal: 34 },
       dmaAllocComp: "strip",
+      ftraceContext: { pidWidth: 7, flagChars: 4 },
     },
   },
   "v6.6": {

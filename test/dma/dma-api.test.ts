@@ -136,6 +136,18 @@ describe("dma_map_sg", () => {
   });
 });
 
+describe("MT8173 aperture by era", () => {
+  it("the first 4 KiB IOVA is 0xFFFF_F000 up to v6.3 (v4.19, v5.10: DMA_BIT_MASK(32)) and 0xFF7F_F000 from the v6.4 gap", () => {
+    const expected = { "v4.19": 0xffff_f000, "v5.10": 0xffff_f000, "v6.6": 0xff7f_f000, latest: 0xff7f_f000 } as const;
+    for (const [name, iova] of Object.entries(expected) as [keyof typeof expected, number][]) {
+      const { domain } = buddyRig(name);
+      const dma = new IommuDma({ domain, pages: buddyRig(name).pages, cpus: 4 });
+      assert.equal(dma.mapSingle(dev, 0x4812_3000, 0x1000, "to-device"), iova, name);
+      assert.equal(domain.apertureEnd, iova + 0xfff, name);
+    }
+  });
+});
+
 describe("dma_alloc_attrs", () => {
   it("__GFP_COMP: 6.6+ WARNs and returns NULL; 4.19 and 5.10 hand out single (non-compound) pages", () => {
     const latest = dmaRig("latest");

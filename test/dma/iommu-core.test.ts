@@ -226,6 +226,16 @@ describe("iommu tracepoints", () => {
       formatFtraceLine(unmap, "old", 12345, { comm: "mtk-mdp", pid: 1234, cpu: 3, flags: "d..1" }),
       "         mtk-mdp-1234  [003] d..1   100.123450: unmap: IOMMU: iova=0x00000000ff7ff000 size=8192 unmapped_size=4096",
     );
+    // Per era: 4.19 "%-5d" + 4 flags, 5.10 "%-7d" + 4 flags (old payload), 6.6 "%-7d" + 5 flags.
+    assert.equal(
+      formatFtraceLine(unmap, era("v4.19"), 0, { pid: 42 }),
+      "     kworker/0:1-42    [000] ....   100.000000: unmap: IOMMU: iova=0x00000000ff7ff000 size=8192 unmapped_size=4096",
+    );
+    assert.equal(
+      formatFtraceLine(unmap, era("v5.10"), 0, { pid: 42 }),
+      "     kworker/0:1-42      [000] ....   100.000000: unmap: IOMMU: iova=0x00000000ff7ff000 size=8192 unmapped_size=4096",
+    );
+    assert.equal(formatFtraceLine(map, era("v6.6"), 0, { pid: 42, cpu: 1 }), formatFtraceLine(map, "range", 0, { pid: 42, cpu: 1 }));
     const buf = new TraceBuffer();
     buf.emit(map);
     buf.emit(unmap);
