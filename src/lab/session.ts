@@ -15,7 +15,7 @@ import type { TraceSink } from "../dma/trace.ts";
 import { DmaMaster, findStrayDma } from "../iommu/dma-master.ts";
 import { M4u, m4uConfigFor } from "../iommu/m4u.ts";
 import { fourGbBusToCpu } from "../iommu/walker.ts";
-import type { BackgroundPreset } from "../mm/background.ts";
+import { applyBackgroundLoad, type BackgroundPreset } from "../mm/background.ts";
 import { GFP_ATOMIC, GFP_KERNEL } from "../mm/gfp.ts";
 import { bootKernelMemory, type KernelMemory } from "../mm/kernel.ts";
 import type { Platform } from "../phys/platform.ts";
@@ -116,9 +116,13 @@ export class Session {
     this.clock = clock;
     this.startedAt = clock();
     this.maxSamples = opts.maxSamples ?? 2000;
-    this.km = bootKernelMemory({ platform: opts.platform, era: opts.era, background: opts.background, seed: opts.seed });
+    // The kernel's order: the domain (and its L1) is created while the masters are added at device
+    // probe, before the rest of the system fills memory (4.19 mtk_iommu_add_device →
+    // iommu_group_get_for_dev → mtk_iommu_domain_alloc; see src/mm/boot.ts), then the background load.
+    const booted = bootKernelMemory({ platform: opts.platform, era: opts.era, background: "none", seed: opts.seed });
     const cpus = opts.cpus ?? opts.platform.cpus;
-    const buddy = this.km.buddy;
+    const buddy = booted.buddy;
+    this.km = booted;
     this.mem = new InstrumentedTableMemory(opts.strategy.create({ buddy, era: opts.era, cpus }), (pa) => buddy.zoneOf(pa));
     const ttbrExt = opts.strategy.needsTtbrExt;
     this.m4u = new M4u(
@@ -148,6 +152,7 @@ export class Session {
       this.messages.add("mtk-iommu: Failed to alloc io pgtable");
       this.messages.add(`model: alloc_io_pgtable_ops refused: ${created.reason}`);
     }
+    this.km = { ...booted, background: applyBackgroundLoad(buddy, opts.background ?? "none", booted.backgroundRng) };
     this.collectMessages();
     this.sample();
   }
