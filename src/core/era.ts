@@ -171,6 +171,12 @@ export interface MmEraFeatures {
    */
   readonly kmallocDmaCaches: boolean;
   /**
+   * gen_pool_add_owner's chunk header and where it comes from: struct gen_pool_chunk is 48 bytes and
+   * kzalloc_node'd in 4.19 (nojick/test419 968c1392:lib/genalloc.c, include/linux/genalloc.h); 56 bytes
+   * (with `owner`) and vzalloc_node'd in 5.10.13 and 6.6.0. v4.14 is given the 4.19 values (not read).
+   */
+  readonly genallocChunk: { readonly headerBytes: number; readonly alloc: "kzalloc_node" | "vzalloc_node" };
+  /**
    * Boot memory goes to the buddy list tail from v5.10 (7fef431be9c9 "mm/page_alloc: place pages to tail
    * in __free_pages_core()"); before, at the head, so a fresh 4.x boot hands out its highest blocks first.
    */
@@ -220,7 +226,7 @@ const ERAS: Readonly<Record<EraName, Era>> = {
     mt8173ApertureEnd: 0xffff_ffff,
     mapPagesBatched: false,
     iovaRcacheMagazineSize: 128,
-    mm: { slubCpuPartialForm: "objects", slubCpuPartialObjects: [2, 6, 13, 30], pageFragBias: "size", pageFragRefillNoDirectReclaim: false, kmallocMinAlign: 128, kmallocDmaCaches: true, bootFreeToTail: false },
+    mm: { slubCpuPartialForm: "objects", slubCpuPartialObjects: [2, 6, 13, 30], pageFragBias: "size", pageFragRefillNoDirectReclaim: false, kmallocMinAlign: 128, kmallocDmaCaches: true, genallocChunk: { headerBytes: 48, alloc: "kzalloc_node" }, bootFreeToTail: false },
     dma: DMA_V4_19,
   },
   "v4.19": {
@@ -235,7 +241,7 @@ const ERAS: Readonly<Record<EraName, Era>> = {
     mt8173ApertureEnd: 0xffff_ffff,
     mapPagesBatched: false,
     iovaRcacheMagazineSize: 128,
-    mm: { slubCpuPartialForm: "objects", slubCpuPartialObjects: [2, 6, 13, 30], pageFragBias: "size", pageFragRefillNoDirectReclaim: false, kmallocMinAlign: 128, kmallocDmaCaches: false, bootFreeToTail: false },
+    mm: { slubCpuPartialForm: "objects", slubCpuPartialObjects: [2, 6, 13, 30], pageFragBias: "size", pageFragRefillNoDirectReclaim: false, kmallocMinAlign: 128, kmallocDmaCaches: false, genallocChunk: { headerBytes: 48, alloc: "kzalloc_node" }, bootFreeToTail: false },
     dma: DMA_V4_19,
   },
   "v5.10": {
@@ -251,7 +257,7 @@ const ERAS: Readonly<Record<EraName, Era>> = {
     mt8173ApertureEnd: 0xffff_ffff,
     mapPagesBatched: false,
     iovaRcacheMagazineSize: 128,
-    mm: { slubCpuPartialForm: "objects", slubCpuPartialObjects: [2, 6, 13, 30], pageFragBias: "max+1", pageFragRefillNoDirectReclaim: false, kmallocMinAlign: 128, kmallocDmaCaches: true, bootFreeToTail: true },
+    mm: { slubCpuPartialForm: "objects", slubCpuPartialObjects: [2, 6, 13, 30], pageFragBias: "max+1", pageFragRefillNoDirectReclaim: false, kmallocMinAlign: 128, kmallocDmaCaches: true, genallocChunk: { headerBytes: 56, alloc: "vzalloc_node" }, bootFreeToTail: true },
     dma: {
       mtkFlush: "sync-map",
       rejectZoneGfp: false,
@@ -278,7 +284,7 @@ const ERAS: Readonly<Record<EraName, Era>> = {
     mt8173ApertureEnd: 0xff7f_ffff,
     mapPagesBatched: true,
     iovaRcacheMagazineSize: 127,
-    mm: { slubCpuPartialForm: "slabs", slubCpuPartialObjects: [6, 24, 52, 120], pageFragBias: "max+1", pageFragRefillNoDirectReclaim: false, kmallocMinAlign: 8, kmallocDmaCaches: true, bootFreeToTail: true },
+    mm: { slubCpuPartialForm: "slabs", slubCpuPartialObjects: [6, 24, 52, 120], pageFragBias: "max+1", pageFragRefillNoDirectReclaim: false, kmallocMinAlign: 8, kmallocDmaCaches: true, genallocChunk: { headerBytes: 56, alloc: "vzalloc_node" }, bootFreeToTail: true },
     dma: DMA_V6_6,
   },
   latest: {
@@ -293,7 +299,7 @@ const ERAS: Readonly<Record<EraName, Era>> = {
     mt8173ApertureEnd: 0xff7f_ffff,
     mapPagesBatched: true,
     iovaRcacheMagazineSize: 127,
-    mm: { slubCpuPartialForm: "slabs", slubCpuPartialObjects: [6, 24, 52, 120], pageFragBias: "max+1", pageFragRefillNoDirectReclaim: true, kmallocMinAlign: 8, kmallocDmaCaches: true, bootFreeToTail: true },
+    mm: { slubCpuPartialForm: "slabs", slubCpuPartialObjects: [6, 24, 52, 120], pageFragBias: "max+1", pageFragRefillNoDirectReclaim: true, kmallocMinAlign: 8, kmallocDmaCaches: true, genallocChunk: { headerBytes: 56, alloc: "vzalloc_node" }, bootFreeToTail: true },
     dma: { ...DMA_V6_6, iovaDepotLimit: null },
   },
 };

@@ -9,8 +9,13 @@
  * ALLOC_HIGH/ALLOC_HARDER; compound pages with a head refcount; per-owner accounting.
  *
  * Not modelled, on purpose:
- * - reclaim, compaction and the OOM killer: an allocation that fails the watermarks in every zone its
- *   zonelist allows returns null, where the kernel would reclaim or retry;
+ * - reclaim of its own, compaction and the OOM killer: the slow path only calls `kswapd` (set by the
+ *   background load, background.ts, which reclaims its own pages as 4.19 balance_pgdat would), then tries
+ *   the min watermark once; an allocation that still fails returns null, where the kernel would go on to
+ *   direct reclaim, compaction or the OOM killer;
+ * - ALLOC_NOFRAGMENT (5.0+: the first attempt of an allocation whose preferred zone is NORMAL avoids
+ *   fragmenting pageblocks, so unmovable requests may take DMA32 first), which matters for v5.10+
+ *   placement details only;
  * - per-CPU (pcp) lists: every order-0 page goes straight to and from the zone free lists, so the
  *   recently-freed-is-reused-first LIFO of the pcp lists shows up only through the buddy head insertion;
  * - migratetypes and pageblock stealing (one free list per order), highatomic reserves, CMA, NUMA.
