@@ -6,7 +6,8 @@
  */
 import { closeSync, fstatSync, openSync, read } from "node:fs";
 import { StringDecoder } from "node:string_decoder";
-import cliProgress from "cli-progress";
+import { createRequire } from "node:module";
+import type cliProgress from "cli-progress";
 import { InputError } from "../core/errors.ts";
 import { fsProblem } from "./errors.ts";
 import type { TraceEvent } from "../workload/events.ts";
@@ -219,7 +220,9 @@ class Progress {
 
   constructor(total: number | null) {
     this.total = total;
-    this.bar = new cliProgress.SingleBar(
+    // Required here, not imported: worker threads, which never draw a bar, then never load it.
+    const bars = createRequire(import.meta.url)("cli-progress") as typeof cliProgress;
+    this.bar = new bars.SingleBar(
       {
         stream: process.stderr,
         format: total === null ? "trace {done} | {events} events | {rate} events/s" : "trace [{bar}] {percentage}% | {done}/{size} | {events} events | {rate} events/s",
@@ -229,7 +232,7 @@ class Progress {
         barsize: 24,
         fps: 10,
       },
-      cliProgress.Presets.shades_classic,
+      bars.Presets.shades_classic,
     );
     this.bar.start(total ?? 0, 0, { done: mib(0), size: total === null ? "" : mib(total), events: "0", rate: "0" });
   }

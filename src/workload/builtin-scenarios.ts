@@ -6,7 +6,7 @@
 import { validateScenario } from "./scenario.ts";
 import type { Scenario } from "./scenario.ts";
 
-export const DEFAULT_SCENARIO = "mt8173-video-playback";
+export { DEFAULT_SCENARIO } from "./default-scenario.ts";
 
 /**
  * 1080p playback on the elm Chromebook. Boot: two 1920x1080 ARGB framebuffers (8,294,400 bytes each)
