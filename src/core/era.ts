@@ -42,6 +42,8 @@ export type ZoneLayout = "dma-4g" | "dma32-only" | "dma30-dma32" | "dma-from-ran
 
 export interface Era {
   readonly name: EraName;
+  /** Which kernel releases the era stands for, as --help should say it ("5.10.0-5.10.21"). */
+  readonly releases: string;
   readonly description: string;
   readonly pgtable: PgtableFamily;
   readonly zones: ZoneLayout;
@@ -216,6 +218,7 @@ const DMA_V6_6: DmaEraFeatures = {
 const ERAS: Readonly<Record<EraName, Era>> = {
   "v4.14": {
     name: "v4.14",
+    releases: "4.14",
     description: "Linux 4.14: arm64 still has ZONE_DMA below 4 GiB, so GFP_DMA tables stay low",
     pgtable: "v4.19",
     zones: "dma-4g",
@@ -231,6 +234,7 @@ const ERAS: Readonly<Record<EraName, Era>> = {
   },
   "v4.19": {
     name: "v4.19",
+    releases: "4.19.0",
     description: "Linux 4.19: ZONE_DMA renamed ZONE_DMA32 on arm64 (since v4.16), GFP_DMA falls to ZONE_NORMAL: the MT8173 regression",
     pgtable: "v4.19",
     zones: "dma32-only",
@@ -246,6 +250,7 @@ const ERAS: Readonly<Record<EraName, Era>> = {
   },
   "v5.10": {
     name: "v5.10",
+    releases: "5.10.0-5.10.21",
     description:
       "Linux 5.10.0-5.10.21 (before 5.10.22 backported the devicetree-sized ZONE_DMA): ZONE_DMA is the 30-bit 1 GiB window at the DRAM start, ZONE_DMA32 the rest below 4 GiB; v7s tables use GFP_DMA32 / SLAB_CACHE_DMA32",
     pgtable: "v5.10",
@@ -274,6 +279,7 @@ const ERAS: Readonly<Record<EraName, Era>> = {
   },
   "v6.6": {
     name: "v6.6",
+    releases: "6.6.y",
     description: "Linux 6.6: map_pages/unmap_pages, blocks split on partial unmap, ZONE_DMA from dma-ranges",
     pgtable: "v6.6",
     zones: "dma-from-ranges",
@@ -289,6 +295,7 @@ const ERAS: Readonly<Record<EraName, Era>> = {
   },
   latest: {
     name: "latest",
+    releases: "6.13 and later",
     description: "Linux 6.13+: partial unmaps of large entries refused, -EINVAL for prot without R/W",
     pgtable: "latest",
     zones: "dma-from-ranges",
@@ -305,6 +312,11 @@ const ERAS: Readonly<Record<EraName, Era>> = {
 };
 
 export const ERA_NAMES = Object.keys(ERAS) as EraName[];
+
+/** The eras with the releases each stands for, for --help: "v4.14 (4.14.y), v4.19 (4.19.0), …". */
+export function eraChoices(): string {
+  return ERA_NAMES.map((n) => `${n} (${ERAS[n].releases})`).join(", ");
+}
 
 export function isEraName(name: string): name is EraName {
   return Object.hasOwn(ERAS, name);

@@ -34,3 +34,12 @@ describe("dma era data", () => {
     assert.deepEqual(era("v5.10").dma.ftraceContext, { pidWidth: 7, flagChars: 4 });
   });
 });
+
+describe("era releases", () => {
+  it("v5.10 stands for 5.10.0-5.10.21, before 5.10.22's devicetree ZONE_DMA backport; --help can say so", async () => {
+    const { eraChoices } = await import("../../src/core/era.ts");
+    assert.equal(era("v5.10").releases, "5.10.0-5.10.21");
+    assert.match(era("v5.10").description, /^Linux 5\.10\.0-5\.10\.21 \(before 5\.10\.22 backported the devicetree-sized ZONE_DMA\)/);
+    assert.equal(eraChoices(), "v4.14 (4.14), v4.19 (4.19.0), v5.10 (5.10.0-5.10.21), v6.6 (6.6.y), latest (6.13 and later)");
+  });
+});
