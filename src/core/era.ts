@@ -24,21 +24,18 @@ export type PgtableFamily =
   | "latest";
 
 /**
- * arm64 zone layout (arch/arm64/mm/init.c):
- * - `dma-4g`: <= v4.14, ZONE_DMA below 4 GiB;
+ * arm64 zone layout (arch/arm64/mm/init.c; the formulas and their sources are in src/phys/zones.ts):
+ * - `dma-4g`: <= v4.15, ZONE_DMA below 4 GiB;
  * - `dma32-only`: v4.16-v5.4 (ad67f5a6545f "arm64: replace ZONE_DMA with ZONE_DMA32", posted 2018-01-10
  *   after 4.15-rc7, merged for v4.16: vanilla 4.15.0 still has `config ZONE_DMA` and a 4 GiB ZONE_DMA,
  *   sndrzt/linux-4.15 6ea06264:arch/arm64/Kconfig, arch/arm64/mm/init.c max_zone_dma_phys), no ZONE_DMA,
  *   so GFP_DMA falls to ZONE_NORMAL;
- * - `dma30-dma32`: v5.5-v5.10.21 (1a8e1cef7603 "arm64: use both ZONE_DMA and ZONE_DMA32"): the merged
- *   max_zone_phys(zone_bits) keeps the DRAM start's bits above zone_bits and adds 1 << zone_bits
- *   (Rtoax/linux-5.10.13 d6144f7f8ff1:arch/arm64/mm/init.c max_zone_phys), so ZONE_DMA is the 1 GiB
- *   window of 30-bit addresses holding the DRAM start and ZONE_DMA32 the rest below 4 GiB. 5.10.22
- *   backported the devicetree-sized ZONE_DMA of v5.11 (`dma-from-ranges`); the `v5.10` era is the
- *   text before that backport (see its description);
- * - `dma-from-ranges`: v5.11+, ZONE_DMA sized from the dma-ranges limit (zone_dma_bits), ZONE_DMA32 above it up to 4 GiB.
+ * - `dma30-dma32`: v5.5-v5.10.21, ZONE_DMA 30-bit plus ZONE_DMA32, both offset into the 2^bits window
+ *   holding DRAM start (the merged max_zone_phys; the `v5.10` era is this text, before 5.10.22's backport);
+ * - `dma-bits-from-ranges`: v5.10.22 (stable backport) and v5.11-v6.12, zone_dma_bits = min(32, fls64(dma-ranges CPU end));
+ * - `dma-from-ranges`: v6.13+, zone_dma_limit = the dma-ranges CPU end itself, capped to 4 GiB when DRAM starts below it.
  */
-export type ZoneLayout = "dma-4g" | "dma32-only" | "dma30-dma32" | "dma-from-ranges";
+export type ZoneLayout = "dma-4g" | "dma32-only" | "dma30-dma32" | "dma-bits-from-ranges" | "dma-from-ranges";
 
 export interface Era {
   readonly name: EraName;
@@ -282,7 +279,7 @@ const ERAS: Readonly<Record<EraName, Era>> = {
     releases: "6.6.y",
     description: "Linux 6.6: map_pages/unmap_pages, blocks split on partial unmap, ZONE_DMA from dma-ranges",
     pgtable: "v6.6",
-    zones: "dma-from-ranges",
+    zones: "dma-bits-from-ranges",
     buddyOrders: 11,
     pcpMaxOrder: 3,
     pageFragDirection: "down",

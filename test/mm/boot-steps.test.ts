@@ -25,6 +25,14 @@ describe("memblock reservations", () => {
     assert.deepEqual(messages, ["software IO TLB: mapped [mem 0xfc000000-0x100000000] (64MB)"]);
   });
 
+  it("5.10 and 6.6: the buffer sits below ZONE_DMA's end (ARCH_LOW_ADDRESS_LIMIT = arm64_dma_phys_limit - 1)", () => {
+    const p = platform("mt8173-elm-4g");
+    const sw = (e: "v5.10" | "v6.6") => memblockReservations(p, zonesFor(p, era(e))).regions.find((r) => r.what === "swiotlb");
+    // 5.10.0-5.10.21: ZONE_DMA is the 30-bit window 0x4000_0000-0x8000_0000.
+    assert.deepEqual(sw("v5.10"), { what: "swiotlb", start: 0x7c00_0000, end: 0x8000_0000 });
+    assert.deepEqual(sw("v6.6"), { what: "swiotlb", start: 0xfc00_0000, end: 0x1_0000_0000 });
+  });
+
   it("no swiotlb when all RAM lies below arm64_dma_phys_limit (elm 2 GiB)", () => {
     const p = platform("mt8173-elm-2g");
     const { regions, messages } = memblockReservations(p, zonesFor(p, era("v4.19")));

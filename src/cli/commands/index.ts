@@ -117,6 +117,27 @@ function mm(program: Command): void {
     .action(lazy(() => import("./mm.ts").then((m) => m.action)));
 }
 
+function platforms(program: Command): void {
+  program
+    .command("platforms")
+    .description("List the platform presets with RAM, CPUs, IOMMU instances, domains and the eras that support each SoC")
+    .action(lazy(() => import("./platforms.ts").then((m) => m.action)));
+}
+
+function boardImport(program: Command): void {
+  program
+    .command("board-import")
+    .argument("<log>", "the kernel boot log (dmesg, journalctl -k -b; '-' reads stdin)")
+    .description("Build a --platform-file JSON for your own board from its boot log and, optionally, /proc files")
+    .option("-o, --output <file>", "where to write the platform file", "platform.json")
+    .option("--iomem <file>", "a copy of /proc/iomem (read as root): System RAM ranges")
+    .option("--zoneinfo <file>", "a copy of /proc/zoneinfo: free pages and watermarks per zone")
+    .option("--buddyinfo <file>", "a copy of /proc/buddyinfo: free blocks per zone and order")
+    .option("--slabinfo <file>", "a copy of /proc/slabinfo (read as root): the slabs that hold v7s L2 tables")
+    .option("--name <name>", "the platform's name (default: from the log's Machine model)")
+    .action(lazy(() => import("./board-import.ts").then((m) => m.action)));
+}
+
 function selftest(program: Command): void {
   program
     .command("selftest")
@@ -164,4 +185,4 @@ function traceGen(program: Command): void {
 }
 
 /** Every command's declaration; the order is the order in --help. */
-export const COMMANDS: readonly ((program: Command) => void)[] = [repro, compare, runAndReplay, explain, mm, selftest, ops, dump, traceGen];
+export const COMMANDS: readonly ((program: Command) => void)[] = [repro, compare, runAndReplay, explain, mm, platforms, boardImport, selftest, ops, dump, traceGen];
