@@ -146,6 +146,9 @@ function zoneAt(zones: readonly Zone[], pa: number): ZoneName | null {
 export function memblockReservations(platform: Platform, zones: readonly Zone[]): { regions: MemblockRegion[]; messages: string[] } {
   const regions: MemblockRegion[] = [];
   const messages: string[] = [];
+  // Simplification: 32-bit arm boards (struct page of 32 bytes, other section sizes, no arm64 swiotlb
+  // rule) get no reservations.
+  if ((platform.config?.arch ?? "arm64") !== "arm64") return { regions, messages };
   const top = Math.max(...platform.ram.map((b) => b.end));
   const memmap = memmapBytes(platform);
   // BOOTMEM_ALLOC_ACCESSIBLE: anywhere; PAGE_SIZE alignment (sparse_buffer_init).
