@@ -34,7 +34,7 @@ import { Rng } from "../core/rng.ts";
 import { PhysMemory } from "../phys/memory.ts";
 import { platform as platformByName, type Platform } from "../phys/platform.ts";
 import { PAGE_SIZE, zonesFor, type Zone, type ZoneName } from "../phys/zones.ts";
-import { applyBackgroundLoad, type BackgroundLoad, type BackgroundPreset } from "./background.ts";
+import { applyBackgroundLoad, BackgroundLoad, type BackgroundPreset } from "./background.ts";
 import { BuddyAllocator } from "./buddy.ts";
 import type { KernelMemory } from "./kernel.ts";
 
@@ -283,15 +283,19 @@ export class KernelBoot {
     return this.push("workload", [], []);
   }
 
-  /** The booted memory in the shape bootKernelMemory returns (after the background step). */
+  /**
+   * The booted memory in the shape bootKernelMemory returns. Before the background step its background
+   * is an empty "none" load (so a probe that runs first sees the kernel as booted so far).
+   */
   kernelMemory(): KernelMemory {
+    const buddy = this.buddy;
     return {
       platform: this.platform,
       era: this.era,
       phys: this.phys,
       zones: this.zones,
-      buddy: this.buddy,
-      background: this.background,
+      buddy,
+      background: this.backgroundRef ?? new BackgroundLoad(buddy, "none", this.backgroundRng),
       backgroundRng: this.backgroundRng,
     };
   }

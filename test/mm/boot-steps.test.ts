@@ -107,6 +107,7 @@ describe("boot steps in the kernel's order", () => {
       b.freePages(pa, 2);
     });
     assert.deepEqual(step.allocated, []);
-    assert.throws(() => boot.kernelMemory(), /no background step/);
+    assert.throws(() => boot.background, /no background step/);
+    assert.equal(boot.kernelMemory().background.preset, "none");
   });
 });
