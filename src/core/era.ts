@@ -4,7 +4,11 @@
  * version strings. Golden vectors exist for the engine families `v4.19`, `v6.6` and `latest`.
  */
 
-/** Which io-pgtable-arm-v7s.c text the engine follows. */
+/**
+ * Which io-pgtable-arm-v7s.c text the engine follows. What each text does (quirk bits, map ops, split,
+ * TLB callbacks, ...) is data in src/pgtable/text.ts (V7S_TEXTS), read through the table's capability
+ * record; the name itself is never compared.
+ */
 export type PgtableFamily =
   /** v4.19 (nojick/test419 115e53ca): .map/.unmap one page per call, iommu_gather_ops, TLBI_ON_MAP/ARM_MTK_4GB/NO_DMA, fixed 4096-entry L1, TCR 0x20, split on partial unmap. */
   | "v4.19"

@@ -35,10 +35,13 @@ import {
   type V7sPageTable,
 } from "../pgtable/types.ts";
 import { allocV7s } from "../pgtable/engine.ts";
-import { iommuPgsize } from "./pgsize.ts";
+import { iommuPgsizeInto, type PgsizeOut } from "./pgsize.ts";
 import type { TraceSink } from "./trace.ts";
 
 export { iommuPgsize, type PgsizeChoice } from "./pgsize.ts";
+
+/** iommu_pgsize's answer, reused by every call (read at once into locals, so re-entry is harmless). */
+const PGSIZE: PgsizeOut = { pgsize: 0, count: 0 };
 
 /** mtk_iommu's pgsize_bitmap: SZ_4K | SZ_64K | SZ_1M | SZ_16M. */
 export const MTK_PGSIZE_BITMAP = 0x0111_1000;
@@ -244,10 +247,11 @@ export class IommuDomain {
   private gatherOps(): FlushOps {
     return {
       tlbFlushAll: () => this.flushAll("flush-all"),
+      // Once per page on v4.19 (TLBI_ON_MAP and every cleared leaf): one branch per cause, no lookups.
       tlbAddFlush: (iova: number, size: number, _granule: number, leaf: boolean) => {
-        const cause = this.inOp === "map" ? "tlbi-on-map" : leaf ? "leaf" : "walk";
-        const skip = cause === "tlbi-on-map" ? this.skipFlush.map : cause === "leaf" ? this.skipFlush.unmap : this.skipFlush.walk;
-        this.flushRange(iova, size, cause, skip ?? false);
+        if (this.inOp === "map") this.flushRange(iova, size, "tlbi-on-map", this.skipFlush.map === true);
+        else if (leaf) this.flushRange(iova, size, "leaf", this.skipFlush.unmap === true);
+        else this.flushRange(iova, size, "walk", this.skipFlush.walk === true);
       },
       tlbSync: () => {
         this.counters.tlbSyncs++;
@@ -326,7 +330,8 @@ export class IommuDomain {
     this.inOp = "map";
     try {
       while (left > 0) {
-        const { pgsize, count } = iommuPgsize(this.pgsizeBitmap, curIova, curPa, left, batched);
+        const pgsize = iommuPgsizeInto(PGSIZE, this.pgsizeBitmap, curIova, curPa, left, batched);
+        const count = PGSIZE.count;
         let done: number;
         if (batched) {
           const r = table.mapPages(curIova, this.driverPaddr(curPa), pgsize, count, prot, gfp);
@@ -389,7 +394,8 @@ export class IommuDomain {
     this.inOp = "unmap";
     try {
       while (unmapped < size) {
-        const { pgsize, count } = iommuPgsize(this.pgsizeBitmap, cur, cur, size - unmapped, batched);
+        const pgsize = iommuPgsizeInto(PGSIZE, this.pgsizeBitmap, cur, cur, size - unmapped, batched);
+        const count = PGSIZE.count;
         let done: number;
         if (batched) {
           // mtk_iommu_unmap adds the whole request to the gather before the table sees it.

@@ -5,7 +5,7 @@
  * when it walks the same memory (probe: no side effects).
  */
 import { hex } from "../core/u32.ts";
-import { decodePte, describePte, FIELDS, type Level } from "../pgtable/format.ts";
+import { decodePte, describePte, FIELDS, type Level, type PteFormat } from "../pgtable/format.ts";
 import type { Session } from "./session.ts";
 
 export function explainIova(s: Session, iova: number, at: string): string[] {
@@ -18,13 +18,12 @@ export function explainIova(s: Session, iova: number, at: string): string[] {
     return out;
   }
   const table = domain.table;
-  const quirks = table.cfg.quirks;
-  const family = o.era.pgtable;
+  const fmt = table.text;
   const zone = (pa: number): string => s.km.buddy.zoneOf(pa) ?? "not managed RAM";
   const l1 = table.lookupL1(iova);
   out.push(`  L1 table       ${hex(table.out.pgdPhys)} (${zone(table.out.pgdPhys)}), TTBR ${hex(table.out.ttbr, 8)}`);
-  out.push(`  L1[${l1.l1Index}]        ${hex(l1.pte, 8)}  ${describePte(1, l1.pte, quirks, family)}`);
-  fields(out, 1, l1.pte, quirks, family);
+  out.push(`  L1[${l1.l1Index}]        ${hex(l1.pte, 8)}  ${describePte(1, l1.pte, fmt)}`);
+  fields(out, 1, l1.pte, fmt);
   if (l1.tablePa !== null) {
     out.push(`  L2 table       ${hex(l1.tablePa)} (${zone(l1.tablePa)}, ${l1.tablePa >= 2 ** 32 ? "above" : "below"} 4 GiB)`);
     if (l1.descriptorTablePa !== null && l1.descriptorTablePa !== l1.tablePa) {
@@ -32,8 +31,8 @@ export function explainIova(s: Session, iova: number, at: string): string[] {
     }
     const l2 = table.readL2(iova) ?? 0;
     const l2i = Math.floor(iova / 4096) % 256;
-    out.push(`  L2[${l2i}]        ${hex(l2, 8)}  ${describePte(2, l2, quirks, family)}`);
-    fields(out, 2, l2, quirks, family);
+    out.push(`  L2[${l2i}]        ${hex(l2, 8)}  ${describePte(2, l2, fmt)}`);
+    fields(out, 2, l2, fmt);
   }
   const sw = domain.iovaToPhys(iova);
   out.push(`  iova_to_phys   ${sw === 0 ? "0 (no translation)" : hex(sw)}`);
@@ -49,8 +48,8 @@ export function explainIova(s: Session, iova: number, at: string): string[] {
   return out;
 }
 
-function fields(out: string[], lvl: Level, pte: number, quirks: number, family: Parameters<typeof decodePte>[3]): void {
-  const d = decodePte(lvl, pte, quirks, family);
+function fields(out: string[], lvl: Level, pte: number, fmt: PteFormat): void {
+  const d = decodePte(lvl, pte, fmt);
   if (d.type === null) return;
   const bits = new Map(FIELDS[d.type].map((f) => [f.name, f.width === 1 ? `bit ${f.lsb}` : `bits ${f.lsb + f.width - 1}:${f.lsb}`]));
   const parts = Object.entries(d.fields).map(([k, v]) => `${k}=${v > 9 ? hex(v) : v}${bits.has(k) ? ` (${bits.get(k)})` : ""}`);

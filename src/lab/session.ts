@@ -19,7 +19,8 @@ import { applyBackgroundLoad, type BackgroundPreset } from "../mm/background.ts"
 import { GFP_ATOMIC, GFP_KERNEL } from "../mm/gfp.ts";
 import { bootKernelMemory, type KernelMemory } from "../mm/kernel.ts";
 import type { Platform } from "../phys/platform.ts";
-import { IOMMU_READ, IOMMU_WRITE, QUIRK_ARM_MTK_TTBR_EXT } from "../pgtable/types.ts";
+import { quirkBits } from "../pgtable/config.ts";
+import { IOMMU_READ, IOMMU_WRITE } from "../pgtable/types.ts";
 import type { StrategyInfo } from "../strategies/index.ts";
 import type { WorkloadEvent } from "../workload/events.ts";
 import { InstrumentedTableMemory } from "./instrumented-memory.ts";
@@ -129,10 +130,11 @@ export class Session {
       this.km.phys,
       m4uConfigFor(opts.platform, { mtkTtbrExt: ttbrExt, ...(opts.tlbEntries === undefined ? {} : { tlbEntries: opts.tlbEntries }) }),
     );
-    // IO_PGTABLE_QUIRK_ARM_MTK_TTBR_EXT arrived about v6.0; bit 16 meant NO_DMA in 4.19.
+    // The era's text numbers the quirk, or refuses it where it does not exist (bit 16 meant NO_DMA in 4.19).
+    const extra = quirkBits(opts.era, ttbrExt ? ["ARM_MTK_TTBR_EXT"] : []);
     const created =
-      ttbrExt && opts.era.pgtable === "v4.19"
-        ? { ok: false as const, reason: `IO_PGTABLE_QUIRK_ARM_MTK_TTBR_EXT does not exist in Linux ${opts.era.name} (added about v6.0)` }
+      !extra.ok
+        ? { ok: false as const, reason: extra.refusal.message }
         : IommuDomain.create({
             era: opts.era,
             mem: this.mem,
@@ -140,7 +142,7 @@ export class Session {
             enable4GB: opts.platform.iommu4gbMode,
             fitCheck: opts.fitCheck,
             trace: opts.trace ?? null,
-            extraQuirks: ttbrExt ? QUIRK_ARM_MTK_TTBR_EXT : 0,
+            extraQuirks: extra.bits,
           });
     if (created.ok) {
       this.domain = created.domain;

@@ -4,7 +4,6 @@ import { formatFtraceLine, type TraceSink } from "../../dma/trace.ts";
 import { buildReport } from "../../lab/run.ts";
 import type { Session } from "../../lab/session.ts";
 import type { ComparisonReport, StrategyResult } from "../../lab/types.ts";
-import type { V7sEngine } from "../../pgtable/engine.ts";
 import { dumpTable } from "../../pgtable/dump.ts";
 import { renderTerminal, toJson } from "../../report/index.ts";
 import { checkWritable, writeFileAtomic } from "../io.ts";
@@ -56,7 +55,7 @@ async function runOne(source: WorkloadSource, flags: RunCommandFlags): Promise<v
   if (flags.dumpTables !== undefined) {
     const s = session as Session | null;
     const engine = s?.domain?.table;
-    writeFileAtomic(flags.dumpTables, JSON.stringify(engine === undefined ? null : dumpTable(engine as V7sEngine)) + "\n");
+    writeFileAtomic(flags.dumpTables, JSON.stringify(engine === undefined ? null : dumpTable(engine)) + "\n");
     process.stderr.write(`wrote ${flags.dumpTables}\n`);
   }
   if (flags.json !== undefined) {
