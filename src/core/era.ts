@@ -79,6 +79,9 @@ export interface Era {
   readonly dma: DmaEraFeatures;
 }
 
+/** IO_PGTABLE_QUIRK_* names mtk_iommu passes (a subset of the engine's V7sQuirk). */
+export type MtkQuirkName = "ARM_NS" | "NO_PERMS" | "TLBI_ON_MAP" | "ARM_MTK_4GB" | "ARM_MTK_EXT";
+
 /** iommu-dma, iommu core and mtk_iommu behaviours by era. */
 export interface DmaEraFeatures {
   /**
@@ -116,6 +119,15 @@ export interface DmaEraFeatures {
    * d6144f7f8ff1, same function), `HAS_4GB_MODE ? (enable_4GB ? 33 : 32) : 35` from v5.15.
    */
   readonly mtkOas: { readonly fourGb: number; readonly normal: number };
+  /**
+   * The io-pgtable quirks mtk_iommu_domain_finalise asks for on MT8173, by IO_PGTABLE_QUIRK_* name (the
+   * engine numbers them per text), and the one it adds when enable_4GB is set: 4.19 ARM_NS|NO_PERMS|
+   * TLBI_ON_MAP (+ ARM_MTK_4GB), 5.10 ARM_NS|NO_PERMS|TLBI_ON_MAP|ARM_MTK_EXT, 6.6 ARM_NS|NO_PERMS|
+   * ARM_MTK_EXT. Simplification: 5.10's TLBI_ON_MAP is left out, its flush being the `sync-map`
+   * approximation of `mtkFlush`.
+   */
+  readonly mtkQuirks: readonly MtkQuirkName[];
+  readonly mtkQuirks4gb: readonly MtkQuirkName[];
   /**
    * dma_alloc_attrs with __GFP_COMP: `split` in 4.19 (__iommu_dma_alloc_pages splits a compound block
    * with split_huge_page; nojick/test419 968c1392:drivers/iommu/dma-iommu.c), `strip` in 5.10
@@ -198,6 +210,8 @@ const DMA_V4_19: DmaEraFeatures = {
   iovaDepotLimit: 32,
   iovaFlushDepotOnRetry: false,
   mtkOas: { fourGb: 32, normal: 32 },
+  mtkQuirks: ["ARM_NS", "NO_PERMS", "TLBI_ON_MAP"],
+  mtkQuirks4gb: ["ARM_MTK_4GB"],
   dmaAllocComp: "split",
   ftraceContext: { pidWidth: 5, flagChars: 4 },
 };
@@ -212,6 +226,8 @@ const DMA_V6_6: DmaEraFeatures = {
   iovaDepotLimit: 32,
   iovaFlushDepotOnRetry: true,
   mtkOas: { fourGb: 33, normal: 32 },
+  mtkQuirks: ["ARM_NS", "NO_PERMS", "ARM_MTK_EXT"],
+  mtkQuirks4gb: [],
   dmaAllocComp: "reject",
   ftraceContext: { pidWidth: 7, flagChars: 5 },
 };
@@ -274,6 +290,8 @@ const ERAS: Readonly<Record<EraName, Era>> = {
       iovaDepotLimit: 32,
       iovaFlushDepotOnRetry: false,
       mtkOas: { fourGb: 34, normal: 34 },
+      mtkQuirks: ["ARM_NS", "NO_PERMS", "ARM_MTK_EXT"],
+      mtkQuirks4gb: [],
       dmaAllocComp: "strip",
       ftraceContext: { pidWidth: 7, flagChars: 4 },
     },

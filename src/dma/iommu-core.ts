@@ -18,12 +18,8 @@ import { lower32, SZ_4G, upper32 } from "../core/u32.ts";
 import { __GFP_COMP, __GFP_DMA, __GFP_DMA32, __GFP_HIGHMEM, type Gfp } from "../mm/gfp.ts";
 import type { IommuHardware } from "../iommu/types.ts";
 import type { TableMemory } from "../strategies/table-memory.ts";
+import { quirkBits } from "../pgtable/config.ts";
 import {
-  QUIRK_ARM_MTK_EXT,
-  QUIRK_ARM_NS,
-  QUIRK_NO_PERMS,
-  QUIRK_V419_ARM_MTK_4GB,
-  QUIRK_V419_TLBI_ON_MAP,
   type AllocResult,
   type DmaApi,
   type EngineEnv,
@@ -122,21 +118,18 @@ export interface IommuDomainOptions {
   readonly extraQuirks?: number;
 }
 
-/** The io_pgtable_cfg mtk_iommu_domain_finalise builds for MT8173 in `era`. */
+/**
+ * The io_pgtable_cfg mtk_iommu_domain_finalise builds for MT8173 in `era`: the era's quirk names
+ * (DmaEraFeatures.mtkQuirks), numbered by the era's io-pgtable text, ias 32 and the era's oas.
+ */
 export function mtkV7sConfig(era: Era, enable4GB: boolean, fitCheck?: boolean, extraQuirks = 0): V7sConfig {
-  const base =
-    era.pgtable === "v4.19"
-      ? {
-          // 4.19 mtk_iommu: ARM_NS | NO_PERMS | TLBI_ON_MAP, plus ARM_MTK_4GB in 4GB mode; ias = oas = 32.
-          quirks: QUIRK_ARM_NS | QUIRK_NO_PERMS | QUIRK_V419_TLBI_ON_MAP | (enable4GB ? QUIRK_V419_ARM_MTK_4GB : 0),
-          ias: 32,
-          oas: era.dma.mtkOas.fourGb,
-        }
-      : // v5.10 also passes TLBI_ON_MAP (its flush is the `sync-map` approximation, see DmaEraFeatures.mtkFlush).
-        { quirks: QUIRK_ARM_NS | QUIRK_NO_PERMS | QUIRK_ARM_MTK_EXT, ias: 32, oas: enable4GB ? era.dma.mtkOas.fourGb : era.dma.mtkOas.normal };
+  const names = enable4GB ? [...era.dma.mtkQuirks, ...era.dma.mtkQuirks4gb] : era.dma.mtkQuirks;
+  const q = quirkBits(era, names);
+  if (!q.ok) throw new RangeError(`mtkV7sConfig: era ${era.name}: ${q.refusal.message}`);
   return {
-    ...base,
-    quirks: base.quirks | extraQuirks,
+    quirks: q.bits | extraQuirks,
+    ias: 32,
+    oas: enable4GB ? era.dma.mtkOas.fourGb : era.dma.mtkOas.normal,
     pgsizeBitmap: MTK_PGSIZE_BITMAP,
     coherentWalk: false,
     ...(fitCheck === undefined ? {} : { fitCheck }),
