@@ -149,7 +149,8 @@ export class PlatformEraError extends InputError {
   readonly platform: string;
   readonly era: string;
   constructor(p: Platform, era: Era, problem: string) {
-    super(p.name, `--era ${era.name}`, problem);
+    // A neutral place; the CLI shows it as the flag (cli/errors.ts).
+    super(p.name, `era ${era.name}`, problem);
     this.platform = p.name;
     this.era = era.name;
   }

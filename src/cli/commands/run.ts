@@ -1,16 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0-only
-import { era } from "../../core/era.ts";
 import { formatFtraceLine, type TraceSink } from "../../dma/trace.ts";
-import { buildReport } from "../../lab/run.ts";
-import type { Session } from "../../lab/session.ts";
-import type { ComparisonReport, StrategyResult } from "../../lab/types.ts";
+import { buildReport, withoutTiming } from "../../lab/compare.ts";
+import { variant } from "../../lab/spec.ts";
 import { dumpTable } from "../../pgtable/dump.ts";
+import { computeAnswer } from "../../analysis/index.ts";
 import { renderTerminal, toJson } from "../../report/index.ts";
 import { checkWritable, writeFileAtomic } from "../io.ts";
-import { loadScenario, runParams, sourceName, strategyFlag, workloadSource, type RunFlags, type WorkloadSource } from "../options.ts";
-import { runJob } from "../strategy-runner.ts";
+import { colorWanted, eraFlag, loadScenario, runMachine, strategyFlag, switchFlags, workloadRef, workloadSource, type RunFlags, type WorkloadSource } from "../options.ts";
+import { runJobFull } from "../strategy-runner.ts";
 import { VERSION } from "../version.ts";
-import { workloadOf } from "./compare.ts";
 
 interface RunCommandFlags extends RunFlags {
   strategy?: string;
@@ -27,39 +25,36 @@ export async function runAction(scenarioArg: string | undefined, flags: RunComma
   await runOne(workloadSource(scenarioArg, undefined), flags);
 }
 
-/** `replay <trace>`: one strategy over an ftrace log, streamed. */
+/** `replay <trace>`: one strategy over a streamed ftrace log. */
 export async function replayAction(trace: string, flags: RunCommandFlags): Promise<void> {
   await runOne(workloadSource(undefined, trace, flags.skipMalformed ?? false), flags);
 }
 
 async function runOne(source: WorkloadSource, flags: RunCommandFlags): Promise<void> {
   for (const f of [flags.json, flags.traceOut, flags.dumpTables]) if (f !== undefined) checkWritable(f);
-  const strategy = strategyFlag(flags.strategy, "slab-dma32");
+  const strategy = strategyFlag(flags.strategy);
   const scenario = loadScenario(source);
-  const params = runParams(flags, scenario);
+  const machine = runMachine(flags, scenario);
+  const switches = switchFlags(flags);
   const traceLines: string[] = [];
-  const sink: TraceSink | null =
-    flags.traceOut === undefined ? null : { emit: (ev) => traceLines.push(formatFtraceLine(ev, era(params.era).tracepointFormat, traceLines.length)) };
-  let session: Session | null = null;
-  const result = await runJob({ params, strategy, source, progress: true }, sink, (s) => (session = s));
-  const workload = workloadOf(source, scenario, params.seed, [result]);
-  const report: ComparisonReport = buildReport(params, { scenario: sourceName(source), strategies: [strategy], version: VERSION }, workload, [
-    flags.timing === true ? result : ({ ...result, runTimeMs: null } satisfies StrategyResult),
-  ]);
+  const format = eraFlag(machine.era).tracepointFormat;
+  const sink: TraceSink | null = flags.traceOut === undefined ? null : { emit: (ev) => traceLines.push(formatFtraceLine(ev, format, traceLines.length)) };
+  const spec = { machine, variant: variant(strategy, {}, switches) };
+  const { system, result } = await runJobFull({ spec, source, progress: true }, { boot: { trace: sink } });
+  const report = buildReport({ machine, switches, workload: workloadRef(source, scenario), version: VERSION }, [result]);
   // The terminal shows the run time; the JSON leaves it out unless --timing (reproducible files).
-  process.stdout.write(renderTerminal({ ...report, results: [result] }, { color: (flags.color ?? true) && process.stdout.isTTY === true }));
+  process.stdout.write(renderTerminal(report, computeAnswer(report), { color: colorWanted(flags) }));
   if (flags.traceOut !== undefined) {
     writeFileAtomic(flags.traceOut, traceLines.map((l) => l + "\n").join(""));
     process.stderr.write(`wrote ${flags.traceOut} (${traceLines.length} events)\n`);
   }
   if (flags.dumpTables !== undefined) {
-    const s = session as Session | null;
-    const engine = s?.domain?.table;
-    writeFileAtomic(flags.dumpTables, JSON.stringify(engine === undefined ? null : dumpTable(engine)) + "\n");
+    const engine = system.domain.ok ? system.domain.domain.table : null;
+    writeFileAtomic(flags.dumpTables, JSON.stringify(engine === null ? null : dumpTable(engine)) + "\n");
     process.stderr.write(`wrote ${flags.dumpTables}\n`);
   }
   if (flags.json !== undefined) {
-    writeFileAtomic(flags.json, toJson(report));
+    writeFileAtomic(flags.json, toJson(flags.timing === true ? report : withoutTiming(report)));
     process.stderr.write(`wrote ${flags.json}\n`);
   }
 }
