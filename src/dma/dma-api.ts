@@ -13,6 +13,7 @@
 import { alignUp, fls, getOrder } from "../core/bits.ts";
 import { SZ_4K } from "../core/u32.ts";
 import {
+  __GFP_COMP,
   __GFP_DMA,
   __GFP_DMA32,
   __GFP_HIGHMEM,
@@ -325,13 +326,21 @@ export class IommuDma {
   allocAttrs(dev: DmaDevice, size: number, gfpIn: Gfp, attrs = 0, cpu = 0): DmaBuffer | null {
     checkSize("dma_alloc_attrs size", size);
     this.counters.allocs++;
-    // dma_alloc_attrs lets the implementation pick the zone; iommu_dma_alloc zeroes.
+    const comp = this.domain.features.dmaAllocComp;
+    if ((gfpIn & __GFP_COMP) !== 0 && comp === "reject") {
+      this.domain.messages.push({ level: "warn", text: "WARN_ON_ONCE: flag & __GFP_COMP (dma_alloc_attrs)" });
+      this.counters.allocFailures++;
+      return null;
+    }
+    // dma_alloc_attrs lets the implementation pick the zone; iommu_dma_alloc (4.19: arm64
+    // __iommu_alloc_attrs) adds __GFP_ZERO, so every page comes zeroed. 5.10 clears __GFP_COMP for the
+    // remap path's pages; 4.19 splits a compound block, which leaves the same single pages here.
     const gfp = (without(gfpIn, (__GFP_DMA | __GFP_DMA32 | __GFP_HIGHMEM) as Gfp) | __GFP_ZERO) as Gfp;
     const prot = dmaInfoToProt("DMA_BIDIRECTIONAL", dev.coherent, attrs);
     const owner = `dma:${dev.name}`;
     const r =
       gfpAllowsBlocking(gfp) && (attrs & DMA_ATTR_FORCE_CONTIGUOUS) === 0
-        ? this.allocRemap(dev, size, gfp, attrs, prot, owner, cpu)
+        ? this.allocRemap(dev, size, without(gfp, __GFP_COMP), attrs, prot, owner, cpu)
         : this.allocContiguous(dev, size, gfp, prot, owner, cpu);
     if (r === null) this.counters.allocFailures++;
     return r;
@@ -396,7 +405,9 @@ export class IommuDma {
       if (last !== undefined && last.phys + last.length === b.pa) last.length += len;
       else entries.push({ phys: b.pa, length: len });
     }
-    const mapGfp = without(gfp, (__GFP_DMA | __GFP_DMA32 | __GFP_HIGHMEM | __GFP_ZERO) as Gfp);
+    // __iommu_dma_alloc_noncontiguous: the zone and policy flags go, __GFP_ZERO stays (the table
+    // allocations it reaches zero anyway).
+    const mapGfp = without(gfp, (__GFP_DMA | __GFP_DMA32 | __GFP_HIGHMEM | __GFP_COMP) as Gfp);
     const ret = this.domain.mapSg(iova, entries, prot, mapGfp);
     if (ret < size) {
       this.freeIova(iova, size, cpu);

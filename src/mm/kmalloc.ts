@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /**
  * kmalloc (mm/slab_common.c, mm/slub.c) over SlabCache: the kmalloc-N caches, the dma-kmalloc-N caches
- * for GFP_DMA, and the page-allocator path for sizes above KMALLOC_MAX_CACHE_SIZE (2 pages in SLUB).
+ * for GFP_DMA where the era has CONFIG_ZONE_DMA (Era.mm.kmallocDmaCaches; elsewhere GFP_DMA kmalloc uses
+ * kmalloc-N and the bit never reaches the page allocator), and the page-allocator path for sizes above KMALLOC_MAX_CACHE_SIZE (2 pages in SLUB).
  *
  * There are NO DMA32 kmalloc caches, as in the kernel: 6d6ea1e967a2 added SLAB_CACHE_DMA32 for
  * kmem_cache_create only. kmalloc(…, GFP_DMA32) is served by the plain kmalloc-N cache, and when that
@@ -101,7 +102,8 @@ export class Kmalloc {
   cacheFor(size: number, gfp: Gfp = NO_GFP): SlabCache | null {
     const cs = this.cacheSizeFor(size);
     if (cs === null) return null;
-    if ((gfp & GFP_DMA) !== 0) return this.arrayCache(this.dma, "dma-kmalloc", cs, SLAB_CACHE_DMA);
+    // No dma-kmalloc caches where CONFIG_ZONE_DMA is off (4.16-5.4 arm64): GFP_DMA kmalloc uses kmalloc-N.
+    if ((gfp & GFP_DMA) !== 0 && this.era.mm.kmallocDmaCaches) return this.arrayCache(this.dma, "dma-kmalloc", cs, SLAB_CACHE_DMA);
     if (this.dma32 !== null && (gfp & GFP_DMA32) !== 0) return this.arrayCache(this.dma32, "dma32-kmalloc", cs, SLAB_CACHE_DMA32);
     return this.normal.get(cs) as SlabCache;
   }

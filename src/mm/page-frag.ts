@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /**
- * page_frag_cache (mm/page_alloc.c page_frag_alloc in ≤ v6.11, mm/page_frag_cache.c later): carves
+ * page_frag_cache (mm/page_alloc.c page_frag_alloc in ≤ v6.12, mm/page_frag_cache.c from v6.13: the
+ * file move 65941f10caf2 was applied on 2024-11-11): carves
  * fragments out of one compound page, counting references in bulk.
  *
  * Refill: an order-3 (PAGE_FRAG_CACHE_MAX_SIZE, 32 KiB) compound page with

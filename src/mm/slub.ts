@@ -279,8 +279,9 @@ export class SlabCache {
     if ((flags & SLAB_CACHE_DMA) !== 0) allocflags |= GFP_DMA;
     if ((flags & SLAB_CACHE_DMA32) !== 0) allocflags |= GFP_DMA32;
     if ((flags & SLAB_RECLAIM_ACCOUNT) !== 0) allocflags |= __GFP_RECLAIMABLE;
-    // set_cpu_partial (4.19) / slub_set_cpu_partial (v5.16+).
-    const cpuPartial = size >= PAGE_SIZE ? 2 : size >= 1024 ? 6 : size >= 256 ? 13 : 30;
+    // set_cpu_partial (4.19) / slub_set_cpu_partial (v5.16+), with the era's default object counts.
+    const [cpPage, cp1k, cp256, cpSmall] = env.era.mm.slubCpuPartialObjects;
+    const cpuPartial = size >= PAGE_SIZE ? cpPage : size >= 1024 ? cp1k : size >= 256 ? cp256 : cpSmall;
     this.objectSize = objectSize;
     this.size = size;
     this.maxObjects = objects;
@@ -665,18 +666,30 @@ export class SlabCache {
   }
 
   /**
-   * kmem_cache_destroy. With live objects the kernel logs "Objects remaining" and leaves the cache in
-   * place; here that is a RangeError naming the cache and one live object, and nothing changes.
+   * kmem_cache_destroy. __kmem_cache_shutdown first runs flush_all and free_partial, which discards every
+   * EMPTY slab on the node partial list (collected with list_add, so in reverse list order) and reports
+   * the others; with objects left it fails, kmem_cache_destroy prints "kmem_cache_destroy %s: Slab cache
+   * still has objects" and the cache stays usable (nojick/test419 968c1392:mm/slub.c free_partial,
+   * __kmem_cache_shutdown; mm/slab_common.c kmem_cache_destroy). Here that failure is a RangeError naming
+   * the cache and one live object, thrown after the empty slabs went back to the page allocator.
    */
   destroy(): void {
     this.checkLive("destroy");
+    this.flushAll();
     if (this.liveObjects > 0) {
+      const discard: number[] = [];
+      for (let slab = this.nodeHead; slab !== NIL; slab = this.slabNext[slab] as number) {
+        if (this.slabLive[slab] === 0) discard.unshift(slab);
+      }
+      for (const slab of discard) {
+        this.removePartial(slab);
+        this.discardSlab(slab);
+      }
       const pa = this.firstLiveObject();
       throw new RangeError(
-        `kmem_cache_destroy(${this.name}): ${this.liveObjects} object(s) remaining, e.g. ${fmt(pa)}: Slab cache still has objects`,
+        `kmem_cache_destroy ${this.name}: Slab cache still has objects (${this.liveObjects} remaining, e.g. ${fmt(pa)})`,
       );
     }
-    this.flushAll();
     for (let slab = this.nodeHead; slab !== NIL; ) {
       const next = this.slabNext[slab] as number;
       this.discardSlab(slab);

@@ -102,7 +102,8 @@ export abstract class TableMemoryBase implements TableMemory {
 
   /**
    * Domain teardown after the engine freed its tables. A live L1, or a live L2 the allocator refuses
-   * to forget (slab, genalloc), is a RangeError and nothing is torn down.
+   * to forget (slab, genalloc), is a RangeError and the strategy stays alive (a slab cache has then
+   * already returned its empty partial slabs, as kmem_cache_destroy's free_partial does).
    */
   destroy(): void {
     this.checkLive("destroy");

@@ -14,12 +14,13 @@ import { L2_TABLE_BYTES, PGTABLE_OWNER, type StrategyContext, TableMemoryBase } 
 export const GENALLOC_OWNER = `genalloc:${PGTABLE_OWNER}`;
 
 export abstract class GenallocL2TableMemory extends TableMemoryBase {
-  readonly pool = new GenPool(10, "io-pgtable-arm-v7s-l2");
+  readonly pool: GenPool;
   private readonly blocks: { readonly pa: number; readonly order: number; readonly zone: ZoneName | null }[] = [];
   private live = 0;
 
   constructor(ctx: StrategyContext, l1Gfp: Gfp) {
     super(ctx, l1Gfp);
+    this.pool = new GenPool(10, "io-pgtable-arm-v7s-l2", ctx.era.mm.genallocChunk.headerBytes);
   }
 
   /** Adds a block of 2^order pages from the buddy to the pool; false when the buddy has none. */

@@ -3,7 +3,7 @@
  * Where v7s tables live. The engine asks a TableMemory for a 16 KiB (or 64 KiB) L1 and for 1 KiB L2 tables
  * and gets a physical address or null (the kernel's -ENOMEM). The fit check ("Page table does not fit in
  * PTE") is the engine's, not the strategy's: a strategy may hand out a table above 4 GiB, as the kernel's
- * allocators did on arm64 from v4.15.
+ * allocators did on arm64 from v4.16.
  */
 import type { Gfp } from "../mm/gfp.ts";
 import type { Usage } from "../mm/page-source.ts";

@@ -12,6 +12,7 @@ import {
   platformDevice,
 } from "../../src/dma/dma-api.ts";
 import {
+  __GFP_COMP,
   __GFP_DMA32,
   __GFP_HIGHMEM,
   __GFP_NORETRY,
@@ -143,7 +144,44 @@ describe("dma_map_sg", () => {
   });
 });
 
+describe("MT8173 aperture by era", () => {
+  it("the first 4 KiB IOVA is 0xFFFF_F000 up to v6.3 (v4.19, v5.10: DMA_BIT_MASK(32)) and 0xFF7F_F000 from the v6.4 gap", () => {
+    const expected = { "v4.19": 0xffff_f000, "v5.10": 0xffff_f000, "v6.6": 0xff7f_f000, latest: 0xff7f_f000 } as const;
+    for (const [name, iova] of Object.entries(expected) as [keyof typeof expected, number][]) {
+      const { domain } = buddyRig(name);
+      const dma = new IommuDma({ domain, pages: buddyRig(name).pages, cpus: 4 });
+      assert.equal(dma.mapSingle(dev, 0x4812_3000, 0x1000, "DMA_TO_DEVICE"), iova, name);
+      assert.equal(domain.apertureEnd, iova + 0xfff, name);
+    }
+  });
+});
+
 describe("dma_alloc_attrs", () => {
+  it("__GFP_COMP: 6.6+ WARNs and returns NULL; 4.19 and 5.10 hand out single (non-compound) pages", () => {
+    const latest = dmaRig("latest");
+    assert.equal(latest.dma.allocAttrs(dev, 0x2000, gfp(GFP_KERNEL, __GFP_COMP)), null);
+    assert.deepEqual(latest.domain.messages.at(-1), { level: "warn", text: "WARN_ON_ONCE: flag & __GFP_COMP (dma_alloc_attrs)" });
+    assert.equal(latest.pages.calls.length, 0);
+    const old = dmaRig("v4.19");
+    const buf = old.dma.allocAttrs(dev, 0x2_0000, gfp(GFP_KERNEL, __GFP_COMP));
+    assert.ok(buf !== null);
+    for (const c of old.pages.calls) assert.ok(!has(c.gfp, __GFP_COMP) && has(c.gfp, __GFP_ZERO));
+  });
+
+  it("the remap path maps with the caller's gfp minus DMA|DMA32|HIGHMEM|COMP, keeping __GFP_ZERO", () => {
+    const { dma, domain } = dmaRig("latest");
+    const seen: number[] = [];
+    const mapSg = domain.mapSg.bind(domain);
+    domain.mapSg = (iova, entries, prot, g) => {
+      seen.push(g);
+      return mapSg(iova, entries, prot, g);
+    };
+    assert.ok(dma.allocAttrs(dev, 0x3000, gfp(GFP_KERNEL, __GFP_DMA32)) !== null);
+    assert.equal(seen.length, 1);
+    assert.ok(has(seen[0] as never, __GFP_ZERO) && !has(seen[0] as never, __GFP_DMA32) && !has(seen[0] as never, __GFP_COMP));
+    assert.equal(domain.messages.length, 0);
+  });
+
   it("drops an order permanently after it fails, with __GFP_NORETRY while smaller orders remain", () => {
     const { dma, pages, domain } = dmaRig("latest", [8]);
     const buf = dma.allocAttrs(dev, 0x20_0000, gfp(GFP_KERNEL, __GFP_DMA32));
