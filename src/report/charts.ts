@@ -259,7 +259,9 @@ export const OCCUPANCY_BUCKETS = ["0", "1\u201331", "32\u201363", "64\u201395", 
 export function occupancySpec(report: ComparisonReport, notes: ChartNotes): ChartSpec {
   const values: { strategy: string; bucket: string; order: number; tables: number }[] = [];
   for (const r of report.results) {
-    OCCUPANCY_BUCKETS.forEach((bucket, i) => values.push({ strategy: r.strategy, bucket, order: i, tables: r.l2Occupancy[i] ?? 0 }));
+    OCCUPANCY_BUCKETS.forEach((bucket, i) => {
+      values.push({ strategy: r.strategy, bucket, order: i, tables: r.l2Occupancy[i] ?? 0 });
+    });
   }
   const full = report.results.map((r) => `${r.strategy} ${r.l2Occupancy[0] ?? 0}/${r.l2Occupancy.reduce((a, b) => a + b, 0)}`).join(", ");
   return {

@@ -42,7 +42,10 @@ export function tableShape(r: StrategyResult): TableShape {
 export function summarise(freed: readonly TablePlacement[]): FreedSummary {
   let width = SZ_1M;
   let bins = binned(freed, width);
-  while (bins.length > MAX_BINS && width < 2 ** 15 * SZ_1M) bins = binned(freed, (width *= 2));
+  while (bins.length > MAX_BINS && width < 2 ** 15 * SZ_1M) {
+    width *= 2;
+    bins = binned(freed, width);
+  }
   return {
     count: freed.length,
     bytes: freed.reduce((n, t) => n + t.bytes, 0),

@@ -6,7 +6,7 @@ import { chartNotes } from "../../src/analysis/notes.ts";
 import { accessible, chartSpecs, normaliseIds, renderCharts, renderSvg, sameAs, type ChartSvg } from "../../src/report/charts.ts";
 import { memoryMap } from "../../src/report/memory-map.ts";
 import { summarise, tableShape } from "../../src/report/table-shape.ts";
-import { fixtureReport, fixtureResults, withResult } from "./fixture.ts";
+import { fixtureReport, fixtureResults, withResult } from "../fixtures/report.ts";
 
 const GiB = 1024 ** 3;
 
@@ -225,10 +225,11 @@ describe("charts", () => {
       samples: Array.from({ length: 5000 }, (_, i) => ({ event: i, heldBytes: i === 2345 ? 9 * 1024 * 1024 : 64 * 1024 + (i % 7) * 4096, inUseBytes: 32 * 1024, liveL2Tables: 16 })),
     }));
     const spec = chartSpecs(fixtureReport(long), chartNotes())[0];
-    const values = (spec?.spec as { data: { values: { held: number }[] } }).data.values;
+    assert.ok(spec);
+    const values = (spec.spec as { data: { values: { held: number }[] } }).data.values;
     assert.ok(values.length <= long.length * 601, `${values.length} points`);
     assert.equal(values.filter((v) => v.held === 9 * 1024 * 1024).length, long.length);
-    assert.match(spec?.caption ?? "", /drawn from the minimum and maximum of 300 buckets/);
+    assert.match(spec.caption, /drawn from the minimum and maximum of 300 buckets/);
   });
 
   it("gives an SVG one accessible name", () => {
