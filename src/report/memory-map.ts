@@ -227,7 +227,7 @@ export function memoryMap(report: ComparisonReport): MemoryMap {
     const plo = Math.max(0, Math.floor(Math.min(p.lo, mid - span0 / 2) / step) * step);
     const phi = Math.ceil(Math.max(p.hi, mid + span0 / 2) / step) * step;
     const s = scale(plo, phi);
-    resolution.push(`${panelName(i)} ${bytes(Math.round((phi - plo) / PLOT))}`);
+    resolution.push(`${bytes(Math.round((phi - plo) / PLOT))} in ${panelName(i)}`);
     const ptop = y + (SZ_4G >= plo && SZ_4G <= phi ? 48 : 34);
     const zonesHere = zones.filter((z) => z.start < phi && z.end > plo).map((z) => z.name);
     out.push(
@@ -313,7 +313,7 @@ function caption(report: ComparisonReport, shapes: readonly TableShape[], panels
   return (
     `Physical address space of ${report.platform.name} with its zones as bands and the 4 GiB line: L1 descriptors hold 32-bit L2 table pointers, so every table must lie below it. ` +
     `${panels} detail panel${panels === 1 ? "" : "s"} zoom into where tables lie: each live table is a mark at its exact address, freed tables one mark per bin with its count. ` +
-    `One pixel is ${resolution.join(", ")}, so tables closer than that share a place: hover a mark, or open the data table, for each. ` +
+    `One pixel spans ${resolution.join(", ")}, so tables closer than that share a place: hover a mark, or open the data table, for each. ` +
     `${placed.join("; ")}.` +
     (none.length > 0 ? ` No tables: ${none.join(", ")}.` : "")
   );
