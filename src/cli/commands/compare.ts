@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 import type { Command } from "commander";
 import { ERA_NAMES } from "../../core/era.ts";
-import { InputError } from "../../core/errors.ts";
 import { buildReport, scenarioEvents, summarise, type WorkloadSummary } from "../../lab/run.ts";
 import type { ComparisonReport, StrategyResult } from "../../lab/types.ts";
 import { BACKGROUND_PRESETS } from "../../mm/background.ts";
@@ -9,7 +8,7 @@ import { PLATFORM_NAMES } from "../../phys/platform.ts";
 import { computeAnswer, renderCharts, renderHtml, renderTerminal, toJson } from "../../report/index.ts";
 import { STRATEGY_NAMES } from "../../strategies/index.ts";
 import { DEFAULT_SCENARIO } from "../../workload/builtin-scenarios.ts";
-import { checkWritable, writeFileAtomic } from "../io.ts";
+import { checkOutputs, planOutputs } from "../io.ts";
 import { loadScenario, runParams, sourceName, strategiesFlag, workloadSource, integerFlag, type RunFlags, type WorkloadSource } from "../options.ts";
 import type { Scenario } from "../../workload/scenario.ts";
 import { defaultJobs, runJobs } from "../parallel.ts";
@@ -66,9 +65,8 @@ export function register(program: Command): void {
 
 /** Runs the comparison; shared with `repro`. */
 export async function compare(source: WorkloadSource, flags: CompareFlags, extra: readonly StrategyJob[] = []): Promise<ComparisonReport> {
-  if (flags.trace === "-") throw new InputError("--trace", "", "compare reads the trace once per strategy: give a file, not stdin ('-')");
-  if (flags.html !== false) checkWritable(flags.html);
-  if (flags.json !== false) checkWritable(flags.json);
+  // edges: outputs checked against the inputs before any work (io.ts planOutputs).
+  checkOutputs({ inputs: [source.kind === "builtin" ? undefined : source.path], outputs: [flags.html, flags.json] });
   const strategies = strategiesFlag(flags.strategies);
   const scenario = loadScenario(source);
   const params: LabParams = runParams(flags, scenario);
@@ -111,13 +109,14 @@ function withoutTiming(report: ComparisonReport): ComparisonReport {
  */
 export async function writeReports(timed: ComparisonReport, flags: { html: string | false; json: string | false; timing?: boolean }): Promise<void> {
   const report = flags.timing === true ? timed : withoutTiming(timed);
-  if (flags.json !== false) {
-    writeFileAtomic(flags.json, toJson(report, { answer: computeAnswer(report) }));
-    process.stderr.write(`wrote ${flags.json}\n`);
+  // edges: both reports staged, then committed together (all or none; temporaries removed on a signal).
+  const out = planOutputs({ inputs: [], outputs: [flags.json, flags.html] });
+  try {
+    if (flags.json !== false) out.write(flags.json, toJson(report, { answer: computeAnswer(report) }));
+    if (flags.html !== false) out.write(flags.html, renderHtml(report, await renderCharts(report)));
+    await out.commit();
+  } finally {
+    out.abort();
   }
-  if (flags.html !== false) {
-    const svgs = await renderCharts(report);
-    writeFileAtomic(flags.html, renderHtml(report, svgs));
-    process.stderr.write(`wrote ${flags.html}\n`);
-  }
+  for (const f of [flags.json, flags.html]) if (f !== false && f !== "-") process.stderr.write(`wrote ${f}\n`);
 }

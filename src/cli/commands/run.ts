@@ -9,7 +9,7 @@ import type { V7sEngine } from "../../pgtable/engine.ts";
 import { dumpTable } from "../../pgtable/dump.ts";
 import { renderTerminal, toJson } from "../../report/index.ts";
 import { DEFAULT_SCENARIO } from "../../workload/builtin-scenarios.ts";
-import { checkWritable, writeFileAtomic } from "../io.ts";
+import { checkOutputs, planOutputs } from "../io.ts";
 import { loadScenario, runParams, sourceName, strategyFlag, workloadSource, type RunFlags, type WorkloadSource } from "../options.ts";
 import { runJob } from "../strategy-runner.ts";
 import { VERSION } from "../version.ts";
@@ -56,7 +56,8 @@ function addOneStrategyFlags(cmd: Command): Command {
 }
 
 async function runOne(source: WorkloadSource, flags: RunCommandFlags): Promise<void> {
-  for (const f of [flags.json, flags.traceOut, flags.dumpTables]) if (f !== undefined) checkWritable(f);
+  // edges: outputs checked against the inputs before any work (io.ts planOutputs).
+  checkOutputs({ inputs: [source.kind === "builtin" ? undefined : source.path], outputs: [flags.json, flags.traceOut, flags.dumpTables] });
   const strategy = strategyFlag(flags.strategy, "slab-dma32");
   const scenario = loadScenario(source);
   const params = runParams(flags, scenario);
@@ -71,18 +72,20 @@ async function runOne(source: WorkloadSource, flags: RunCommandFlags): Promise<v
   ]);
   // The terminal shows the run time; the JSON leaves it out unless --timing (reproducible files).
   process.stdout.write(renderTerminal({ ...report, results: [result] }, { color: (flags.color ?? true) && process.stdout.isTTY === true }));
-  if (flags.traceOut !== undefined) {
-    writeFileAtomic(flags.traceOut, traceLines.map((l) => l + "\n").join(""));
-    process.stderr.write(`wrote ${flags.traceOut} (${traceLines.length} events)\n`);
+  // edges: the run's files staged, then committed together.
+  const out = planOutputs({ inputs: [source.kind === "builtin" ? undefined : source.path], outputs: [flags.traceOut, flags.dumpTables, flags.json] });
+  try {
+    if (flags.traceOut !== undefined) out.write(flags.traceOut, traceLines.map((l) => l + "\n").join(""));
+    if (flags.dumpTables !== undefined) {
+      const s = session as Session | null;
+      const engine = s?.domain?.table;
+      out.write(flags.dumpTables, JSON.stringify(engine === undefined ? null : dumpTable(engine as V7sEngine)) + "\n");
+    }
+    if (flags.json !== undefined) out.write(flags.json, toJson(report));
+    await out.commit();
+  } finally {
+    out.abort();
   }
-  if (flags.dumpTables !== undefined) {
-    const s = session as Session | null;
-    const engine = s?.domain?.table;
-    writeFileAtomic(flags.dumpTables, JSON.stringify(engine === undefined ? null : dumpTable(engine as V7sEngine)) + "\n");
-    process.stderr.write(`wrote ${flags.dumpTables}\n`);
-  }
-  if (flags.json !== undefined) {
-    writeFileAtomic(flags.json, toJson(report));
-    process.stderr.write(`wrote ${flags.json}\n`);
-  }
+  if (flags.traceOut !== undefined && flags.traceOut !== "-") process.stderr.write(`wrote ${flags.traceOut} (${traceLines.length} events)\n`);
+  for (const f of [flags.dumpTables, flags.json]) if (f !== undefined && f !== "-") process.stderr.write(`wrote ${f}\n`);
 }
