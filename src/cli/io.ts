@@ -430,6 +430,14 @@ async function writeStdoutChunks(chunks: Iterable<string>): Promise<number> {
 const liveTemps = new Set<string>();
 let cleanupInstalled = false;
 
+/** A private temporary folder (os.tmpdir()) removed on exit and on SIGINT/SIGTERM, or by the returned function. */
+export function trackedTempDir(prefix: string, base: string): { dir: string; remove: () => void } {
+  const dir = mkdtempSync(join(base, prefix));
+  liveTemps.add(dir);
+  installCleanup();
+  return { dir, remove: () => removeTemp(dir) };
+}
+
 function removeTemp(dir: string): void {
   liveTemps.delete(dir);
   rmSync(dir, { recursive: true, force: true });

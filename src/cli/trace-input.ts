@@ -7,7 +7,11 @@
  * - anything else: ftrace text through the FtraceParser, in memory bounded by one chunk plus the events
  *   of that chunk. A StringDecoder carries a UTF-8 character split across two reads.
  */
-import { closeSync, fstatSync, openSync, read } from "node:fs";
+import { closeSync, createReadStream, createWriteStream, fstatSync, openSync, read, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { pipeline } from "node:stream/promises";
+import { trackedTempDir } from "./io.ts";
 import { StringDecoder } from "node:string_decoder";
 import { Readable } from "node:stream";
 import { createGunzip, inflateSync } from "node:zlib";
@@ -238,6 +242,35 @@ async function collect(name: string, first: Buffer, it: AsyncIterator<Buffer>): 
     parts.push(r.value);
   }
   return Buffer.concat(parts, total);
+}
+
+/**
+ * A trace that can be read only once (stdin, a FIFO, `<(zcat …)`) copied as it comes into a private
+ * temporary file, so that each strategy of a comparison can read it; null for a regular file. The bytes
+ * are copied unchanged (a gzip stays compressed). The temporary is removed by cleanup(), on exit and on
+ * SIGINT/SIGTERM.
+ */
+export async function spoolTrace(path: string, stdin: NodeJS.ReadableStream = process.stdin): Promise<{ path: string; cleanup: () => void } | null> {
+  if (path !== "-") {
+    let st;
+    try {
+      st = statSync(path);
+    } catch (err) {
+      throw new InputError(path, "", `cannot open the trace (${fsProblem(err)})`);
+    }
+    if (st.isFile() || st.isDirectory()) return null;
+  } else if (process.stdin.isTTY === true && stdin === process.stdin) {
+    throw new InputError("stdin", "", "is a terminal; pipe a trace in (e.g. cat trace.txt | iommu-lab … -) or give a file");
+  }
+  const t = trackedTempDir("iommu-lab-trace-", tmpdir());
+  const file = join(t.dir, "trace");
+  try {
+    await pipeline(path === "-" ? stdin : createReadStream(path), createWriteStream(file));
+  } catch (err) {
+    t.remove();
+    throw new InputError(path === "-" ? "stdin" : path, "", `read failed (${fsProblem(err)})`);
+  }
+  return { path: file, cleanup: t.remove };
 }
 
 /** Every event of a trace in memory: for small traces and tests (the CLI streams `batches()`). */

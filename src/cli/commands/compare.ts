@@ -9,6 +9,7 @@ import { computeAnswer, renderCharts, renderHtml, renderTerminal, toJson } from 
 import { STRATEGY_NAMES } from "../../strategies/index.ts";
 import { DEFAULT_SCENARIO } from "../../workload/builtin-scenarios.ts";
 import { checkOutputs, planOutputs } from "../io.ts";
+import { spoolTrace } from "../trace-input.ts";
 import { loadScenario, runParams, sourceName, strategiesFlag, workloadSource, integerFlag, type RunFlags, type WorkloadSource } from "../options.ts";
 import type { Scenario } from "../../workload/scenario.ts";
 import { defaultJobs, runJobs } from "../parallel.ts";
@@ -70,11 +71,14 @@ export async function compare(source: WorkloadSource, flags: CompareFlags, extra
   const strategies = strategiesFlag(flags.strategies);
   const scenario = loadScenario(source);
   const params: LabParams = runParams(flags, scenario);
-  const jobs: StrategyJob[] = [...strategies.map((strategy) => ({ params, strategy, source })), ...extra];
+  // edges: a trace on stdin or a FIFO is read once into a private temporary that every strategy reads.
+  const spool = source.kind === "trace" ? await spoolTrace(source.path) : null;
+  const jobSource: WorkloadSource = spool !== null && source.kind === "trace" ? { ...source, readPath: spool.path } : source;
+  const jobs: StrategyJob[] = [...strategies.map((strategy, i) => ({ params, strategy, source: jobSource, ...(i === 0 ? { reportQuality: true } : {}) })), ...extra];
   const progress = new Progress(jobs.length, "strategies");
   const results = await runJobs(jobs, flags.jobs === undefined ? defaultJobs() : integerFlag("--jobs", flags.jobs, 1, 64), (job, r) =>
     progress.tick(`${job.strategy}${job.params.fitCheck ? "" : " (fit check off)"}: ${(r.runTimeMs ?? 0).toFixed(0)} ms`),
-  );
+  ).finally(() => spool?.cleanup());
   progress.stop();
   const labelled = results.map((r, i) => (jobs[i]?.params.fitCheck === false && params.fitCheck ? { ...r, strategy: `${r.strategy} (fit check off)` } : r));
   const workload = workloadOf(source, scenario, params.seed, results);
