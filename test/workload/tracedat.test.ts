@@ -71,7 +71,7 @@ describe("trace.dat", () => {
     it(`${f.name}: the decoder gives every iommu record, merged by timestamp, with the losses`, () => {
       const d = decode(f.bytes);
       assert.equal(d.events.length, expected.length);
-      const byTs = [...expected].sort((a, b) => a.ts - b.ts).map((r) => r.event);
+      const byTs = [...expected].sort((a, b) => a.ts - b.ts).map((r) => r.event as TraceEvent);
       assert.deepEqual(strip(d.events), strip(byTs));
       assert.equal(d.stats.lostEventMarkers, 2);
       assert.equal(d.stats.lostEvents, 23);
