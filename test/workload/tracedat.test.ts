@@ -2,12 +2,13 @@
 /**
  * trace.dat v6 and v7 (none, zlib, zstd): the decoder gives the events `trace-cmd report` prints for the
  * same file, in the same order, and the lost-event pages it prints as "[N EVENTS DROPPED]". The files
- * come from our writer (recording needs tracefs, which a test machine may not have). Debian's trace-cmd is installed by .ci/run; without it those
+ * come from our writer (recording needs tracefs, which a test machine may not have) and from
+ * `trace-cmd convert` run on them (v6, v7, v7 with trace-cmd's own zstd compression). Debian's trace-cmd is installed by .ci/run; without it those
  * comparisons are skipped and the decoder is checked against the writer only.
  */
 import assert from "node:assert/strict";
 import { execFileSync, spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
@@ -89,6 +90,25 @@ describe("trace.dat", () => {
       assert.equal(text.stats.lostByForm["dropped-count"], 1);
       assert.equal(text.stats.lostByForm.dropped, 1);
       assert.equal(text.stats.lostEvents, d.stats.lostEvents);
+    });
+  }
+
+  for (const [what, args] of [
+    ["v7 zstd (real zstd frames)", ["--compression", "zstd"]],
+    ["v6", ["--file-version", "6"]],
+    ["v7 uncompressed", ["--compression", "none"]],
+  ] as const) {
+    it(`a ${what} file written by \`trace-cmd convert\` decodes to what trace-cmd reports`, { skip: (!haveTraceCmd && "trace-cmd not installed") || (args[1] === "zstd" && trace_cmd_lacks("zstd") && "trace-cmd without zstd") }, () => {
+      const src = join(dir, "src7.dat");
+      writeFileSync(src, files[1]!.bytes);
+      const out = join(dir, `conv-${args[1]}.dat`);
+      execFileSync("trace-cmd", ["convert", "-i", src, "-o", out, ...args], { stdio: "pipe" });
+      const d = decode(new Uint8Array(readFileSync(out)));
+      if (args[1] === "zstd") assert.equal(d.compression, "zstd");
+      if (args[1] === "6") assert.equal(d.version, 6);
+      assert.deepEqual(strip(d.events), strip(report(out).events));
+      assert.deepEqual(strip(d.events), strip(decode(files[1]!.bytes).events));
+      assert.equal(d.stats.lostEvents, 23);
     });
   }
 

@@ -350,11 +350,14 @@ function readV7(r: Bytes, meta: Meta, compression: Compression, codecs: Codecs):
   const compressed = (flags & SEC_FL_COMPRESS) !== 0;
   return buffer.cpus.map(({ cpu, off, size }) => {
     r.seek(off);
-    r.need(size);
-    const raw = r.b.subarray(off, off + size);
-    if (!compressed || size === 0) return { cpu, data: raw };
-    // Compressed flyrecord data: u32 chunk count, then per chunk u32 zsize, u32 size, zsize bytes.
-    const c = new Bytes(raw, r.le, r.name, `CPU ${cpu} data`);
+    if (!compressed || size === 0) {
+      r.need(size);
+      return { cpu, data: r.b.subarray(off, off + size) };
+    }
+    // Compressed flyrecord data: u32 chunk count, then per chunk u32 zsize, u32 size, zsize bytes. The
+    // chunks are read from the offset on, as trace-cmd reads them (tracecmd_load_chunks_info): the size
+    // recorded beside the offset leaves out the 4-byte count in files trace-cmd 3.1 writes.
+    const c = new Bytes(r.b.subarray(off), r.le, r.name, `CPU ${cpu} data`);
     const count = c.u32();
     const parts: Uint8Array[] = [];
     let total = 0;
