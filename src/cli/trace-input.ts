@@ -262,7 +262,7 @@ export async function spoolTrace(path: string, stdin: NodeJS.ReadableStream = pr
   } else if (process.stdin.isTTY === true && stdin === process.stdin) {
     throw new InputError("stdin", "", "is a terminal; pipe a trace in (e.g. cat trace.txt | iommu-lab … -) or give a file");
   }
-  const t = trackedTempDir("iommu-lab-trace-", tmpdir());
+  const t = trackedTempDir("iommu-lab-spool-", tmpdir());
   const file = join(t.dir, "trace");
   try {
     await pipeline(path === "-" ? stdin : createReadStream(path), createWriteStream(file));

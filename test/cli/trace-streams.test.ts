@@ -47,7 +47,7 @@ describe("trace inputs as they come", () => {
     const r = lab(["compare", "--trace", "-", ...STRAT, "--json", "stdin.json"], text);
     assert.equal(r.status, 0, r.stderr);
     assert.equal(normalised("stdin.json", "-"), normalised("plain.json", trace));
-    assert.deepEqual(readdirSync(tmpdir()).filter((f) => f.startsWith("iommu-lab-trace-")), [], "the spooled copy is removed");
+    assert.deepEqual(readdirSync(tmpdir()).filter((f) => f.startsWith("iommu-lab-spool-")), [], "the spooled copy is removed");
   });
 
   for (const f of ["t.gz", "t.bin"]) {
