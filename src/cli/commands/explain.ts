@@ -10,6 +10,7 @@ import { newSession, scenarioEvents } from "../../lab/run.ts";
 import { performance } from "node:perf_hooks";
 import { openTrace } from "../trace-input.ts";
 import { TraceReplayer } from "../../workload/replay.ts";
+import { describeTraceQuality } from "../../workload/trace-quality.ts";
 import { addRunFlags } from "./compare.ts";
 
 interface ExplainFlags extends RunFlags {
@@ -40,6 +41,7 @@ export function register(program: Command): void {
     const session: Session = newSession(params, strategyFlag(flags.strategy, "slab-dma32"), () => performance.now());
     let n = 0;
     let where = "the end";
+    let quality: string | null = null;
     if (scenario !== null) {
       for (const ev of scenarioEvents(scenario, params.seed)) {
         if (at !== null && n >= at) break;
@@ -51,8 +53,10 @@ export function register(program: Command): void {
         n++;
       }
     } else if (source.kind === "trace") {
-      const replayer = new TraceReplayer(session.replaySink(), { fileName: source.path });
+      // edges: the trace's IOVAs checked against the M4U's ias; its quality line on stderr after the replay.
       const input = openTrace(source.path, { skipMalformed: source.skipMalformed, progress: "auto" });
+      const ias = session.m4u.config.ias;
+      const replayer = new TraceReplayer(session.replaySink(), { fileName: input.name, bounds: { iovaBits: ias, iovaSource: `the platform's M4U (ias ${ias})` } });
       outer: for await (const batch of input.batches()) {
         for (const ev of batch) {
           if (at !== null && n >= at) break outer;
@@ -60,8 +64,10 @@ export function register(program: Command): void {
           n++;
         }
       }
+      quality = describeTraceQuality(input.name, input.quality(replayer.stats));
     }
     if (at !== null) where = `event ${n}`;
+    if (quality !== null) process.stderr.write(quality + "\n");
     process.stdout.write(explainIova(session, iova, where).join("\n") + "\n");
   });
 }
