@@ -114,7 +114,8 @@ export function openTrace(path: string, opts: TraceInputOptions): TraceInput {
       // Only a regular file has a size to trust; a FIFO, `<(zcat …)` or a device is read to its end.
       if (st.isFile()) {
         totalBytes = st.size;
-        if (st.size === 0) throw new InputError(name, "", "the trace file is empty (no iommu:map or iommu:unmap events)");
+        // A spooled copy of a stream (named other than its path) was a pipe the user gave, not a file.
+        if (st.size === 0) throw new InputError(name, "", `${name !== path ? "the input" : "the trace file"} is empty (no iommu:map or iommu:unmap events)`);
       }
     } catch (err) {
       closeSync(fd);
