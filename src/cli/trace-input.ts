@@ -130,12 +130,19 @@ export function openTrace(path: string, opts: TraceInputOptions): TraceInput {
   /** The raw bytes, counted for the progress bar. */
   async function* raw(): AsyncGenerator<Buffer> {
     if (isStdin) {
-      for await (const chunk of opts.stdin ?? (process.stdin as AsyncIterable<Buffer | string>)) {
-        const b = typeof chunk === "string" ? Buffer.from(chunk) : chunk;
+      const it = (opts.stdin ?? (process.stdin as AsyncIterable<Buffer | string>))[Symbol.asyncIterator]();
+      for (;;) {
+        let r: IteratorResult<Buffer | string>;
+        try {
+          r = await it.next();
+        } catch (err) {
+          throw new InputError(name, `byte ${stats.bytesRead}`, `read failed (${fsProblem(err)})`);
+        }
+        if (r.done === true) return;
+        const b = typeof r.value === "string" ? Buffer.from(r.value) : r.value;
         stats.bytesRead += b.length;
         yield b;
       }
-      return;
     }
     for (;;) {
       // A fresh buffer per read: the gzip and trace.dat paths keep the chunks they are given.
@@ -224,11 +231,17 @@ async function* gunzip(name: string, first: Buffer, it: AsyncIterator<Buffer>): 
     }
   }
   const z = createGunzip();
-  const out = Readable.from(all()).pipe(z);
+  const src = Readable.from(all());
+  // pipe() does not carry a read failure on; without this the inflater would wait for ever.
+  src.on("error", (err) => z.destroy(err));
+  const out = src.pipe(z);
   try {
     for await (const chunk of out as AsyncIterable<Buffer>) yield chunk;
   } catch (err) {
+    if (err instanceof InputError) throw err;
     throw new InputError(name, "", `is not a valid gzip stream (${err instanceof Error ? err.message : String(err)})`);
+  } finally {
+    src.destroy();
   }
 }
 

@@ -140,6 +140,11 @@ describe("openTrace", () => {
     assert.deepEqual(await readAllTraceEvents(f), plain);
     writer.kill();
     await rejectsInput(readAllTraceEvents(openTrace(file("cut.gz", gzipSync(text).subarray(0, 5000)), OFF)), join(tmp, "cut.gz"), /not a valid gzip stream/);
+    async function* failing(): AsyncGenerator<Buffer> {
+      yield z.subarray(0, 1000);
+      throw Object.assign(new Error("boom"), { code: "EIO" });
+    }
+    await rejectsInput(readAllTraceEvents(openTrace("-", { ...OFF, stdin: failing() })), "stdin", /byte 1000: read failed \(EIO\)/);
   });
 
   it("reads stdin for '-', with chunks split inside UTF-8 characters", async () => {
