@@ -1,5 +1,11 @@
 #!/usr/bin/env node
-// Runs the TypeScript sources directly: tsx is a runtime dependency, so `npx iommu-lab` needs no build.
-import { register } from "tsx/esm/api";
-register();
-await import("../src/cli/main.ts");
+// The command runs the compiled JavaScript in dist/ with plain Node: `npm install` (prepare) and
+// `npm test` build it. `npm run lab -- ARGS` runs the TypeScript sources through tsx instead.
+import { existsSync } from "node:fs";
+
+const entry = new URL("../dist/cli/bin.js", import.meta.url);
+if (!existsSync(entry)) {
+  process.stderr.write("iommu-lab: dist/ is missing: run `npm run build` (or `npm install`) first\n");
+  process.exit(2);
+}
+await import(entry.href);

@@ -240,6 +240,40 @@ export async function writeOutputFile(path: string, content: string | Uint8Array
 }
 
 /**
+ * One output written now, synchronously, by the same rules as planOutputs: a regular file or new path
+ * replaced atomically (temporary beside the target), a device, FIFO or `-` written as a stream.
+ */
+export function writeFileAtomic(path: string, content: string | Uint8Array): void {
+  const o = checkOutputs({ inputs: [], outputs: [path] })[0] as PlannedOutput;
+  if (o.kind === "stdout") {
+    writeAll(1, path, content);
+    return;
+  }
+  if (o.kind === "stream") {
+    if (o.fd !== undefined) writeAll(o.fd, path, content);
+    else withFd(path, path, (fd) => writeAll(fd, path, content));
+    return;
+  }
+  let t: { dir: string; remove: () => void };
+  try {
+    t = trackedTempDir(`.${basename(o.target)}.`, dirname(o.target));
+  } catch (err) {
+    throw new InputError(path, "", `cannot write here (${describeWriteError(err)})`);
+  }
+  try {
+    const file = join(t.dir, basename(o.target));
+    withFd(file, path, (fd) => writeAll(fd, path, content));
+    try {
+      renameSync(file, o.target);
+    } catch (err) {
+      throw new InputError(path, "", `cannot replace ${o.target} (${describeWriteError(err)})`);
+    }
+  } finally {
+    t.remove();
+  }
+}
+
+/**
  * Fails early, before a long run, when `path` cannot be written: its directory is missing or not
  * writable, or the path is a directory.
  */

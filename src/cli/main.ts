@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /**
- * The iommu-lab CLI: a thin shell over the library. Each command lives in commands/<name>.ts and exports
- * `register(program)`. Data goes to stdout, diagnostics to stderr; bad input exits 2 with one line.
+ * The iommu-lab CLI: a thin shell over the library. commands/index.ts declares every command; a command's
+ * module loads when it runs. Data goes to stdout, diagnostics to stderr; bad input exits 2 with one line.
+ * `main` only returns the exit status, so tests can call it in-process; bin.ts is the process entry.
  */
 import { Command, CommanderError } from "commander";
 import { COMMANDS } from "./commands/index.ts";
@@ -27,5 +28,3 @@ export async function main(argv: readonly string[]): Promise<number> {
     return reportFailure(err);
   }
 }
-
-process.exitCode = await main(process.argv.slice(2));

@@ -9,6 +9,9 @@ import { InputError } from "../core/errors.ts";
 import type { StrategyResult } from "../lab/types.ts";
 import { runJob, type StrategyJob } from "./strategy-runner.ts";
 
+/** What a worker posts: `ready` once its modules have loaded, then one reply per job. */
+type WorkerMessage = { ready: true } | WorkerReply;
+
 interface WorkerReply {
   ok: boolean;
   result?: StrategyResult;
@@ -52,15 +55,26 @@ export async function runJobs(all: readonly StrategyJob[], jobs: number, onDone:
   });
 }
 
+/**
+ * A worker thread running strategy-worker, of the same kind as this module: the compiled JavaScript in
+ * the package; the .ts source when the sources run under tsx (tests, `npm run lab`). Node 20 does not
+ * carry the main thread's `--import tsx` loader into a worker, so that worker registers tsx itself first.
+ */
+export function startStrategyWorker(): Worker {
+  if (!import.meta.url.endsWith(".ts")) return new Worker(new URL("./strategy-worker.js", import.meta.url));
+  const tsx = JSON.stringify(import.meta.resolve("tsx/esm/api"));
+  const entry = JSON.stringify(new URL("./strategy-worker.ts", import.meta.url).href);
+  return new Worker(`import(${tsx}).then((m) => { m.register(); return import(${entry}); });`, { eval: true });
+}
+
 /** One worker thread that runs jobs one at a time. */
 class JobWorker {
-  private readonly worker = new Worker(new URL("./worker-boot.js", import.meta.url), {
-    workerData: { entry: new URL("./strategy-worker.ts", import.meta.url).href },
-  });
+  private readonly worker = startStrategyWorker();
 
   run(job: StrategyJob): Promise<StrategyResult> {
     return new Promise((resolve, reject) => {
-      const onMessage = (m: WorkerReply): void => {
+      const onMessage = (m: WorkerMessage): void => {
+        if ("ready" in m) return;
         cleanup();
         if (m.ok && m.result !== undefined) resolve(m.result);
         else reject(revive(m.error));

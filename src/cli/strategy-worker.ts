@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /**
  * Worker-thread entry: runs each StrategyJob posted to it and posts back its StrategyResult (or the
- * error), until the parent closes it. One worker serves many jobs, so the module graph loads once.
+ * error), until the parent closes it. One worker serves many jobs, so the module graph loads once. It
+ * imports only what a job needs (the model and the trace reader: no commander, no report layer, no vega).
  */
 import { parentPort } from "node:worker_threads";
 import { InputError } from "../core/errors.ts";
@@ -19,3 +20,6 @@ parentPort?.on("message", (job: StrategyJob) => {
     },
   );
 });
+
+// Every import above has loaded: say so (the parent ignores it; `npm run bench` times worker boot by it).
+parentPort?.postMessage({ ready: true });

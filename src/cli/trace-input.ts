@@ -16,7 +16,8 @@ import { StringDecoder } from "node:string_decoder";
 import { Readable } from "node:stream";
 import { createGunzip, inflateSync } from "node:zlib";
 import { decompress as zstdDecompress } from "fzstd";
-import cliProgress from "cli-progress";
+import { createRequire } from "node:module";
+import type cliProgress from "cli-progress";
 import { InputError } from "../core/errors.ts";
 import { fsProblem } from "./errors.ts";
 import type { TraceEvent } from "../workload/events.ts";
@@ -343,7 +344,9 @@ class Progress {
 
   constructor(total: number | null) {
     this.total = total;
-    this.bar = new cliProgress.SingleBar(
+    // Required here, not imported: worker threads, which never draw a bar, then never load it.
+    const bars = createRequire(import.meta.url)("cli-progress") as typeof cliProgress;
+    this.bar = new bars.SingleBar(
       {
         stream: process.stderr,
         format: total === null ? "trace {done} | {events} events | {rate} events/s" : "trace [{bar}] {percentage}% | {done}/{size} | {events} events | {rate} events/s",
@@ -353,7 +356,7 @@ class Progress {
         barsize: 24,
         fps: 10,
       },
-      cliProgress.Presets.shades_classic,
+      bars.Presets.shades_classic,
     );
     this.bar.start(total ?? 0, 0, { done: mib(0), size: total === null ? "" : mib(total), events: "0", rate: "0" });
   }

@@ -14,13 +14,14 @@ export type PgtableFamily =
   | "latest";
 
 /**
- * arm64 zone layout (arch/arm64/mm/init.c):
- * - `dma-4g`: <= v4.14, ZONE_DMA below 4 GiB;
- * - `dma32-only`: v4.15-v5.4 (ad67f5a6545f "arm64: replace ZONE_DMA with ZONE_DMA32"), no ZONE_DMA, so GFP_DMA falls to ZONE_NORMAL;
- * - `dma30-dma32`: v5.5-v5.10, ZONE_DMA 30-bit plus ZONE_DMA32;
- * - `dma-from-ranges`: v5.11+, ZONE_DMA sized from the dma-ranges limit (zone_dma_bits), ZONE_DMA32 above it up to 4 GiB.
+ * arm64 zone layout (arch/arm64/mm/init.c; the formulas and their sources are in src/phys/zones.ts):
+ * - `dma-4g`: <= v4.15, ZONE_DMA below 4 GiB;
+ * - `dma32-only`: v4.16-v5.4 (ad67f5a6545f "arm64: replace ZONE_DMA with ZONE_DMA32"), no ZONE_DMA, so GFP_DMA falls to ZONE_NORMAL;
+ * - `dma30-dma32`: v5.5-v5.10.21, ZONE_DMA 30-bit plus ZONE_DMA32, both offset into the 2^bits window holding DRAM start;
+ * - `dma-bits-from-ranges`: v5.10.22 (stable backport) and v5.11-v6.12, zone_dma_bits = min(32, fls64(dma-ranges CPU end));
+ * - `dma-from-ranges`: v6.13+, zone_dma_limit = the dma-ranges CPU end itself, capped to 4 GiB when DRAM starts below it.
  */
-export type ZoneLayout = "dma-4g" | "dma32-only" | "dma30-dma32" | "dma-from-ranges";
+export type ZoneLayout = "dma-4g" | "dma32-only" | "dma30-dma32" | "dma-bits-from-ranges" | "dma-from-ranges";
 
 export interface Era {
   readonly name: EraName;
@@ -199,7 +200,7 @@ const ERAS: Readonly<Record<EraName, Era>> = {
     name: "v6.6",
     description: "Linux 6.6: map_pages/unmap_pages, blocks split on partial unmap, ZONE_DMA from dma-ranges",
     pgtable: "v6.6",
-    zones: "dma-from-ranges",
+    zones: "dma-bits-from-ranges",
     buddyOrders: 11,
     pcpMaxOrder: 3,
     pageFragDirection: "down",

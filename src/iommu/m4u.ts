@@ -8,7 +8,9 @@
  * translation; a re-attach that changes it must flush, as the runtime resume path's full flush does.
  */
 import type { PhysMemory } from "../phys/memory.ts";
-import type { Platform } from "../phys/platform.ts";
+import type { Era } from "../core/era.ts";
+import { ioPgtableCfgFor } from "../phys/iommu-plan.ts";
+import type { IommuInstance, Platform } from "../phys/platform.ts";
 import { DEFAULT_TLB_ENTRIES, Tlb, WalkCache, tlbAddrDecode, tlbAddrRegister } from "./tlb.ts";
 import type { Access, Fault, FaultType, IommuHardware, Translation } from "./types.ts";
 import { checkWalkConfig, l1EntryCount, tlbHitFault, ttbrToL1Base, walk } from "./walker.ts";
@@ -35,9 +37,35 @@ export function mt8173Config(fourGbMode: boolean, overrides: Partial<M4uConfig> 
   };
 }
 
-/** The M4U config a platform implies (4GB mode from the platform's flag). */
+/**
+ * The M4U config a platform implies for the single-domain session (4GB mode from the platform's flag).
+ * It stays at ias 32 whatever the platform's instances say, because the session's domain builds an
+ * ias-32 table (src/dma/iommu-core.ts mtkV7sConfig); a system with the instances' own tables uses
+ * m4uConfigForInstance.
+ */
 export function m4uConfigFor(platform: Platform, overrides: Partial<M4uConfig> = {}): M4uConfig {
   return mt8173Config(platform.iommu4gbMode, overrides);
+}
+
+/**
+ * The walker config of one IOMMU instance under `era`: ias and the MTK extensions from the
+ * io_pgtable_cfg its driver builds (src/phys/iommu-plan.ts); msm_iommu walks with permissions and no MTK bits.
+ */
+export function m4uConfigForInstance(inst: IommuInstance, era: Era, enable4GB: boolean, overrides: Partial<M4uConfig> = {}): M4uConfig {
+  const cfg = ioPgtableCfgFor(inst, era, enable4GB);
+  if (inst.driver === "msm_iommu") return armV7sConfig(overrides);
+  return {
+    ias: cfg.ias,
+    // The M4U decodes PTE bits 9/4/5 as PA bits 32-34 whatever quirk the kernel's text names them by
+    // (4.19's ARM_MTK_4GB sets the same bit 9), as mt8173Config does for every era.
+    mtkExt: true,
+    mtkTtbrExt: cfg.ttbrExt,
+    fourGbMode: enable4GB && inst.flags.includes("HAS_4GB_MODE"),
+    noPerms: true,
+    tlbEntries: DEFAULT_TLB_ENTRIES,
+    walkCacheEntries: 0,
+    ...overrides,
+  };
 }
 
 /** A plain ARM short-descriptor walker with permissions (the selftest's ARM_NS config): no MTK bits. */

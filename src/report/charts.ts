@@ -5,8 +5,8 @@
  * not depend on installed fonts). The SVG is byte-stable: vega numbers clip paths and gradients from
  * process-wide counters, which renderSvg renames per chart.
  */
-import { compile } from "vega-lite";
-import { parse, View } from "vega";
+import type * as VegaLite from "vega-lite";
+import type * as Vega from "vega";
 import { bytes, SZ_4G } from "../core/u32.ts";
 import type { ComparisonReport, StrategyResult } from "../lab/types.ts";
 
@@ -322,8 +322,23 @@ export interface RenderSvgOptions {
   readonly idPrefix?: string;
 }
 
+interface ChartEngine {
+  readonly compile: typeof VegaLite.compile;
+  readonly parse: typeof Vega.parse;
+  readonly View: typeof Vega.View;
+}
+
+let engine: Promise<ChartEngine> | undefined;
+
+/** vega and vega-lite take longer to load than the rest of the program: they come in with the first chart. */
+function chartEngine(): Promise<ChartEngine> {
+  engine ??= Promise.all([import("vega-lite"), import("vega")]).then(([vl, vg]) => ({ compile: vl.compile, parse: vg.parse, View: vg.View }));
+  return engine;
+}
+
 /** Compiles a Vega-Lite spec and renders it to an SVG string, headless. Same spec, same bytes. */
 export async function renderSvg(spec: VegaLiteSpec, options: RenderSvgOptions = {}): Promise<string> {
+  const { compile, parse, View } = await chartEngine();
   const vgSpec = compile(spec as unknown as Parameters<typeof compile>[0]).spec;
   const view = new View(parse(vgSpec), { renderer: "none" });
   try {

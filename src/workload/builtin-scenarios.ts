@@ -6,7 +6,9 @@
 import { validateScenario } from "./scenario.ts";
 import type { Scenario } from "./scenario.ts";
 
-export const DEFAULT_SCENARIO = "mt8173-video-playback";
+import { DEFAULT_SCENARIO } from "./default-scenario.ts";
+
+export { DEFAULT_SCENARIO };
 
 /**
  * 1080p playback on the elm Chromebook. Boot: two 1920x1080 ARGB framebuffers (8,294,400 bytes each)
@@ -89,18 +91,99 @@ const pageFragRecycling = {
   phases: [{ kind: "boot" }, { kind: "steady", frames: 80 }, { kind: "teardown" }],
 } as const;
 
+/**
+ * Each platform preset's own default: 300 frames of playback on the SoC's masters with the SoC's
+ * resolutions (src/workload/profiles.ts SOC_MASTER_SIZES), with the stranding background mappings of
+ * the MT8173 default. Device names are the platform's master names (src/phys/platforms/<soc>.ts), so a
+ * system with several domains can route each device to its domain. The picture buffers are reallocated
+ * every 150 frames, alternating with 1080p; the era is the newest, which every preset's SoC has.
+ */
+function platformDefault(platform: string, soc: string, what: string, devices: readonly Record<string, unknown>[]) {
+  return {
+    name: `${platform}-default`,
+    description: `${platform}: ${what}; 300 frames among small long-lived background mappings, teardown`,
+    platform,
+    era: "latest",
+    seed: 1,
+    devices: devices.map((d) => ({ ...d, profile: `${soc}-${String(d["profile"])}` })),
+    phases: [{ kind: "boot" }, { kind: "steady", frames: 300 }, { kind: "teardown" }],
+    churn: { device: "background", mapsPerFrame: 2, minBytes: 4096, maxBytes: 65536, holdFrames: [30, 600], api: "map-sg", access: true },
+  };
+}
+
+const playback = (altResolution: readonly [number, number]) => ({ refFrames: 6, holdFrames: 2, reallocEvery: 150, altResolution });
+
+const PLATFORM_DEFAULTS = [
+  platformDefault("mt8195-cherry-8g", "mt8195", "4K playback on a 4K display (vdec, display, MDP scaling to 1080p)", [
+    { name: "display", profile: "display" },
+    { name: "vdec", profile: "vdec", params: playback([1920, 1088]) },
+    { name: "mdp", profile: "mdp", params: { buffers: 4 } },
+  ]),
+  platformDefault("mt8192-asurada-8g", "mt8192", "4K playback on a 1080p panel with the camera previewing", [
+    { name: "display", profile: "display" },
+    { name: "vdec", profile: "vdec", params: playback([1920, 1088]) },
+    { name: "mdp", profile: "mdp", params: { buffers: 4 } },
+    { name: "camera", profile: "camera", params: { buffers: 4 } },
+  ]),
+  platformDefault("mt8183-kukui-4g", "mt8183", "1080p playback on the 1920x1200 panel", [
+    { name: "display", profile: "display" },
+    { name: "vdec", profile: "vdec", params: playback([1280, 720]) },
+    { name: "mdp", profile: "mdp", params: { buffers: 4 } },
+  ]),
+  platformDefault("mt8186-corsola-8g", "mt8186", "1080p playback with the camera previewing", [
+    { name: "display", profile: "display" },
+    { name: "vdec", profile: "vdec", params: playback([1280, 720]) },
+    { name: "mdp", profile: "mdp", params: { buffers: 4 } },
+    { name: "camera", profile: "camera", params: { buffers: 4 } },
+  ]),
+  platformDefault("mt8188-geralt-8g", "mt8188", "4K playback on the 1920x1200 panel", [
+    { name: "display", profile: "display" },
+    { name: "vdec", profile: "vdec", params: playback([1920, 1088]) },
+    { name: "mdp", profile: "mdp", params: { buffers: 4 } },
+  ]),
+  platformDefault("mt2712-evb", "mt2712", "cluster display, 1080p playback and the rear camera encoded at 720p", [
+    { name: "display", profile: "display" },
+    { name: "vdec", profile: "vdec", params: playback([1280, 720]) },
+    { name: "camera", profile: "camera", params: { buffers: 4 } },
+    { name: "venc", profile: "venc" },
+  ]),
+  platformDefault("mt6893-phone-12g", "mt6893", "4K recording from the 12 MP camera with 4K playback on the 2400x1080 panel", [
+    { name: "display", profile: "display" },
+    { name: "vdec", profile: "vdec", params: playback([1920, 1088]) },
+    { name: "camera", profile: "camera", params: { buffers: 4 } },
+    { name: "venc", profile: "venc" },
+    { name: "mdp", profile: "mdp", params: { buffers: 4 } },
+  ]),
+  platformDefault("apq8064-2g", "apq8064", "scanout on both MDP IOMMU ports (the panel and an HDMI mirror)", [
+    { name: "display", profile: "display", params: { framebuffers: 3 } },
+    { name: "display1", profile: "display", params: { framebuffers: 2 } },
+  ]),
+];
+
 /** The built-in scenarios as JSON-shaped objects (what `examples/<name>.json` holds). */
 export const BUILTIN_SCENARIO_SOURCES: Readonly<Record<string, unknown>> = {
   [videoPlayback.name]: videoPlayback,
   [cameraPreview.name]: cameraPreview,
   [videoCall.name]: videoCall,
   [pageFragRecycling.name]: pageFragRecycling,
+  ...Object.fromEntries(PLATFORM_DEFAULTS.map((s) => [s.name, s])),
 };
 
-export const BUILTIN_SCENARIOS: readonly { readonly name: string; readonly description: string }[] = [videoPlayback, cameraPreview, videoCall, pageFragRecycling].map((s) => ({
-  name: s.name,
-  description: s.description,
-}));
+export const BUILTIN_SCENARIOS: readonly { readonly name: string; readonly description: string }[] = [videoPlayback, cameraPreview, videoCall, pageFragRecycling, ...PLATFORM_DEFAULTS].map(
+  (s) => ({
+    name: s.name,
+    description: s.description,
+  }),
+);
+
+/**
+ * The built-in scenario a run on `platform` uses when none is named: the preset's own default, or
+ * DEFAULT_SCENARIO (elm's) for the MT8173 boards, the generic board and unknown names.
+ */
+export function defaultScenarioFor(platform: string): string {
+  const own = `${platform}-default`;
+  return PLATFORM_DEFAULTS.some((s) => s.name === own) ? own : DEFAULT_SCENARIO;
+}
 
 /** A built-in scenario, validated like a file. Throws RangeError naming the known ones for an unknown name. */
 export function builtinScenario(name: string): Scenario {

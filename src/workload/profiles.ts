@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /**
  * Built-in device profiles: seeded generators of DMA-API events shaped like MT8173 multimedia masters
- * (all behind the one M4U, so on 4.19 they share one domain and one page table, kernel-facts §7.1).
+ * (all behind the one M4U, so on 4.19 they share one domain and one page table), and the same
+ * generators with other SoCs' resolutions as defaults (`mt8195-display`, ...).
  *
  * Buffer sizes follow the pixel formats (ARGB8888 scanout, NV12 frames); the split between
  * dma_alloc_attrs, dma_map_single and dma_map_sg, the bitstream size distribution, the motion-vector
@@ -242,11 +243,16 @@ const vdecParams = z.strictObject({
   altResolution: z.tuple([dimension, dimension]).nullable().default(null),
 });
 
+function vdecChecks<S extends z.ZodType<z.output<typeof vdecParams>>>(s: S) {
+  return s
+    .refine((p) => p.bitstreamMinBytes <= p.bitstreamMaxBytes, { message: "bitstreamMinBytes must not exceed bitstreamMaxBytes", path: ["bitstreamMinBytes"] })
+    .refine((p) => p.keyframeMinBytes <= p.keyframeMaxBytes, { message: "keyframeMinBytes must not exceed keyframeMaxBytes", path: ["keyframeMinBytes"] });
+}
+
 const vdec = defineProfile({
   name: "mt8173-vdec",
   description: "video decoder: NV12 reference frames and MV buffers from dma_alloc_attrs, one bitstream buffer per frame via dma_map_single",
-  params: vdecParams.refine((p) => p.bitstreamMinBytes <= p.bitstreamMaxBytes, { message: "bitstreamMinBytes must not exceed bitstreamMaxBytes", path: ["bitstreamMinBytes"] })
-    .refine((p) => p.keyframeMinBytes <= p.keyframeMaxBytes, { message: "keyframeMinBytes must not exceed keyframeMaxBytes", path: ["keyframeMinBytes"] }),
+  params: vdecChecks(vdecParams),
   create(em, p) {
     let width = p.width;
     let height = p.height;
@@ -377,19 +383,78 @@ function ringModel(em: DeviceEmitter, p: z.output<ReturnType<typeof ringParams>>
   };
 }
 
+const cameraParams = ringParams(1280, 720, 3, 8, true, [0, 0, 0, 1, 2]);
+const mdpParams = ringParams(720, 480, 8, 3, true, [0]);
+
 const camera = defineProfile({
   name: "mt8173-camera",
   description: "camera preview: a ring of NV12 capture buffers of scattered pages via dma_map_sg (remapped per frame, USERPTR style, by default)",
-  params: ringParams(1280, 720, 3, 8, true, [0, 0, 0, 1, 2]),
+  params: cameraParams,
   create: (em, p) => ringModel(em, p, "capture"),
 });
 
 const mdp = defineProfile({
   name: "mt8173-mdp",
   description: "MDP scaler/rotator: per frame an imported ARGB output of scattered pages via dma_map_sg, held for the ring depth",
-  params: ringParams(720, 480, 8, 3, true, [0]),
+  params: mdpParams,
   create: (em, p) => ringModel(em, p, "out"),
 });
+
+// ---------------------------------------------------------------------------------------------------
+// The same masters on other SoCs: the MT8173 generators with the SoC's resolutions as defaults.
+
+/** Width and height of one master's buffers on a SoC. */
+type Size = readonly [number, number];
+
+/**
+ * Per-SoC default resolutions. These are the model's choices for a typical use of each board, not
+ * driver limits: scanout at the panel or external display the board class ships with, decode at the
+ * largest size the SoC's codec is marketed for (4K as 3840x2176, the 2160 lines padded to the decoder's
+ * 64-line alignment; 1080p as 1920x1088), encode at the camera's video mode. Panels and camera sensors
+ * are [unverified] vendor figures; the SoC's own DT has no such numbers.
+ */
+interface SocMasters {
+  readonly display?: Size;
+  readonly vdec?: Size;
+  readonly venc?: Size;
+  readonly camera?: Size;
+  readonly mdp?: Size;
+}
+
+export const SOC_MASTER_SIZES: Readonly<Record<string, SocMasters>> = {
+  /** 4K60 external display and 4K decode on cherry; encode at 1080p; MDP scales to 1080p. */
+  mt8195: { display: [3840, 2160], vdec: [3840, 2176], venc: [1920, 1080], mdp: [1920, 1080] },
+  /** asurada 11.6-13.3" 1080p panels; 4K decode; 5 MP camera in video mode (2592x1944). */
+  mt8192: { display: [1920, 1080], vdec: [3840, 2176], venc: [1920, 1080], camera: [2592, 1944], mdp: [1920, 1080] },
+  /** kukui (Lenovo Duet) 1920x1200 panel; 1080p codec. */
+  mt8183: { display: [1920, 1200], vdec: [1920, 1088], venc: [1920, 1080], camera: [1920, 1080], mdp: [1280, 720] },
+  mt8186: { display: [1920, 1080], vdec: [1920, 1088], venc: [1920, 1080], camera: [1920, 1080], mdp: [1280, 720] },
+  mt8188: { display: [1920, 1200], vdec: [3840, 2176], venc: [1920, 1080], mdp: [1920, 1080] },
+  /** Automotive: a 1920x720 cluster display, 1080p decode, a 720p rear camera encoded at 720p. */
+  mt2712: { display: [1920, 720], vdec: [1920, 1088], venc: [1280, 720], camera: [1280, 720], mdp: [1280, 720] },
+  /** Phone: 2400x1080 panel, 4K decode and encode, 12 MP (4000x3000) preview buffers. */
+  mt6893: { display: [2400, 1080], vdec: [3840, 2176], venc: [3840, 2160], camera: [4000, 3000], mdp: [2400, 1080] },
+  /** Nexus 7 (2013): 1920x1200 panel on the MDP's IOMMU ports. */
+  apq8064: { display: [1920, 1200] },
+};
+
+/** The schema with other width/height defaults: the same keys and types, so the cast keeps its shape. */
+function sized<S extends z.ZodObject>(schema: S, [w, h]: Size): S {
+  return schema.extend({ width: dimension.default(w), height: dimension.default(h) }) as unknown as S;
+}
+
+function socProfiles(soc: string, m: SocMasters): DeviceProfile[] {
+  const out: DeviceProfile[] = [];
+  const alias = (kind: string, base: DeviceProfile, params: z.ZodType<Record<string, unknown>>, size: Size): void => {
+    out.push({ name: `${soc}-${kind}`, description: `${soc.toUpperCase()} ${base.description} (default ${size[0]}x${size[1]})`, params, create: base.create });
+  };
+  if (m.display) alias("display", display, sized(displayParams, m.display), m.display);
+  if (m.vdec) alias("vdec", vdec, vdecChecks(sized(vdecParams, m.vdec)), m.vdec);
+  if (m.venc) alias("venc", venc, sized(vencParams, m.venc), m.venc);
+  if (m.camera) alias("camera", camera, sized(cameraParams, m.camera), m.camera);
+  if (m.mdp) alias("mdp", mdp, sized(mdpParams, m.mdp), m.mdp);
+  return out;
+}
 
 // ---------------------------------------------------------------------------------------------------
 
@@ -438,7 +503,14 @@ export function churnModel(em: DeviceEmitter, c: ChurnParams): DeviceModel {
 
 // ---------------------------------------------------------------------------------------------------
 
-export const DEVICE_PROFILES: readonly DeviceProfile[] = [display, vdec, venc, camera, mdp];
+export const DEVICE_PROFILES: readonly DeviceProfile[] = [
+  display,
+  vdec,
+  venc,
+  camera,
+  mdp,
+  ...Object.entries(SOC_MASTER_SIZES).flatMap(([soc, m]) => socProfiles(soc, m)),
+];
 
 export const PROFILE_NAMES: readonly string[] = DEVICE_PROFILES.map((p) => p.name);
 

@@ -5,6 +5,7 @@ import { resolve } from "node:path";
 import { describe, it } from "node:test";
 import fc from "fast-check";
 import { InputError } from "../../src/core/errors.ts";
+import { PLATFORM_NAMES } from "../../src/phys/platform.ts";
 import { Rng } from "../../src/core/rng.ts";
 import { BUILTIN_SCENARIO_SOURCES, BUILTIN_SCENARIOS, builtinScenario, DEFAULT_SCENARIO } from "../../src/workload/builtin-scenarios.ts";
 import { countEvents, sgBytes } from "../../src/workload/events.ts";
@@ -121,7 +122,7 @@ describe("built-in scenarios", () => {
   });
 
   it("builtinScenario names the known scenarios for an unknown one", () => {
-    assert.throws(() => builtinScenario("nope"), /unknown built-in scenario "nope" \(known: mt8173-video-playback, camera-preview, mt8173-video-call, page-frag-recycling\)/);
+    assert.throws(() => builtinScenario("nope"), /unknown built-in scenario "nope" \(known: mt8173-video-playback, camera-preview, mt8173-video-call, page-frag-recycling, mt8195-cherry-8g-default, /);
   });
 });
 
@@ -196,7 +197,7 @@ describe("scenario validation messages", () => {
     ["an unknown top-level field", { ...MINIMAL, sed: 1 }, "s.json: sed: is not a known field"],
     ["a bad seed", { ...MINIMAL, seed: -1 }, "s.json: seed: must be at least 0"],
     ["a fractional seed", { ...MINIMAL, seed: 1.5 }, "s.json: seed: must be an integer, not the number 1.5"],
-    ["an unknown platform", { ...MINIMAL, platform: "pc" }, 's.json: platform: must be one of "mt8173-elm-4g", "mt8173-elm-2g", "arm64-8g"'],
+    ["an unknown platform", { ...MINIMAL, platform: "pc" }, `s.json: platform: must be one of ${PLATFORM_NAMES.map((n) => `"${n}"`).join(", ")}`],
     ["an unknown era", { ...MINIMAL, era: "v3.18" }, 's.json: era: must be one of "v4.14", "v4.19", "v5.10", "v6.6", "latest"'],
     ["no devices", { ...MINIMAL, devices: [] }, "s.json: devices: must have at least 1 item"],
     [
@@ -210,7 +211,7 @@ describe("scenario validation messages", () => {
     ["holdFrames on a persistent buffer", withDevice({ name: "isp", buffers: [{ name: "x", api: "alloc", bytes: 4096, holdFrames: 2 }] }), 's.json: devices[1].buffers[0].holdFrames: applies only to lifetime "frame"'],
     ["minBytes above bytes", withDevice({ name: "isp", buffers: [{ name: "x", api: "map-single", bytes: 4096, minBytes: 8192 }] }), "s.json: devices[1].buffers[0].minBytes: must not exceed bytes"],
     ["a device without profile or buffers", withDevice({ name: "isp" }), 's.json: devices[1]: needs a "profile" or "buffers"'],
-    ["an unknown profile", withDevice({ name: "isp", profile: "mt8183-isp" }), 's.json: devices[1].profile: must be one of "mt8173-display", "mt8173-vdec", "mt8173-venc", "mt8173-camera", "mt8173-mdp"'],
+    ["an unknown profile", withDevice({ name: "isp", profile: "mt8183-isp" }), `s.json: devices[1].profile: must be one of ${DEVICE_PROFILES.map((p) => `"${p.name}"`).join(", ")}`],
     ["a bad profile parameter", withDevice({ name: "v", profile: "mt8173-vdec", params: { refFrames: 0 } }), "s.json: devices[1].params.refFrames: must be at least 1"],
     ["an unknown profile parameter", withDevice({ name: "v", profile: "mt8173-vdec", params: { refs: 4 } }), "s.json: devices[1].params.refs: is not a known field"],
     ["inconsistent profile parameters", withDevice({ name: "v", profile: "mt8173-vdec", params: { bitstreamMinBytes: 9000, bitstreamMaxBytes: 8000 } }), "s.json: devices[1].params.bitstreamMinBytes: bitstreamMinBytes must not exceed bitstreamMaxBytes"],

@@ -1,13 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
-import type { Command } from "commander";
-import { ERA_NAMES } from "../../core/era.ts";
 import { buildReport, scenarioEvents, summarise, type WorkloadSummary } from "../../lab/run.ts";
 import type { ComparisonReport, StrategyResult } from "../../lab/types.ts";
-import { BACKGROUND_PRESETS } from "../../mm/background.ts";
-import { PLATFORM_NAMES } from "../../phys/platform.ts";
 import { computeAnswer, renderCharts, renderHtml, renderTerminal, toJson } from "../../report/index.ts";
-import { STRATEGY_NAMES } from "../../strategies/index.ts";
-import { DEFAULT_SCENARIO } from "../../workload/builtin-scenarios.ts";
 import { checkOutputs, planOutputs } from "../io.ts";
 import { spoolTrace } from "../trace-input.ts";
 import { loadScenario, runParams, sourceName, strategiesFlag, workloadSource, integerFlag, type RunFlags, type WorkloadSource } from "../options.ts";
@@ -29,39 +23,12 @@ interface CompareFlags extends RunFlags {
   color?: boolean;
 }
 
-/** Run flags shared by compare, repro, run and replay, so --help reads the same everywhere. */
-export function addRunFlags(cmd: Command): Command {
-  return cmd
-    .option("--era <era>", `kernel era (${ERA_NAMES.join(", ")}); default: the scenario's, else v4.19`)
-    .option("--platform <name>", `platform memory map (${PLATFORM_NAMES.join(", ")}); default: the scenario's`)
-    .option("--cpus <n>", "present CPUs (SLUB slab geometry, IOVA rcache); default: the platform's")
-    .option("--seed <n>", "seed of the workload and the background load; default: the scenario's")
-    .option("--background <preset>", `other kernel allocations before the run (${BACKGROUND_PRESETS.join(", ")})`, "typical")
-    .option("--churn <n>", "background allocations and frees interleaved per workload event", "0")
-    .option("--no-fit-check", "model the kernel without the 'Page table does not fit in PTE' check: tables above 4 GiB are installed with truncated pointers");
-}
-
-export function register(program: Command): void {
-  const cmd = program
-    .command("compare")
-    .argument("[scenario]", `a scenario file or built-in name (default: ${DEFAULT_SCENARIO})`)
-    .description("Run one workload against every table-memory strategy; print a table and write report.html and report.json")
-    .option("--trace <file>", "replay an ftrace iommu:map/unmap log instead of a scenario ('-' reads stdin)")
-    .option("--strategies <list>", `comma-separated strategies, or 'all' (${STRATEGY_NAMES.join(", ")})`)
-    .option("--html <file>", "where to write the HTML report", "report.html")
-    .option("--no-html", "do not write the HTML report")
-    .option("--json <file>", "where to write the JSON report", "report.json")
-    .option("--no-json", "do not write the JSON report")
-    .option("--jobs <n>", "strategies run in parallel worker threads (default: the CPU count)")
-    .option("--skip-malformed", "with --trace: count and skip malformed iommu lines instead of stopping at the first")
-    .option("--timing", "include wall-clock run times in the JSON and HTML (they are then no longer byte-identical across runs)")
-    .option("--no-color", "no ANSI colours in the terminal table");
-  addRunFlags(cmd).action(async (scenarioArg: string | undefined, flags: CompareFlags) => {
-    const source = workloadSource(scenarioArg, flags.trace, flags.skipMalformed ?? false);
-    const report = await compare(source, flags);
-    process.stdout.write(renderTerminal(report, { color: (flags.color ?? true) && process.stdout.isTTY === true }));
-    await writeReports(report, flags);
-  });
+/** `compare [scenario]`: every strategy, a terminal table, report.json and report.html. */
+export async function action(scenarioArg: string | undefined, flags: CompareFlags): Promise<void> {
+  const source = workloadSource(scenarioArg, flags.trace, flags.skipMalformed ?? false);
+  const report = await compare(source, flags);
+  process.stdout.write(renderTerminal(report, { color: (flags.color ?? true) && process.stdout.isTTY === true }));
+  await writeReports(report, flags);
 }
 
 /** Runs the comparison; shared with `repro`. */

@@ -1,17 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0-only
-import type { Command } from "commander";
 import { InputError } from "../../core/errors.ts";
 import { parseAddress } from "../../core/u32.ts";
 import { explainIova } from "../../lab/explain.ts";
 import type { Session } from "../../lab/session.ts";
-import { DEFAULT_SCENARIO } from "../../workload/builtin-scenarios.ts";
 import { integerFlag, loadScenario, runParams, strategyFlag, workloadSource, type RunFlags } from "../options.ts";
 import { newSession, scenarioEvents } from "../../lab/run.ts";
 import { performance } from "node:perf_hooks";
 import { openTrace } from "../trace-input.ts";
 import { TraceReplayer } from "../../workload/replay.ts";
 import { describeTraceQuality } from "../../workload/trace-quality.ts";
-import { addRunFlags } from "./compare.ts";
 
 interface ExplainFlags extends RunFlags {
   iova?: string;
@@ -21,53 +18,43 @@ interface ExplainFlags extends RunFlags {
   skipMalformed?: boolean;
 }
 
-export function register(program: Command): void {
-  const cmd = program
-    .command("explain")
-    .argument("[scenario]", `a scenario file or built-in name (default: ${DEFAULT_SCENARIO})`)
-    .description("Show the walk of one IOVA at one moment: L1 and L2 descriptors decoded, where the L2 table lives, and what the hardware sees")
-    .requiredOption("--iova <addr>", "the IOVA (hex 0x… or decimal)")
-    .option("--at <event>", "stop after this many workload events (default: before teardown, else the end)")
-    .option("--trace <file>", "replay an ftrace iommu log instead of a scenario")
-    .option("--strategy <name>", "table-memory strategy", "slab-dma32")
-    .option("--skip-malformed", "with --trace: skip malformed iommu lines");
-  addRunFlags(cmd).action(async (scenarioArg: string | undefined, flags: ExplainFlags) => {
-    const iova = parseAddress(flags.iova ?? "");
-    if (iova === null || iova >= 2 ** 34) throw new InputError("--iova", "", `"${flags.iova}" is not an address below 2^34`);
-    const at = flags.at === undefined ? null : integerFlag("--at", flags.at, 0, Number.MAX_SAFE_INTEGER);
-    const source = workloadSource(scenarioArg, flags.trace, flags.skipMalformed ?? false);
-    const scenario = loadScenario(source);
-    const params = runParams(flags, scenario);
-    const session: Session = newSession(params, strategyFlag(flags.strategy, "slab-dma32"), () => performance.now());
-    let n = 0;
-    let where = "the end";
-    let quality: string | null = null;
-    if (scenario !== null) {
-      for (const ev of scenarioEvents(scenario, params.seed)) {
-        if (at !== null && n >= at) break;
-        if (at === null && ev.type === "phase" && ev.phase === "teardown") {
-          where = `event ${n} (the start of teardown)`;
-          break;
-        }
-        session.apply(ev);
+/** `explain --iova ADDR [scenario]`: one IOVA's walk at one moment of a run. */
+export async function action(scenarioArg: string | undefined, flags: ExplainFlags): Promise<void> {
+  const iova = parseAddress(flags.iova ?? "");
+  if (iova === null || iova >= 2 ** 34) throw new InputError("--iova", "", `"${flags.iova}" is not an address below 2^34`);
+  const at = flags.at === undefined ? null : integerFlag("--at", flags.at, 0, Number.MAX_SAFE_INTEGER);
+  const source = workloadSource(scenarioArg, flags.trace, flags.skipMalformed ?? false);
+  const scenario = loadScenario(source);
+  const params = runParams(flags, scenario);
+  const session: Session = newSession(params, strategyFlag(flags.strategy, "slab-dma32"), () => performance.now());
+  let n = 0;
+  let where = "the end";
+  let quality: string | null = null;
+  if (scenario !== null) {
+    for (const ev of scenarioEvents(scenario, params.seed)) {
+      if (at !== null && n >= at) break;
+      if (at === null && ev.type === "phase" && ev.phase === "teardown") {
+        where = `event ${n} (the start of teardown)`;
+        break;
+      }
+      session.apply(ev);
+      n++;
+    }
+  } else if (source.kind === "trace") {
+    // edges: the trace's IOVAs checked against the M4U's ias; its quality line on stderr after the replay.
+    const input = openTrace(source.path, { skipMalformed: source.skipMalformed, progress: "auto" });
+    const ias = session.m4u.config.ias;
+    const replayer = new TraceReplayer(session.replaySink(), { fileName: input.name, bounds: { iovaBits: ias, iovaSource: `the platform's M4U (ias ${ias})` } });
+    outer: for await (const batch of input.batches()) {
+      for (const ev of batch) {
+        if (at !== null && n >= at) break outer;
+        replayer.apply(ev);
         n++;
       }
-    } else if (source.kind === "trace") {
-      // edges: the trace's IOVAs checked against the M4U's ias; its quality line on stderr after the replay.
-      const input = openTrace(source.path, { skipMalformed: source.skipMalformed, progress: "auto" });
-      const ias = session.m4u.config.ias;
-      const replayer = new TraceReplayer(session.replaySink(), { fileName: input.name, bounds: { iovaBits: ias, iovaSource: `the platform's M4U (ias ${ias})` } });
-      outer: for await (const batch of input.batches()) {
-        for (const ev of batch) {
-          if (at !== null && n >= at) break outer;
-          replayer.apply(ev);
-          n++;
-        }
-      }
-      quality = describeTraceQuality(input.name, input.quality(replayer.stats));
     }
-    if (at !== null) where = `event ${n}`;
-    if (quality !== null) process.stderr.write(quality + "\n");
-    process.stdout.write(explainIova(session, iova, where).join("\n") + "\n");
-  });
+    quality = describeTraceQuality(input.name, input.quality(replayer.stats));
+  }
+  if (at !== null) where = `event ${n}`;
+  if (quality !== null) process.stderr.write(quality + "\n");
+  process.stdout.write(explainIova(session, iova, where).join("\n") + "\n");
 }

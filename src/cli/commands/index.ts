@@ -1,14 +1,188 @@
 // SPDX-License-Identifier: GPL-2.0-only
+/**
+ * The command line itself: every command's arguments, flags, defaults and help text, and nothing more.
+ * Each command's action lives in commands/<name>.ts and is imported when the command runs, so `--help`
+ * and `--version` load only commander and the name lists below (no model run, no zod, no vega).
+ */
 import type { Command } from "commander";
-import { register as compare } from "./compare.ts";
-import { register as dump } from "./dump.ts";
-import { register as explain } from "./explain.ts";
-import { register as repro } from "./repro.ts";
-import { register as run } from "./run.ts";
-import { register as mm } from "./mm.ts";
-import { register as ops } from "./ops.ts";
-import { register as selftest } from "./selftest.ts";
-import { register as traceGen } from "./trace-gen.ts";
+import { ERA_NAMES } from "../../core/era.ts";
+import { BACKGROUND_PRESETS } from "../../mm/background.ts";
+import { PLATFORM_NAMES } from "../../phys/platform.ts";
+import { STRATEGY_NAMES } from "../../strategies/index.ts";
+import { DEFAULT_SCENARIO } from "../../workload/default-scenario.ts";
+import { TRACE_FORMATS, TRACE_LAYOUTS } from "../../workload/trace-gen.ts";
 
-/** Every command's register function; the order is the order in --help. */
-export const COMMANDS: readonly ((program: Command) => void)[] = [repro, compare, run, explain, mm, selftest, ops, dump, traceGen];
+/** A command's action, imported on its first call. */
+function lazy<A extends unknown[]>(load: () => Promise<(...args: A) => unknown>): (...args: A) => Promise<void> {
+  return async (...args) => {
+    const action = await load();
+    await action(...args);
+  };
+}
+
+/** Run flags shared by compare, repro, run, replay and explain, so --help reads the same everywhere. */
+function addRunFlags(cmd: Command): Command {
+  return cmd
+    .option("--era <era>", `kernel era (${ERA_NAMES.join(", ")}); default: the scenario's, else v4.19`)
+    .option("--platform <name>", `platform memory map (${PLATFORM_NAMES.join(", ")}); default: the scenario's`)
+    .option("--cpus <n>", "present CPUs (SLUB slab geometry, IOVA rcache); default: the platform's")
+    .option("--seed <n>", "seed of the workload and the background load; default: the scenario's")
+    .option("--background <preset>", `other kernel allocations before the run (${BACKGROUND_PRESETS.join(", ")})`, "typical")
+    .option("--churn <n>", "background allocations and frees interleaved per workload event", "0")
+    .option("--no-fit-check", "model the kernel without the 'Page table does not fit in PTE' check: tables above 4 GiB are installed with truncated pointers");
+}
+
+/** The flags of the single-strategy commands (run, replay). */
+function addOneStrategyFlags(cmd: Command): Command {
+  return cmd
+    .option("--strategy <name>", "table-memory strategy", "slab-dma32")
+    .option("--json <file>", "write the result as JSON (the compare schema, one strategy)")
+    .option("--dump-tables <file>", "write the final page tables (v7s-oracle dump: table pointers masked) as JSON")
+    .option("--timing", "include the wall-clock run time in the JSON")
+    .option("--no-color", "no ANSI colours");
+}
+
+const SCENARIO_ARGUMENT = `a scenario file or built-in name (default: ${DEFAULT_SCENARIO})`;
+
+function repro(program: Command): void {
+  const cmd = program
+    .command("repro")
+    .description(
+      `Reproduce the 2018 MT8173 regression: elm with 4 GiB, Linux v4.19, background load, ${DEFAULT_SCENARIO}; ` +
+        "every strategy, plus legacy-gfp-dma with the fit check off to show what the hardware would do",
+    )
+    .option("--json <file>", "also write the results as JSON")
+    .option("--html <file>", "also write the HTML report")
+    .option("--jobs <n>", "strategies run in parallel worker threads (default: the CPU count)")
+    .option("--timing", "include wall-clock run times in the JSON")
+    .option("--no-color", "no ANSI colours");
+  addRunFlags(cmd).action(lazy(() => import("./repro.ts").then((m) => m.action)));
+}
+
+function compare(program: Command): void {
+  const cmd = program
+    .command("compare")
+    .argument("[scenario]", SCENARIO_ARGUMENT)
+    .description("Run one workload against every table-memory strategy; print a table and write report.html and report.json")
+    .option("--trace <file>", "replay an ftrace iommu:map/unmap log instead of a scenario ('-' reads stdin)")
+    .option("--strategies <list>", `comma-separated strategies, or 'all' (${STRATEGY_NAMES.join(", ")})`)
+    .option("--html <file>", "where to write the HTML report", "report.html")
+    .option("--no-html", "do not write the HTML report")
+    .option("--json <file>", "where to write the JSON report", "report.json")
+    .option("--no-json", "do not write the JSON report")
+    .option("--jobs <n>", "strategies run in parallel worker threads (default: the CPU count)")
+    .option("--skip-malformed", "with --trace: count and skip malformed iommu lines instead of stopping at the first")
+    .option("--timing", "include wall-clock run times in the JSON and HTML (they are then no longer byte-identical across runs)")
+    .option("--no-color", "no ANSI colours in the terminal table");
+  addRunFlags(cmd).action(lazy(() => import("./compare.ts").then((m) => m.action)));
+}
+
+function runAndReplay(program: Command): void {
+  const run = program
+    .command("run")
+    .argument("[scenario]", SCENARIO_ARGUMENT)
+    .description("Run a scenario against one table-memory strategy and print what it cost")
+    .option("--trace-out <file>", "write the iommu:map/unmap tracepoint log the run produces (ftrace text, the era's format)");
+  addRunFlags(addOneStrategyFlags(run)).action(lazy(() => import("./run.ts").then((m) => m.runAction)));
+
+  const replay = program
+    .command("replay")
+    .argument("<trace>", "an ftrace log with iommu:map / iommu:unmap events ('cat trace' or 'trace-cmd report' text; '-' reads stdin)")
+    .description("Replay a real ftrace iommu log against one strategy and era, streaming it in bounded memory")
+    .option("--skip-malformed", "count and skip malformed iommu lines instead of stopping at the first");
+  addRunFlags(addOneStrategyFlags(replay)).action(lazy(() => import("./run.ts").then((m) => m.replayAction)));
+}
+
+function explain(program: Command): void {
+  const cmd = program
+    .command("explain")
+    .argument("[scenario]", SCENARIO_ARGUMENT)
+    .description("Show the walk of one IOVA at one moment: L1 and L2 descriptors decoded, where the L2 table lives, and what the hardware sees")
+    .requiredOption("--iova <addr>", "the IOVA (hex 0x… or decimal)")
+    .option("--at <event>", "stop after this many workload events (default: before teardown, else the end)")
+    .option("--trace <file>", "replay an ftrace iommu log instead of a scenario")
+    .option("--strategy <name>", "table-memory strategy", "slab-dma32")
+    .option("--skip-malformed", "with --trace: skip malformed iommu lines");
+  addRunFlags(cmd).action(lazy(() => import("./explain.ts").then((m) => m.action)));
+}
+
+function mm(program: Command): void {
+  program
+    .command("mm")
+    .description("Show the kernel memory a run starts from: zones, watermarks, lowmem_reserve and /proc/buddyinfo after the background load")
+    .option("--era <era>", "kernel era", "v4.19")
+    .option("--platform <name>", `platform memory map (${PLATFORM_NAMES.join(", ")})`, "mt8173-elm-4g")
+    .option("--background <preset>", `background load (${BACKGROUND_PRESETS.join(", ")})`, "typical")
+    .option("--seed <n>", "seed of the background load", "1")
+    .action(lazy(() => import("./mm.ts").then((m) => m.action)));
+}
+
+function platforms(program: Command): void {
+  program
+    .command("platforms")
+    .description("List the platform presets with RAM, CPUs, IOMMU instances, domains and the eras that support each SoC")
+    .action(lazy(() => import("./platforms.ts").then((m) => m.action)));
+}
+
+function boardImport(program: Command): void {
+  program
+    .command("board-import")
+    .argument("<log>", "the kernel boot log (dmesg, journalctl -k -b; '-' reads stdin)")
+    .description("Build a --platform-file JSON for your own board from its boot log and, optionally, /proc files")
+    .option("-o, --output <file>", "where to write the platform file", "platform.json")
+    .option("--iomem <file>", "a copy of /proc/iomem (read as root): System RAM ranges")
+    .option("--zoneinfo <file>", "a copy of /proc/zoneinfo: free pages and watermarks per zone")
+    .option("--buddyinfo <file>", "a copy of /proc/buddyinfo: free blocks per zone and order")
+    .option("--slabinfo <file>", "a copy of /proc/slabinfo (read as root): the slabs that hold v7s L2 tables")
+    .option("--name <name>", "the platform's name (default: from the log's Machine model)")
+    .action(lazy(() => import("./board-import.ts").then((m) => m.action)));
+}
+
+function selftest(program: Command): void {
+  program
+    .command("selftest")
+    .description("Run the kernel's boot-time arm_v7s_do_selftests() against the engine (exit 1 naming the failing step)")
+    .option("--era <era>", `kernel era whose selftest and engine to run (${ERA_NAMES.join(", ")})`, "latest")
+    .action(lazy(() => import("./selftest.ts").then((m) => m.action)));
+}
+
+function ops(program: Command): void {
+  program
+    .command("ops")
+    .description(
+      "Run every case of a v7s-oracle ops file (golden-vector format) through the engine and print the results in the same format; " +
+        "with --check, compare them with the file's expectations",
+    )
+    .argument("<file>", "a v7s-oracle/1 (or +v6.6 / +v4.19) JSON file")
+    .option("--check", "compare with the file's expectations: print `N/M cases pass`, exit 1 naming the first differing op")
+    .option("--era <era>", `run under this kernel era instead of the one the file's format names (${ERA_NAMES.join(", ")})`)
+    .option("--no-warn", "with --check, do not compare WARN logs (the vectors call them optional)")
+    .action(lazy(() => import("./ops.ts").then((m) => m.action)));
+}
+
+function dump(program: Command): void {
+  program
+    .command("dump")
+    .description("Run one case of a v7s-oracle ops file up to an op and print the page table, one decoded line per entry")
+    .argument("<file>", "a v7s-oracle/1 (or +v6.6 / +v4.19) JSON file")
+    .option("--case <n>", "case index or name (default 0)", "0")
+    .option("--at <op>", "stop before this op index (default: before the final `free`)")
+    .option("--era <era>", `run under this kernel era instead of the file's (${ERA_NAMES.join(", ")})`)
+    .action(lazy(() => import("./dump.ts").then((m) => m.action)));
+}
+
+function traceGen(program: Command): void {
+  program
+    .command("trace-gen")
+    .description("Write a synthetic iommu:map/iommu:unmap ftrace of an MT8173-like device mix (deterministic per seed)")
+    .requiredOption("--events <n>", "number of map and unmap events")
+    .requiredOption("-o, --output <file>", "where to write the trace (`-`: stdout)")
+    .option("--seed <s>", "random seed, an integer in [0, 2^32)", "1")
+    .option("--format <format>", `tracepoint payload: ${TRACE_FORMATS.join(" (v4.19) | ")}`, "old")
+    .option("--layout <layout>", `line layout: ${TRACE_LAYOUTS.join(" (cat trace) | ")} (trace-cmd report)`, "cat")
+    .option("--max-live <n>", "live mappings the trace stays below (default 4096)")
+    .action(lazy(() => import("./trace-gen.ts").then((m) => m.action)));
+}
+
+/** Every command's declaration; the order is the order in --help. */
+export const COMMANDS: readonly ((program: Command) => void)[] = [repro, compare, runAndReplay, explain, mm, platforms, boardImport, selftest, ops, dump, traceGen];

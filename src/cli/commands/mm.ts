@@ -1,9 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
-import type { Command } from "commander";
 import { bytes, hexGrouped } from "../../core/u32.ts";
-import { BACKGROUND_PRESETS } from "../../mm/background.ts";
 import { bootKernelMemory } from "../../mm/kernel.ts";
-import { PLATFORM_NAMES } from "../../phys/platform.ts";
 import { eraFlag, labParams } from "../options.ts";
 
 interface MmFlags {
@@ -15,27 +12,19 @@ interface MmFlags {
 
 const PAGE = 4096;
 
-export function register(program: Command): void {
-  program
-    .command("mm")
-    .description("Show the kernel memory a run starts from: zones, watermarks, lowmem_reserve and /proc/buddyinfo after the background load")
-    .option("--era <era>", "kernel era", "v4.19")
-    .option("--platform <name>", `platform memory map (${PLATFORM_NAMES.join(", ")})`, "mt8173-elm-4g")
-    .option("--background <preset>", `background load (${BACKGROUND_PRESETS.join(", ")})`, "typical")
-    .option("--seed <n>", "seed of the background load", "1")
-    .action((flags: MmFlags) => {
-      const p = labParams(flags, { platform: "mt8173-elm-4g", era: "v4.19", seed: 1 });
-      const km = bootKernelMemory({ platform: p.platform, era: eraFlag(p.era), background: p.background, seed: p.seed });
-      const out: string[] = [`${km.platform.name}, Linux ${km.era.name} (${km.era.zones}), background "${p.background}", seed ${p.seed}`, ""];
-      out.push("zone     span                                   managed     free        min/low/high (pages)  lowmem_reserve");
-      for (const z of km.buddy.zoneStates()) {
-        const span = z.endPfn > z.startPfn ? `${hexGrouped(z.startPfn * PAGE)}-${hexGrouped(z.endPfn * PAGE)}` : "empty";
-        out.push(
-          `${z.name.padEnd(8)} ${span.padEnd(38)} ${bytes(z.managedPages * PAGE).padEnd(11)} ${bytes(z.freePages * PAGE).padEnd(11)} ` +
-            `${`${z.min}/${z.low}/${z.high}`.padEnd(21)} [${z.lowmemReserve.join(", ")}]`,
-        );
-      }
-      out.push("", km.buddy.buddyinfo().trimEnd());
-      process.stdout.write(out.join("\n") + "\n");
-    });
+/** `mm`: the kernel memory a run starts from. */
+export function action(flags: MmFlags): void {
+  const p = labParams(flags, { platform: "mt8173-elm-4g", era: "v4.19", seed: 1 });
+  const km = bootKernelMemory({ platform: p.platform, era: eraFlag(p.era), background: p.background, seed: p.seed });
+  const out: string[] = [`${km.platform.name}, Linux ${km.era.name} (${km.era.zones}), background "${p.background}", seed ${p.seed}`, ""];
+  out.push("zone     span                                   managed     free        min/low/high (pages)  lowmem_reserve");
+  for (const z of km.buddy.zoneStates()) {
+    const span = z.endPfn > z.startPfn ? `${hexGrouped(z.startPfn * PAGE)}-${hexGrouped(z.endPfn * PAGE)}` : "empty";
+    out.push(
+      `${z.name.padEnd(8)} ${span.padEnd(38)} ${bytes(z.managedPages * PAGE).padEnd(11)} ${bytes(z.freePages * PAGE).padEnd(11)} ` +
+        `${`${z.min}/${z.low}/${z.high}`.padEnd(21)} [${z.lowmemReserve.join(", ")}]`,
+    );
+  }
+  out.push("", km.buddy.buddyinfo().trimEnd());
+  process.stdout.write(out.join("\n") + "\n");
 }

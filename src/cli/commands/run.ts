@@ -1,5 +1,4 @@
 // SPDX-License-Identifier: GPL-2.0-only
-import type { Command } from "commander";
 import { era } from "../../core/era.ts";
 import { formatFtraceLine, type TraceSink } from "../../dma/trace.ts";
 import { buildReport } from "../../lab/run.ts";
@@ -8,12 +7,11 @@ import type { ComparisonReport, StrategyResult } from "../../lab/types.ts";
 import type { V7sEngine } from "../../pgtable/engine.ts";
 import { dumpTable } from "../../pgtable/dump.ts";
 import { renderTerminal, toJson } from "../../report/index.ts";
-import { DEFAULT_SCENARIO } from "../../workload/builtin-scenarios.ts";
 import { checkOutputs, planOutputs } from "../io.ts";
 import { loadScenario, runParams, sourceName, strategyFlag, workloadSource, type RunFlags, type WorkloadSource } from "../options.ts";
 import { runJob } from "../strategy-runner.ts";
 import { VERSION } from "../version.ts";
-import { addRunFlags, workloadOf } from "./compare.ts";
+import { workloadOf } from "./compare.ts";
 
 interface RunCommandFlags extends RunFlags {
   strategy?: string;
@@ -25,34 +23,14 @@ interface RunCommandFlags extends RunFlags {
   color?: boolean;
 }
 
-export function register(program: Command): void {
-  const run = program
-    .command("run")
-    .argument("[scenario]", `a scenario file or built-in name (default: ${DEFAULT_SCENARIO})`)
-    .description("Run a scenario against one table-memory strategy and print what it cost")
-    .option("--trace-out <file>", "write the iommu:map/unmap tracepoint log the run produces (ftrace text, the era's format)");
-  addRunFlags(addOneStrategyFlags(run)).action(async (scenarioArg: string | undefined, flags: RunCommandFlags) => {
-    await runOne(workloadSource(scenarioArg, undefined), flags);
-  });
-
-  const replay = program
-    .command("replay")
-    .argument("<trace>", "an ftrace log with iommu:map / iommu:unmap events ('cat trace' or 'trace-cmd report' text; '-' reads stdin)")
-    .description("Replay a real ftrace iommu log against one strategy and era, streaming it in bounded memory")
-    .option("--skip-malformed", "count and skip malformed iommu lines instead of stopping at the first");
-  addRunFlags(addOneStrategyFlags(replay)).action(async (trace: string, flags: RunCommandFlags) => {
-    await runOne(workloadSource(undefined, trace, flags.skipMalformed ?? false), flags);
-  });
+/** `run [scenario]`: one strategy over a scenario. */
+export async function runAction(scenarioArg: string | undefined, flags: RunCommandFlags): Promise<void> {
+  await runOne(workloadSource(scenarioArg, undefined), flags);
 }
 
-/** The flags of the single-strategy commands (run, replay). */
-function addOneStrategyFlags(cmd: Command): Command {
-  return cmd
-    .option("--strategy <name>", "table-memory strategy", "slab-dma32")
-    .option("--json <file>", "write the result as JSON (the compare schema, one strategy)")
-    .option("--dump-tables <file>", "write the final page tables (v7s-oracle dump: table pointers masked) as JSON")
-    .option("--timing", "include the wall-clock run time in the JSON")
-    .option("--no-color", "no ANSI colours");
+/** `replay <trace>`: one strategy over an ftrace log, streamed. */
+export async function replayAction(trace: string, flags: RunCommandFlags): Promise<void> {
+  await runOne(workloadSource(undefined, trace, flags.skipMalformed ?? false), flags);
 }
 
 async function runOne(source: WorkloadSource, flags: RunCommandFlags): Promise<void> {

@@ -1,5 +1,4 @@
 // SPDX-License-Identifier: GPL-2.0-only
-import type { Command } from "commander";
 import { InputError } from "../../core/errors.ts";
 import type { TracepointFormat } from "../../workload/ftrace.ts";
 import { TRACE_FORMATS, TRACE_LAYOUTS, generateTrace } from "../../workload/trace-gen.ts";
@@ -31,27 +30,17 @@ function parseChoice<T extends string>(text: string, flag: string, choices: read
   return c;
 }
 
-export function register(program: Command): void {
-  program
-    .command("trace-gen")
-    .description("Write a synthetic iommu:map/iommu:unmap ftrace of an MT8173-like device mix (deterministic per seed)")
-    .requiredOption("--events <n>", "number of map and unmap events")
-    .requiredOption("-o, --output <file>", "where to write the trace (`-`: stdout)")
-    .option("--seed <s>", "random seed, an integer in [0, 2^32)", "1")
-    .option("--format <format>", `tracepoint payload: ${TRACE_FORMATS.join(" (v4.19) | ")}`, "old")
-    .option("--layout <layout>", `line layout: ${TRACE_LAYOUTS.join(" (cat trace) | ")} (trace-cmd report)`, "cat")
-    .option("--max-live <n>", "live mappings the trace stays below (default 4096)")
-    .action(async (opts: Opts) => {
-      const events = parseInteger(opts.events, "--events", 1, MAX_EVENTS);
-      const seed = parseInteger(opts.seed, "--seed", 0, 0xffff_ffff);
-      const format = parseChoice<TracepointFormat>(opts.format, "--format", TRACE_FORMATS);
-      const layout = parseChoice<TraceLayout>(opts.layout, "--layout", TRACE_LAYOUTS);
-      const maxLive = opts.maxLive === undefined ? undefined : parseInteger(opts.maxLive, "--max-live", 1, 1 << 20);
-      const out = planOutputs({ inputs: [], outputs: [opts.output] }); // edges: checked before generating
-      const chunks = generateTrace({ events, seed, format, layout, ...(maxLive === undefined ? {} : { maxLiveMappings: maxLive }) });
-      const bytes = await out.writeChunks(opts.output, chunks);
-      await out.commit();
-      if (opts.output === "-") return;
-      process.stderr.write(`iommu-lab: wrote ${events.toLocaleString("en-US")} events (${bytes.toLocaleString("en-US")} bytes) to ${opts.output}\n`);
-    });
+/** `trace-gen`: a synthetic iommu ftrace to a file or stdout. */
+export async function action(opts: Opts): Promise<void> {
+  const events = parseInteger(opts.events, "--events", 1, MAX_EVENTS);
+  const seed = parseInteger(opts.seed, "--seed", 0, 0xffff_ffff);
+  const format = parseChoice<TracepointFormat>(opts.format, "--format", TRACE_FORMATS);
+  const layout = parseChoice<TraceLayout>(opts.layout, "--layout", TRACE_LAYOUTS);
+  const maxLive = opts.maxLive === undefined ? undefined : parseInteger(opts.maxLive, "--max-live", 1, 1 << 20);
+  const out = planOutputs({ inputs: [], outputs: [opts.output] }); // edges: checked before generating
+  const chunks = generateTrace({ events, seed, format, layout, ...(maxLive === undefined ? {} : { maxLiveMappings: maxLive }) });
+  const bytes = await out.writeChunks(opts.output, chunks);
+  await out.commit();
+  if (opts.output === "-") return;
+  process.stderr.write(`iommu-lab: wrote ${events.toLocaleString("en-US")} events (${bytes.toLocaleString("en-US")} bytes) to ${opts.output}\n`);
 }
