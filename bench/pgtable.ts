@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /**
- * The v7s engine against the C oracle's speed figures (shared/vectors/README.md, "Speed of the C oracle"):
+ * The v7s engine against the speed of the kernel's own C (io-pgtable-arm-v7s.c at gcc -O2, as the golden
+ * vectors' oracle measured it):
  * ias/oas 32, no quirks, coherent walk, counting no-op TLB callbacks, a fresh table per phase, 262,144
  * contiguous 4 KiB pages (1 GiB, 1024 L2 tables). Each figure is the median of 5 reps after a warm-up.
  * The kernel C at -O2 on the oracle's machine: 14.7, 11.2, 17.5, 15.8, 8.6 ns/page and 54 ns/op (mixed).
@@ -11,8 +12,8 @@ import { GFP_ATOMIC } from "../src/mm/gfp.ts";
 import { PhysMemory } from "../src/phys/memory.ts";
 import { customPlatform } from "../src/phys/platform.ts";
 import { ArenaTableMemory } from "../src/strategies/arena.ts";
-import { V7sEngine, allocV7s } from "../src/pgtable/engine.ts";
-import type { IotlbGather } from "../src/pgtable/types.ts";
+import { allocV7s } from "../src/pgtable/engine.ts";
+import type { IotlbGather, V7sPageTable } from "../src/pgtable/types.ts";
 
 const PAGES = 262_144;
 const SZ_4K = 0x1000;
@@ -22,13 +23,12 @@ const PA_BASE = 0x1000_0000;
 const BASE = 0x4000_0000;
 const PLATFORM = customPlatform("bench", [{ start: BASE, end: BASE + 0x400_0000 }]);
 const GATHER: IotlbGather = { queued: false };
-// Module-local copy: an imported binding costs a getter call per use under tsx.
 const GFP = GFP_ATOMIC;
 const REPS = 5;
 
 let tlbCalls = 0;
 
-function fresh(): V7sEngine {
+function fresh(): V7sPageTable {
   const phys = new PhysMemory(PLATFORM);
   const res = allocV7s(
     { ias: 32, oas: 32, quirks: 0, pgsizeBitmap: 0x01111000, coherentWalk: true },
@@ -43,10 +43,10 @@ function fresh(): V7sEngine {
     },
   );
   if (!res.ok) throw new Error(`bench: alloc failed: ${res.reason}`);
-  return res.table as V7sEngine;
+  return res.table;
 }
 
-function mapAll(e: V7sEngine): void {
+function mapAll(e: V7sPageTable): void {
   for (let i = 0; i < PAGES; i += 256) check(e.mapPagesRet(i * SZ_4K, PA_BASE + i * SZ_4K, SZ_4K, 256, 3, GFP) === 0);
 }
 
@@ -58,7 +58,7 @@ function check(ok: boolean): void {
  * Median over REPS timed runs (after one warm-up) of `body` on a table prepared by `setup`, in ns per unit.
  * Timed in process CPU time, so a machine shared with other jobs does not inflate the figure.
  */
-function measure(units: number, setup: () => V7sEngine, body: (e: V7sEngine) => void): number {
+function measure(units: number, setup: () => V7sPageTable, body: (e: V7sPageTable) => void): number {
   const times: number[] = [];
   for (let rep = 0; rep <= REPS; rep++) {
     const e = setup();
@@ -98,7 +98,7 @@ function mixedOps(): { code: Uint8Array; slot: Uint32Array; offset: Uint32Array 
   return { code, slot, offset };
 }
 
-function runMixed(e: V7sEngine, ops: { code: Uint8Array; slot: Uint32Array; offset: Uint32Array }): void {
+function runMixed(e: V7sPageTable, ops: { code: Uint8Array; slot: Uint32Array; offset: Uint32Array }): void {
   const { code, slot, offset } = ops;
   let errors = 0;
   let sink = 0;
@@ -129,13 +129,13 @@ function runMixed(e: V7sEngine, ops: { code: Uint8Array; slot: Uint32Array; offs
 }
 
 export function run(): { name: string; unit: string; value: number }[] {
-  const mapped = (): V7sEngine => {
+  const mapped = (): V7sPageTable => {
     const e = fresh();
     mapAll(e);
     return e;
   };
   const ops = mixedOps();
-  const phases: { name: string; unit: string; units: number; setup: () => V7sEngine; body: (e: V7sEngine) => void }[] = [
+  const phases: { name: string; unit: string; units: number; setup: () => V7sPageTable; body: (e: V7sPageTable) => void }[] = [
     {
       name: "map_4k_single",
       unit: "ns/page",

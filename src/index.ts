@@ -35,8 +35,13 @@ export { BUILTIN_SCENARIOS, DEFAULT_SCENARIO, builtinScenario } from "./workload
 export { FtraceParser, parseFtrace } from "./workload/ftrace.ts";
 export { TraceReplayer } from "./workload/replay.ts";
 export type { WorkloadEvent, TraceEvent } from "./workload/events.ts";
-export { Session } from "./lab/session.ts";
-export { buildReport, newSession, runStrategy, scenarioEvents, type LabParams } from "./lab/run.ts";
+export { DEFAULT_MACHINE, DEFAULT_STRATEGY, variant, type DomainTiming, type MachineSpec, type RunSpec, type Variant } from "./lab/spec.ts";
+export { bootSystem, bootSteps, type DomainRefusal, type System } from "./lab/system.ts";
+export { eventListSource, scenarioEvents, scenarioSource, traceSource, type EventSource } from "./lab/source.ts";
+export { runExperiment, runExperimentSync, runExperiments, type ExperimentRun, type StopRule } from "./lab/experiment.ts";
+export type { Observer } from "./lab/observers/observer.ts";
+export { buildReport, compare, reproVariants, strategyVariants, type Comparison, type ComparisonSpec, type RunOne } from "./lab/compare.ts";
 export { explainIova } from "./lab/explain.ts";
 export type { ComparisonReport, StrategyResult } from "./lab/types.ts";
+export * from "./analysis/index.ts";
 export * from "./report/index.ts";

@@ -5,6 +5,8 @@ import { InputError } from "../core/errors.ts";
 export const EXIT_BAD_INPUT = 2;
 /** Exit status for a check that ran and failed (selftest, ops --check). */
 export const EXIT_FAILED = 1;
+/** Exit status for our own bug (EX_SOFTWARE in BSD's sysexits.h): anything but bad input. */
+export const EXIT_INTERNAL = 70;
 
 /**
  * One line on stderr and an exit status; never a stack trace for the user's mistakes (InputError, and
@@ -12,7 +14,7 @@ export const EXIT_FAILED = 1;
  */
 export function reportFailure(err: unknown): number {
   if (err instanceof InputError) {
-    process.stderr.write(`iommu-lab: ${err.message}\n`);
+    process.stderr.write(`iommu-lab: ${asTyped(err)}\n`);
     return EXIT_BAD_INPUT;
   }
   if (isNodeFsError(err)) {
@@ -20,7 +22,17 @@ export function reportFailure(err: unknown): number {
     return EXIT_BAD_INPUT;
   }
   process.stderr.write(`iommu-lab: internal error (please report): ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-  return 70;
+  return EXIT_INTERNAL;
+}
+
+/** Run parameters the model names neutrally in an InputError's place ("era v5.10"), as the flags a user types. */
+const PARAMETER_FLAGS: Readonly<Record<string, string>> = { era: "--era", platform: "--platform" };
+
+function asTyped(err: InputError): string {
+  const m = /^([a-z]+) (\S+)$/.exec(err.where);
+  const flag = m === null ? undefined : PARAMETER_FLAGS[m[1] ?? ""];
+  if (m === null || flag === undefined) return err.message;
+  return err.message.replace(`: ${err.where}: `, `: ${flag} ${m[2] ?? ""}: `);
 }
 
 interface NodeFsError extends Error {

@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /**
- * Flag values shared by the run commands (compare, repro, run, replay, explain), validated once, and
- * the workload source a command was given: a built-in scenario, a scenario file, or an ftrace log.
+ * The run commands' flag values (declared in flags.ts) validated once and turned into the lab's specs;
+ * plus the workload source a command was given: a built-in scenario, a scenario file, or an ftrace log.
  */
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { ERA_NAMES, era, isEraName, type Era } from "../core/era.ts";
 import { InputError } from "../core/errors.ts";
-import type { LabParams } from "../lab/run.ts";
+import type { WorkloadRef } from "../lab/compare.ts";
+import { DEFAULT_MACHINE, DEFAULT_STRATEGY, DEFAULT_SWITCHES, MAX_CPUS, type MachineSpec, type VariantSwitches } from "../lab/spec.ts";
 import { BACKGROUND_PRESETS, isBackgroundPreset } from "../mm/background.ts";
 import { PLATFORM_NAMES } from "../phys/platform.ts";
 import { STRATEGY_NAMES } from "../strategies/index.ts";
@@ -22,6 +23,11 @@ export interface RunFlags {
   background?: string;
   fitCheck?: boolean;
   churn?: string;
+}
+
+/** ANSI colour on stdout: wanted unless --no-color, and only on a terminal. */
+export function colorWanted(flags: { readonly color?: boolean }): boolean {
+  return (flags.color ?? true) && process.stdout.isTTY === true;
 }
 
 export function integerFlag(flag: string, value: string, min: number, max: number): number {
@@ -51,35 +57,42 @@ export function strategiesFlag(value: string | undefined): string[] {
   return [...new Set(names)];
 }
 
-export function strategyFlag(value: string | undefined, fallback: string): string {
-  const name = value ?? fallback;
+export function strategyFlag(value: string | undefined): string {
+  const name = value ?? DEFAULT_STRATEGY;
   if (!STRATEGY_NAMES.includes(name)) throw new InputError("--strategy", "", `unknown strategy "${name}" (known: ${STRATEGY_NAMES.join(", ")})`);
   return name;
 }
 
-/** Resolves the run flags against the workload's own defaults (a scenario names its platform and era). */
-export function labParams(flags: RunFlags, defaults: { readonly platform: string; readonly era: string; readonly seed: number }): LabParams {
+/** The machine the flags describe, over `defaults` (a scenario names its platform, era and seed). */
+export function machineFlags(flags: RunFlags, defaults: Pick<MachineSpec, "platform" | "era" | "seed"> = DEFAULT_MACHINE): MachineSpec {
   const eraName = eraFlag(flags.era ?? defaults.era).name;
   const platform = flags.platform ?? defaults.platform;
   if (!PLATFORM_NAMES.includes(platform)) throw new InputError("--platform", "", `unknown platform "${platform}" (known: ${PLATFORM_NAMES.join(", ")})`);
-  const background = flags.background ?? "typical";
+  const background = flags.background ?? DEFAULT_MACHINE.background;
   if (!isBackgroundPreset(background)) {
     throw new InputError("--background", "", `unknown background load "${background}" (known: ${BACKGROUND_PRESETS.join(", ")})`);
   }
   return {
     platform,
     era: eraName,
-    cpus: flags.cpus === undefined ? null : integerFlag("--cpus", flags.cpus, 1, 256),
+    cpus: flags.cpus === undefined ? null : integerFlag("--cpus", flags.cpus, 1, MAX_CPUS),
     seed: flags.seed === undefined ? defaults.seed : integerFlag("--seed", flags.seed, 0, 0xffff_ffff),
     background,
-    fitCheck: flags.fitCheck ?? true,
-    backgroundChurn: flags.churn === undefined ? 0 : integerFlag("--churn", flags.churn, 0, 64),
+    backgroundChurn: flags.churn === undefined ? DEFAULT_MACHINE.backgroundChurn : integerFlag("--churn", flags.churn, 0, 64),
   };
 }
 
-/** `labParams` with the workload's own defaults: a scenario names its platform, era and seed. */
-export function runParams(flags: RunFlags, scenario: Scenario | null): LabParams {
-  return labParams(flags, { platform: scenario?.platform ?? "mt8173-elm-4g", era: scenario?.era ?? "v4.19", seed: scenario?.seed ?? 1 });
+/** The machine of a run: the flags over the scenario's own platform, era and seed, then the defaults. */
+export function runMachine(flags: RunFlags, scenario: Scenario | null): MachineSpec {
+  return machineFlags(flags, {
+    platform: scenario?.platform ?? DEFAULT_MACHINE.platform,
+    era: scenario?.era ?? DEFAULT_MACHINE.era,
+    seed: scenario?.seed ?? DEFAULT_MACHINE.seed,
+  });
+}
+
+export function switchFlags(flags: RunFlags): VariantSwitches {
+  return { ...DEFAULT_SWITCHES, fitCheck: flags.fitCheck ?? DEFAULT_SWITCHES.fitCheck };
 }
 
 /** Where a run's events come from. Plain data, so it can be posted to a worker thread. */
@@ -112,4 +125,9 @@ export function loadScenario(src: WorkloadSource): Scenario | null {
 
 export function sourceName(src: WorkloadSource): string {
   return src.kind === "builtin" ? src.name : src.path;
+}
+
+/** The workload as the lab's reports name it. */
+export function workloadRef(src: WorkloadSource, scenario: Scenario | null): WorkloadRef {
+  return scenario === null ? { kind: "trace", name: sourceName(src) } : { kind: "scenario", name: sourceName(src), scenario };
 }

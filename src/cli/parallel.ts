@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /**
- * Runs strategy jobs in worker threads, at most `jobs` at a time, and returns results in job order.
+ * Runs strategy jobs in worker threads, at most `lanes` at a time.
  * Each simulation is a value with no global state, so workers need share nothing.
  */
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
 import { InputError } from "../core/errors.ts";
+import type { RunSpec } from "../lab/spec.ts";
 import type { StrategyResult } from "../lab/types.ts";
+import type { WorkloadSource } from "./options.ts";
 import { runJob, type StrategyJob } from "./strategy-runner.ts";
 
 /** What a worker posts: `ready` once its modules have loaded, then one reply per job. */
@@ -22,37 +24,55 @@ export function defaultJobs(): number {
   return Math.max(1, availableParallelism());
 }
 
-export async function runJobs(all: readonly StrategyJob[], jobs: number, onDone: (job: StrategyJob, r: StrategyResult) => void): Promise<StrategyResult[]> {
-  if (jobs <= 1 || all.length === 1) {
-    const out: StrategyResult[] = [];
-    for (const j of all) {
-      const r = await runJob(j);
-      onDone(j, r);
-      out.push(r);
-    }
-    return out;
+/**
+ * Up to `lanes` runs at a time, each on a worker thread that serves many runs (the module graph loads
+ * once per lane); with one lane, runs go one after another in this thread. `run` is the `runOne` the
+ * lab's compare takes.
+ */
+export class RunPool {
+  private readonly lanes: number;
+  private readonly source: WorkloadSource;
+  private readonly idle: JobWorker[] = [];
+  private readonly all: JobWorker[] = [];
+  private readonly waiting: (() => void)[] = [];
+  private busy = 0;
+  private first = true;
+
+  /** `runs`: how many runs will come, so a single one stays in this thread. */
+  constructor(lanes: number, runs: number, source: WorkloadSource) {
+    this.lanes = Math.max(1, Math.min(lanes, runs));
+    this.source = source;
   }
-  const results = new Array<StrategyResult | undefined>(all.length);
-  let next = 0;
-  const lane = async (): Promise<void> => {
-    const worker = new JobWorker();
+
+  readonly run = async (spec: RunSpec): Promise<StrategyResult> => {
+    while (this.busy >= this.lanes) await new Promise<void>((go) => this.waiting.push(go));
+    this.busy++;
     try {
-      while (next < all.length) {
-        const i = next++;
-        const job = all[i] as StrategyJob;
-        const r = await worker.run(job);
-        results[i] = r;
-        onDone(job, r);
+      // edges: the first run prints the trace-quality line, once for the comparison.
+      const job: StrategyJob = { spec, source: this.source, ...(this.first ? { reportQuality: true } : {}) };
+      this.first = false;
+      if (this.lanes === 1) return await runJob(job);
+      const worker = this.idle.pop() ?? this.spawn();
+      try {
+        return await worker.run(job);
+      } finally {
+        this.idle.push(worker);
       }
     } finally {
-      await worker.close();
+      this.busy--;
+      this.waiting.shift()?.();
     }
   };
-  await Promise.all(Array.from({ length: Math.min(jobs, all.length) }, lane));
-  return results.map((r) => {
-    if (r === undefined) throw new Error("runJobs: a job produced no result");
-    return r;
-  });
+
+  private spawn(): JobWorker {
+    const w = new JobWorker();
+    this.all.push(w);
+    return w;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.all.map((w) => w.close()));
+  }
 }
 
 /**
@@ -85,7 +105,7 @@ class JobWorker {
       };
       const onExit = (code: number): void => {
         cleanup();
-        reject(new Error(`strategy worker for ${job.strategy} exited with code ${code} before reporting`));
+        reject(new Error(`strategy worker for ${job.spec.variant.label} exited with code ${code} before reporting`));
       };
       const cleanup = (): void => {
         this.worker.off("message", onMessage);

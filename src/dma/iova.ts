@@ -51,9 +51,14 @@ export interface IovaDomainOptions {
   readonly cpus: number;
 }
 
-/** floor(log2(x)) + 1 for x > 0; 0 for 0 (the kernel's fls_long). */
+/**
+ * floor(log2(x)) + 1 for x >= 1; 0 below (the kernel's fls_long). Exact up to 2^53 (Math.log2 rounds up
+ * just below a power of two past 2^47); integer bit operations on the low word, one step per 32 bits.
+ */
 export function fls(x: number): number {
-  return x <= 0 ? 0 : Math.floor(Math.log2(x)) + 1;
+  if (x < 1) return 0;
+  if (x < 0x1_0000_0000) return 32 - Math.clz32(x);
+  return 32 + fls(Math.floor(x / 0x1_0000_0000));
 }
 
 /** order_base_2: ceil(log2(n)), 0 for n <= 1. */
@@ -62,7 +67,12 @@ export function orderBase2(n: number): number {
 }
 
 export function roundupPowOfTwo(n: number): number {
-  return 2 ** orderBase2(n);
+  return pow2(orderBase2(n));
+}
+
+/** 2^k for an integer k >= 0; a shift below 2^31 (`2 **` is a pow() call on this engine). */
+function pow2(k: number): number {
+  return k < 31 ? 1 << k : 2 ** k;
 }
 
 interface Magazine {
@@ -169,7 +179,7 @@ export class IovaDomain {
     if (!Number.isSafeInteger(limitPfn) || limitPfn < 0) throw new RangeError(`allocIova: limitPfn ${limitPfn} is not a pfn`);
     // Non-power-of-two sizes freed into a magazine would come back for the wrong class; rounding
     // keeps the class of the unrounded size (iommu_dma_alloc_iova, later alloc_iova_fast).
-    const size = pages < 2 ** (IOVA_RANGE_CACHE_MAX_SIZE - 1) ? roundupPowOfTwo(pages) : pages;
+    const size = pages < 1 << (IOVA_RANGE_CACHE_MAX_SIZE - 1) ? roundupPowOfTwo(pages) : pages;
     const cached = this.rcacheGet(size, limitPfn + 1, cpu);
     if (cached !== 0) {
       this.stats.rcacheHits++;
@@ -229,7 +239,7 @@ export class IovaDomain {
   private allocRange(size: number, limit: number): number | null {
     const f = this.features;
     const alignShift = fls(size - 1);
-    const alignUnit = 2 ** alignShift;
+    const alignUnit = pow2(alignShift);
     if (f.iovaMax32FailFast && limit <= this.dma32BitPfn && size >= this.max32AllocSize) {
       this.stats.max32FailFast++;
       return null;

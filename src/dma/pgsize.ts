@@ -1,8 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /**
  * iommu_pgsize (drivers/iommu/iommu.c): which page size, and how many pages of it, the core hands the
- * driver for the next piece of a map or unmap. Addresses may exceed 32 bits (35-bit PAs), so the bit
- * arithmetic works on remainders instead of JS bitwise operators.
+ * driver for the next piece of a map or unmap.
+ *
+ * It runs once per page on the v4.19 path, so it works with integer bit operations: the bitmap has 32
+ * bits, so only the low 32 bits of iova and paddr can limit the alignment, and `x >>> 0` is exactly
+ * x mod 2^32 for any non-negative integer (35-bit PAs included). Sizes of 2^32 or more are rare (a whole
+ * 4 GiB request) and take the division path.
  */
 import { fls } from "./iova.ts";
 
@@ -12,21 +16,19 @@ export interface PgsizeChoice {
   readonly count: number;
 }
 
+/** A caller-owned result record for `iommuPgsizeInto` (reused per call: nothing allocated). */
+export interface PgsizeOut {
+  pgsize: number;
+  count: number;
+}
+
 /** Index of the lowest set bit (__ffs) of a non-zero number below 2^53. */
 export function ffs(x: number): number {
   if (x <= 0 || !Number.isSafeInteger(x)) throw new RangeError(`ffs(${x}): needs a positive safe integer`);
   // Bitwise operators see only the low 32 bits, so look there first and step up a word if it is 0.
-  const lo = x % 0x1_0000_0000;
+  const lo = x >>> 0;
   if (lo !== 0) return 31 - Math.clz32(lo & -lo);
   return 32 + ffs(Math.floor(x / 0x1_0000_0000));
-}
-
-/** Lowest set bit index of iova | paddr, or -1 when both are 0 (addr_merge == 0: no alignment limit). */
-function ffsMerge(iova: number, paddr: number): number {
-  if (iova === 0 && paddr === 0) return -1;
-  if (iova === 0) return ffs(paddr);
-  if (paddr === 0) return ffs(iova);
-  return Math.min(ffs(iova), ffs(paddr));
 }
 
 /**
@@ -35,39 +37,47 @@ function ffsMerge(iova: number, paddr: number): number {
  * Throws RangeError where the kernel would BUG(): no supported size fits.
  */
 export function iommuPgsize(bitmap: number, iova: number, paddr: number, size: number, batched = true): PgsizeChoice {
+  const out: PgsizeOut = { pgsize: 0, count: 0 };
+  iommuPgsizeInto(out, bitmap, iova, paddr, size, batched);
+  return out;
+}
+
+/** iommuPgsize with the answer written to `out`; returns `out.pgsize`. */
+export function iommuPgsizeInto(out: PgsizeOut, bitmap: number, iova: number, paddr: number, size: number, batched: boolean): number {
   if (!(size > 0) || !Number.isSafeInteger(size)) throw new RangeError(`iommu_pgsize: size ${size} must be a positive integer`);
-  // Sizes the hardware supports and that fit in `size`, then those the alignment allows.
-  const maxIdx = fls(size) - 1;
-  const alignIdx = ffsMerge(iova, paddr);
-  let pgsizeIdx = -1;
-  for (let b = 0; b < 32; b++) {
-    if (((bitmap >>> b) & 1) === 0) continue;
-    if (b > maxIdx) break;
-    if (alignIdx >= 0 && b > alignIdx) break;
-    pgsizeIdx = b;
-  }
-  if (pgsizeIdx < 0) {
+  // The highest bitmap bit that fits in `size` and that the alignment of iova | paddr allows. A merged
+  // low word of 0 (both addresses 4 GiB-aligned, or 0 = addr_merge 0) leaves every bitmap bit allowed.
+  const sizeIdx = fls(size) - 1;
+  const merged = ((iova >>> 0) | (paddr >>> 0)) >>> 0;
+  const alignIdx = merged === 0 ? 31 : 31 - Math.clz32(merged & -merged);
+  const limit = sizeIdx < alignIdx ? sizeIdx : alignIdx;
+  // Bits 0..limit of the bitmap; limit 31 keeps all 32 (a shift count of 32 would wrap to 0).
+  const allowed = limit >= 31 ? bitmap >>> 0 : (bitmap & ((2 << limit) - 1)) >>> 0;
+  if (allowed === 0) {
     throw new RangeError(
       `iommu_pgsize: no page size in bitmap 0x${bitmap.toString(16)} fits iova 0x${iova.toString(16)} pa 0x${paddr.toString(16)} size 0x${size.toString(16)} (kernel BUG)`,
     );
   }
-  const pgsize = 2 ** pgsizeIdx;
-  if (!batched) return { pgsize, count: 1 };
-  let runSize = size;
-  let nextIdx = -1;
-  for (let b = pgsizeIdx + 1; b < 32; b++) {
-    if (((bitmap >>> b) & 1) !== 0) {
-      nextIdx = b;
-      break;
-    }
+  const pgsizeIdx = 31 - Math.clz32(allowed);
+  const pgsize = (1 << pgsizeIdx) >>> 0;
+  out.pgsize = pgsize;
+  if (!batched) {
+    out.count = 1;
+    return pgsize;
   }
-  if (nextIdx >= 0) {
-    const next = 2 ** nextIdx;
+  let runSize = size;
+  // The next supported size above pgsize: the lowest bitmap bit above pgsizeIdx.
+  const above = pgsizeIdx >= 31 ? 0 : (bitmap & ~((2 << pgsizeIdx) - 1)) >>> 0;
+  if (above !== 0) {
+    const nextMask = ((above & -above) >>> 0) - 1;
+    const next = nextMask + 1;
+    const iovaOff = (iova >>> 0) & nextMask;
     // Only worth stopping early when iova and paddr sit at the same offset within the bigger page.
-    if (iova % next === paddr % next) {
-      const offset = next - ((iova % next) | (paddr % next));
+    if (iovaOff === ((paddr >>> 0) & nextMask)) {
+      const offset = next - iovaOff;
       if (offset + next <= size) runSize = offset;
     }
   }
-  return { pgsize, count: Math.floor(runSize / pgsize) };
+  out.count = runSize < 0x1_0000_0000 ? (runSize >>> pgsizeIdx) : Math.floor(runSize / pgsize);
+  return pgsize;
 }

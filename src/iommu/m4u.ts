@@ -7,14 +7,15 @@
  * Writing PT_BASE does not invalidate the TLB: the driver writes it once per bank at attach, before any
  * translation; a re-attach that changes it must flush, as the runtime resume path's full flush does.
  */
+import { SZ_4K } from "../core/u32.ts";
 import type { PhysMemory } from "../phys/memory.ts";
 import type { Era } from "../core/era.ts";
 import { ioPgtableCfgFor } from "../phys/iommu-plan.ts";
 import type { IommuInstance, Platform } from "../phys/platform.ts";
 import { DEFAULT_TLB_ENTRIES, Tlb, WalkCache, tlbAddrDecode, tlbAddrRegister } from "./tlb.ts";
 import type { Access, Fault, FaultType, IommuHardware, Translation } from "./types.ts";
-import { checkWalkConfig, l1EntryCount, tlbHitFault, ttbrToL1Base, walk } from "./walker.ts";
-import type { Leaf, WalkConfig } from "./walker.ts";
+import { checkWalkConfig, l1EntryCount, probeRunInto, tlbHitFault, ttbrToL1Base, walk, walkInto, walkPageInto } from "./walker.ts";
+import type { Leaf, WalkConfig, WalkRecord } from "./walker.ts";
 
 export interface M4uConfig extends WalkConfig {
   /** TLB entries (fully associative, LRU). */
@@ -107,6 +108,7 @@ export class M4u implements IommuHardware {
   private readonly tlb: Tlb;
   private readonly walkCache: WalkCache | null;
   private readonly iovaLimit: number;
+  private readonly iovaLimitPfn: number;
   private ptBase = 0;
   private l1Base = 0;
   private translations = 0;
@@ -129,6 +131,7 @@ export class M4u implements IommuHardware {
     this.phys = phys;
     this.config = config;
     this.iovaLimit = 2 ** config.ias;
+    this.iovaLimitPfn = this.iovaLimit / SZ_4K;
     this.tlb = new Tlb(config.tlbEntries);
     this.walkCache = config.walkCacheEntries > 0 ? new WalkCache(config.walkCacheEntries) : null;
   }
@@ -153,14 +156,21 @@ export class M4u implements IommuHardware {
     this.checkIova(start, "flushRange start");
     this.checkIova(end, "flushRange end");
     if (end < start) throw new RangeError(`flushRange: end 0x${end.toString(16)} < start 0x${start.toString(16)}`);
+    if (this.nothingCached()) {
+      this.rangeFlushes++;
+      return;
+    }
     this.writeInvalidateRange(tlbAddrRegister(start), tlbAddrRegister(end));
   }
 
   /** F_MMU_INV_RANGE with REG_MMU_INVLD_START_A/END_A as written (MTK_IOMMU_TLB_ADDR encoding). */
   writeInvalidateRange(startReg: number, endReg: number): void {
+    this.rangeFlushes++;
+    // Nothing cached, nothing to drop: the common case (a flush after every map, a TLB that trace
+    // replay never fills) costs a count.
+    if (this.nothingCached()) return;
     const start = tlbAddrDecode(startReg);
     const end = tlbAddrDecode(endReg) + 0xfff;
-    this.rangeFlushes++;
     if (end < start) return;
     this.tlb.invalidateRange(start, end);
     this.walkCache?.invalidateRange(start, end, l1EntryCount(this.config.ias));
@@ -207,6 +217,39 @@ export class M4u implements IommuHardware {
     return walk(this.phys, this.config, this.l1Base, iova, "read", false, null).translation;
   }
 
+  /**
+   * probe() without allocation, for per-leaf verification: the same walk (PT_BASE's L1, then the L2 its
+   * descriptor points to, both read from physical memory; no TLB, no counters, no fault record),
+   * written into the caller's reusable record. Returns `rec.ok`; then `rec.pa` and `rec.pageSize` hold,
+   * else `rec.fault` and `rec.level`. `walkResultOf(rec, iova, "read").translation` is what probe() returns.
+   */
+  probeInto(rec: WalkRecord, iova: number): boolean {
+    this.checkIova(iova, "probe");
+    return walkInto(rec, this.phys, this.config, this.l1Base, iova, "read", false, null);
+  }
+
+  /** probeInto for IOVA `pfn` * 4 KiB + `offset`: page frame numbers stay small integers (no heap numbers). */
+  probePageInto(rec: WalkRecord, pfn: number, offset = 0): boolean {
+    if (!((pfn >>> 0) === pfn && pfn < this.iovaLimitPfn && (offset >>> 0) === offset && offset < SZ_4K)) {
+      throw new RangeError(`M4U probe: page ${pfn} offset ${offset} is outside [0, 2^${this.config.ias})`);
+    }
+    return walkPageInto(rec, this.phys, this.config, this.l1Base, pfn, offset, "read", false, null);
+  }
+
+  /**
+   * probePageInto for every leaf of `bytes` at IOVA `pfn` * 4 KiB + `offset`, in IOVA order, calling
+   * `visit` after each (see walker.ts probeRunInto): one call per mapping for the verification, with
+   * the L1 word read once per MiB. `visit` must not write tables; a pre-built function allocates nothing.
+   */
+  probeRun(rec: WalkRecord, pfn: number, offset: number, bytes: number, visit: (rec: WalkRecord, pfn: number, offset: number) => void): void {
+    if (!(bytes > 0)) return;
+    const endPfn = pfn + Math.ceil((offset + bytes) / SZ_4K);
+    if (!((pfn >>> 0) === pfn && endPfn <= this.iovaLimitPfn && (offset >>> 0) === offset && offset < SZ_4K)) {
+      throw new RangeError(`M4U probe: ${bytes} bytes at page ${pfn} offset ${offset} reach outside [0, 2^${this.config.ias})`);
+    }
+    probeRunInto(rec, this.phys, this.config, this.l1Base, pfn, offset, endPfn, visit);
+  }
+
   counters(): M4uCounters {
     return {
       translations: this.translations,
@@ -241,6 +284,10 @@ export class M4u implements IommuHardware {
 
   clearFaults(): void {
     this.faults.length = 0;
+  }
+
+  private nothingCached(): boolean {
+    return this.tlb.size === 0 && (this.walkCache === null || this.walkCache.size === 0);
   }
 
   private record(fault: Fault): void {

@@ -10,19 +10,28 @@
  * START/END register pair as MTK_IOMMU_TLB_ADDR encodes it (page address | IOVA bits 34:32 in bits 2:0),
  * and END names the last page, so the range runs to that page's last byte.
  *
+ * Range invalidation is O(1) when no entry is in range, which is most flushes (the driver flushes after
+ * every map, and trace replay never fills the TLB): a count of entries per MiB of IOVA says whether any
+ * entry can meet a small range, so the full scan runs only when one does (or the range spans more MiB
+ * than there are entries). What the scan drops, and the LRU order of the rest, are unchanged.
+ *
  * Walk cache (off unless `walkCacheEntries` > 0): L1 table descriptors by L1 index, LRU. Nothing in
  * mtk_iommu says the M4U has one; it is modelled so that a skipped tlb_flush_walk has a consequence
  * (a stale table pointer into a freed L2). Range and full invalidation drop it as they drop the TLB.
  */
-import { SZ_16M, SZ_1M, SZ_4G, SZ_4K, SZ_64K, lower32, upper32 } from "../core/u32.ts";
+import { SZ_16M, SZ_1M, SZ_4G, SZ_4K, SZ_64K, upper32 } from "../core/u32.ts";
 import type { Leaf, TableWalkCache } from "./walker.ts";
 
 export const TLB_PAGE_SIZES = [SZ_4K, SZ_64K, SZ_1M, SZ_16M] as const;
 export const DEFAULT_TLB_ENTRIES = 32;
+/** MiB slots the per-MiB counts cover: the whole 35-bit address space (IOVAs are at most 34 bits). */
+const MIB_SLOTS = 1 << (35 - 20);
 
 /** MTK_IOMMU_TLB_ADDR(a): bits 31:12 of the address, with address bits 34:32 in bits 2:0. */
 export function tlbAddrRegister(iova: number): number {
-  return ((lower32(iova) & 0xfffff000) >>> 0) + (upper32(iova) & 7);
+  // `>>> 0` is the low word of a non-negative integer; the division only runs above 4 GiB.
+  const low = ((iova >>> 0) & 0xfffff000) >>> 0;
+  return iova < SZ_4G ? low : low + (upper32(iova) & 7);
 }
 
 /** The page address a START/END register value names. */
@@ -41,6 +50,8 @@ export class Tlb {
   /** Key = size class + 4 * page number at that size; Map order is LRU first. */
   private readonly map = new Map<number, Leaf>();
   private readonly perClass = [0, 0, 0, 0];
+  /** Entries whose page meets each MiB of IOVA (a 16 MiB supersection counts in 16). */
+  private readonly perMiB = new Int32Array(MIB_SLOTS);
   private foundKey = 0;
 
   constructor(capacity = DEFAULT_TLB_ENTRIES) {
@@ -74,12 +85,17 @@ export class Tlb {
 
   fill(leaf: Leaf): void {
     const cls = sizeClass(leaf.pageSize);
+    if (!(leaf.iovaBase >= 0 && leaf.iovaBase + leaf.pageSize <= MIB_SLOTS * SZ_1M)) {
+      throw new RangeError(`TLB fill: IOVA 0x${leaf.iovaBase.toString(16)} is outside the 35-bit space`);
+    }
     const key = cls + 4 * Math.floor(leaf.iovaBase / leaf.pageSize);
     if (this.map.has(key)) {
+      // The same key is the same page at the same size: the per-MiB counts stay as they are.
       this.map.delete(key);
     } else {
       if (this.map.size >= this.capacity) this.evictLru();
       this.perClass[cls] = (this.perClass[cls] as number) + 1;
+      this.countMiB(leaf, 1);
     }
     this.map.set(key, leaf);
     this.fills++;
@@ -87,11 +103,12 @@ export class Tlb {
 
   /** Drops every entry whose page intersects [start, end] (inclusive); returns how many. */
   invalidateRange(start: number, end: number): number {
+    if (this.map.size === 0 || !this.mayMeet(start, end)) return 0;
     let dropped = 0;
     for (const [key, leaf] of this.map) {
       if (leaf.iovaBase <= end && leaf.iovaBase + leaf.pageSize - 1 >= start) {
         this.map.delete(key);
-        this.perClass[sizeClass(leaf.pageSize)] = (this.perClass[sizeClass(leaf.pageSize)] as number) - 1;
+        this.drop(leaf);
         dropped++;
       }
     }
@@ -103,6 +120,7 @@ export class Tlb {
     const dropped = this.map.size;
     this.map.clear();
     this.perClass.fill(0);
+    this.perMiB.fill(0);
     this.invalidated += dropped;
     return dropped;
   }
@@ -134,15 +152,51 @@ export class Tlb {
     const key = first.value;
     const leaf = this.map.get(key) as Leaf;
     this.map.delete(key);
-    this.perClass[sizeClass(leaf.pageSize)] = (this.perClass[sizeClass(leaf.pageSize)] as number) - 1;
+    this.drop(leaf);
     this.evictions++;
+  }
+
+  /** Bookkeeping for an entry that left the map. */
+  private drop(leaf: Leaf): void {
+    const cls = sizeClass(leaf.pageSize);
+    this.perClass[cls] = (this.perClass[cls] as number) - 1;
+    this.countMiB(leaf, -1);
+  }
+
+  private countMiB(leaf: Leaf, delta: number): void {
+    const first = Math.floor(leaf.iovaBase / SZ_1M);
+    const last = Math.floor((leaf.iovaBase + leaf.pageSize - 1) / SZ_1M);
+    for (let mb = first; mb <= last; mb++) this.perMiB[mb] = (this.perMiB[mb] as number) + delta;
+  }
+
+  /**
+   * False only when no entry meets [start, end]. A range over more MiB than there are entries is
+   * answered "maybe" at once (the scan is then no dearer than the counts).
+   */
+  private mayMeet(start: number, end: number): boolean {
+    // An inverted range meets the entries that hold both ends: leave that to the scan.
+    if (end < start) return true;
+    const first = Math.floor(start / SZ_1M);
+    const last = Math.min(Math.floor(end / SZ_1M), MIB_SLOTS - 1);
+    if (last - first >= this.map.size) return true;
+    for (let mb = first; mb <= last; mb++) if (this.perMiB[mb] !== 0) return true;
+    return false;
   }
 }
 
 function sizeClass(pageSize: number): number {
-  const cls = TLB_PAGE_SIZES.indexOf(pageSize as (typeof TLB_PAGE_SIZES)[number]);
-  if (cls < 0) throw new RangeError(`TLB page size ${pageSize}: must be 4K, 64K, 1M or 16M`);
-  return cls;
+  switch (pageSize) {
+    case SZ_4K:
+      return 0;
+    case SZ_64K:
+      return 1;
+    case SZ_1M:
+      return 2;
+    case SZ_16M:
+      return 3;
+    default:
+      throw new RangeError(`TLB page size ${pageSize}: must be 4K, 64K, 1M or 16M`);
+  }
 }
 
 /** L1 table descriptors by L1 index (each covers 1 MiB of IOVA), LRU. */

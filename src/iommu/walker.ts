@@ -27,7 +27,8 @@
  *                      no memory there, and SoCs with VLD_PA_RNG program 0x1_0000_0000-0x1_FFFF_FFFF as valid).
  *   A descriptor address outside RAM ─► walk-bus-error fault at that level.
  *
- * Sources: kernel-facts §1.1-§1.3 (fields), §1.11 (TTBR), §4.3 and mtk_iommu.c's 4GB-mode map and
+ * Sources: docs/kernel-facts.md#geometry, #descriptor-types and #attribute-bits (fields), #registers (TTBR),
+ * #elm-memory-map and mtk_iommu.c's 4GB-mode map and
  * VLD_PA_RNG comment (remap window). Table fetches use CPU PAs as the driver writes them (virt_to_phys of
  * the table): the remap applies to output addresses only. Not modelled: ARMv7 supersection base
  * extension bits 23:20/8:5 (v7s never writes them), domains, the access flag, XN, NS and memory types.
@@ -37,10 +38,13 @@ import { SZ_16M, SZ_1M, SZ_4G, SZ_4K, SZ_64K } from "../core/u32.ts";
 import type { PhysMemory } from "../phys/memory.ts";
 import {
   ATTR_AP2_RDONLY,
+  CONT_SECTION,
   L1_CONT_MASK,
   L1_MASK,
   L2_CONT_MASK,
   L2_MASK,
+  PTE_TYPE_PAGE,
+  PTE_TYPE_TABLE,
   TABLE_MASK,
   attrShift,
   l1Kind,
@@ -94,7 +98,8 @@ const AP2_L1 = ATTR_AP2_RDONLY << attrShift(1);
 const AP2_L2 = ATTR_AP2_RDONLY << attrShift(2);
 const FOUR_GB_BUS_START = SZ_4G;
 const FOUR_GB_BUS_END = 2 * SZ_4G;
-const FOUR_GB_REMAP_BASE = 0x1_4000_0000;
+/** MTK_IOMMU_4GB_MODE_REMAP_BASE: CPU PA 0x4000_0000 as the M4U sees it in 4GB mode (the driver's constant too). */
+export const MTK_4GB_MODE_REMAP_BASE = 0x1_4000_0000;
 
 export function checkWalkConfig(cfg: WalkConfig): void {
   if (cfg.ias !== 32 && cfg.ias !== 34) throw new RangeError(`M4U ias ${cfg.ias}: must be 32 or 34`);
@@ -121,18 +126,243 @@ export function ttbrToL1Base(ttbr: number, cfg: WalkConfig): number {
 /** The CPU PA behind a 4GB-mode bus address, or null outside the 4-8 GiB window. */
 export function fourGbBusToCpu(bus: number): number | null {
   if (bus < FOUR_GB_BUS_START || bus >= FOUR_GB_BUS_END) return null;
-  return bus >= FOUR_GB_REMAP_BASE ? bus - SZ_4G : bus;
+  return bus >= MTK_4GB_MODE_REMAP_BASE ? bus - SZ_4G : bus;
 }
 
-/** The IOVA's L1 index (bits ias-1:20). */
+/** The IOVA's L1 index (bits ias-1:20). `>>> 0` of the quotient is exact below 2^52. */
 export function l1Index(iova: number, ias: number): number {
-  return Math.floor(iova / SZ_1M) % l1EntryCount(ias);
+  return ((iova / SZ_1M) >>> 0) & (l1EntryCount(ias) - 1);
 }
 
 /**
- * One table walk. With `sideEffects` false (probe) nothing outside RAM is touched, so PhysMemory records
- * no bus error; with it true the failing read is issued as the hardware would, and PhysMemory records it.
+ * The result of one walk, written into a caller-owned record so that a walk allocates nothing (the
+ * verification probe runs once per mapped leaf). `walk()` turns it into the Translation/Leaf objects.
+ * Fields describe the last walk only; which of them mean something depends on `ok`, `fault` and `leaf`.
  */
+export class WalkRecord {
+  /** A translation: `pa`, `busPa`, `pageSize`, `writable` hold. */
+  ok = false;
+  /** The fault when not ok (a constant string: no allocation). */
+  fault: FaultType | null = null;
+  /** A valid leaf was reached (also on a permission fault): `iovaBase`, `paBase`, `busPaBase` hold. */
+  leaf = false;
+  /** Level of the leaf, or of the descriptor that faulted. */
+  level: 1 | 2 = 1;
+  /** PA and value of the leaf or faulting descriptor (value 0 for a bus error). */
+  descriptorPa = 0;
+  descriptor = 0;
+  pa = 0;
+  busPa = 0;
+  pageSize = 0;
+  writable = false;
+  iovaBase = 0;
+  /** `iovaBase` / 4 KiB: the leaf's first page frame (the next leaf starts at leafPfn + pageSize / 4 KiB). */
+  leafPfn = 0;
+  paBase = 0;
+  busPaBase = 0;
+  /** The L1 step: descriptor address and value; `l1Cached` when the walk cache supplied it. */
+  l1Pa = 0;
+  l1Descriptor = 0;
+  l1Cached = false;
+  /** The walk went on to level 2 (an L1 table descriptor); then `l2Pa`/`l2Descriptor` hold. */
+  reachedL2 = false;
+  l2Pa = 0;
+  l2Descriptor = 0;
+  /** Descriptors read from memory (a walk-cache hit saves one). */
+  reads = 0;
+}
+
+/**
+ * One table walk into `rec`; returns `rec.ok`. With `sideEffects` false (probe) nothing outside RAM is
+ * touched, so PhysMemory records no bus error; with it true the failing read is issued as the hardware
+ * would, and PhysMemory records it. Every walk starts at PT_BASE's L1 and follows the L1 descriptor's
+ * table pointer through physical memory, so a truncated pointer reaches the wrong (or no) L2 here too.
+ */
+export function walkInto(
+  rec: WalkRecord,
+  phys: PhysMemory,
+  cfg: WalkConfig,
+  l1Base: number,
+  iova: number,
+  access: Access,
+  sideEffects: boolean,
+  walkCache: TableWalkCache | null,
+): boolean {
+  return walkPageInto(rec, phys, cfg, l1Base, Math.floor(iova / SZ_4K), (iova >>> 0) & 0xfff, access, sideEffects, walkCache);
+}
+
+/**
+ * walkInto for IOVA `pfn` * 4 KiB + `offset` (offset < 4 KiB). The walk's own arithmetic is on the page
+ * frame number, a small integer, where a byte IOVA above 2^31 is a heap number at every call.
+ */
+export function walkPageInto(
+  rec: WalkRecord,
+  phys: PhysMemory,
+  cfg: WalkConfig,
+  l1Base: number,
+  pfn: number,
+  offset: number,
+  access: Access,
+  sideEffects: boolean,
+  walkCache: TableWalkCache | null,
+): boolean {
+  rec.reads = 0;
+  rec.leaf = false;
+  rec.reachedL2 = false;
+  rec.l1Cached = false;
+  // IOVA bits ias-1:20 are pfn bits ias-13:8; `>>> 8` keeps pfn bits 8-39 and the mask fewer than 24.
+  const idx1 = (pfn >>> 8) & (l1EntryCount(cfg.ias) - 1);
+  const l1Pa = l1Base + 4 * idx1;
+  rec.l1Pa = l1Pa;
+  const cachedD1 = walkCache === null ? undefined : walkCache.get(idx1);
+  let d1: number;
+  if (cachedD1 !== undefined) {
+    d1 = cachedD1;
+    rec.l1Cached = true;
+    rec.l1Descriptor = d1;
+  } else {
+    d1 = phys.peek32(l1Pa);
+    if (d1 < 0) {
+      if (sideEffects) phys.read32(l1Pa);
+      rec.l1Descriptor = 0;
+      return faultInto(rec, "walk-bus-error", 1, l1Pa, 0);
+    }
+    rec.reads = 1;
+    rec.l1Descriptor = d1;
+    const type = d1 & 3;
+    if (type === 0) return faultInto(rec, "translation", 1, l1Pa, d1);
+    if (type !== PTE_TYPE_TABLE) {
+      const superS = (d1 & CONT_SECTION) !== 0;
+      return leafInto(rec, cfg, pfn, offset, access, 1, l1Pa, d1, superS ? SZ_16M : SZ_1M, superS ? L1_CONT_MASK : L1_MASK);
+    }
+    walkCache?.set(idx1, d1);
+  }
+  return level2Into(rec, phys, cfg, d1, pfn, offset, access, sideEffects);
+}
+
+/** The walk's second half, from an L1 table descriptor `d1`: its L2 pointer, the L2 word, the leaf. */
+function level2Into(rec: WalkRecord, phys: PhysMemory, cfg: WalkConfig, d1: number, pfn: number, offset: number, access: Access, sideEffects: boolean): boolean {
+  // A 32-bit pointer unless the table-PA extension is wired (the driver's iopte_to_paddr ORs the MTK
+  // bits into any entry; this hardware only honours them on tables with TTBR_EXT).
+  let l2Base = (d1 & TABLE_MASK) >>> 0;
+  if (cfg.mtkTtbrExt) l2Base += mtkHighBits(d1) * SZ_4G;
+  const l2Pa = l2Base + 4 * (pfn & 0xff);
+  rec.reachedL2 = true;
+  rec.l2Pa = l2Pa;
+  const d2 = phys.peek32(l2Pa);
+  if (d2 < 0) {
+    if (sideEffects) phys.read32(l2Pa);
+    rec.l2Descriptor = 0;
+    return faultInto(rec, "walk-bus-error", 2, l2Pa, 0);
+  }
+  rec.reads++;
+  rec.l2Descriptor = d2;
+  if ((d2 & 3) === 0) return faultInto(rec, "translation", 2, l2Pa, d2);
+  const small = (d2 & PTE_TYPE_PAGE) !== 0;
+  return leafInto(rec, cfg, pfn, offset, access, 2, l2Pa, d2, small ? SZ_4K : SZ_64K, small ? L2_MASK : L2_CONT_MASK);
+}
+
+function leafInto(
+  rec: WalkRecord,
+  cfg: WalkConfig,
+  pfn: number,
+  pageOffset: number,
+  access: Access,
+  level: 1 | 2,
+  descriptorPa: number,
+  descriptor: number,
+  pageSize: number,
+  addrMask: number,
+): boolean {
+  const field = (descriptor & addrMask) >>> 0;
+  const busPaBase = cfg.mtkExt ? field + mtkHighBits(descriptor) * SZ_4G : field;
+  // The offset inside the leaf: the pfn's low bits below the leaf size, then the offset in the page.
+  const pageMask = (pageSize >>> 12) - 1;
+  const offset = (pfn & pageMask) * SZ_4K + pageOffset;
+  let paBase = busPaBase;
+  if (cfg.fourGbMode) {
+    if (busPaBase < FOUR_GB_BUS_START || busPaBase >= FOUR_GB_BUS_END) return faultInto(rec, "invalid-pa", level, descriptorPa, descriptor);
+    if (busPaBase >= MTK_4GB_MODE_REMAP_BASE) paBase = busPaBase - SZ_4G;
+  }
+  const writable = cfg.noPerms || (descriptor & (level === 1 ? AP2_L1 : AP2_L2)) === 0;
+  rec.leaf = true;
+  rec.level = level;
+  rec.descriptorPa = descriptorPa;
+  rec.descriptor = descriptor;
+  rec.leafPfn = pfn - (pfn & pageMask);
+  rec.iovaBase = rec.leafPfn * SZ_4K;
+  rec.pageSize = pageSize;
+  rec.paBase = paBase;
+  rec.busPaBase = busPaBase;
+  rec.writable = writable;
+  if (access === "write" && !writable) {
+    rec.ok = false;
+    rec.fault = "permission";
+    return false;
+  }
+  rec.ok = true;
+  rec.fault = null;
+  rec.pa = paBase + offset;
+  rec.busPa = busPaBase + offset;
+  return true;
+}
+
+function faultInto(rec: WalkRecord, type: FaultType, level: 1 | 2, descriptorPa: number, descriptor: number): boolean {
+  rec.ok = false;
+  rec.fault = type;
+  rec.level = level;
+  rec.descriptorPa = descriptorPa;
+  rec.descriptor = descriptor;
+  return false;
+}
+
+/**
+ * The probes of every leaf of IOVA pages [pfn, endPfn), as a verification makes them one by one: a walk
+ * of `pfn` * 4 KiB + `offset`, then of the first page of each following leaf (the next page where a
+ * walk faults), `visit(rec, pfn, offset)` after each. Each record equals what walkPageInto would give
+ * (a probe: read access, no side effects, no walk cache); the L1 word is read once per MiB, since
+ * nothing writes tables during a probe run (`visit` must not), and each L2 word is still reached
+ * through that L1 descriptor's own pointer, so a truncated pointer is caught as before.
+ */
+export function probeRunInto(
+  rec: WalkRecord,
+  phys: PhysMemory,
+  cfg: WalkConfig,
+  l1Base: number,
+  pfn: number,
+  offset: number,
+  endPfn: number,
+  visit: (rec: WalkRecord, pfn: number, offset: number) => void,
+): void {
+  const l1Mask = l1EntryCount(cfg.ias) - 1;
+  let tableIdx = -1;
+  let tableD1 = 0;
+  let at = pfn;
+  let off = offset;
+  while (at < endPfn) {
+    const idx1 = (at >>> 8) & l1Mask;
+    if (idx1 === tableIdx) {
+      // The same L1 table descriptor as the last walk read: the record says what a fresh walk would.
+      rec.leaf = false;
+      rec.l1Cached = false;
+      rec.reads = 1;
+      rec.l1Pa = l1Base + 4 * idx1;
+      rec.l1Descriptor = tableD1;
+      level2Into(rec, phys, cfg, tableD1, at, off, "read", false);
+    } else {
+      walkPageInto(rec, phys, cfg, l1Base, at, off, "read", false, null);
+      if (rec.reachedL2) {
+        tableIdx = idx1;
+        tableD1 = rec.l1Descriptor;
+      } else tableIdx = -1;
+    }
+    visit(rec, at, off);
+    at = rec.ok ? rec.leafPfn + (rec.pageSize >>> 12) : at + 1;
+    off = 0;
+  }
+}
+
+/** One table walk as objects (steps, leaf, translation): `walkInto`, then the record described. */
 export function walk(
   phys: PhysMemory,
   cfg: WalkConfig,
@@ -142,100 +372,51 @@ export function walk(
   sideEffects: boolean,
   walkCache: TableWalkCache | null,
 ): WalkResult {
+  walkInto(WALK_SCRATCH, phys, cfg, l1Base, iova, access, sideEffects, walkCache);
+  return walkResultOf(WALK_SCRATCH, iova, access);
+}
+
+/** walk()'s record: walkResultOf copies everything out before anything can walk again. */
+const WALK_SCRATCH = new WalkRecord();
+
+/** The objects `walk()` returns, built from a record of a walk of `iova` for `access`. */
+export function walkResultOf(rec: WalkRecord, iova: number, access: Access): WalkResult {
   const steps: WalkStep[] = [];
-  let reads = 0;
-
-  const idx1 = l1Index(iova, cfg.ias);
-  const l1Pa = l1Base + 4 * idx1;
-  let d1 = walkCache?.get(idx1);
-  if (d1 !== undefined) {
-    steps.push({ level: 1, descriptorPa: l1Pa, descriptor: d1, kind: "table", cached: true });
-  } else {
-    if (!phys.isRam(l1Pa, 4)) {
-      if (sideEffects) phys.read32(l1Pa);
-      steps.push({ level: 1, descriptorPa: l1Pa, descriptor: 0, kind: "bus-error" });
-      return faultResult("walk-bus-error", iova, access, 1, l1Pa, 0, steps, null, reads);
-    }
-    d1 = phys.read32(l1Pa);
-    reads++;
-    const k1 = l1Kind(d1);
-    if (k1 === "invalid") {
-      steps.push({ level: 1, descriptorPa: l1Pa, descriptor: d1, kind: k1 });
-      return faultResult("translation", iova, access, 1, l1Pa, d1, steps, null, reads);
-    }
-    if (k1 !== "table") {
-      steps.push({ level: 1, descriptorPa: l1Pa, descriptor: d1, kind: k1 });
-      const superS = k1 === "supersection";
-      return leafResult(cfg, iova, access, 1, l1Pa, d1, superS ? SZ_16M : SZ_1M, superS ? L1_CONT_MASK : L1_MASK, steps, reads);
-    }
-    steps.push({ level: 1, descriptorPa: l1Pa, descriptor: d1, kind: "table" });
-    walkCache?.set(idx1, d1);
+  const l1Fault = rec.fault === "walk-bus-error" && !rec.reachedL2;
+  if (rec.l1Cached) steps.push({ level: 1, descriptorPa: rec.l1Pa, descriptor: rec.l1Descriptor, kind: "table", cached: true });
+  else steps.push({ level: 1, descriptorPa: rec.l1Pa, descriptor: rec.l1Descriptor, kind: l1Fault ? "bus-error" : l1Kind(rec.l1Descriptor) });
+  if (rec.reachedL2) {
+    const l2Fault = rec.fault === "walk-bus-error";
+    steps.push({ level: 2, descriptorPa: rec.l2Pa, descriptor: rec.l2Descriptor, kind: l2Fault ? "bus-error" : l2Kind(rec.l2Descriptor) });
   }
-
-  // A 32-bit pointer unless the table-PA extension is wired (the driver's iopte_to_paddr ORs the MTK
-  // bits into any entry; this hardware only honours them on tables with TTBR_EXT).
-  let l2Base = (d1 & TABLE_MASK) >>> 0;
-  if (cfg.mtkTtbrExt) l2Base += mtkHighBits(d1) * SZ_4G;
-  const l2Pa = l2Base + 4 * (Math.floor(iova / SZ_4K) & 0xff);
-  if (!phys.isRam(l2Pa, 4)) {
-    if (sideEffects) phys.read32(l2Pa);
-    steps.push({ level: 2, descriptorPa: l2Pa, descriptor: 0, kind: "bus-error" });
-    return faultResult("walk-bus-error", iova, access, 2, l2Pa, 0, steps, null, reads);
+  const leaf: Leaf | null = rec.leaf
+    ? {
+        iovaBase: rec.iovaBase,
+        pageSize: rec.pageSize,
+        paBase: rec.paBase,
+        busPaBase: rec.busPaBase,
+        writable: rec.writable,
+        level: rec.level,
+        descriptorPa: rec.descriptorPa,
+        descriptor: rec.descriptor,
+      }
+    : null;
+  if (rec.ok) {
+    return {
+      translation: { ok: true, iova, pa: rec.pa, busPa: rec.busPa, pageSize: rec.pageSize, writable: rec.writable, fromTlb: false, steps },
+      leaf,
+      reads: rec.reads,
+    };
   }
-  const d2 = phys.read32(l2Pa);
-  reads++;
-  const k2 = l2Kind(d2);
-  steps.push({ level: 2, descriptorPa: l2Pa, descriptor: d2, kind: k2 });
-  if (k2 === "invalid") return faultResult("translation", iova, access, 2, l2Pa, d2, steps, null, reads);
-  const small = k2 === "small";
-  return leafResult(cfg, iova, access, 2, l2Pa, d2, small ? SZ_4K : SZ_64K, small ? L2_MASK : L2_CONT_MASK, steps, reads);
-}
-
-function leafResult(
-  cfg: WalkConfig,
-  iova: number,
-  access: Access,
-  level: 1 | 2,
-  descriptorPa: number,
-  descriptor: number,
-  pageSize: number,
-  addrMask: number,
-  steps: WalkStep[],
-  reads: number,
-): WalkResult {
-  const field = (descriptor & addrMask) >>> 0;
-  const busPaBase = cfg.mtkExt ? field + mtkHighBits(descriptor) * SZ_4G : field;
-  const iovaBase = iova - (iova % pageSize);
-  const offset = iova - iovaBase;
-  let paBase = busPaBase;
-  if (cfg.fourGbMode) {
-    const cpu = fourGbBusToCpu(busPaBase);
-    if (cpu === null) return faultResult("invalid-pa", iova, access, level, descriptorPa, descriptor, steps, null, reads);
-    paBase = cpu;
-  }
-  const writable = cfg.noPerms || (descriptor & (level === 1 ? AP2_L1 : AP2_L2)) === 0;
-  const leaf: Leaf = { iovaBase, pageSize, paBase, busPaBase, writable, level, descriptorPa, descriptor };
-  if (access === "write" && !writable) return faultResult("permission", iova, access, level, descriptorPa, descriptor, steps, leaf, reads);
-  return {
-    translation: { ok: true, iova, pa: paBase + offset, busPa: busPaBase + offset, pageSize, writable, fromTlb: false, steps },
-    leaf,
-    reads,
+  const fault: Fault = {
+    type: rec.fault as FaultType,
+    iova,
+    access,
+    level: rec.level,
+    descriptorPa: rec.descriptorPa,
+    descriptor: rec.descriptor,
   };
-}
-
-// A plain function, not a closure per walk: the walk is the hot path of every device access.
-function faultResult(
-  type: FaultType,
-  iova: number,
-  access: Access,
-  level: 1 | 2,
-  descriptorPa: number,
-  descriptor: number,
-  steps: WalkStep[],
-  leaf: Leaf | null,
-  reads: number,
-): WalkResult {
-  return { translation: { ok: false, fault: { type, iova, access, level, descriptorPa, descriptor }, steps }, leaf, reads };
+  return { translation: { ok: false, fault, steps }, leaf, reads: rec.reads };
 }
 
 /** The fault a TLB hit raises (a write through a cached read-only leaf), or null. */

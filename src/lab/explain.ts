@@ -1,58 +1,107 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /**
- * The walk of one IOVA at one moment, as text: what the driver wrote (L1 index and descriptor, the L2
+ * The walk of one IOVA at one moment, as data: what the driver wrote (L1 index and descriptor, the L2
  * table's address and zone, the L2 descriptor field by field, iova_to_phys) and what the hardware sees
- * when it walks the same memory (probe: no side effects).
+ * when it walks the same memory (probe: no side effects). report/explain-text.ts renders it.
  */
-import { hex } from "../core/u32.ts";
-import { decodePte, describePte, FIELDS, type Level } from "../pgtable/format.ts";
-import type { Session } from "./session.ts";
+import { SZ_4G, SZ_4K } from "../core/u32.ts";
+import type { FaultType, WalkStep } from "../iommu/types.ts";
+import { decodePte, describePte, FIELDS, L2_ENTRIES, type Level } from "../pgtable/format.ts";
+import type { System } from "./system.ts";
 
-export function explainIova(s: Session, iova: number, at: string): string[] {
-  const out: string[] = [];
-  const o = s.opts;
-  out.push(`IOVA ${hex(iova, 8)} at ${at}: ${o.strategy.name} on ${o.platform.name}, Linux ${o.era.name}`);
-  const domain = s.domain;
-  if (domain === null) {
-    out.push("  no DMA domain: the L1 table could not be allocated (see the kernel messages of `run`)");
-    return out;
-  }
-  const table = domain.table;
-  const quirks = table.cfg.quirks;
-  const family = o.era.pgtable;
-  const zone = (pa: number): string => s.km.buddy.zoneOf(pa) ?? "not managed RAM";
-  const l1 = table.lookupL1(iova);
-  out.push(`  L1 table       ${hex(table.out.pgdPhys)} (${zone(table.out.pgdPhys)}), TTBR ${hex(table.out.ttbr, 8)}`);
-  out.push(`  L1[${l1.l1Index}]        ${hex(l1.pte, 8)}  ${describePte(1, l1.pte, quirks, family)}`);
-  fields(out, 1, l1.pte, quirks, family);
-  if (l1.tablePa !== null) {
-    out.push(`  L2 table       ${hex(l1.tablePa)} (${zone(l1.tablePa)}, ${l1.tablePa >= 2 ** 32 ? "above" : "below"} 4 GiB)`);
-    if (l1.descriptorTablePa !== null && l1.descriptorTablePa !== l1.tablePa) {
-      out.push(`  !! the descriptor encodes ${hex(l1.descriptorTablePa)}: the pointer was truncated (fit check off)`);
-    }
-    const l2 = table.readL2(iova) ?? 0;
-    const l2i = Math.floor(iova / 4096) % 256;
-    out.push(`  L2[${l2i}]        ${hex(l2, 8)}  ${describePte(2, l2, quirks, family)}`);
-    fields(out, 2, l2, quirks, family);
-  }
-  const sw = domain.iovaToPhys(iova);
-  out.push(`  iova_to_phys   ${sw === 0 ? "0 (no translation)" : hex(sw)}`);
-  const hw = s.m4u.probe(iova);
-  out.push("  hardware walk (M4U probe):");
-  for (const st of hw.steps) out.push(`    L${st.level} descriptor at ${hex(st.descriptorPa)} = ${hex(st.descriptor, 8)} (${st.kind})`);
-  if (hw.ok) {
-    const owner = s.km.buddy.ownerOf(hw.pa);
-    out.push(`    -> PA ${hex(hw.pa)} (${hw.pageSize / 1024} KiB page${hw.writable ? "" : ", read-only"}), in the model's memory ${owner === null ? "a free page" : `a page of ${owner}`}`);
-  } else {
-    out.push(`    -> ${hw.fault.type} fault at level ${hw.fault.level}, descriptor ${hex(hw.fault.descriptor, 8)} at ${hex(hw.fault.descriptorPa)}`);
-  }
-  return out;
+/** One field of a decoded descriptor; `bits` is null for a field the format table does not place. */
+export interface PteFieldValue {
+  readonly name: string;
+  readonly value: number;
+  readonly bits: { readonly hi: number; readonly lo: number } | null;
 }
 
-function fields(out: string[], lvl: Level, pte: number, quirks: number, family: Parameters<typeof decodePte>[3]): void {
-  const d = decodePte(lvl, pte, quirks, family);
-  if (d.type === null) return;
-  const bits = new Map(FIELDS[d.type].map((f) => [f.name, f.width === 1 ? `bit ${f.lsb}` : `bits ${f.lsb + f.width - 1}:${f.lsb}`]));
-  const parts = Object.entries(d.fields).map(([k, v]) => `${k}=${v > 9 ? hex(v) : v}${bits.has(k) ? ` (${bits.get(k)})` : ""}`);
-  for (let i = 0; i < parts.length; i += 4) out.push(`      ${parts.slice(i, i + 4).join("  ")}`);
+export interface DescriptorView {
+  readonly index: number;
+  readonly pte: number;
+  /** The one-line decode (type, output address, flags). */
+  readonly summary: string;
+  /** Empty for an invalid descriptor. */
+  readonly fields: readonly PteFieldValue[];
+}
+
+export interface L2View extends DescriptorView {
+  readonly tablePa: number;
+  readonly tableZone: string | null;
+  readonly tableAbove4GiB: boolean;
+  /** The table address the L1 descriptor encodes, when it differs from the table's (a truncated pointer). */
+  readonly encodedTablePa: number | null;
+}
+
+export type HardwareWalk =
+  | { readonly ok: true; readonly steps: readonly WalkStep[]; readonly pa: number; readonly pageSize: number; readonly writable: boolean; readonly owner: string | null }
+  | {
+      readonly ok: false;
+      readonly steps: readonly WalkStep[];
+      readonly fault: { readonly type: FaultType; readonly level: number; readonly descriptor: number; readonly descriptorPa: number };
+    };
+
+export interface IovaExplanation {
+  readonly iova: number;
+  readonly strategy: string;
+  readonly platform: string;
+  readonly era: string;
+  /** Null when the domain was never created. */
+  readonly walk: {
+    readonly l1Table: { readonly pa: number; readonly zone: string | null; readonly ttbr: number };
+    readonly l1: DescriptorView;
+    readonly l2: L2View | null;
+    /** The driver's iova_to_phys (0: no translation). */
+    readonly iovaToPhys: number;
+    readonly hardware: HardwareWalk;
+  } | null;
+}
+
+/** A neutral refusal: the IOVA is outside what the M4U translates. */
+export interface IovaOutOfRange {
+  readonly code: "iova-out-of-range";
+  readonly iova: number;
+  readonly limit: number;
+}
+
+export function explainIova(s: System, iova: number): IovaExplanation | IovaOutOfRange {
+  if (!Number.isSafeInteger(iova) || iova < 0 || iova >= s.iovaLimit) return { code: "iova-out-of-range", iova, limit: s.iovaLimit };
+  const head = { iova, strategy: s.spec.variant.label, platform: s.platform.name, era: s.era.name };
+  if (!s.domain.ok) return { ...head, walk: null };
+  const domain = s.domain.domain;
+  const table = domain.table;
+  const fmt = table.text;
+  const zone = (pa: number): string | null => s.km.buddy.zoneOf(pa);
+  const view = (lvl: Level, index: number, pte: number): DescriptorView => {
+    const d = decodePte(lvl, pte, fmt);
+    const placed = d.type === null ? new Map() : new Map(FIELDS[d.type].map((f) => [f.name, { hi: f.lsb + f.width - 1, lo: f.lsb }]));
+    const fields = d.type === null ? [] : Object.entries(d.fields).map(([name, value]) => ({ name, value, bits: placed.get(name) ?? null }));
+    return { index, pte, summary: describePte(lvl, pte, fmt), fields };
+  };
+  const l1 = table.lookupL1(iova);
+  let l2: L2View | null = null;
+  if (l1.tablePa !== null) {
+    const encoded = l1.descriptorTablePa !== null && l1.descriptorTablePa !== l1.tablePa ? l1.descriptorTablePa : null;
+    l2 = {
+      ...view(2, Math.floor(iova / SZ_4K) % L2_ENTRIES, table.readL2(iova) ?? 0),
+      tablePa: l1.tablePa,
+      tableZone: zone(l1.tablePa),
+      tableAbove4GiB: l1.tablePa >= SZ_4G,
+      encodedTablePa: encoded,
+    };
+  }
+  const hw = s.m4u.probe(iova);
+  const hardware: HardwareWalk = hw.ok
+    ? { ok: true, steps: hw.steps, pa: hw.pa, pageSize: hw.pageSize, writable: hw.writable, owner: s.km.buddy.ownerOf(hw.pa) }
+    : { ok: false, steps: hw.steps, fault: { type: hw.fault.type, level: hw.fault.level, descriptor: hw.fault.descriptor, descriptorPa: hw.fault.descriptorPa } };
+  return {
+    ...head,
+    walk: {
+      l1Table: { pa: table.out.pgdPhys, zone: zone(table.out.pgdPhys), ttbr: table.out.ttbr },
+      l1: view(1, l1.l1Index, l1.pte),
+      l2,
+      iovaToPhys: domain.iovaToPhys(iova),
+      hardware,
+    },
+  };
 }

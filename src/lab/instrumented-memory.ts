@@ -7,6 +7,7 @@ import type { Gfp } from "../mm/gfp.ts";
 import type { Usage, ZoneName } from "../mm/page-source.ts";
 import type { TableMemory } from "../strategies/table-memory.ts";
 import { SZ_4G } from "../core/u32.ts";
+import { L2_TABLE_BYTES } from "../pgtable/format.ts";
 import type { TablePlacement } from "./types.ts";
 
 interface MutablePlacement {
@@ -45,9 +46,6 @@ export class InstrumentedTableMemory implements TableMemory {
   get name(): string {
     return this.inner.name;
   }
-  get capabilities(): TableMemory["capabilities"] {
-    return this.inner.capabilities;
-  }
   get phys(): TableMemory["phys"] {
     return this.inner.phys;
   }
@@ -62,10 +60,10 @@ export class InstrumentedTableMemory implements TableMemory {
   }
 
   allocL2(gfp: Gfp): number | null {
-    const pa = this.placed(this.inner.allocL2(gfp), 1024, 2);
+    const pa = this.placed(this.inner.allocL2(gfp), L2_TABLE_BYTES, 2);
     if (pa !== null) {
       this.l2Allocated++;
-      this.checkZeroed(pa, 1024);
+      this.checkZeroed(pa, L2_TABLE_BYTES);
     }
     return pa;
   }

@@ -86,7 +86,7 @@ export interface StrategyResult {
    * buckets, taken when the teardown phase begins (teardown empties every table), else at the end.
    */
   readonly l2Occupancy: readonly number[];
-  /** Wall-clock time of the run; null unless asked for (`--timing`), so reports stay reproducible. */
+  /** Wall-clock time of the run; null unless the caller keeps it, so reports stay reproducible. */
   readonly runTimeMs: number | null;
 }
 

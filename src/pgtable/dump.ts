@@ -4,8 +4,8 @@
  * live) and a human listing, one decoded line per non-zero entry.
  */
 import { hex } from "../core/u32.ts";
-import type { V7sEngine } from "./engine.ts";
 import { L2_ENTRIES, describePte } from "./format.ts";
+import type { V7sPageTable } from "./types.ts";
 
 export type DumpEntry = [number, number, number];
 
@@ -17,23 +17,22 @@ export interface Dump {
   l2_tables_live: number;
 }
 
-export function dumpTable(e: V7sEngine): Dump {
+export function dumpTable(t: V7sPageTable): Dump {
   const l1: DumpEntry[] = [];
   const l2: DumpEntry[] = [];
-  const pgd = e.pgd;
-  for (let i = 0; i < pgd.length; i++) {
-    const pte = pgd[i] as number;
+  const n = t.out.l1Entries;
+  for (let i = 0; i < n; i++) {
+    const pte = t.readL1(i);
     if (pte === 0) continue;
     const isTable = (pte & 3) === 1;
     l1.push([i, isTable ? pte & 0x3ff : pte, isTable ? 1 : 0]);
-    const view = isTable ? e.l2View(i) : null;
-    if (view === null) continue;
+    if (!isTable || t.readL2At(i, 0) === null) continue;
     for (let j = 0; j < L2_ENTRIES; j++) {
-      const v = view[j] as number;
+      const v = t.readL2At(i, j) ?? 0;
       if (v !== 0) l2.push([i, j, v]);
     }
   }
-  return { l1, l2, l2_tables_live: e.l2TablesLive() };
+  return { l1, l2, l2_tables_live: t.l2TablesLive() };
 }
 
 /**
@@ -41,37 +40,35 @@ export function dumpTable(e: V7sEngine): Dump {
  * `  L2[0x12] small  pa=0x40123000 AF UNPRIV TEX=1 S nG XN  iova=0x00112000`. Runs of identical
  * contiguous copies are folded into one line with `x16`.
  */
-export function prettyTable(e: V7sEngine): string[] {
-  const quirks = e.cfg.quirks;
-  const family = e.family;
+export function prettyTable(t: V7sPageTable): string[] {
   const lines: string[] = [];
-  const pgd = e.pgd;
-  const w1 = Math.max(3, (pgd.length - 1).toString(16).length);
-  lines.push(`L1 table at ${hex(e.pgdPa)} (${pgd.length} entries), ${e.l2TablesLive()} live L2 tables`);
-  for (let i = 0; i < pgd.length; ) {
-    const pte = pgd[i] as number;
+  const n = t.out.l1Entries;
+  const w1 = Math.max(3, (n - 1).toString(16).length);
+  lines.push(`L1 table at ${hex(t.out.pgdPhys)} (${n} entries), ${t.l2TablesLive()} live L2 tables`);
+  for (let i = 0; i < n; ) {
+    const pte = t.readL1(i);
     if (pte === 0) {
       i++;
       continue;
     }
     let run = 1;
-    if ((pte & 3) !== 1) while (i + run < pgd.length && pgd[i + run] === pte) run++;
+    if ((pte & 3) !== 1) while (i + run < n && t.readL1(i + run) === pte) run++;
     const iova = i * 0x100000;
-    const desc = describePte(1, pte, quirks, family);
-    const real = (pte & 3) === 1 ? e.lookupL1(iova).tablePa : null;
-    const note = real !== null && real !== (e.lookupL1(iova).descriptorTablePa ?? real) ? ` (CPU table at ${hex(real)})` : "";
+    const desc = describePte(1, pte, t.text);
+    const real = (pte & 3) === 1 ? t.lookupL1(iova).tablePa : null;
+    const note = real !== null && real !== (t.lookupL1(iova).descriptorTablePa ?? real) ? ` (CPU table at ${hex(real)})` : "";
     lines.push(`L1[${hex(i, w1)}] ${hex(pte, 8)} ${desc}${run > 1 ? ` x${run}` : ""}  iova=${hex(iova, 8)}${note}`);
-    const view = (pte & 3) === 1 ? e.l2View(i) : null;
-    if (view !== null) {
+    if ((pte & 3) === 1 && t.readL2At(i, 0) !== null) {
+      const entry = (j: number): number => t.readL2At(i, j) ?? 0;
       for (let j = 0; j < L2_ENTRIES; ) {
-        const v = view[j] as number;
+        const v = entry(j);
         if (v === 0) {
           j++;
           continue;
         }
         let r = 1;
-        while (j + r < L2_ENTRIES && view[j + r] === v) r++;
-        lines.push(`  L2[${hex(j, 2)}] ${hex(v, 8)} ${describePte(2, v, quirks, family)}${r > 1 ? ` x${r}` : ""}  iova=${hex(iova + j * 0x1000, 8)}`);
+        while (j + r < L2_ENTRIES && entry(j + r) === v) r++;
+        lines.push(`  L2[${hex(j, 2)}] ${hex(v, 8)} ${describePte(2, v, t.text)}${r > 1 ? ` x${r}` : ""}  iova=${hex(iova + j * 0x1000, 8)}`);
         j += r;
       }
     }

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /**
  * The v7s io-pgtable engine: map_pages / unmap_pages / iova_to_phys / free with the kernel's semantics for
- * three texts of io-pgtable-arm-v7s.c (era.pgtable): v4.19, v6.6 (pre-6.13, splits blocks) and latest.
- * Tables live in PhysMemory; the engine reads and writes them through typed-array views, and keeps one
+ * each text of io-pgtable-arm-v7s.c (era.pgtable: v4.19, v6.6, latest), reading the table's capability
+ * record (text.ts) for every difference between them. Tables live in PhysMemory; the engine reads and writes them through typed-array views, and keeps one
  * view per live L2 table, indexed by L1 slot, so the hot path allocates nothing.
  *
  * With cfg.fitCheck === false a table that does not fit the descriptor is installed with its pointer
@@ -10,55 +10,48 @@
  * allocated (the kernel would dereference the truncated pointer too; the model keeps the allocator's books
  * straight and leaves the consequences to the walker).
  */
-import type { PgtableFamily } from "../core/era.ts";
-import { lower32 } from "../core/u32.ts";
+import { EEXIST as E_EEXIST, EINVAL as E_EINVAL, ENOMEM as E_ENOMEM, ERANGE as E_ERANGE } from "../core/errors.ts";
+import { SZ_1M as U_SZ_1M, SZ_4G as U_SZ_4G, SZ_4K as U_SZ_4K, SZ_64K as U_SZ_64K, lower32 } from "../core/u32.ts";
 import { GFP_ATOMIC, type Gfp } from "../mm/gfp.ts";
 import type { PhysMemory } from "../phys/memory.ts";
-import {
-  NMRR,
-  PGSIZE_BITMAP_V7S,
-  PRRR,
-  TCR_V419,
-  configRefusal,
-  dmaMaintained,
-  l1EntryCount,
-  ttbrFor,
-} from "./config.ts";
-import { mtkExtEnabled, mtkHighBits, protToPte, pteToCont, toMtkIopte, type Level } from "./format.ts";
-import { splitBlkUnmap, splitCont } from "./split.ts";
-import {
-  QUIRK_ARM_MTK_TTBR_EXT,
-  QUIRK_ARM_NS,
-  QUIRK_V419_TLBI_ON_MAP,
-  type AllocResult,
-  type EngineEnv,
-  type FlushOps,
-  type IotlbGather,
-  type L1Lookup,
-  type MapResult,
-  type V7sAllocated,
-  type V7sConfig,
-  type V7sPageTable,
+import { NMRR, PGSIZE_BITMAP_V7S, PRRR, decodeV7s, ttbrFor } from "./config.ts";
+import * as F from "./format.ts";
+import { mtkHighBits, paddrToIopte, protToPte, pteToCont, toMtkIopte, type Level } from "./format.ts";
+import { splitBlkUnmap, splitCont, type SplitHost } from "./split.ts";
+import { V7S_TEXTS, type V7sText } from "./text.ts";
+import type {
+  AllocResult,
+  EngineEnv,
+  FlushOps,
+  IotlbGather,
+  L1Lookup,
+  MapResult,
+  V7sAllocated,
+  V7sConfig,
+  V7sPageTable,
 } from "./types.ts";
 
-// Hot-path constants are module-local: imported bindings cost a getter call per use under tsx.
-const EEXIST = 17;
-const EINVAL = 22;
-const ENOMEM = 12;
-const ERANGE = 34;
-const SZ_4K = 0x1000;
-const SZ_64K = 0x10000;
-const SZ_1M = 0x100000;
-const SZ_4G = 0x1_0000_0000;
-const L1_MASK = 0xfff00000;
-const L2_MASK = 0xfffff000;
-const L1_CONT_MASK = 0xff000000;
-const L2_CONT_MASK = 0xffff0000;
-const CONT_SECTION = 1 << 18;
-const PTE_TYPE_PAGE = 2;
-const ATTR_NS_TABLE = 1 << 3;
-const L2_ENTRIES = 256;
-const L2_TABLE_BYTES = 1024;
+// Module-local copies of imported constants for the hot paths: V8 folds a module's own `const` bindings
+// into optimised code but reads an imported binding through its module cell on every use (plain node on
+// compiled JS alike; not a loader effect).
+const EEXIST = E_EEXIST;
+const EINVAL = E_EINVAL;
+const ENOMEM = E_ENOMEM;
+const ERANGE = E_ERANGE;
+const SZ_4K = U_SZ_4K;
+const SZ_64K = U_SZ_64K;
+const SZ_1M = U_SZ_1M;
+const SZ_4G = U_SZ_4G;
+const L2_MASK = F.L2_MASK;
+const L1_CONT_MASK = F.L1_CONT_MASK;
+const L2_CONT_MASK = F.L2_CONT_MASK;
+const L1_MASK = F.L1_MASK;
+const TABLE_MASK = F.TABLE_MASK;
+const CONT_SECTION = F.CONT_SECTION;
+const PTE_TYPE_PAGE = F.PTE_TYPE_PAGE;
+const ATTR_NS_TABLE = F.ATTR_NS_TABLE;
+const L2_ENTRIES = F.L2_ENTRIES;
+const L2_TABLE_BYTES = F.L2_TABLE_BYTES;
 
 /** ARM_V7S_LVL_IDX(iova, 1) on an LP64 iova: the integer shift when it fits, a division above 4 GiB. */
 function l1IndexOf(iova: number, mask: number): number {
@@ -80,33 +73,45 @@ function isCont(pte: number, lvl: Level): boolean {
   return lvl === 1 ? (pte & 3) !== 1 && (pte & CONT_SECTION) !== 0 : (pte & PTE_TYPE_PAGE) === 0;
 }
 
-const WARN_RANGE_MAP = "iova >= (1ULL << data->iop.cfg.ias) || paddr >= (1ULL << data->iop.cfg.oas)";
-const WARN_RANGE_UNMAP = "iova >= (1ULL << data->iop.cfg.ias)";
-const WARN_RANGE_MAP_V419 = "upper_32_bits(iova) || upper_32_bits(paddr)";
-const WARN_RANGE_UNMAP_V419 = "upper_32_bits(iova)";
-export const WARN_PARTIAL = "Unmap of a partial large IOPTE is not allowed";
+/** The WARN_ON condition of each range check, as the text writes it. */
+const RANGE_WARN: Readonly<Record<V7sText["rangeCheck"], { readonly map: string; readonly unmap: string }>> = {
+  "ias-oas": { map: "iova >= (1ULL << data->iop.cfg.ias) || paddr >= (1ULL << data->iop.cfg.oas)", unmap: "iova >= (1ULL << data->iop.cfg.ias)" },
+  "upper-32-bits": { map: "upper_32_bits(iova) || upper_32_bits(paddr)", unmap: "upper_32_bits(iova)" },
+};
+const WARN_PARTIAL = "Unmap of a partial large IOPTE is not allowed";
 
 /** The 32-bit page offset arithmetic of the kernel on an LP64 iova: bits above 31 never matter here. */
 const l2Index = (iova: number): number => (iova >>> 12) & 0xff;
 
-export class V7sEngine implements V7sPageTable {
+class V7sEngine implements V7sPageTable {
   readonly cfg: V7sConfig;
+  readonly text: V7sText;
   readonly out: V7sAllocated;
   readonly env: EngineEnv;
-  readonly family: PgtableFamily;
-  readonly phys: PhysMemory;
-  readonly l1Entries: number;
+  private readonly phys: PhysMemory;
+  private readonly l1Entries: number;
   /** The L1 table, a live view of physical memory. */
-  readonly pgd: Uint32Array;
-  readonly pgdPa: number;
+  private readonly pgd: Uint32Array;
+  private readonly pgdPa: number;
   /** ARM_V7S_TABLE_SIZE(1): what dma_map_single covers (the allocation is at least a page). */
-  readonly l1Bytes: number;
+  private readonly l1Bytes: number;
   private readonly l1AllocBytes: number;
   private readonly l1Mask: number;
-  private readonly iasLimit: number;
-  private readonly oasLimit: number;
-  readonly dmaOn: boolean;
-  private readonly v419: boolean;
+  private readonly dmaOn: boolean;
+  private readonly perPage: boolean;
+  private readonly gatherOps: boolean;
+  private readonly refusePartial: boolean;
+  private readonly mtkExt: boolean;
+  /** The range check's bounds (text.iovaLimit, text.paddrLimit), kept here for the hot paths. */
+  private readonly iovaLimit: number;
+  private readonly paddrLimit: number;
+  /**
+   * IOVAs and PAs below these take the single-page fast paths (0: never): the range check passes, and
+   * neither MTK bits nor cache maintenance are due.
+   */
+  private readonly fastMapIovaLimit: number;
+  private readonly fastMapPaLimit: number;
+  private readonly fastUnmapIovaLimit: number;
   private readonly tlb: FlushOps | undefined;
   /** Per L1 slot: the CPU-side view and address of the L2 table installed there. */
   private readonly l2Views: (Uint32Array | null)[];
@@ -118,67 +123,89 @@ export class V7sEngine implements V7sPageTable {
   private readonly leaf2 = new Uint32Array(64);
   private readonly cont1 = new Uint32Array(64);
   private readonly cont2 = new Uint32Array(64);
-  private readonly mtkExt: boolean;
   private readonly scratch = new Uint32Array(16);
+  private readonly splitHost: SplitHost;
   /** *mapped of the last mapPages/mapPagesRet call. */
   lastMapped = 0;
 
-  constructor(cfg: V7sConfig, env: EngineEnv, pgdPa: number, l1Entries: number, l1AllocBytes: number) {
+  constructor(cfg: V7sConfig, text: V7sText, env: EngineEnv, pgdPa: number, l1AllocBytes: number) {
     this.cfg = cfg;
+    this.text = text;
     this.env = env;
-    this.family = env.era.pgtable;
     this.phys = env.mem.phys;
+    const l1Entries = text.l1Entries;
     this.l1Entries = l1Entries;
     this.l1Mask = l1Entries - 1;
     this.l1Bytes = l1Entries * 4;
     this.l1AllocBytes = l1AllocBytes;
     this.pgdPa = pgdPa;
     this.pgd = this.phys.words(pgdPa, l1Entries);
-    this.iasLimit = 2 ** cfg.ias;
-    this.oasLimit = 2 ** cfg.oas;
-    this.dmaOn = dmaMaintained(cfg, this.family);
-    this.v419 = this.family === "v4.19";
+    this.dmaOn = text.dmaMaintained;
+    this.perPage = text.mapOps === "per-page";
+    this.gatherOps = text.tlbCallbacks === "gather-ops";
+    this.refusePartial = text.partialUnmap === "refuse";
+    this.mtkExt = text.mtkExt;
+    this.iovaLimit = text.iovaLimit;
+    this.paddrLimit = text.paddrLimit;
+    const fastUnmap = !this.perPage && !this.dmaOn;
+    const fastMap = fastUnmap && !this.mtkExt;
+    this.fastMapIovaLimit = fastMap ? Math.min(text.iovaLimit, SZ_4G) : 0;
+    this.fastMapPaLimit = fastMap ? Math.min(text.paddrLimit, SZ_4G) : 0;
+    this.fastUnmapIovaLimit = fastUnmap ? Math.min(text.iovaLimit, SZ_4G) : 0;
     this.tlb = env.tlb;
     this.l2Views = new Array<Uint32Array | null>(l1Entries).fill(null);
     this.l2Pas = new Float64Array(l1Entries);
-    this.mtkExt = mtkExtEnabled(cfg.quirks, this.family);
     for (let prot = 0; prot < 64; prot++) {
-      this.leaf1[prot] = protToPte(prot, 1, cfg.quirks, this.family);
-      this.leaf2[prot] = protToPte(prot, 2, cfg.quirks, this.family);
+      this.leaf1[prot] = protToPte(prot, 1, text);
+      this.leaf2[prot] = protToPte(prot, 2, text);
       this.cont1[prot] = pteToCont(this.leaf1[prot] as number, 1);
       this.cont2[prot] = pteToCont(this.leaf2[prot] as number, 2);
     }
     this.out = {
       pgsizeBitmap: cfg.pgsizeBitmap & PGSIZE_BITMAP_V7S,
-      tcr: this.family === "v4.19" ? TCR_V419 : 0,
+      tcr: text.tcr,
       prrr: PRRR,
       nmrr: NMRR,
-      ttbr: ttbrFor(pgdPa, cfg, this.family),
-      ...(this.family === "v4.19" ? { ttbr1: 0 } : {}),
+      ttbr: ttbrFor(pgdPa, text, cfg.coherentWalk),
+      ...(text.reportsTtbr1 ? { ttbr1: 0 } : {}),
       pgdPhys: pgdPa,
       l1Entries,
+    };
+    this.splitHost = {
+      text,
+      tlb: env.tlb,
+      pgdPa,
+      sync: (level, tablePa, l1Index, l2i, n) => this.sync(level, tablePa, l1Index, l2i, n),
+      forgetTable: (l1i) => void (this.l2Views[l1i] = null),
+      l2Pa: (l1i) => this.l2Pas[l1i] as number,
+      l2View: (l1i) => this.l2Views[l1i] ?? null,
+      allocL2: (gfp) => this.allocL2(gfp),
+      freeL2: (pa) => this.freeL2(pa),
+      tableView: (pa) => this.tableView(pa),
+      installTable: (pa, l1i, curr) => this.installTable(pa, l1i, curr),
+      unmapLevel: (gather, iova, size, lvl, table, l1i) => this.unmapLevel(gather, iova, size, lvl, table, l1i),
     };
   }
 
   // ---- logging helpers -------------------------------------------------------------------------------
 
-  warn(kind: "WARN_ON" | "WARN_ONCE" | "WARN", text: string): void {
+  private warn(kind: "WARN_ON" | "WARN_ONCE" | "WARN", text: string): void {
     this.env.log?.warn(kind, text);
   }
 
   /** dma_sync_single_for_device of `n` PTEs; `l1Index` -1 for an unlinked L2 table. */
-  sync(level: Level, tablePa: number, l1Index: number, l2Index: number | null, n: number): void {
+  private sync(level: Level, tablePa: number, l1Index: number, l2Index: number | null, n: number): void {
     if (this.dmaOn) this.env.dma?.syncForDevice({ tablePa, level, l1Index, l2Index }, n);
   }
 
   // ---- table allocation ------------------------------------------------------------------------------
 
   /** __arm_v7s_alloc_table(2): fit check, then DMA mapping for non-coherent walkers. Null is -ENOMEM. */
-  allocL2(gfp: Gfp): number | null {
+  private allocL2(gfp: Gfp): number | null {
     const mem = this.env.mem;
     const pa = mem.allocL2(gfp);
     if (pa === null) return null;
-    if (!tableFits(pa, this.cfg, this.family, this.env)) {
+    if (!tableFits(pa, this.cfg, this.text, this.env)) {
       mem.freeL2(pa);
       return null;
     }
@@ -191,14 +218,14 @@ export class V7sEngine implements V7sPageTable {
   }
 
   /** __arm_v7s_free_table(2) of a table at `pa`. */
-  freeL2(pa: number): void {
+  private freeL2(pa: number): void {
     if (this.dmaOn) this.env.dma?.unmapSingle(pa, L2_TABLE_BYTES);
     this.env.mem.freeL2(pa);
     this.liveL2--;
   }
 
   /** A CPU-side view of an L2 table; a table outside RAM reads as zeros and drops writes (a bus error). */
-  tableView(pa: number): Uint32Array {
+  private tableView(pa: number): Uint32Array {
     if (this.phys.isRam(pa, L2_TABLE_BYTES)) return this.phys.words(pa, L2_ENTRIES);
     this.phys.read32(pa - (pa % 4));
     return new Uint32Array(L2_ENTRIES);
@@ -208,11 +235,11 @@ export class V7sEngine implements V7sPageTable {
    * arm_v7s_install_table: cmpxchg the L1 slot from `curr` to a table descriptor, sync the slot either
    * way, and return the old value (equal to `curr` on success).
    */
-  installTable(pa: number, l1i: number, curr: number): number {
+  private installTable(pa: number, l1i: number, curr: number): number {
     let desc = (lower32(pa) | 1) >>> 0;
-    // MTK_TTBR_EXT (v6.1+): table descriptors carry PA bits 32-34 like leaves.
-    if (this.family !== "v4.19" && this.cfg.quirks & QUIRK_ARM_MTK_TTBR_EXT) desc = toMtkIopte(pa, desc);
-    if (this.cfg.quirks & QUIRK_ARM_NS) desc = (desc | ATTR_NS_TABLE) >>> 0;
+    // ARM_MTK_TTBR_EXT: table descriptors carry PA bits 32-34 like leaves.
+    if (this.text.ttbrExt) desc = toMtkIopte(pa, desc);
+    if (this.text.armNs) desc = (desc | ATTR_NS_TABLE) >>> 0;
     const pgd = this.pgd;
     const old = pgd[l1i] as number;
     if (old === curr) {
@@ -224,19 +251,6 @@ export class V7sEngine implements V7sPageTable {
     return old;
   }
 
-  /** Clear the CPU-side table pointer of an L1 slot whose table descriptor was overwritten. */
-  forgetTable(l1i: number): void {
-    this.l2Views[l1i] = null;
-  }
-
-  l2View(l1i: number): Uint32Array | null {
-    return this.l2Views[l1i] ?? null;
-  }
-
-  l2Pa(l1i: number): number {
-    return this.l2Pas[l1i] as number;
-  }
-
   // ---- map -------------------------------------------------------------------------------------------
 
   mapPages(iova: number, paddr: number, pgsize: number, pgcount: number, prot: number, gfp: Gfp): MapResult {
@@ -244,16 +258,33 @@ export class V7sEngine implements V7sPageTable {
     return { ret, mapped: this.lastMapped };
   }
 
-  /** mapPages without the result object: returns ret and leaves *mapped in `lastMapped`. */
+  /**
+   * mapPages without the result object: returns ret and leaves *mapped in `lastMapped`. One 4K page into
+   * an empty slot of an existing table is done here, in a body small enough for V8 to inline into the
+   * caller's loop; everything else goes to mapPagesSlow (same effect as __arm_v7s_map either way).
+   */
   mapPagesRet(iova: number, paddr: number, pgsize: number, pgcount: number, prot: number, gfp: Gfp): number {
-    if (this.v419) return this.mapPagesV419(iova, paddr, pgsize, pgcount, prot);
+    if (pgcount === 1 && pgsize === SZ_4K && iova < this.fastMapIovaLimit && paddr < this.fastMapPaLimit && (prot & 3) !== 0) {
+      const l1i = (iova >>> 20) & this.l1Mask;
+      const tbl = this.l2Views[l1i];
+      const j = (iova >>> 12) & 0xff;
+      if (tbl != null && tbl[j] === 0 && ((this.pgd[l1i] as number) & 3) === 1) {
+        tbl[j] = ((this.leaf2[prot & 63] as number) | (paddr & L2_MASK)) >>> 0;
+        this.lastMapped = SZ_4K;
+        return 0;
+      }
+    }
+    return this.mapPagesSlow(iova, paddr, pgsize, pgcount, prot, gfp);
+  }
+
+  private mapPagesSlow(iova: number, paddr: number, pgsize: number, pgcount: number, prot: number, gfp: Gfp): number {
+    if (this.perPage) return this.mapPagesPerPage(iova, paddr, pgsize, pgcount, prot);
     this.lastMapped = 0;
-    if (iova >= this.iasLimit || paddr >= this.oasLimit) {
-      this.warn("WARN_ON", WARN_RANGE_MAP);
+    if (iova >= this.iovaLimit || paddr >= this.paddrLimit) {
+      this.warn("WARN_ON", RANGE_WARN[this.text.rangeCheck].map);
       return -ERANGE;
     }
-    // v6.6 and older: "If no access, then nothing to do" returned 0; latest returns -EINVAL.
-    if (!(prot & 3)) return this.family === "latest" ? -EINVAL : 0;
+    if (!(prot & 3)) return this.text.protWithoutRW;
     let ret = -EINVAL;
     let mapped = 0;
     const views = this.l2Views;
@@ -302,8 +333,8 @@ export class V7sEngine implements V7sPageTable {
     return ret;
   }
 
-  /** v4.19 has only .map; iommu_map looped one page per call and stopped at the first failure. */
-  private mapPagesV419(iova: number, paddr: number, pgsize: number, pgcount: number, prot: number): number {
+  /** A text with only `.map`: iommu_map looped one page per call and stopped at the first failure. */
+  private mapPagesPerPage(iova: number, paddr: number, pgsize: number, pgcount: number, prot: number): number {
     let ret = 0;
     let mapped = 0;
     for (let i = 0; i < pgcount; i++) {
@@ -318,14 +349,15 @@ export class V7sEngine implements V7sPageTable {
   }
 
   map(iova: number, paddr: number, size: number, prot: number): number {
-    if (this.family !== "v4.19") return this.mapPagesRet(iova, paddr, size, 1, prot, GFP_ATOMIC);
-    if (!(prot & 3)) return 0;
-    if (iova >= SZ_4G || paddr >= SZ_4G) {
-      this.warn("WARN_ON", WARN_RANGE_MAP_V419);
+    if (!this.perPage) return this.mapPagesRet(iova, paddr, size, 1, prot, GFP_ATOMIC);
+    // The `.map` text tests prot before the range.
+    if (!(prot & 3)) return this.text.protWithoutRW;
+    if (iova >= this.iovaLimit || paddr >= this.paddrLimit) {
+      this.warn("WARN_ON", RANGE_WARN[this.text.rangeCheck].map);
       return -ERANGE;
     }
     const ret = this.mapOne(iova, paddr, size, prot, GFP_ATOMIC);
-    if (this.cfg.quirks & QUIRK_V419_TLBI_ON_MAP) {
+    if (this.text.tlbiOnMap) {
       this.tlb?.tlbAddFlush?.(iova, size, SZ_4K, false);
       this.tlb?.tlbSync?.();
     }
@@ -383,17 +415,8 @@ export class V7sEngine implements V7sPageTable {
       }
     }
     const p = prot & 63;
-    // paddr may exceed 32 bits (MTK, or truncation past oas); `%` on a double is a slow fmod call.
-    const pa32 = paddr < SZ_4G ? paddr : paddr % SZ_4G;
-    let pte: number;
-    if (lvl === 1) {
-      pte = (n > 1 ? this.cont1[p] : this.leaf1[p]) as number;
-      pte = (pte | (pa32 & L1_MASK)) >>> 0;
-    } else {
-      pte = (n > 1 ? this.cont2[p] : this.leaf2[p]) as number;
-      pte = (pte | (pa32 & L2_MASK)) >>> 0;
-    }
-    if (this.mtkExt) pte = toMtkIopte(paddr, pte);
+    const attrs = (lvl === 1 ? (n > 1 ? this.cont1[p] : this.leaf1[p]) : n > 1 ? this.cont2[p] : this.leaf2[p]) as number;
+    const pte = (attrs | paddrToIopte(paddr, lvl, this.text)) >>> 0;
     // Plain stores: TypedArray.prototype.fill costs more than 16 of them.
     for (let i = 0; i < n; i++) table[idx + i] = pte;
     if (this.dmaOn) this.sync(lvl, tablePa, l1i, lvl === 1 ? null : idx, n);
@@ -402,8 +425,23 @@ export class V7sEngine implements V7sPageTable {
 
   // ---- unmap -----------------------------------------------------------------------------------------
 
+  /** ops->unmap_pages. One valid 4K page in a table is cleared here (small enough to inline, as mapPagesRet). */
   unmapPages(iova: number, pgsize: number, pgcount: number, gather: IotlbGather | null): number {
-    if (this.family === "v4.19") {
+    if (pgcount === 1 && pgsize === SZ_4K && iova < this.fastUnmapIovaLimit) {
+      const l1i = (iova >>> 20) & this.l1Mask;
+      const tbl = this.l2Views[l1i];
+      const j = (iova >>> 12) & 0xff;
+      if (tbl != null && ((tbl[j] as number) & 2) !== 0 && ((this.pgd[l1i] as number) & 3) === 1) {
+        tbl[j] = 0;
+        if (gather === null || !gather.queued) this.tlb?.tlbAddPage?.(gather, iova, SZ_4K);
+        return SZ_4K;
+      }
+    }
+    return this.unmapPagesSlow(iova, pgsize, pgcount, gather);
+  }
+
+  private unmapPagesSlow(iova: number, pgsize: number, pgcount: number, gather: IotlbGather | null): number {
+    if (this.perPage) {
       let unmapped = 0;
       for (let i = 0; i < pgcount; i++) {
         if (this.unmap(iova, pgsize) === 0) break;
@@ -412,8 +450,8 @@ export class V7sEngine implements V7sPageTable {
       }
       return unmapped;
     }
-    if (iova >= this.iasLimit) {
-      this.warn("WARN_ON", WARN_RANGE_UNMAP);
+    if (iova >= this.iovaLimit) {
+      this.warn("WARN_ON", RANGE_WARN[this.text.rangeCheck].unmap);
       return 0;
     }
     let unmapped = 0;
@@ -455,16 +493,16 @@ export class V7sEngine implements V7sPageTable {
   }
 
   unmap(iova: number, size: number): number {
-    if (this.family !== "v4.19") return this.unmapPages(iova, size, 1, null);
-    if (iova >= SZ_4G) {
-      this.warn("WARN_ON", WARN_RANGE_UNMAP_V419);
+    if (!this.perPage) return this.unmapPages(iova, size, 1, null);
+    if (iova >= this.iovaLimit) {
+      this.warn("WARN_ON", RANGE_WARN[this.text.rangeCheck].unmap);
       return 0;
     }
     return this.unmapLevel(null, iova, size, 1, this.pgd, 0);
   }
 
   /** __arm_v7s_unmap at `lvl` over `table` (the pgd, or the L2 table of L1 slot `l1i`). */
-  unmapLevel(gather: IotlbGather | null, iova: number, size: number, lvl: Level | 3, table: Uint32Array, l1i: number): number {
+  private unmapLevel(gather: IotlbGather | null, iova: number, size: number, lvl: Level | 3, table: Uint32Array, l1i: number): number {
     if (lvl === 3) {
       this.warn("WARN_ON", "lvl > 2");
       return 0;
@@ -483,19 +521,19 @@ export class V7sEngine implements V7sPageTable {
     }
     let pte0 = table[idx] as number;
     if (n <= 1 && isCont(pte0, lvl)) {
-      if (this.family === "latest") {
+      if (this.refusePartial) {
         this.warn("WARN_ONCE", WARN_PARTIAL);
         return 0;
       }
-      pte0 = splitCont(this, iova, idx, lvl, table, l1i);
+      pte0 = splitCont(this.splitHost, iova, idx, lvl, table, l1i);
     }
     if (n !== 0) return this.clearEntries(gather, iova, size, lvl, table, idx, n, l1i, pte0);
     if (lvl === 1 && (pte0 & 3) !== 1) {
-      if (this.family === "latest") {
+      if (this.refusePartial) {
         this.warn("WARN_ONCE", WARN_PARTIAL);
         return 0;
       }
-      return splitBlkUnmap(this, gather, iova, size, pte0, idx);
+      return splitBlkUnmap(this.splitHost, gather, iova, size, pte0, idx);
     }
     if (lvl === 1) return this.unmapLevel(gather, iova, size, 2, this.l2Views[idx] as Uint32Array, idx);
     return this.unmapLevel(gather, iova, size, 3, table, l1i);
@@ -512,18 +550,18 @@ export class V7sEngine implements V7sPageTable {
     }
     const blk = lvl === 1 ? SZ_1M : SZ_4K;
     const tlb = this.tlb;
-    const v419 = this.family === "v4.19";
+    const gatherOps = this.gatherOps;
     const queued = gather !== null && gather.queued;
     for (let i = 0; i < n; i++) {
       if (lvl === 1 && ((old[i] as number) & 3) === 1) {
-        if (v419) {
+        if (gatherOps) {
           tlb?.tlbAddFlush?.(iova, blk, SZ_4K, false);
           tlb?.tlbSync?.();
         } else {
           tlb?.tlbFlushWalk?.(iova, blk, SZ_4K);
         }
         this.dropTable(idx + i);
-      } else if (v419) {
+      } else if (gatherOps) {
         tlb?.tlbAddFlush?.(iova, blk, blk, true);
       } else if (!queued) {
         tlb?.tlbAddPage?.(gather, iova, blk);
@@ -565,18 +603,28 @@ export class V7sEngine implements V7sPageTable {
     const isTable = (pte & 3) === 1;
     let descriptorTablePa: number | null = null;
     if (isTable) {
-      descriptorTablePa = (pte & 0xfffffc00) >>> 0;
-      if (this.family !== "v4.19" && this.cfg.quirks & QUIRK_ARM_MTK_TTBR_EXT) descriptorTablePa += mtkHighBits(pte) * SZ_4G;
+      descriptorTablePa = (pte & TABLE_MASK) >>> 0;
+      if (this.text.ttbrExt) descriptorTablePa += mtkHighBits(pte) * SZ_4G;
     }
     return { l1Index: l1i, pte, tablePa: isTable && this.l2Views[l1i] ? (this.l2Pas[l1i] as number) : null, descriptorTablePa };
   }
 
   /** The L2 entry for an IOVA, or null when its L1 entry is not a table. */
   readL2(iova: number): number | null {
-    const l1i = l1IndexOf(iova, this.l1Mask);
-    const view = this.l2Views[l1i];
-    if (!view || ((this.pgd[l1i] as number) & 3) !== 1) return null;
-    return view[l2Index(iova)] as number;
+    return this.readL2At(l1IndexOf(iova, this.l1Mask), l2Index(iova));
+  }
+
+  readL1(l1Index: number): number {
+    if (!Number.isInteger(l1Index) || l1Index < 0 || l1Index >= this.l1Entries) {
+      throw new RangeError(`readL1(${l1Index}): the L1 table has ${this.l1Entries} entries`);
+    }
+    return this.pgd[l1Index] as number;
+  }
+
+  readL2At(l1Index: number, l2i: number): number | null {
+    const view = this.l2Views[l1Index];
+    if (!view || ((this.pgd[l1Index] as number) & 3) !== 1) return null;
+    return view[l2i] ?? 0;
   }
 
   /** Live L2 tables (allocated and not freed), including any the kernel leaked. */
@@ -618,10 +666,10 @@ export class V7sEngine implements V7sPageTable {
 }
 
 /** The fit check of __arm_v7s_alloc_table (silent in v4.19; dev_err since the 2018 debugging patch). */
-function tableFits(pa: number, cfg: V7sConfig, family: PgtableFamily, env: EngineEnv): boolean {
+function tableFits(pa: number, cfg: V7sConfig, text: V7sText, env: EngineEnv): boolean {
   if (cfg.fitCheck === false) return true;
-  const fits = family !== "v4.19" && cfg.quirks & QUIRK_ARM_MTK_TTBR_EXT ? pa < 2 ** cfg.oas : pa < SZ_4G;
-  if (!fits && family !== "v4.19") env.log?.error(`Page table does not fit in PTE: 0x${pa.toString(16).padStart(16, "0")}`);
+  const fits = pa < text.tablePaLimit;
+  if (!fits && text.fitCheckLogs) env.log?.error(`Page table does not fit in PTE: 0x${pa.toString(16).padStart(16, "0")}`);
   return fits;
 }
 
@@ -637,25 +685,26 @@ function dmaMapTable(pa: number, bytes: number, env: EngineEnv): boolean {
   return true;
 }
 
-/** alloc_io_pgtable_ops(ARM_V7S, cfg): a refused config or a failed pgd allocation gives {ok: false}. */
+/**
+ * alloc_io_pgtable_ops(ARM_V7S, cfg): decodes the era's text and the config into the table's capability
+ * record once; a refused config or a failed pgd allocation gives {ok: false} with a code and a reason.
+ */
 export function allocV7s(cfg: V7sConfig, env: EngineEnv): AllocResult {
-  const family = env.era.pgtable;
-  const refusal = configRefusal(cfg, family);
-  if (refusal !== null) return { ok: false, reason: refusal };
-  const l1Entries = l1EntryCount(cfg, family);
-  const l1Bytes = l1Entries * 4;
+  const decoded = decodeV7s(cfg, V7S_TEXTS[env.era.pgtable]);
+  if (!decoded.ok) return { ok: false, code: decoded.refusal.code, reason: decoded.refusal.message };
+  const text = decoded.text;
+  const l1Bytes = text.l1Entries * 4;
   // __get_free_pages(get_order(size)): never less than a page.
   const allocBytes = Math.max(l1Bytes, SZ_4K);
   const pgdPa = env.mem.allocL1(allocBytes);
-  if (pgdPa === null) return { ok: false, reason: `L1 table allocation (${allocBytes} bytes) failed: -ENOMEM` };
-  if (!tableFits(pgdPa, cfg, family, env)) {
+  if (pgdPa === null) return { ok: false, code: "l1-alloc-failed", reason: `L1 table allocation (${allocBytes} bytes) failed: -ENOMEM` };
+  if (!tableFits(pgdPa, cfg, text, env)) {
     env.mem.freeL1(pgdPa, allocBytes);
-    return { ok: false, reason: `Page table does not fit in PTE: L1 table at 0x${pgdPa.toString(16)}` };
+    return { ok: false, code: "table-does-not-fit", reason: `Page table does not fit in PTE: L1 table at 0x${pgdPa.toString(16)}` };
   }
-  if (dmaMaintained(cfg, family) && !dmaMapTable(pgdPa, l1Bytes, env)) {
+  if (text.dmaMaintained && !dmaMapTable(pgdPa, l1Bytes, env)) {
     env.mem.freeL1(pgdPa, allocBytes);
-    return { ok: false, reason: "Cannot accommodate DMA translation for IOMMU page tables" };
+    return { ok: false, code: "dma-translation", reason: "Cannot accommodate DMA translation for IOMMU page tables" };
   }
-  return { ok: true, table: new V7sEngine(cfg, env, pgdPa, l1Entries, allocBytes) };
+  return { ok: true, table: new V7sEngine(cfg, text, env, pgdPa, allocBytes) };
 }
-

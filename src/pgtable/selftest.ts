@@ -13,16 +13,8 @@ import { customPlatform } from "../phys/platform.ts";
 import { ArenaTableMemory } from "../strategies/arena.ts";
 import { PGSIZE_BITMAP_V7S } from "./config.ts";
 import { allocV7s } from "./engine.ts";
-import {
-  IOMMU_CACHE,
-  IOMMU_NOEXEC,
-  IOMMU_READ,
-  IOMMU_WRITE,
-  QUIRK_ARM_NS,
-  QUIRK_V419_NO_DMA,
-  type EngineEnv,
-  type V7sConfig,
-} from "./types.ts";
+import { V7S_TEXTS } from "./text.ts";
+import { IOMMU_CACHE, IOMMU_NOEXEC, IOMMU_READ, IOMMU_WRITE, type EngineEnv, type V7sConfig } from "./types.ts";
 
 export type SelftestResult =
   | { readonly ok: true; readonly warnings: readonly string[] }
@@ -41,13 +33,14 @@ function pageSizes(bitmap: number): number[] {
 
 export function runSelftest(eraName: EraName = "latest"): SelftestResult {
   const era = eraProfile(eraName);
-  const family = era.pgtable;
+  const facts = V7S_TEXTS[era.pgtable];
+  const bits = facts.quirkBits;
   const warnings: string[] = [];
   const cfg: V7sConfig = {
     ias: 32,
     oas: 32,
-    // v4.19 had no coherent_walk: NO_DMA was the selftest's way to skip cache maintenance.
-    quirks: family === "v4.19" ? QUIRK_ARM_NS | QUIRK_V419_NO_DMA : QUIRK_ARM_NS,
+    // Texts without coherent_walk skip cache maintenance with the NO_DMA quirk instead.
+    quirks: (bits.ARM_NS ?? 0) | (facts.dmaSkippedBy === "NO_DMA" ? (bits.NO_DMA ?? 0) : 0),
     pgsizeBitmap: PGSIZE_BITMAP_V7S,
     coherentWalk: true,
   };
@@ -71,9 +64,10 @@ export function runSelftest(eraName: EraName = "latest"): SelftestResult {
   if (!res.ok) return { ok: false, step: "selftest: failed to allocate io pgtable ops", warnings };
   const ops = res.table;
   const fail = (step: string): SelftestResult => ({ ok: false, step, warnings });
+  const perPage = facts.mapOps === "per-page";
   const mapOne = (iova: number, pa: number, size: number, prot: number): number =>
-    family === "v4.19" ? ops.map(iova, pa, size, prot) : ops.mapPages(iova, pa, size, 1, prot, GFP_KERNEL).ret;
-  const unmapOne = (iova: number, size: number): number => (family === "v4.19" ? ops.unmap(iova, size) : ops.unmapPages(iova, size, 1, null));
+    perPage ? ops.map(iova, pa, size, prot) : ops.mapPages(iova, pa, size, 1, prot, GFP_KERNEL).ret;
+  const unmapOne = (iova: number, size: number): number => (perPage ? ops.unmap(iova, size) : ops.unmapPages(iova, size, 1, null));
 
   for (const iova of [42, SZ_1G + 42, 2 * SZ_1G + 42]) {
     if (ops.iovaToPhys(iova) !== 0) return fail(`iova_to_phys(0x${iova.toString(16)}) of an empty table is not 0`);
@@ -87,7 +81,7 @@ export function runSelftest(eraName: EraName = "latest"): SelftestResult {
     if (ops.iovaToPhys(iova + 42) !== iova + 42) return fail(`iova_to_phys(0x${(iova + 42).toString(16)}) after mapping ${hexs}`);
     iova += SZ_16M;
   }
-  if (family !== "latest") {
+  if (facts.partialUnmap === "split") {
     // "Partial unmap" (removed with split in fd50651636fb, v6.13).
     const size = sizes[0] ?? SZ_4K;
     for (let i = 1; i < sizes.length; i++) {

@@ -6,16 +6,36 @@
  * 16-entry group and overwrites whatever is there (the v4.19 raw-2M case leaks two L2 tables).
  */
 import { SZ_4K } from "../core/u32.ts";
-import { GFP_ATOMIC } from "../mm/gfp.ts";
-import type { V7sEngine } from "./engine.ts";
+import { GFP_ATOMIC, type Gfp } from "../mm/gfp.ts";
 import { L2_ENTRIES, blockSize, contToPte, isCont, protToPte, pteToCont, pteToProt, type Level } from "./format.ts";
-import type { IotlbGather } from "./types.ts";
+import type { V7sText } from "./text.ts";
+import type { FlushOps, IotlbGather } from "./types.ts";
+
+/** What the split paths need of the engine that owns the table (an adapter over its private state). */
+export interface SplitHost {
+  readonly text: V7sText;
+  readonly tlb: FlushOps | undefined;
+  readonly pgdPa: number;
+  /** dma_sync_single_for_device of `n` PTEs (a no-op for coherent walkers); `l1Index` -1 for an unlinked table. */
+  sync(level: Level, tablePa: number, l1Index: number, l2Index: number | null, n: number): void;
+  /** Clear the CPU-side pointer of an L1 slot whose table descriptor was overwritten. */
+  forgetTable(l1Index: number): void;
+  l2Pa(l1Index: number): number;
+  l2View(l1Index: number): Uint32Array | null;
+  /** __arm_v7s_alloc_table(2); null is -ENOMEM. */
+  allocL2(gfp: Gfp): number | null;
+  freeL2(pa: number): void;
+  tableView(pa: number): Uint32Array;
+  /** arm_v7s_install_table: returns the slot's old value (equal to `curr` on success). */
+  installTable(pa: number, l1Index: number, curr: number): number;
+  unmapLevel(gather: IotlbGather | null, iova: number, size: number, lvl: Level | 3, table: Uint32Array, l1Index: number): number;
+}
 
 /**
  * arm_v7s_split_cont: rewrite the 16 copies of a large page / supersection as 16 plain entries keeping
  * the PA, flush, and return the first of them (the caller carries on with it as "the" entry).
  */
-export function splitCont(e: V7sEngine, iova: number, idx: number, lvl: Level, table: Uint32Array, l1i: number): number {
+export function splitCont(e: SplitHost, iova: number, idx: number, lvl: Level, table: Uint32Array, l1i: number): number {
   let pte = table[idx] as number;
   if (!isCont(pte, lvl)) return pte;
   const base = idx & ~15;
@@ -31,11 +51,11 @@ export function splitCont(e: V7sEngine, iova: number, idx: number, lvl: Level, t
   if (lvl === 1) e.sync(1, e.pgdPa, base, null, 16);
   else e.sync(2, e.l2Pa(l1i), l1i, base, 16);
   const span = size * 16;
-  if (e.family === "v4.19") {
-    e.env.tlb?.tlbAddFlush?.(iova, span, span, true);
-    e.env.tlb?.tlbSync?.();
+  if (e.text.tlbCallbacks === "gather-ops") {
+    e.tlb?.tlbAddFlush?.(iova, span, span, true);
+    e.tlb?.tlbSync?.();
   } else {
-    e.env.tlb?.tlbFlushWalk?.(iova, span, span);
+    e.tlb?.tlbFlushWalk?.(iova, span, span);
   }
   return pte;
 }
@@ -44,15 +64,14 @@ export function splitCont(e: V7sEngine, iova: number, idx: number, lvl: Level, t
  * arm_v7s_split_blk_unmap: replace a section by an L2 table mapping all of it except the unmapped part.
  * The new entries come from prot_to_pte(pte_to_prot(section)) with a PA counting up from 0.
  */
-export function splitBlkUnmap(e: V7sEngine, gather: IotlbGather | null, iova: number, size: number, blkPte: number, l1i: number): number {
+export function splitBlkUnmap(e: SplitHost, gather: IotlbGather | null, iova: number, size: number, blkPte: number, l1i: number): number {
   const pa = e.allocL2(GFP_ATOMIC);
   if (pa === null) return 0;
   const view = e.tableView(pa);
   const numEntries = Math.floor(size / SZ_4K);
   if (numEntries === 0) throw new RangeError(`split of a section for a ${size}-byte unmap: the kernel's fill loop would never end`);
   const unmapIdx = (iova >>> 12) & 0xff;
-  const quirks = e.cfg.quirks;
-  let pte = protToPte(pteToProt(blkPte, 1), 2, quirks, e.family);
+  let pte = protToPte(pteToProt(blkPte, 1), 2, e.text);
   if (numEntries > 1) pte = pteToCont(pte, 2);
   for (let i = 0; i < L2_ENTRIES; i += numEntries, pte = (pte + size) >>> 0) {
     if (i === unmapIdx) continue;
@@ -66,7 +85,7 @@ export function splitBlkUnmap(e: V7sEngine, gather: IotlbGather | null, iova: nu
     if ((old & 3) !== 1) return 0;
     return e.unmapLevel(gather, iova, size, 2, e.l2View(l1i) as Uint32Array, l1i);
   }
-  if (e.family === "v4.19") e.env.tlb?.tlbAddFlush?.(iova, size, size, true);
-  else e.env.tlb?.tlbAddPage?.(gather, iova, size);
+  if (e.text.tlbCallbacks === "gather-ops") e.tlb?.tlbAddFlush?.(iova, size, size, true);
+  else e.tlb?.tlbAddPage?.(gather, iova, size);
   return size;
 }

@@ -6,6 +6,7 @@
 import type { Era } from "../core/era.ts";
 import type { Gfp } from "../mm/gfp.ts";
 import type { TableMemory } from "../strategies/table-memory.ts";
+import type { V7sRefusalCode, V7sText } from "./text.ts";
 
 /** include/linux/iommu.h prot bits. */
 export const IOMMU_READ = 1;
@@ -15,7 +16,12 @@ export const IOMMU_NOEXEC = 8;
 export const IOMMU_MMIO = 16;
 export const IOMMU_PRIV = 32;
 
-/** io-pgtable.h quirk bits, latest and v6.6. */
+/**
+ * io-pgtable.h quirk bits, one constant per meaning: a bit means different quirks in different texts
+ * (8 is ARM_MTK_EXT from v6.6 on but ARM_MTK_4GB in v4.19; 16 is ARM_MTK_TTBR_EXT or NO_DMA), so code
+ * that asks for a quirk by meaning uses quirkBits(era, names) (config.ts), which knows each text's bits.
+ * ARM_NS and NO_PERMS are the same in every text; these are v6.6 and latest.
+ */
 export const QUIRK_ARM_NS = 1;
 export const QUIRK_NO_PERMS = 2;
 export const QUIRK_ARM_MTK_EXT = 8;
@@ -108,7 +114,7 @@ export interface EngineEnv {
 
 export type AllocResult =
   | { readonly ok: true; readonly table: V7sPageTable }
-  | { readonly ok: false; readonly reason: string };
+  | { readonly ok: false; readonly code: V7sRefusalCode; readonly reason: string };
 
 export interface MapResult {
   /** 0 or a negative errno: -EEXIST, -EINVAL, -ERANGE, -ENOMEM. */
@@ -119,6 +125,8 @@ export interface MapResult {
 
 export interface V7sPageTable {
   readonly cfg: V7sConfig;
+  /** The capability record: the era's text decoded with cfg's quirks at alloc (what a PTE means, too). */
+  readonly text: V7sText;
   readonly out: V7sAllocated;
   readonly env: EngineEnv;
   /** Latest/v6.6: ops->map_pages. On v4.19, runs `.map` pgcount times and stops at the first failure. */
@@ -145,6 +153,12 @@ export interface V7sPageTable {
   lookupL1(iova: number): L1Lookup;
   /** The L2 entry for an IOVA, or null when its L1 entry is not a table. */
   readL2(iova: number): number | null;
+  /** L1 entry `l1Index` (0 .. out.l1Entries - 1); RangeError outside the table. */
+  readL1(l1Index: number): number;
+  /** Entry `l2Index` (0..255) of the L2 table linked at `l1Index`, or null when that slot holds no table. */
+  readL2At(l1Index: number, l2Index: number): number | null;
+  /** free() has run. */
+  readonly isFreed: boolean;
   /** Every L2 table linked from the L1 table, in L1 order, with its count of valid entries. */
   forEachL2Table(cb: (l1Index: number, tablePa: number, validEntries: number) => void): void;
 }

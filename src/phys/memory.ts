@@ -29,6 +29,9 @@ export interface BusError {
 export class PhysMemory {
   readonly platform: Platform;
   private readonly chunks = new Map<number, Uint32Array>();
+  /** peek32's last chunk (-1: none yet). */
+  private lastChunkIdx = -1;
+  private lastChunk: Uint32Array = new Uint32Array(0);
   private readonly banks: readonly { readonly start: number; readonly end: number }[];
   /** The first bus errors, in order (capped so a runaway walk cannot eat memory); see `busErrorCount`. */
   readonly busErrors: BusError[] = [];
@@ -42,7 +45,11 @@ export class PhysMemory {
 
   /** True when [pa, pa+bytes) lies inside one RAM bank. */
   isRam(pa: number, bytes = 1): boolean {
-    for (const b of this.banks) if (pa >= b.start && pa + bytes <= b.end) return true;
+    const banks = this.banks;
+    for (let i = 0; i < banks.length; i++) {
+      const b = banks[i] as { readonly start: number; readonly end: number };
+      if (pa >= b.start && pa + bytes <= b.end) return true;
+    }
     return false;
   }
 
@@ -55,6 +62,26 @@ export class PhysMemory {
     }
     const chunk = this.chunks.get(Math.floor(pa / CHUNK_BYTES));
     return chunk === undefined ? 0 : (chunk[(pa % CHUNK_BYTES) >>> 2] as number);
+  }
+
+  /**
+   * The table walker's read: the word at a 4-byte aligned `pa`, or -1 when [pa, pa+4) is not RAM (a
+   * bus error the caller records, if it issues the read, through read32). No checks beyond RAM, no
+   * record. The last chunk read is remembered (chunks are never dropped): a walk's L1 and L2 words come
+   * from the same few chunks.
+   */
+  peek32(pa: number): number {
+    if (!this.isRam(pa, 4)) return -1;
+    const idx = Math.floor(pa / CHUNK_BYTES);
+    let chunk = this.lastChunk;
+    if (idx !== this.lastChunkIdx) {
+      const c = this.chunks.get(idx);
+      if (c === undefined) return 0;
+      this.lastChunkIdx = idx;
+      this.lastChunk = c;
+      chunk = c;
+    }
+    return chunk[((pa >>> 0) & (CHUNK_BYTES - 1)) >>> 2] as number;
   }
 
   /** Writes a little-endian u32; returns false (and records a bus error) outside RAM. */

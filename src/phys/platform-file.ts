@@ -22,7 +22,7 @@
 import { z } from "zod";
 import { isEraName } from "../core/era.ts";
 import { InputError } from "../core/errors.ts";
-import { isPlatformName, platform as preset, type Platform } from "./platform.ts";
+import { isPlatformName, PLATFORM_NAMES, platform as preset, type Platform } from "./platform.ts";
 
 export const PLATFORM_FILE_SCHEMA = "iommu-lab/platform/1";
 
@@ -126,7 +126,7 @@ export function validatePlatformFile(json: unknown, fileName: string): PlatformF
     const cur = sorted[i];
     if (prev !== undefined && cur !== undefined && cur.start < prev.end) fail(`ram[${f.ram.indexOf(cur)}]`, `overlaps the bank at 0x${prev.start.toString(16)}-0x${prev.end.toString(16)}`);
   }
-  if (f.basedOn !== undefined && !isPlatformName(f.basedOn)) fail("basedOn", `must name a preset (see \`iommu-lab platforms\`), not "${f.basedOn}"`);
+  if (f.basedOn !== undefined && !isPlatformName(f.basedOn)) fail("basedOn", `must name a preset (known: ${PLATFORM_NAMES.join(", ")}), not "${f.basedOn}"`);
   if (f.kernel?.era !== undefined && !isEraName(f.kernel.era)) fail("kernel.era", `must be a kernel era of the model, not "${f.kernel.era}"`);
   if (f.swiotlb !== undefined && f.swiotlb.end <= f.swiotlb.start) fail("swiotlb.end", "must lie above start");
   return f;

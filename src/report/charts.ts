@@ -8,6 +8,7 @@
 import type * as VegaLite from "vega-lite";
 import type * as Vega from "vega";
 import { bytes, SZ_4G } from "../core/u32.ts";
+import type { ChartNotes } from "../analysis/notes.ts";
 import type { ComparisonReport, StrategyResult } from "../lab/types.ts";
 
 export type ChartId = "held-over-time" | "memory-map" | "l2-occupancy" | "held-vs-in-use";
@@ -241,7 +242,7 @@ export function memoryMapSpec(report: ComparisonReport): ChartSpec {
 
 export const OCCUPANCY_BUCKETS = ["0", "1\u201331", "32\u201363", "64\u201395", "96\u2013127", "128\u2013159", "160\u2013191", "192\u2013223", "224\u2013256"] as const;
 
-export function occupancySpec(report: ComparisonReport): ChartSpec {
+export function occupancySpec(report: ComparisonReport, notes: ChartNotes): ChartSpec {
   const values: { strategy: string; bucket: string; order: number; tables: number }[] = [];
   for (const r of report.results) {
     OCCUPANCY_BUCKETS.forEach((bucket, i) => values.push({ strategy: r.strategy, bucket, order: i, tables: r.l2Occupancy[i] ?? 0 }));
@@ -250,7 +251,7 @@ export function occupancySpec(report: ComparisonReport): ChartSpec {
   return {
     id: "l2-occupancy",
     title: "L2 table occupancy in the steady state",
-    caption: `Live L2 tables by number of valid entries (of 256), per strategy, when teardown begins (or at the end of a workload without one). A table with few entries still costs 1 KiB (4 KiB with page-per-table), and an empty one stays allocated: v7s frees an L2 table only on a 1 MiB-granular unmap, a section map over it, or teardown. Empty/live L2 tables: ${full || "none"}.`,
+    caption: `Live L2 tables by number of valid entries (of 256), per strategy, when teardown begins (or at the end of a workload without one). ${notes.l2TableCost}: v7s frees an L2 table only on a 1 MiB-granular unmap, a section map over it, or teardown. Empty/live L2 tables: ${full || "none"}.`,
     spec: {
       config: CONFIG,
       width: 720,
@@ -313,8 +314,9 @@ export function heldVsInUseSpec(report: ComparisonReport): ChartSpec {
   };
 }
 
-export function chartSpecs(report: ComparisonReport): ChartSpec[] {
-  return [heldOverTimeSpec(report), memoryMapSpec(report), occupancySpec(report), heldVsInUseSpec(report)];
+/** `notes`: the analysis's readings printed under the charts. */
+export function chartSpecs(report: ComparisonReport, notes: ChartNotes): ChartSpec[] {
+  return [heldOverTimeSpec(report), memoryMapSpec(report), occupancySpec(report, notes), heldVsInUseSpec(report)];
 }
 
 export interface RenderSvgOptions {
@@ -365,9 +367,9 @@ export function normaliseIds(svg: string, prefix: string): string {
 }
 
 /** Every chart of the report, rendered. */
-export async function renderCharts(report: ComparisonReport): Promise<ChartSvg[]> {
+export async function renderCharts(report: ComparisonReport, notes: ChartNotes): Promise<ChartSvg[]> {
   const out: ChartSvg[] = [];
-  for (const c of chartSpecs(report)) {
+  for (const c of chartSpecs(report, notes)) {
     out.push({ id: c.id, title: c.title, caption: c.caption, svg: await renderSvg(c.spec, { idPrefix: c.id }) });
   }
   return out;

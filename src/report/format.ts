@@ -1,19 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /** Cell text shared by the terminal and HTML tables, so both show the same figures. */
 import { bytes } from "../core/u32.ts";
+import { EN_DASH, formatRatio } from "../analysis/figures.ts";
 import type { KernelCounters, StrategyResult } from "../lab/types.ts";
 
-export const L2_TABLE_BYTES = 1024;
-export const EN_DASH = "\u2013";
+export { EN_DASH, formatRatio };
 
-/** held / in use at peak, e.g. "1.25×"; "–" when nothing is in use. */
+/** held / in use at peak; null when nothing is in use. */
 export function overheadRatio(r: Pick<StrategyResult, "peakHeldBytes" | "peakInUseBytes">): number | null {
   return r.peakInUseBytes > 0 ? r.peakHeldBytes / r.peakInUseBytes : null;
-}
-
-export function formatRatio(ratio: number | null): string {
-  if (ratio === null) return EN_DASH;
-  return `${ratio >= 100 ? ratio.toFixed(0) : ratio.toFixed(2)}\u00d7`;
 }
 
 export function formatSlabinfo(slab: KernelCounters["slabinfo"]): string {
@@ -26,7 +21,7 @@ export function formatSecPageTables(n: number): string {
   return bytes(n);
 }
 
-/** Why SecPageTables stays at zero for v7s: its tables never go through iommu-pages (kernel-facts §2.3). */
+/** Why SecPageTables stays at zero for v7s: its tables never go through iommu-pages (drivers/iommu/io-pgtable-arm-v7s.c, __arm_v7s_alloc_table). */
 export const SEC_PAGE_TABLES_NOTE =
   "v7s tables are not accounted: io-pgtable-arm-v7s allocates with __get_free_pages and kmem_cache, not iommu-pages";
 

@@ -6,36 +6,22 @@
  */
 import { bytes, hexGrouped } from "../core/u32.ts";
 import type { ComparisonReport, StrategyResult } from "../lab/types.ts";
-import { computeAnswer, renderAnswerHtml } from "./answer.ts";
+import type { Answer } from "../analysis/index.ts";
+import { renderAnswerHtml } from "./answer.ts";
 import type { ChartSvg } from "./charts.ts";
 import { COLUMNS, GROUP_TITLES, type Column, type ColumnGroup } from "./columns.ts";
 import { esc } from "./escape.ts";
 import { SEC_PAGE_TABLES_NOTE } from "./format.ts";
-import { v7sLegend } from "./legend.ts";
-
-/** A row of a bit legend: one field of a descriptor format. */
-export interface LegendField {
-  readonly name: string;
-  /** Inclusive bit range, high first. */
-  readonly hi: number;
-  readonly lo: number;
-  readonly meaning: string;
-}
-
-export interface LegendFormat {
-  readonly name: string;
-  readonly fields: readonly LegendField[];
-}
+import { v7sLegend, type LegendFormat } from "./legend.ts";
 
 export interface HtmlOptions {
   /** Descriptor formats to show as a bit legend; default: the v7s field table (src/pgtable/format.ts). [] omits it. */
   readonly legend?: readonly LegendFormat[];
 }
 
-export function renderHtml(report: ComparisonReport, svgs: readonly ChartSvg[], options: HtmlOptions = {}): string {
+export function renderHtml(report: ComparisonReport, answer: Answer, svgs: readonly ChartSvg[], options: HtmlOptions = {}): string {
   const p = report.params;
   const title = `iommu-lab: ${p.scenario} on ${p.platform}, ${p.era}`;
-  const answer = computeAnswer(report);
   const parts: string[] = [];
   parts.push(
     `<!doctype html>`,

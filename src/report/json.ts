@@ -6,7 +6,7 @@
  */
 import { z } from "zod";
 import type { ComparisonReport } from "../lab/types.ts";
-import type { Answer } from "./answer.ts";
+import type { Answer } from "../analysis/index.ts";
 
 const count = z.number().int().nonnegative();
 const byteCount = z.number().int().nonnegative();

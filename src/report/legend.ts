@@ -1,7 +1,20 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /** The v7s descriptor bit legend for the HTML report, taken from the engine's own field table. */
 import { FIELDS, MTK_FIELDS, type DescriptorType, type PteField } from "../pgtable/format.ts";
-import type { LegendFormat } from "./html.ts";
+
+/** A row of a bit legend: one field of a descriptor format. */
+export interface LegendField {
+  readonly name: string;
+  /** Inclusive bit range, high first. */
+  readonly hi: number;
+  readonly lo: number;
+  readonly meaning: string;
+}
+
+export interface LegendFormat {
+  readonly name: string;
+  readonly fields: readonly LegendField[];
+}
 
 const TITLES: Readonly<Record<DescriptorType, string>> = {
   "l1-table": "L1 table descriptor (points to a 1 KiB L2 table)",

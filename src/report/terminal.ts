@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/** The comparison as terminal text: run parameters, the summary table(s), kernel messages, the answer. */
+/** The comparison as terminal text: run parameters, the summary table(s), kernel messages, the answer it is given. */
 import { bytes } from "../core/u32.ts";
 import type { ComparisonReport, StrategyResult } from "../lab/types.ts";
-import { computeAnswer, renderAnswerText } from "./answer.ts";
+import type { Answer } from "../analysis/index.ts";
+import { renderAnswerText } from "./answer.ts";
 import { COLUMNS, GROUP_TITLES, type Column, type ColumnGroup } from "./columns.ts";
 import { SEC_PAGE_TABLES_NOTE, wrap } from "./format.ts";
 
@@ -18,7 +19,7 @@ export interface TerminalOptions {
 const ANSI = { red: "\x1b[31m", bold: "\x1b[1m", dim: "\x1b[2m", reset: "\x1b[0m" };
 const GAP = "  ";
 
-export function renderTerminal(report: ComparisonReport, options: TerminalOptions): string {
+export function renderTerminal(report: ComparisonReport, answer: Answer, options: TerminalOptions): string {
   const width = options.width ?? 100;
   const paint = (code: string, s: string): string => (options.color ? code + s + ANSI.reset : s);
   const p = report.params;
@@ -58,7 +59,7 @@ export function renderTerminal(report: ComparisonReport, options: TerminalOption
     out.push("");
   }
 
-  out.push(renderAnswerText(computeAnswer(report), { color: options.color, width }).trimEnd());
+  out.push(renderAnswerText(answer, { color: options.color, width }).trimEnd());
   return out.join("\n") + "\n";
 }
 

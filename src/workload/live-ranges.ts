@@ -4,6 +4,10 @@
  * short chunks (a two-level sorted list) so insert, lookup and ranged removal cost O(log n + chunk size)
  * and memory is proportional to the live ranges. Removal trims or splits ranges it covers only in part,
  * as iommu_unmap of part of a run of small pages does.
+ *
+ * It is the one record of what a trace has mapped: the replayer keeps it, and each range carries whether
+ * the sink (the modelled system) accepted the map, so a consumer can verify or sweep the live mappings
+ * from here instead of keeping a second map of its own.
  */
 
 export class LiveRange {
@@ -12,6 +16,11 @@ export class LiveRange {
   paddr: number;
   /** Trace line of the map event (0 when unknown). */
   line: number;
+  /**
+   * The sink's map call for this range returned 0 (set by the replayer; true until it has answered). A
+   * part left by a trim or split keeps its range's answer.
+   */
+  accepted = true;
 
   constructor(start: number, end: number, paddr: number, line: number) {
     this.start = start;
@@ -31,9 +40,9 @@ function insertAt(a: LiveRange[], i: number, r: LiveRange): void {
   a[i] = r;
 }
 
-function deleteAt(a: LiveRange[], i: number): void {
+function deleteAt<T>(a: T[], i: number): void {
   const n = a.length - 1;
-  for (let k = i; k < n; k++) a[k] = a[k + 1] as LiveRange;
+  for (let k = i; k < n; k++) a[k] = a[k + 1] as T;
   a.pop();
 }
 
@@ -45,6 +54,8 @@ export class LiveRanges {
   lastRemoved = 0;
   /** Of the last remove(): ranges trimmed or split because it covered only part of them. */
   lastTrimmed = 0;
+  /** Of the last tryInsert() that added a range: that range (to set `accepted` on). */
+  lastInserted: LiveRange | null = null;
 
   get size(): number {
     return this.count;
@@ -98,9 +109,11 @@ export class LiveRanges {
   tryInsert(start: number, end: number, paddr: number, line: number): LiveRange | null {
     if (!(end > start)) throw new RangeError(`LiveRanges.insert: empty range [0x${start.toString(16)}, 0x${end.toString(16)})`);
     if (this.chunks.length === 0) {
-      this.chunks.push([new LiveRange(start, end, paddr, line)]);
+      const r = new LiveRange(start, end, paddr, line);
+      this.chunks.push([r]);
       this.count++;
       this.totalBytes += end - start;
+      this.lastInserted = r;
       return null;
     }
     let ci = this.chunkAfter(start);
@@ -109,7 +122,9 @@ export class LiveRanges {
     const at = LiveRanges.indexAfter(chunk, start);
     const next = chunk[at];
     if (next !== undefined && next.start < end) return next;
-    insertAt(chunk, at, new LiveRange(start, end, paddr, line));
+    const r = new LiveRange(start, end, paddr, line);
+    insertAt(chunk, at, r);
+    this.lastInserted = r;
     this.count++;
     this.totalBytes += end - start;
     if (chunk.length > CHUNK_MAX) this.chunks.splice(ci + 1, 0, chunk.splice(CHUNK_MAX >>> 1));
@@ -148,7 +163,8 @@ export class LiveRanges {
         removed++;
         this.count--;
         if (chunk.length === 0) {
-          this.chunks.splice(ci, 1);
+          // In place: splice would allocate the array of removed chunks on every emptied chunk.
+          deleteAt(this.chunks, ci);
           ri = 0;
         }
         continue;
@@ -180,5 +196,17 @@ export class LiveRanges {
   /** All live ranges in IOVA order (for tests and reports). */
   *ranges(): IterableIterator<LiveRange> {
     for (const c of this.chunks) yield* c;
+  }
+
+  /**
+   * Calls `fn` for every live range in IOVA order, without an iterator per call. `fn` must not insert
+   * or remove ranges; it may read them and change `accepted`.
+   */
+  forEach(fn: (r: LiveRange) => void): void {
+    const chunks = this.chunks;
+    for (let c = 0; c < chunks.length; c++) {
+      const chunk = chunks[c] as LiveRange[];
+      for (let i = 0; i < chunk.length; i++) fn(chunk[i] as LiveRange);
+    }
   }
 }

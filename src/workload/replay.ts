@@ -9,11 +9,14 @@
  * - a map overlapping a live one is counted and sent on (the model answers -EEXIST as the kernel would)
  *   but not recorded, so the live set stays the first writer's.
  * Memory is bounded by the live mappings plus a few kept messages.
+ *
+ * The live set is shared with whoever drives the sink (`live`): each range records whether the sink
+ * accepted its map, so the system behind the sink can sweep its live mappings from it.
  */
 import { InputError } from "../core/errors.ts";
 import type { TraceEvent } from "./events.ts";
 import { FIRST_LINES_KEPT } from "./ftrace.ts";
-import { LiveRanges } from "./live-ranges.ts";
+import { LiveRanges, type LiveRange } from "./live-ranges.ts";
 
 /** Where replayed calls go: map returns 0 or a negative errno, unmap the bytes it unmapped. */
 export interface ReplaySink {
@@ -93,7 +96,8 @@ export interface ReplayStats {
 export class TraceReplayer {
   readonly stats: ReplayStats;
   private readonly sink: ReplaySink;
-  private readonly live = new LiveRanges();
+  /** The trace's live mappings (read-only for callers: the replayer inserts and removes). */
+  readonly live = new LiveRanges();
   private readonly fileName: string;
   private readonly forwardUnknown: boolean;
   private readonly maxMessages: number;
@@ -166,6 +170,7 @@ export class TraceReplayer {
     }
     const end = iova + size;
     const clash = this.live.tryInsert(iova, end, paddr, line);
+    let inserted: LiveRange | null = null;
     if (clash !== null) {
       if (clash.start === iova && clash.end === end) st.duplicateMaps++;
       else st.overlappingMaps++;
@@ -177,8 +182,11 @@ export class TraceReplayer {
       if (bytes > st.peakLiveBytes) st.peakLiveBytes = bytes;
       st.liveMappings = live;
       st.liveBytes = bytes;
+      inserted = this.live.lastInserted;
     }
-    if (this.sink.map(iova, paddr, size) < 0) st.sinkMapFailures++;
+    const ret = this.sink.map(iova, paddr, size);
+    if (ret < 0) st.sinkMapFailures++;
+    if (inserted !== null) inserted.accepted = ret === 0;
   }
 
   private unmap(iova: number, size: number, unmappedSize: number, line: number): void {

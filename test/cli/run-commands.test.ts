@@ -39,6 +39,8 @@ describe("run commands reject bad input with one line and exit 2", () => {
   });
   it("a missing trace file", () => badInput(["replay", join(dir, "nope.trace")], /nope\.trace: /));
   it("a bad --iova", () => badInput(["explain", "--iova", "zz"], /--iova: "zz" is not an address/));
+  it("an --iova beyond the M4U's 32-bit input address space", () =>
+    badInput(["explain", "--iova", "0x100000000"], /--iova: "0x100000000" is not an address below 2\^32 \(the IOMMU's input address size\)/));
 
   it("an unwritable report path fails before the run and writes nothing", () => {
     badInput(["compare", "--strategies", "slab-dma32", "--html", join(dir, "missing-dir", "r.html")], /r\.html: cannot write here/);

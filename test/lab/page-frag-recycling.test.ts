@@ -7,21 +7,25 @@
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { newSession, runStrategy, scenarioEvents, type LabParams } from "../../src/lab/run.ts";
+import { runExperimentSync } from "../../src/lab/experiment.ts";
+import { eventListSource, scenarioSource } from "../../src/lab/source.ts";
+import { variant, type MachineSpec } from "../../src/lab/spec.ts";
+import type { WorkloadEvent } from "../../src/workload/events.ts";
 import { builtinScenario } from "../../src/workload/builtin-scenarios.ts";
 
 const SZ_1M = 0x10_0000;
-const params: LabParams = { platform: "mt8173-elm-4g", era: "latest", cpus: null, seed: 1, background: "none", fitCheck: true, backgroundChurn: 0 };
+const machine: MachineSpec = { platform: "mt8173-elm-4g", era: "latest", cpus: null, seed: 1, background: "none", backgroundChurn: 0 };
 
 /** 32 MiB-apart 4K maps fill one 32 KiB page_frag page with 32 tables; 1 MiB unmaps free them all. */
 function recycle(strategy: string): { dirty: number; translation: number | null; sw: number } {
-  const s = newSession(params, strategy, () => 0);
-  for (let k = 0; k < 32; k++) s.apply({ type: "iommuMap", iova: 0x1000_0000 + k * SZ_1M, paddr: 0x5000_0000 + k * SZ_1M, size: 0x1000, line: 0 });
-  for (let k = 0; k < 32; k++) s.apply({ type: "iommuUnmap", iova: 0x1000_0000 + k * SZ_1M, size: SZ_1M, unmappedSize: SZ_1M, line: 0 });
+  const events: WorkloadEvent[] = [];
+  for (let k = 0; k < 32; k++) events.push({ type: "iommuMap", iova: 0x1000_0000 + k * SZ_1M, paddr: 0x5000_0000 + k * SZ_1M, size: 0x1000, line: 0 });
+  for (let k = 0; k < 32; k++) events.push({ type: "iommuUnmap", iova: 0x1000_0000 + k * SZ_1M, size: SZ_1M, unmappedSize: SZ_1M, line: 0 });
   // A fresh MiB; its table is the 33rd allocation. Map its second page only.
-  s.apply({ type: "iommuMap", iova: 0x2000_1000, paddr: 0x6000_0000, size: 0x1000, line: 0 });
-  const hw = s.m4u.probe(0x2000_0000);
-  return { dirty: s.mem.dirtyTables, translation: hw.ok ? hw.pa : null, sw: s.domain?.iovaToPhys(0x2000_0000) ?? -1 };
+  events.push({ type: "iommuMap", iova: 0x2000_1000, paddr: 0x6000_0000, size: 0x1000, line: 0 });
+  const { system, result } = runExperimentSync({ machine, variant: variant(strategy) }, eventListSource(events));
+  const hw = system.m4u.probe(0x2000_0000);
+  return { dirty: result.dirtyTables, translation: hw.ok ? hw.pa : null, sw: system.domain.ok ? system.domain.domain.iovaToPhys(0x2000_0000) : -1 };
 }
 
 describe("page_frag hands back freed tables' PTEs", () => {
@@ -41,9 +45,9 @@ describe("page_frag hands back freed tables' PTEs", () => {
     // A booted system's pages are scattered, so the scatterlist stays 256 separate 4 KiB pages (on an
     // empty buddy they come out contiguous and iommu_map_sg merges them into one 1 MiB section).
     const sc = builtinScenario("page-frag-recycling");
-    const booted: LabParams = { ...params, background: "typical", seed: sc.seed };
-    const frag = runStrategy(booted, "page-frag", scenarioEvents(sc, sc.seed), () => 0);
-    const slab = runStrategy(booted, "slab-dma32", scenarioEvents(sc, sc.seed), () => 0);
+    const booted: MachineSpec = { ...machine, background: "typical", seed: sc.seed };
+    const frag = runExperimentSync({ machine: booted, variant: variant("page-frag") }, scenarioSource(sc, sc.seed)).result;
+    const slab = runExperimentSync({ machine: booted, variant: variant("slab-dma32") }, scenarioSource(sc, sc.seed)).result;
     assert.ok(frag.dirtyTables > 0 && frag.mapFailures > 0, `dirty ${frag.dirtyTables}, map failures ${frag.mapFailures}`);
     assert.ok(frag.messages.some((m) => m.text.includes("handed out holding 256 non-zero entries")), JSON.stringify(frag.messages));
     assert.deepEqual([slab.dirtyTables, slab.mapFailures], [0, 0]);

@@ -6,25 +6,27 @@
  */
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
-import { runStrategy, scenarioEvents, type LabParams } from "../../src/lab/run.ts";
+import { runExperimentSync } from "../../src/lab/experiment.ts";
+import { scenarioSource } from "../../src/lab/source.ts";
+import { variant, type MachineSpec } from "../../src/lab/spec.ts";
 import type { StrategyResult } from "../../src/lab/types.ts";
 import { builtinScenario, DEFAULT_SCENARIO } from "../../src/workload/builtin-scenarios.ts";
 
 const scenario = builtinScenario(DEFAULT_SCENARIO);
-const v419: LabParams = { platform: "mt8173-elm-4g", era: "v4.19", cpus: null, seed: 1, background: "typical", fitCheck: true, backgroundChurn: 0 };
+const v419: MachineSpec = { platform: "mt8173-elm-4g", era: "v4.19", cpus: null, seed: 1, background: "typical", backgroundChurn: 0 };
 const FIXES = ["slab-dma32", "genalloc-prealloc", "genalloc-grow", "page-frag", "kzalloc-dma32", "page-per-table"];
 const SZ_4M = 4 * 1024 * 1024;
 const L1 = 16 * 1024;
 
-function run(params: LabParams, strategy: string): StrategyResult {
-  return runStrategy(params, strategy, scenarioEvents(scenario, params.seed), () => 0);
+function run(machine: MachineSpec, strategy: string, fitCheck = true): StrategyResult {
+  return runExperimentSync({ machine, variant: variant(strategy, { fitCheck }) }, scenarioSource(scenario, machine.seed)).result;
 }
 
 describe("the MT8173 regression and its fixes on elm, v4.19", () => {
   const r = new Map<string, StrategyResult>();
   before(() => {
     for (const s of ["legacy-gfp-dma", ...FIXES]) r.set(s, run(v419, s));
-    r.set("legacy-nofit", run({ ...v419, fitCheck: false }, "legacy-gfp-dma"));
+    r.set("legacy-nofit", run(v419, "legacy-gfp-dma", false));
   });
   const get = (s: string): StrategyResult => r.get(s) ?? assert.fail(`no result for ${s}`);
 

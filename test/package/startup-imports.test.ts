@@ -53,7 +53,7 @@ for (const flag of ["--version", "--help"]) {
 
 test("a strategy worker's module graph holds the model, not commander, the report layer, cli-progress or vega", () => {
   const mods = loaded(["dist/cli/strategy-worker.js"]);
-  assert.ok(mods.includes("dist/lab/session.js"), "the worker did not load the model");
+  assert.ok(mods.includes("dist/lab/experiment.js"), "the worker did not load the model");
   assert.deepEqual(matching(mods, /^node_modules\/(vega|vega-lite|cli-progress|commander)\//), []);
   assert.deepEqual(matching(mods, /^dist\/report\/|^dist\/cli\/(main|commands\/)/), []);
   assert.deepEqual(matching(mods, /^src\//), []);

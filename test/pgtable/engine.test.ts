@@ -8,8 +8,10 @@ import { PhysMemory } from "../../src/phys/memory.ts";
 import { customPlatform } from "../../src/phys/platform.ts";
 import { ArenaTableMemory } from "../../src/strategies/arena.ts";
 import type { TableMemory } from "../../src/strategies/table-memory.ts";
+import { configRefusal, quirkBits } from "../../src/pgtable/config.ts";
 import { allocV7s } from "../../src/pgtable/engine.ts";
-import type { V7sConfig, V7sPageTable } from "../../src/pgtable/types.ts";
+import type { V7sRefusalCode } from "../../src/pgtable/text.ts";
+import { QUIRK_ARM_NS, QUIRK_V419_NO_DMA, type V7sConfig, type V7sPageTable } from "../../src/pgtable/types.ts";
 
 /** L1 from a window below 4 GiB, L2 tables from a window at 5 GiB: arm64 GFP_DMA after v4.15 on elm. */
 function splitMemory(): TableMemory {
@@ -18,7 +20,6 @@ function splitMemory(): TableMemory {
   const high = new ArenaTableMemory(phys, 0x1_4000_0000);
   return {
     name: "split",
-    capabilities: low.capabilities,
     phys,
     allocL1: (b: number) => low.allocL1(b),
     freeL1: (pa: number, b: number) => low.freeL1(pa, b),
@@ -74,19 +75,63 @@ describe("fit check", () => {
 });
 
 describe("config refusals name the rule", () => {
-  const cases: [EraName, Partial<V7sConfig>, RegExp][] = [
-    ["latest", { ias: 33 }, /ias 33 > 32/],
-    ["latest", { quirks: 8 }, /ARM_MTK_EXT requires NO_PERMS/],
-    ["latest", { quirks: 18 }, /ARM_MTK_TTBR_EXT requires ARM_MTK_EXT/],
-    ["latest", { quirks: 4 }, /accepts only/],
-    ["v4.19", { quirks: 8 }, /ARM_MTK_4GB requires NO_PERMS/],
-    ["v4.19", { oas: 33 }, /oas 33 > 32/],
+  const cases: [EraName, Partial<V7sConfig>, V7sRefusalCode, RegExp][] = [
+    ["latest", { ias: 33 }, "ias-too-wide", /ias 33 > 32 \(without ARM_MTK_EXT\)/],
+    ["latest", { quirks: 8 }, "quirk-needs-quirk", /ARM_MTK_EXT requires NO_PERMS/],
+    ["latest", { quirks: 18 }, "quirk-needs-quirk", /ARM_MTK_TTBR_EXT requires ARM_MTK_EXT/],
+    ["latest", { quirks: 4 }, "quirk-unknown-bits", /the latest text accepts only ARM_NS\|NO_PERMS\|ARM_MTK_EXT\|ARM_MTK_TTBR_EXT \(0x1b\)/],
+    ["v4.19", { quirks: 8 }, "quirk-needs-quirk", /ARM_MTK_4GB requires NO_PERMS/],
+    ["v4.19", { quirks: 32 }, "quirk-unknown-bits", /ARM_NS\|NO_PERMS\|TLBI_ON_MAP\|ARM_MTK_4GB\|NO_DMA \(0x1f\)/],
+    ["v4.19", { oas: 33 }, "oas-too-wide", /oas 33 > 32 \(v4.19 ARM_V7S_ADDR_BITS\)/],
   ];
-  for (const [e, over, re] of cases) {
+  for (const [e, over, code, re] of cases) {
     it(`${e} ${JSON.stringify(over)}`, () => {
       const res = allocV7s({ ...BASE, ...over }, { era: era(e), mem: splitMemory() });
       assert.equal(res.ok, false);
+      assert.equal(res.ok ? "" : res.code, code);
       assert.match(res.ok ? "" : res.reason, re);
+      assert.deepEqual(configRefusal({ ...BASE, ...over }, era(e)), res.ok ? null : { code, message: res.reason });
     });
   }
+  it("accepts what the era's text defines", () => {
+    assert.equal(configRefusal({ ...BASE, quirks: QUIRK_ARM_NS | QUIRK_V419_NO_DMA }, era("v4.14")), null);
+  });
+});
+
+describe("quirks by meaning", () => {
+  it("bit 16 is NO_DMA in v4.19 and ARM_MTK_TTBR_EXT later", () => {
+    assert.deepEqual(quirkBits(era("v4.19"), ["NO_DMA"]), { ok: true, bits: 16 });
+    assert.deepEqual(quirkBits(era("v6.6"), ["ARM_MTK_TTBR_EXT"]), { ok: true, bits: 16 });
+    assert.deepEqual(quirkBits(era("latest"), ["ARM_NS", "NO_PERMS", "ARM_MTK_EXT"]), { ok: true, bits: 11 });
+  });
+  it("refuses ARM_MTK_TTBR_EXT where the era's text lacks it, naming the quirk", () => {
+    for (const e of ["v4.14", "v4.19"] as const) {
+      assert.deepEqual(quirkBits(era(e), ["ARM_NS", "ARM_MTK_TTBR_EXT"]), {
+        ok: false,
+        refusal: { code: "quirk-not-in-era", message: `IO_PGTABLE_QUIRK_ARM_MTK_TTBR_EXT does not exist in Linux ${e} (added about v6.0)` },
+      });
+    }
+  });
+  it("refuses the v4.19-only quirks in later eras", () => {
+    const r = quirkBits(era("v6.6"), ["TLBI_ON_MAP"]);
+    assert.equal(r.ok ? "" : r.refusal.code, "quirk-not-in-era");
+    assert.equal(r.ok ? "" : r.refusal.message, "IO_PGTABLE_QUIRK_TLBI_ON_MAP does not exist in Linux v6.6");
+  });
+  it("v5.10's own text (Rtoax/linux-5.10.13 io-pgtable.h): TLBI_ON_MAP is BIT(2), ARM_MTK_EXT BIT(3), no ARM_MTK_TTBR_EXT", () => {
+    assert.deepEqual(quirkBits(era("v5.10"), ["ARM_NS", "NO_PERMS", "TLBI_ON_MAP", "ARM_MTK_EXT"]), { ok: true, bits: 0xf });
+    const r = quirkBits(era("v5.10"), ["ARM_MTK_TTBR_EXT"]);
+    assert.equal(r.ok ? "" : r.refusal.code, "quirk-not-in-era");
+    assert.match(r.ok ? "" : r.refusal.message, /^IO_PGTABLE_QUIRK_ARM_MTK_TTBR_EXT does not exist in Linux v5\.10/);
+  });
+  it("decodes each bit with its own text's meaning", () => {
+    const t419 = build({ ...BASE, quirks: QUIRK_V419_NO_DMA | QUIRK_ARM_NS }, "v4.19", []).text;
+    assert.equal(t419.noDma, true);
+    assert.equal(t419.ttbrExt, false);
+    assert.equal(t419.dmaMaintained, false);
+    const tLatest = build({ ...BASE, quirks: QUIRK_ARM_NS }, "latest", []).text;
+    assert.equal(tLatest.noDma, false);
+    assert.equal(tLatest.armNs, true);
+    assert.equal(tLatest.dmaMaintained, false);
+    assert.ok(Object.isFrozen(tLatest));
+  });
 });

@@ -2,8 +2,9 @@
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
 import type { ComparisonReport } from "../../src/lab/types.ts";
+import { chartNotes } from "../../src/analysis/notes.ts";
 import { chartSpecs, normaliseIds, renderCharts, renderSvg, type ChartSvg } from "../../src/report/charts.ts";
-import { fixtureReport, fixtureResults } from "./fixture.ts";
+import { fixtureReport, fixtureResults } from "../fixtures/report.ts";
 
 function chart(charts: readonly ChartSvg[], id: string): string {
   const c = charts.find((x) => x.id === id);
@@ -43,7 +44,7 @@ describe("charts", () => {
   let charts: ChartSvg[];
   before(async () => {
     report = fixtureReport();
-    charts = await renderCharts(report);
+    charts = await renderCharts(report, chartNotes());
   });
 
   it("renders every chart to an SVG string with a title and a caption", () => {
@@ -88,7 +89,7 @@ describe("charts", () => {
   });
 
   it("is byte-identical for the same data, even after other charts bumped vega's id counters", async () => {
-    const again = await renderCharts(fixtureReport());
+    const again = await renderCharts(fixtureReport(), chartNotes());
     for (const c of charts) assert.equal(chart(again, c.id), c.svg, c.id);
   });
 
@@ -97,7 +98,7 @@ describe("charts", () => {
       ...r,
       samples: Array.from({ length: 5000 }, (_, i) => ({ event: i, heldBytes: i === 2345 ? 9 * 1024 * 1024 : 64 * 1024, inUseBytes: 32 * 1024, liveL2Tables: 16 })),
     }));
-    const spec = chartSpecs(fixtureReport(long))[0]?.spec as { data: { values: { held: number }[] } };
+    const spec = chartSpecs(fixtureReport(long), chartNotes())[0]?.spec as { data: { values: { held: number }[] } };
     const values = spec.data.values;
     assert.ok(values.length <= long.length * 601, `${values.length} points`);
     assert.equal(values.filter((v) => v.held === 9 * 1024 * 1024).length, long.length);

@@ -3,8 +3,15 @@ import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
 import type { ComparisonReport } from "../../src/lab/types.ts";
 import { renderCharts, type ChartSvg } from "../../src/report/charts.ts";
-import { renderHtml } from "../../src/report/html.ts";
-import { fixtureReport, withResult } from "./fixture.ts";
+import { chartNotes } from "../../src/analysis/notes.ts";
+import { computeAnswer } from "../../src/analysis/answer.ts";
+import { renderHtml as render, type HtmlOptions } from "../../src/report/html.ts";
+import { fixtureReport, withResult } from "../fixtures/report.ts";
+
+/** The page with the answer the analysis computes for it, as the CLI writes it. */
+function renderHtml(r: ComparisonReport, svgs: readonly ChartSvg[], o: HtmlOptions = {}): string {
+  return render(r, computeAnswer(r), svgs, o);
+}
 
 describe("renderHtml", () => {
   let report: ComparisonReport;
@@ -12,7 +19,7 @@ describe("renderHtml", () => {
   let html: string;
   before(async () => {
     report = fixtureReport();
-    charts = await renderCharts(report);
+    charts = await renderCharts(report, chartNotes());
     html = renderHtml(report, charts);
   });
 
@@ -25,7 +32,7 @@ describe("renderHtml", () => {
   });
 
   it("is byte-identical for the same input", async () => {
-    const again = renderHtml(fixtureReport(), await renderCharts(fixtureReport()));
+    const again = renderHtml(fixtureReport(), await renderCharts(fixtureReport(), chartNotes()));
     assert.equal(again, html);
   });
 

@@ -1,8 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0-only
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { renderTerminal } from "../../src/report/terminal.ts";
-import { fixtureReport, KiB, withResult } from "./fixture.ts";
+import { computeAnswer } from "../../src/analysis/answer.ts";
+import type { ComparisonReport } from "../../src/lab/types.ts";
+import { renderTerminal as render, type TerminalOptions } from "../../src/report/terminal.ts";
+import { fixtureReport, KiB, withResult } from "../fixtures/report.ts";
+
+/** The terminal text with the answer the analysis computes for it, as the CLI prints it. */
+function renderTerminal(r: ComparisonReport, o: TerminalOptions): string {
+  return render(r, computeAnswer(r), o);
+}
 
 const ANSI = /\x1b\[[0-9;]*m/g;
 

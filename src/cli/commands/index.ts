@@ -6,10 +6,10 @@
  */
 import type { Command } from "commander";
 import { ERA_NAMES } from "../../core/era.ts";
-import { BACKGROUND_PRESETS } from "../../mm/background.ts";
-import { PLATFORM_NAMES } from "../../phys/platform.ts";
 import { STRATEGY_NAMES } from "../../strategies/index.ts";
 import { DEFAULT_SCENARIO } from "../../workload/default-scenario.ts";
+import { REGRESSION_2018 } from "../../workload/run-defaults.ts";
+import { addJobsFlag, addMmFlags, addOneStrategyFlags, addRunFlags, addStrategyFlag } from "../flags.ts";
 import { TRACE_FORMATS, TRACE_LAYOUTS } from "../../workload/trace-gen.ts";
 
 /** A command's action, imported on its first call. */
@@ -20,42 +20,18 @@ function lazy<A extends unknown[]>(load: () => Promise<(...args: A) => unknown>)
   };
 }
 
-/** Run flags shared by compare, repro, run, replay and explain, so --help reads the same everywhere. */
-function addRunFlags(cmd: Command): Command {
-  return cmd
-    .option("--era <era>", `kernel era (${ERA_NAMES.join(", ")}); default: the scenario's, else v4.19`)
-    .option("--platform <name>", `platform memory map (${PLATFORM_NAMES.join(", ")}); default: the scenario's`)
-    .option("--cpus <n>", "present CPUs (SLUB slab geometry, IOVA rcache); default: the platform's")
-    .option("--seed <n>", "seed of the workload and the background load; default: the scenario's")
-    .option("--background <preset>", `other kernel allocations before the run (${BACKGROUND_PRESETS.join(", ")})`, "typical")
-    .option("--churn <n>", "background allocations and frees interleaved per workload event", "0")
-    .option("--no-fit-check", "model the kernel without the 'Page table does not fit in PTE' check: tables above 4 GiB are installed with truncated pointers");
-}
-
-/** The flags of the single-strategy commands (run, replay). */
-function addOneStrategyFlags(cmd: Command): Command {
-  return cmd
-    .option("--strategy <name>", "table-memory strategy", "slab-dma32")
-    .option("--json <file>", "write the result as JSON (the compare schema, one strategy)")
-    .option("--dump-tables <file>", "write the final page tables (v7s-oracle dump: table pointers masked) as JSON")
-    .option("--timing", "include the wall-clock run time in the JSON")
-    .option("--no-color", "no ANSI colours");
-}
-
 const SCENARIO_ARGUMENT = `a scenario file or built-in name (default: ${DEFAULT_SCENARIO})`;
 
 function repro(program: Command): void {
   const cmd = program
     .command("repro")
     .description(
-      `Reproduce the 2018 MT8173 regression: elm with 4 GiB, Linux v4.19, background load, ${DEFAULT_SCENARIO}; ` +
-        "every strategy, plus legacy-gfp-dma with the fit check off to show what the hardware would do",
+      `Reproduce the 2018 MT8173 regression: elm with 4 GiB, Linux ${REGRESSION_2018.era}, background load, ${DEFAULT_SCENARIO}; ` +
+        `every strategy, plus ${REGRESSION_2018.extra.strategy} with the fit check off to show what the hardware would do`,
     )
     .option("--json <file>", "also write the results as JSON")
-    .option("--html <file>", "also write the HTML report")
-    .option("--jobs <n>", "strategies run in parallel worker threads (default: the CPU count)")
-    .option("--timing", "include wall-clock run times in the JSON")
-    .option("--no-color", "no ANSI colours");
+    .option("--html <file>", "also write the HTML report");
+  addJobsFlag(cmd).option("--timing", "include wall-clock run times in the JSON").option("--no-color", "no ANSI colours");
   addRunFlags(cmd).action(lazy(() => import("./repro.ts").then((m) => m.action)));
 }
 
@@ -69,8 +45,8 @@ function compare(program: Command): void {
     .option("--html <file>", "where to write the HTML report", "report.html")
     .option("--no-html", "do not write the HTML report")
     .option("--json <file>", "where to write the JSON report", "report.json")
-    .option("--no-json", "do not write the JSON report")
-    .option("--jobs <n>", "strategies run in parallel worker threads (default: the CPU count)")
+    .option("--no-json", "do not write the JSON report");
+  addJobsFlag(cmd)
     .option("--skip-malformed", "with --trace: count and skip malformed iommu lines instead of stopping at the first")
     .option("--timing", "include wall-clock run times in the JSON and HTML (they are then no longer byte-identical across runs)")
     .option("--no-color", "no ANSI colours in the terminal table");
@@ -100,21 +76,16 @@ function explain(program: Command): void {
     .description("Show the walk of one IOVA at one moment: L1 and L2 descriptors decoded, where the L2 table lives, and what the hardware sees")
     .requiredOption("--iova <addr>", "the IOVA (hex 0x… or decimal)")
     .option("--at <event>", "stop after this many workload events (default: before teardown, else the end)")
-    .option("--trace <file>", "replay an ftrace iommu log instead of a scenario")
-    .option("--strategy <name>", "table-memory strategy", "slab-dma32")
-    .option("--skip-malformed", "with --trace: skip malformed iommu lines");
+    .option("--trace <file>", "replay an ftrace iommu log instead of a scenario");
+  addStrategyFlag(cmd).option("--skip-malformed", "with --trace: skip malformed iommu lines");
   addRunFlags(cmd).action(lazy(() => import("./explain.ts").then((m) => m.action)));
 }
 
 function mm(program: Command): void {
-  program
+  const cmd = program
     .command("mm")
-    .description("Show the kernel memory a run starts from: zones, watermarks, lowmem_reserve and /proc/buddyinfo after the background load")
-    .option("--era <era>", "kernel era", "v4.19")
-    .option("--platform <name>", `platform memory map (${PLATFORM_NAMES.join(", ")})`, "mt8173-elm-4g")
-    .option("--background <preset>", `background load (${BACKGROUND_PRESETS.join(", ")})`, "typical")
-    .option("--seed <n>", "seed of the background load", "1")
-    .action(lazy(() => import("./mm.ts").then((m) => m.action)));
+    .description("Show the kernel memory a run starts from: zones, watermarks, lowmem_reserve and /proc/buddyinfo after the background load");
+  addMmFlags(cmd).action(lazy(() => import("./mm.ts").then((m) => m.action)));
 }
 
 function platforms(program: Command): void {
@@ -136,6 +107,40 @@ function boardImport(program: Command): void {
     .option("--slabinfo <file>", "a copy of /proc/slabinfo (read as root): the slabs that hold v7s L2 tables")
     .option("--name <name>", "the platform's name (default: from the log's Machine model)")
     .action(lazy(() => import("./board-import.ts").then((m) => m.action)));
+}
+
+function sweep(program: Command): void {
+  const cmd = program
+    .command("sweep")
+    .description("Run a grid of platforms x eras x CPU counts x background loads x seeds x strategies; resumable, shardable");
+  const outputs = (c: Command): Command =>
+    c
+      .option("--json <file>", "where to write the JSON report", "sweep.json")
+      .option("--no-json", "do not write the JSON report")
+      .option("--html <file>", "where to write the HTML report with the grid's heatmap", "sweep.html")
+      .option("--no-html", "do not write the HTML report");
+  const run = cmd
+    .command("run <grid>", { isDefault: true })
+    .description("run every cell of GRID (a JSON grid file) not yet in the cache, then write the report")
+    .option("--shard <i/n>", "run only shard i of n (cells whose index is i-1 modulo n); join the shards with 'sweep merge'")
+    .option("--cache <dir>", "folder of finished cells (default: GRID's name with .cache, beside it)");
+  addJobsFlag(outputs(run)).action(lazy(() => import("./sweep.ts").then((m) => m.runAction)));
+  outputs(cmd.command("merge <reports...>").description("join the JSON reports of a sweep's shards into one report (terminal, JSON, HTML)")).action(
+    lazy(() => import("./sweep.ts").then((m) => m.mergeAction)),
+  );
+}
+
+function diff(program: Command): void {
+  program
+    .command("diff")
+    .argument("<a>", "the first compare report (report.json)")
+    .argument("<b>", "the second compare report")
+    .description("What changed between two compare reports: parameters, every per-strategy figure with deltas and ratios, messages, flipped predictions")
+    .option("--format <format>", "what to print: text | markdown | json (text is ASCII within 72 columns, for mail)", "text")
+    .option("--json <file>", "also write the diff as JSON")
+    .option("--html <file>", "also write the diff as an HTML page")
+    .option("--exit-code", "exit 1 when anything changed, 0 when nothing did")
+    .action(lazy(() => import("./diff.ts").then((m) => m.action)));
 }
 
 function selftest(program: Command): void {
@@ -185,4 +190,4 @@ function traceGen(program: Command): void {
 }
 
 /** Every command's declaration; the order is the order in --help. */
-export const COMMANDS: readonly ((program: Command) => void)[] = [repro, compare, runAndReplay, explain, mm, platforms, boardImport, selftest, ops, dump, traceGen];
+export const COMMANDS: readonly ((program: Command) => void)[] = [repro, compare, sweep, diff, runAndReplay, explain, mm, platforms, boardImport, selftest, ops, dump, traceGen];

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 import { bytes, hexGrouped } from "../../core/u32.ts";
 import { bootKernelMemory } from "../../mm/kernel.ts";
-import { eraFlag, labParams } from "../options.ts";
+import { machineFlags } from "../options.ts";
 
 interface MmFlags {
   era?: string;
@@ -12,10 +12,10 @@ interface MmFlags {
 
 const PAGE = 4096;
 
-/** `mm`: the kernel memory a run starts from. */
+/** `mm`: the zones, watermarks and free lists a run starts from. */
 export function action(flags: MmFlags): void {
-  const p = labParams(flags, { platform: "mt8173-elm-4g", era: "v4.19", seed: 1 });
-  const km = bootKernelMemory({ platform: p.platform, era: eraFlag(p.era), background: p.background, seed: p.seed });
+  const p = machineFlags(flags);
+  const km = bootKernelMemory({ platform: p.platform, era: p.era, background: p.background, seed: p.seed });
   const out: string[] = [`${km.platform.name}, Linux ${km.era.name} (${km.era.zones}), background "${p.background}", seed ${p.seed}`, ""];
   out.push("zone     span                                   managed     free        min/low/high (pages)  lowmem_reserve");
   for (const z of km.buddy.zoneStates()) {

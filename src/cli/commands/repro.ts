@@ -1,31 +1,24 @@
 // SPDX-License-Identifier: GPL-2.0-only
-import { renderTerminal } from "../../report/index.ts";
-import { loadScenario, runParams, workloadSource } from "../options.ts";
-import { compare, writeReports } from "./compare.ts";
+import { REGRESSION_2018, reproVariants } from "../../lab/compare.ts";
+import { colorWanted, runMachine, workloadSource, type RunFlags } from "../options.ts";
+import { runComparison, terminalText, writeReports } from "../run-comparison.ts";
 
-interface ReproFlags {
+interface ReproFlags extends RunFlags {
   json?: string;
   html?: string;
-  era?: string;
-  platform?: string;
-  cpus?: string;
-  seed?: string;
-  background?: string;
-  churn?: string;
-  fitCheck?: boolean;
   jobs?: string;
   timing?: boolean;
   color?: boolean;
 }
 
-/** `repro`: the default scenario on elm/v4.19, every strategy plus legacy-gfp-dma with the fit check off. */
+/** `repro`: the 2018 regression on elm, every strategy plus the regressed allocator with the fit check off. */
 export async function action(flags: ReproFlags): Promise<void> {
-  const source = workloadSource(undefined, undefined);
-  const scenario = loadScenario(source);
-  const base = { ...flags, html: flags.html ?? (false as const), json: flags.json ?? (false as const) };
-  const params = runParams({ ...flags, era: flags.era ?? "v4.19" }, scenario);
-  const noFit = params.fitCheck ? [{ params: { ...params, fitCheck: false }, strategy: "legacy-gfp-dma", source }] : [];
-  const report = await compare(source, { ...base, era: params.era }, noFit);
-  process.stdout.write(renderTerminal(report, { color: (flags.color ?? true) && process.stdout.isTTY === true }));
-  await writeReports(report, base);
+  const files = { html: flags.html ?? (false as const), json: flags.json ?? (false as const), ...(flags.timing === undefined ? {} : { timing: flags.timing }) };
+  const c = await runComparison(
+    workloadSource(undefined, undefined),
+    { ...flags, ...files },
+    { machine: (f, scenario) => runMachine({ ...f, era: f.era ?? REGRESSION_2018.era }, scenario), variants: reproVariants },
+  );
+  process.stdout.write(terminalText(c, colorWanted(flags)));
+  await writeReports(c, files);
 }

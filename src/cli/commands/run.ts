@@ -1,17 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0-only
-import { era } from "../../core/era.ts";
 import { formatFtraceLine, type TraceSink } from "../../dma/trace.ts";
-import { buildReport } from "../../lab/run.ts";
-import type { Session } from "../../lab/session.ts";
-import type { ComparisonReport, StrategyResult } from "../../lab/types.ts";
-import type { V7sEngine } from "../../pgtable/engine.ts";
+import { buildReport, withoutTiming } from "../../lab/compare.ts";
+import { variant } from "../../lab/spec.ts";
 import { dumpTable } from "../../pgtable/dump.ts";
+import { computeAnswer } from "../../analysis/index.ts";
 import { renderTerminal, toJson } from "../../report/index.ts";
 import { checkOutputs, planOutputs } from "../io.ts";
-import { loadScenario, runParams, sourceName, strategyFlag, workloadSource, type RunFlags, type WorkloadSource } from "../options.ts";
-import { runJob } from "../strategy-runner.ts";
+import { colorWanted, eraFlag, loadScenario, runMachine, strategyFlag, switchFlags, workloadRef, workloadSource, type RunFlags, type WorkloadSource } from "../options.ts";
+import { runJobFull } from "../strategy-runner.ts";
 import { VERSION } from "../version.ts";
-import { workloadOf } from "./compare.ts";
 
 interface RunCommandFlags extends RunFlags {
   strategy?: string;
@@ -28,7 +25,7 @@ export async function runAction(scenarioArg: string | undefined, flags: RunComma
   await runOne(workloadSource(scenarioArg, undefined), flags);
 }
 
-/** `replay <trace>`: one strategy over an ftrace log, streamed. */
+/** `replay <trace>`: one strategy over a streamed ftrace log. */
 export async function replayAction(trace: string, flags: RunCommandFlags): Promise<void> {
   await runOne(workloadSource(undefined, trace, flags.skipMalformed ?? false), flags);
 }
@@ -36,30 +33,27 @@ export async function replayAction(trace: string, flags: RunCommandFlags): Promi
 async function runOne(source: WorkloadSource, flags: RunCommandFlags): Promise<void> {
   // edges: outputs checked against the inputs before any work (io.ts planOutputs).
   checkOutputs({ inputs: [source.kind === "builtin" ? undefined : source.path], outputs: [flags.json, flags.traceOut, flags.dumpTables] });
-  const strategy = strategyFlag(flags.strategy, "slab-dma32");
+  const strategy = strategyFlag(flags.strategy);
   const scenario = loadScenario(source);
-  const params = runParams(flags, scenario);
+  const machine = runMachine(flags, scenario);
+  const switches = switchFlags(flags);
   const traceLines: string[] = [];
-  const sink: TraceSink | null =
-    flags.traceOut === undefined ? null : { emit: (ev) => traceLines.push(formatFtraceLine(ev, era(params.era).tracepointFormat, traceLines.length)) };
-  let session: Session | null = null;
-  const result = await runJob({ params, strategy, source, progress: true }, sink, (s) => (session = s));
-  const workload = workloadOf(source, scenario, params.seed, [result]);
-  const report: ComparisonReport = buildReport(params, { scenario: sourceName(source), strategies: [strategy], version: VERSION }, workload, [
-    flags.timing === true ? result : ({ ...result, runTimeMs: null } satisfies StrategyResult),
-  ]);
+  const format = eraFlag(machine.era).tracepointFormat;
+  const sink: TraceSink | null = flags.traceOut === undefined ? null : { emit: (ev) => traceLines.push(formatFtraceLine(ev, format, traceLines.length)) };
+  const spec = { machine, variant: variant(strategy, {}, switches) };
+  const { system, result } = await runJobFull({ spec, source, progress: true }, { boot: { trace: sink } });
+  const report = buildReport({ machine, switches, workload: workloadRef(source, scenario), version: VERSION }, [result]);
   // The terminal shows the run time; the JSON leaves it out unless --timing (reproducible files).
-  process.stdout.write(renderTerminal({ ...report, results: [result] }, { color: (flags.color ?? true) && process.stdout.isTTY === true }));
+  process.stdout.write(renderTerminal(report, computeAnswer(report), { color: colorWanted(flags) }));
   // edges: the run's files staged, then committed together.
   const out = planOutputs({ inputs: [source.kind === "builtin" ? undefined : source.path], outputs: [flags.traceOut, flags.dumpTables, flags.json] });
   try {
     if (flags.traceOut !== undefined) out.write(flags.traceOut, traceLines.map((l) => l + "\n").join(""));
     if (flags.dumpTables !== undefined) {
-      const s = session as Session | null;
-      const engine = s?.domain?.table;
-      out.write(flags.dumpTables, JSON.stringify(engine === undefined ? null : dumpTable(engine as V7sEngine)) + "\n");
+      const engine = system.domain.ok ? system.domain.domain.table : null;
+      out.write(flags.dumpTables, JSON.stringify(engine === null ? null : dumpTable(engine)) + "\n");
     }
-    if (flags.json !== undefined) out.write(flags.json, toJson(report));
+    if (flags.json !== undefined) out.write(flags.json, toJson(flags.timing === true ? report : withoutTiming(report)));
     await out.commit();
   } finally {
     out.abort();

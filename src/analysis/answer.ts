@@ -1,0 +1,166 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/**
+ * The short answer a reader wants first: which table-memory strategy wins on this run, and whether the
+ * trade-offs predicted in the 2018 thread ("[PATCH v2 0/3] iommu/io-pgtable-arm-v7s: Use DMA32 zone for
+ * page tables") show up in the model's numbers. Everything is computed from the report; a prediction the
+ * model contradicts is reported as not holding, with the figures.
+ */
+import { era as eraProfile, isEraName } from "../core/era.ts";
+import { bytes } from "../core/u32.ts";
+import type { Variant, VariantSwitches } from "../lab/spec.ts";
+import type { ComparisonReport, StrategyResult } from "../lab/types.ts";
+import { formatRatio } from "./figures.ts";
+import { plural, type Prediction } from "./prediction.ts";
+import { PREDICTIONS } from "./predictions/index.ts";
+
+export interface Answer {
+  readonly best: {
+    /** Lowest peak held among strategies with no failure, fault, mismatch, stray write or table >= 4 GiB. */
+    readonly byBytesHeld: {
+      readonly strategy: string;
+      readonly peakHeldBytes: number;
+      readonly peakInUseBytes: number;
+      readonly runnerUp: { readonly strategy: string; readonly peakHeldBytes: number } | null;
+    } | null;
+    /** Strategies with the fewest failures (allocation, map, fault, mismatch, stray write), and the worst one. */
+    readonly byFailures: {
+      readonly fewest: readonly string[];
+      readonly fewestCount: number;
+      readonly most: { readonly strategy: string; readonly count: number } | null;
+    };
+    /** Strategies left out of byBytesHeld, with the reasons. */
+    readonly disqualified: readonly { readonly strategy: string; readonly reasons: readonly string[] }[];
+    /** The answer in one or two plain sentences. */
+    readonly summary: string;
+  };
+  /** Predictions whose strategies are in the run, in a fixed order. */
+  readonly predictions: readonly Prediction[];
+}
+
+/** Allocation failures, map failures, faults, translation mismatches, stray DMA writes and dirty tables, summed; a domain that could not be created counts as one. */
+export function failureCount(r: StrategyResult): number {
+  return (r.domainCreated ? 0 : 1) + r.allocFailures + r.mapFailures + r.faults + r.translationMismatches + r.strayDmaWrites + r.dirtyTables;
+}
+
+/** Why a result is not eligible for best by bytes held. `failure` is false for a reason that is a placement, not a failure. */
+interface Reason {
+  readonly text: string;
+  readonly failure: boolean;
+}
+
+function disqualifications(r: StrategyResult): Reason[] {
+  const reasons: Reason[] = [];
+  const count = (n: number, one: string, many: string): void => {
+    if (n > 0) reasons.push({ text: plural(n, one, many), failure: true });
+  };
+  if (!r.domainCreated) reasons.push({ text: "domain not created", failure: true });
+  count(r.allocFailures, "allocation failure", "allocation failures");
+  count(r.mapFailures, "map failure", "map failures");
+  count(r.faults, "fault", "faults");
+  count(r.translationMismatches, "mismatch", "mismatches");
+  count(r.strayDmaWrites, "stray DMA write", "stray DMA writes");
+  count(r.dirtyTables, "L2 table handed out with stale entries", "L2 tables handed out with stale entries");
+  if (r.tablesAbove4GiB > 0 && !r.capabilities.tablesAbove4GiBAddressable) {
+    reasons.push({ text: plural(r.tablesAbove4GiB, "table at or above 4 GiB", "tables at or above 4 GiB"), failure: false });
+  }
+  return reasons;
+}
+
+function byName(a: StrategyResult, b: StrategyResult): number {
+  return a.strategy < b.strategy ? -1 : a.strategy > b.strategy ? 1 : 0;
+}
+
+/** What each result ran (the lab's Comparison); absent for a report read back from JSON. */
+export interface RunVariants {
+  readonly variants: readonly Variant[];
+  readonly switches: VariantSwitches;
+}
+
+/**
+ * Without `ran`, a result labelled with a bare strategy name is taken to have run under the comparison's
+ * own switches, which is how the lab labels them.
+ */
+export function computeAnswer(report: ComparisonReport, ran?: RunVariants): Answer {
+  const results = report.results;
+  const reasons = new Map(results.map((r) => [r, disqualifications(r)]));
+  const disqualified = results.map((r) => ({ strategy: r.strategy, reasons: reasons.get(r) ?? [] })).filter((d) => d.reasons.length > 0);
+  const eligible = results
+    .filter((r) => (reasons.get(r) ?? []).length === 0)
+    .slice()
+    .sort((a, b) => a.peakHeldBytes - b.peakHeldBytes || a.finalHeldBytes - b.finalHeldBytes || byName(a, b));
+  const first = eligible[0];
+  const second = eligible[1];
+  const byBytesHeld =
+    first === undefined
+      ? null
+      : {
+          strategy: first.strategy,
+          peakHeldBytes: first.peakHeldBytes,
+          peakInUseBytes: first.peakInUseBytes,
+          runnerUp: second === undefined ? null : { strategy: second.strategy, peakHeldBytes: second.peakHeldBytes },
+        };
+
+  const counts = results.map((r) => ({ strategy: r.strategy, count: failureCount(r) }));
+  const fewestCount = counts.length === 0 ? 0 : Math.min(...counts.map((c) => c.count));
+  const fewest = counts.filter((c) => c.count === fewestCount).map((c) => c.strategy);
+  const worst = counts.slice().sort((a, b) => b.count - a.count || (a.strategy < b.strategy ? -1 : 1))[0];
+  const most = worst !== undefined && worst.count > fewestCount ? worst : null;
+
+  // The worst one's failures by name; a placement above 4 GiB is a reason, not a failure.
+  const mostD = most === null ? undefined : disqualified.find((d) => d.strategy === most.strategy);
+  const mostReasons = most === null ? [] : mostD === undefined ? [`${most.count}`] : mostD.reasons.filter((x) => x.failure).map((x) => x.text);
+  const best = {
+    byBytesHeld,
+    byFailures: { fewest, fewestCount, most },
+    disqualified: disqualified.map((d) => ({ strategy: d.strategy, reasons: d.reasons.map((x) => x.text) })),
+  };
+  return { best: { ...best, summary: summarise(best, mostReasons, results.length) }, predictions: predictions(report, ran) };
+}
+
+function summarise(best: Omit<Answer["best"], "summary">, mostReasons: readonly string[], total: number): string {
+  const parts: string[] = [];
+  const b = best.byBytesHeld;
+  if (total === 0) return "No strategy was run.";
+  if (b === null) {
+    parts.push(`No strategy ran cleanly (every one had a failure, a fault, a mismatch or a table at or above 4 GiB), so none is best by bytes held.`);
+  } else {
+    const ratio = formatRatio(b.peakInUseBytes > 0 ? b.peakHeldBytes / b.peakInUseBytes : null);
+    let s = `Best by bytes held: ${b.strategy}, peak ${bytes(b.peakHeldBytes)} held for ${bytes(b.peakInUseBytes)} of live tables (${ratio})`;
+    if (b.runnerUp !== null) {
+      const diff = b.runnerUp.peakHeldBytes - b.peakHeldBytes;
+      s += diff === 0 ? `, tied with ${b.runnerUp.strategy}` : `, ${bytes(diff)} less than ${b.runnerUp.strategy} (${bytes(b.runnerUp.peakHeldBytes)})`;
+    }
+    parts.push(s + ".");
+  }
+  const f = best.byFailures;
+  const who = f.fewest.length === total ? `all ${total} strategies` : f.fewest.join(", ");
+  let s = f.fewestCount === 0 ? `Without failures: ${who}.` : `Fewest failures (${f.fewestCount}): ${who}.`;
+  if (f.most !== null) s += ` Most failures: ${f.most.strategy} (${mostReasons.join(", ")}).`;
+  parts.push(s);
+  return parts.join(" ");
+}
+
+/** The result of each strategy run under the comparison's own switches. */
+function plainResults(report: ComparisonReport, ran: RunVariants | undefined): Map<string, StrategyResult> {
+  const out = new Map<string, StrategyResult>();
+  report.results.forEach((r, i) => {
+    const v = ran?.variants[i];
+    const sw = ran?.switches;
+    const plain = v === undefined || sw === undefined ? r.strategy : v.fitCheck === sw.fitCheck && v.domainTiming === sw.domainTiming ? v.strategy : null;
+    if (plain !== null && !out.has(plain)) out.set(plain, r);
+  });
+  return out;
+}
+
+function predictions(report: ComparisonReport, ran: RunVariants | undefined): Prediction[] {
+  const byStrategy = plainResults(report, ran);
+  const era = isEraName(report.params.era) ? eraProfile(report.params.era) : null;
+  const out: Prediction[] = [];
+  for (const def of PREDICTIONS) {
+    const results = def.needs.strategies.map((s) => byStrategy.get(s));
+    if (results.some((r) => r === undefined)) continue;
+    const e = def.evaluate({ report, results: results as StrategyResult[], era });
+    out.push({ id: def.id, text: def.text, source: def.source, holds: e.holds, evidence: e.evidence, figures: e.figures });
+  }
+  return out;
+}

@@ -1,0 +1,51 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/**
+ * The flags several commands share, each declared once with its help text and its default
+ * (workload/run-defaults.ts). Declarations only, and cheap to import: no model, no zod, no vega, so
+ * `--help` stays fast (commands/index.ts). options.ts validates the values.
+ */
+import type { Command } from "commander";
+import { ERA_NAMES } from "../core/era.ts";
+import { BACKGROUND_PRESETS } from "../mm/background.ts";
+import { PLATFORM_NAMES } from "../phys/platform.ts";
+import { RUN_DEFAULTS } from "../workload/run-defaults.ts";
+
+/** Run flags shared by compare, repro, run, replay and explain, so --help reads the same everywhere. */
+export function addRunFlags(cmd: Command): Command {
+  return cmd
+    .option("--era <era>", `kernel era (${ERA_NAMES.join(", ")}); default: the scenario's, else ${RUN_DEFAULTS.era}`)
+    .option("--platform <name>", `platform memory map (${PLATFORM_NAMES.join(", ")}); default: the scenario's`)
+    .option("--cpus <n>", "present CPUs (SLUB slab geometry, IOVA rcache); default: the platform's")
+    .option("--seed <n>", "seed of the workload and the background load; default: the scenario's")
+    .option("--background <preset>", `other kernel allocations before the run (${BACKGROUND_PRESETS.join(", ")})`, RUN_DEFAULTS.background)
+    .option("--churn <n>", "background allocations and frees interleaved per workload event", String(RUN_DEFAULTS.backgroundChurn))
+    .option("--no-fit-check", "model the kernel without the 'Page table does not fit in PTE' check: tables above 4 GiB are installed with truncated pointers");
+}
+
+/** `--strategy NAME` of the single-strategy commands (run, replay, explain). */
+export function addStrategyFlag(cmd: Command): Command {
+  return cmd.option("--strategy <name>", "table-memory strategy", RUN_DEFAULTS.strategy);
+}
+
+/** `--jobs N` of the comparing commands (compare, repro). */
+export function addJobsFlag(cmd: Command): Command {
+  return cmd.option("--jobs <n>", "strategies run in parallel worker threads (default: the CPU count)");
+}
+
+/** The flags of the single-strategy commands (run, replay). */
+export function addOneStrategyFlags(cmd: Command): Command {
+  return addStrategyFlag(cmd)
+    .option("--json <file>", "write the result as JSON (the compare schema, one strategy)")
+    .option("--dump-tables <file>", "write the final page tables (v7s-oracle dump: table pointers masked) as JSON")
+    .option("--timing", "include the wall-clock run time in the JSON")
+    .option("--no-color", "no ANSI colours");
+}
+
+/** `mm`'s machine flags: the same defaults as the run commands, shown by commander. */
+export function addMmFlags(cmd: Command): Command {
+  return cmd
+    .option("--era <era>", "kernel era", RUN_DEFAULTS.era)
+    .option("--platform <name>", `platform memory map (${PLATFORM_NAMES.join(", ")})`, RUN_DEFAULTS.platform)
+    .option("--background <preset>", `background load (${BACKGROUND_PRESETS.join(", ")})`, RUN_DEFAULTS.background)
+    .option("--seed <n>", "seed of the background load", String(RUN_DEFAULTS.seed));
+}

@@ -1,0 +1,260 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/**
+ * The executor of workload events on a booted System: DMA-API calls (dma_alloc_attrs, dma_map_single,
+ * dma_map_sg and their frees) with the buffers they keep live, device accesses through the M4U, and
+ * core iommu_map / iommu_unmap calls (trace replay, through `replaySink`). Kernel failures are counted,
+ * never thrown. It tells its observers what happened; it does not judge the result.
+ */
+import { SZ_4K } from "../core/u32.ts";
+import { DMA_MAPPING_ERROR, platformDevice, type DmaBuffer, type DmaDevice, type DmaDirection, type IommuDma, type SgMapping } from "../dma/dma-api.ts";
+import { DmaMaster } from "../iommu/dma-master.ts";
+import { GFP_ATOMIC, GFP_KERNEL } from "../mm/gfp.ts";
+import { IOMMU_READ, IOMMU_WRITE } from "../pgtable/types.ts";
+import type { ReplaySink } from "../workload/replay.ts";
+import type { WorkloadEvent } from "../workload/events.ts";
+import type { LiveMapping, Observer, Piece } from "./observers/observer.ts";
+import type { System } from "./system.ts";
+
+interface LiveBuffer extends LiveMapping {
+  readonly dev: DmaDevice;
+  readonly dmaAddr: number;
+  readonly bytes: number;
+  readonly buffer?: DmaBuffer;
+  readonly sg?: SgMapping;
+  /** Page blocks the executor took for a mapSingle/mapSg buffer, to give back on unmap. */
+  readonly blocks: readonly { readonly pa: number; readonly order: number }[];
+  readonly dir: DmaDirection;
+}
+
+const ATTR_BITS: Readonly<Record<string, number>> = {
+  DMA_ATTR_WRITE_COMBINE: 1 << 2,
+  DMA_ATTR_NO_KERNEL_MAPPING: 1 << 4,
+  DMA_ATTR_FORCE_CONTIGUOUS: 1 << 6,
+  DMA_ATTR_ALLOC_SINGLE_PAGES: 1 << 7,
+  DMA_ATTR_PRIVILEGED: 1 << 9,
+};
+
+export class Executor {
+  readonly system: System;
+  /** Events executed (the sample index). */
+  events = 0;
+  /** Workload buffers whose pages (or DMA API call) could not be had: the device driver's -ENOMEM. */
+  bufferFailures = 0;
+  private readonly observers: readonly Observer<unknown>[];
+  private readonly devices = new Map<string, DmaDevice>();
+  private readonly masters = new Map<string, DmaMaster>();
+  private readonly live = new Map<number, LiveBuffer>();
+  /** Trace replay: live core mappings by IOVA. */
+  private readonly coreLive = new Map<number, LiveBuffer>();
+  /** The return of the last iommuMap event (0 or a negative errno), for the replay sink. */
+  private lastCoreMapRet = 0;
+
+  constructor(system: System, observers: readonly Observer<unknown>[]) {
+    this.system = system;
+    this.observers = observers;
+    this.settle();
+  }
+
+  /** Executes one workload event; the background churns first, as the rest of the kernel would. */
+  apply(ev: WorkloadEvent): void {
+    this.events++;
+    const km = this.system.km;
+    for (let i = 0; i < this.system.spec.machine.backgroundChurn; i++) km.background.step(km.backgroundRng);
+    const d = this.system.domain;
+    if (d.ok) this.execute(ev, d.dma);
+    this.settle();
+  }
+
+  /** ReplaySink for the trace replayer: iommu_map / iommu_unmap straight into the domain. */
+  replaySink(): ReplaySink {
+    return {
+      map: (iova, paddr, size) => {
+        this.apply({ type: "iommuMap", iova, paddr, size, line: 0 });
+        return this.lastCoreMapRet;
+      },
+      unmap: (iova, size) => {
+        const counters = this.system.domain.ok ? this.system.domain.domain.counters : null;
+        const before = counters?.bytesUnmapped ?? 0;
+        this.apply({ type: "iommuUnmap", iova, size, unmappedSize: size, line: 0 });
+        return (counters?.bytesUnmapped ?? 0) - before;
+      },
+    };
+  }
+
+  /** The mappings still live: DMA-API buffers, then core mappings, each in the order they were made. */
+  *liveMappings(): Generator<LiveMapping> {
+    yield* this.live.values();
+    yield* this.coreLive.values();
+  }
+
+  private settle(): void {
+    for (const o of this.observers) o.settled?.(this.events);
+  }
+
+  private execute(ev: WorkloadEvent, dma: IommuDma): void {
+    const buddy = this.system.km.buddy;
+    switch (ev.type) {
+      case "device":
+        this.device(ev.device, ev.coherent);
+        return;
+      case "phase":
+        for (const o of this.observers) o.phase?.(ev.phase);
+        return;
+      case "alloc": {
+        const dev = this.device(ev.device);
+        let attrs = 0;
+        for (const a of ev.attrs) attrs |= ATTR_BITS[a] ?? 0;
+        const buf = dma.allocAttrs(dev, ev.bytes, ev.gfp === "GFP_ATOMIC" ? GFP_ATOMIC : GFP_KERNEL, attrs);
+        if (buf === null) {
+          this.bufferFailures++;
+          return;
+        }
+        const pieces: Piece[] = [];
+        let iova = buf.dmaHandle;
+        for (const b of buf.blocks) {
+          const len = SZ_4K * 2 ** b.order;
+          pieces.push({ iova, pa: b.pa, bytes: Math.min(len, buf.dmaHandle + ev.bytes - iova) });
+          iova += len;
+        }
+        this.track(ev.handle, { dev, device: dev.name, dmaAddr: buf.dmaHandle, bytes: ev.bytes, pieces, buffer: buf, blocks: [], dir: "DMA_BIDIRECTIONAL" });
+        return;
+      }
+      case "mapSingle": {
+        const dev = this.device(ev.device);
+        const src = ev.paddrSource;
+        const pa = buddy.allocPages(GFP_KERNEL, src.order, src.owner);
+        if (pa === null) {
+          this.bufferFailures++;
+          return;
+        }
+        const dir = ev.dir;
+        const addr = dma.mapSingle(dev, pa + src.offset, ev.bytes, dir);
+        if (addr === DMA_MAPPING_ERROR) {
+          buddy.freePages(pa, src.order);
+          return;
+        }
+        const pieces = [{ iova: addr, pa: pa + src.offset, bytes: ev.bytes }];
+        this.track(ev.handle, { dev, device: dev.name, dmaAddr: addr, bytes: ev.bytes, pieces, blocks: [{ pa, order: src.order }], dir });
+        return;
+      }
+      case "mapSg": {
+        const dev = this.device(ev.device);
+        const blocks: { pa: number; order: number }[] = [];
+        const sg: { phys: number; length: number; offset: number }[] = [];
+        for (const s of ev.segments) {
+          const pa = buddy.allocPages(GFP_KERNEL, s.order, ev.owner);
+          if (pa === null) {
+            for (const b of blocks) buddy.freePages(b.pa, b.order);
+            this.bufferFailures++;
+            return;
+          }
+          blocks.push({ pa, order: s.order });
+          sg.push({ phys: pa, length: s.bytes, offset: 0 });
+        }
+        const dir = ev.dir;
+        const m = dma.mapSg(dev, sg, dir);
+        if (m === null) {
+          for (const b of blocks) buddy.freePages(b.pa, b.order);
+          return;
+        }
+        // iommu_dma_map_sg lays segments out back to back, each from its own page-aligned IOVA slot.
+        const pieces: Piece[] = [];
+        let iova = m.iova;
+        for (const s of sg) {
+          pieces.push({ iova, pa: s.phys, bytes: s.length });
+          iova += Math.ceil(s.length / SZ_4K) * SZ_4K;
+        }
+        this.track(ev.handle, { dev, device: dev.name, dmaAddr: m.iova, bytes: iova - m.iova, pieces, sg: m, blocks, dir });
+        return;
+      }
+      case "unmap":
+      case "free": {
+        const b = this.live.get(ev.handle);
+        if (b === undefined) return;
+        this.live.delete(ev.handle);
+        if (b.buffer !== undefined) dma.freeAttrs(b.dev, b.buffer);
+        else if (b.sg !== undefined) dma.unmapSg(b.dev, b.sg, b.dir);
+        else dma.unmapSingle(b.dev, b.dmaAddr, b.bytes, b.dir);
+        for (const blk of b.blocks) buddy.freePages(blk.pa, blk.order);
+        return;
+      }
+      case "access": {
+        const b = this.live.get(ev.handle);
+        if (b === undefined) return;
+        this.access(ev.device, b, ev.offset, ev.bytes, ev.write);
+        return;
+      }
+      case "iommuMap": {
+        const r = dma.domain.map(ev.iova, ev.paddr, ev.size, IOMMU_READ | IOMMU_WRITE, GFP_ATOMIC);
+        this.lastCoreMapRet = r.ret;
+        if (r.ret === 0) {
+          const dev = this.device("trace");
+          const b: LiveBuffer = { dev, device: dev.name, dmaAddr: ev.iova, bytes: ev.size, pieces: [{ iova: ev.iova, pa: ev.paddr, bytes: ev.size }], blocks: [], dir: "DMA_BIDIRECTIONAL" };
+          this.coreLive.set(ev.iova, b);
+          this.mapped(b);
+        }
+        return;
+      }
+      case "iommuUnmap": {
+        dma.domain.unmap(ev.iova, ev.size);
+        this.forgetCore(ev.iova, ev.size);
+        return;
+      }
+    }
+  }
+
+  /**
+   * Drops the live core mappings an unmap covers. One unmap often releases several consecutive maps
+   * (iommu_dma_alloc maps a buffer in 1M/64K/4K pieces and unmaps it whole), so walk them in IOVA order.
+   */
+  private forgetCore(iova: number, size: number): void {
+    const end = iova + size;
+    let at = iova;
+    for (let b = this.coreLive.get(at); b !== undefined && at < end; b = this.coreLive.get(at)) {
+      this.coreLive.delete(at);
+      at += b.bytes;
+    }
+    if (at < end) {
+      // An unmap that starts inside a mapping, or skips a hole: stop verifying whatever it overlaps.
+      for (const [start, b] of this.coreLive) if (start < end && iova < start + b.bytes) this.coreLive.delete(start);
+    }
+  }
+
+  private device(name: string, coherent = false): DmaDevice {
+    let d = this.devices.get(name);
+    if (d === undefined) {
+      d = platformDevice(name, { coherent });
+      this.devices.set(name, d);
+      this.masters.set(name, new DmaMaster(name, this.system.m4u, this.system.km.phys));
+    }
+    return d;
+  }
+
+  private track(handle: number, b: LiveBuffer): void {
+    this.live.set(handle, b);
+    this.mapped(b);
+  }
+
+  private mapped(b: LiveBuffer): void {
+    for (const o of this.observers) o.mapped?.(b);
+  }
+
+  /** A device access through the IOMMU (translate: TLB, faults), one word per 4 KiB page. */
+  private access(deviceName: string, b: LiveBuffer, offset: number, bytes: number, write: boolean): void {
+    const master = this.masters.get(deviceName) ?? this.masters.get(b.device);
+    if (master === undefined) return;
+    const start = b.dmaAddr + offset;
+    const end = start + bytes;
+    const intended = (at: number): number | null => {
+      for (const p of b.pieces) if (at >= p.iova && at < p.iova + p.bytes) return p.pa + (at - p.iova);
+      return null;
+    };
+    // One word per 4 KiB page is enough to see where each page's traffic lands (one translation per
+    // page, as the master issues one per burst); moving every word would only cost time.
+    for (let page = start - (start % SZ_4K); page < end; page += SZ_4K) {
+      const at = Math.max(page, start - (start % 4));
+      const report = write ? master.write(at, 4, 0x5a5a_5a5a) : master.read(at, 4);
+      for (const o of this.observers) o.accessed?.({ device: b.device, write, report, intended });
+    }
+  }
+}
