@@ -23,9 +23,8 @@ import { fsProblem } from "./errors.ts";
 import type { TraceEvent } from "../workload/events.ts";
 import { FtraceParser } from "../workload/ftrace.ts";
 import type { FtraceStats } from "../workload/ftrace.ts";
-import type { ReplayStats } from "../workload/replay.ts";
 import { isTraceDat, readTraceDat, type Codecs } from "../workload/tracedat/index.ts";
-import { traceQuality, type TraceQuality } from "../workload/trace-quality.ts";
+import { traceQuality, type ReplayFindings, type TraceQuality } from "../workload/trace-quality.ts";
 
 export interface TraceInputOptions {
   /** Count malformed iommu lines and go on; otherwise the first one is an InputError naming its line. */
@@ -70,7 +69,7 @@ export interface TraceInput {
   /** Closes the file when batches() will not be run to the end (it closes it itself when it ends). */
   close(): void;
   /** What the trace did not tell, with the replayer's findings when it was replayed. */
-  quality(replay: ReplayStats | null): TraceQuality;
+  quality(replay: ReplayFindings | null): TraceQuality;
 }
 
 /** trace.dat's compressed sections: zlib through node:zlib, zstd through fzstd (pure JavaScript). */

@@ -8,6 +8,9 @@
 import type { FtraceStats, LostEventForm } from "./ftrace.ts";
 import type { ReplayStats } from "./replay.ts";
 
+/** The replayer's counters that traceQuality reads (a TraceReplayer's `stats`). */
+export type ReplayFindings = ReplayStats;
+
 export interface TraceQuality {
   /** How the trace was stored: "ftrace text", "ftrace text (gzip)", "trace.dat v7 (zstd)", ... */
   readonly format: string;
@@ -45,7 +48,7 @@ export interface TraceQuality {
 }
 
 /** The record from the reader's counters and (when the trace was replayed) the replayer's. */
-export function traceQuality(format: string, f: FtraceStats, r: ReplayStats | null): TraceQuality {
+export function traceQuality(format: string, f: FtraceStats, r: ReplayFindings | null): TraceQuality {
   const byForm = { ...f.lostByForm };
   const zero = r === null ? { count: 0, firstLines: [] } : { count: r.zeroSizeEvents, firstLines: [...r.zeroSizeLines] };
   const mism = r === null ? { count: 0, firstLines: [] } : { count: r.unmapMismatches, firstLines: [...r.unmapMismatchLines] };
