@@ -266,7 +266,7 @@ async function collect(name: string, first: Buffer, it: AsyncIterator<Buffer>): 
  */
 export async function spoolTrace(path: string, stdin: NodeJS.ReadableStream = process.stdin): Promise<{ path: string; cleanup: () => void } | null> {
   if (path !== "-") {
-    let st;
+    let st: ReturnType<typeof statSync>;
     try {
       st = statSync(path);
     } catch (err) {
