@@ -7,7 +7,8 @@ import { InputError } from "../core/errors.ts";
 import { compare, withoutTiming, type Comparison } from "../lab/compare.ts";
 import type { MachineSpec, Variant, VariantSwitches } from "../lab/spec.ts";
 import { chartNotes, computeAnswer } from "../analysis/index.ts";
-import { renderCharts, renderHtml, renderTerminal, toJson } from "../report/index.ts";
+import { renderCharts, renderHtml, toJson } from "../report/index.ts";
+import { reportText, type OutputFlags } from "./output.ts";
 import { checkWritable, writeFileAtomic } from "./io.ts";
 import { integerFlag, loadScenario, switchFlags, workloadRef, type RunFlags, type WorkloadSource } from "./options.ts";
 import { defaultJobs, RunPool } from "./parallel.ts";
@@ -19,6 +20,8 @@ export interface ReportFlags {
   html: string | false;
   json: string | false;
   timing?: boolean;
+  /** No "wrote FILE" lines on stderr (--quiet). */
+  quiet?: boolean;
 }
 
 export interface ComparisonFlags extends RunFlags, ReportFlags {
@@ -58,8 +61,8 @@ export async function runComparison(source: WorkloadSource, flags: ComparisonFla
  * same inputs give the same bytes.
  */
 /** The comparison as terminal text, with its answer. */
-export function terminalText(c: Comparison, color: boolean): string {
-  return renderTerminal(c.report, computeAnswer(c.report, c), { color });
+export function terminalText(c: Comparison, flags: OutputFlags): string {
+  return reportText(c.report, computeAnswer(c.report, c), flags);
 }
 
 export async function writeReports(c: Comparison, flags: ReportFlags): Promise<void> {
@@ -67,11 +70,11 @@ export async function writeReports(c: Comparison, flags: ReportFlags): Promise<v
   const answer = computeAnswer(report, c);
   if (flags.json !== false) {
     writeFileAtomic(flags.json, toJson(report, { answer }));
-    process.stderr.write(`wrote ${flags.json}\n`);
+    if (flags.quiet !== true) process.stderr.write(`wrote ${flags.json}\n`);
   }
   if (flags.html !== false) {
     const svgs = await renderCharts(report, chartNotes());
     writeFileAtomic(flags.html, renderHtml(report, answer, svgs));
-    process.stderr.write(`wrote ${flags.html}\n`);
+    if (flags.quiet !== true) process.stderr.write(`wrote ${flags.html}\n`);
   }
 }

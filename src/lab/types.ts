@@ -104,6 +104,8 @@ export interface RunParams {
   readonly seed: number;
   readonly strategies: readonly string[];
   readonly fitCheck: boolean;
+  /** Entries of the M4U's TLB the run modelled (fully associative, LRU). */
+  readonly tlbEntries?: number;
 }
 
 export interface ComparisonReport {

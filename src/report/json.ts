@@ -121,6 +121,7 @@ export const ComparisonReportSchema = z.strictObject({
     seed: z.number().int(),
     strategies: z.array(z.string()),
     fitCheck: z.boolean(),
+    tlbEntries: count.positive().optional(),
   }),
   platform: z.strictObject({
     name: z.string(),

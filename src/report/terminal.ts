@@ -30,6 +30,7 @@ export function renderTerminal(report: ComparisonReport, answer: Answer, options
   out.push(...field("platform", `${report.platform.name}: ${report.platform.description}`));
   out.push(...field("zones", report.platform.zones.map((z) => `${z.name} ${bytes(z.end - z.start)}`).join(", ") || "none"));
   out.push("era".padEnd(10) + `${p.era}    scenario ${p.scenario}    seed ${p.seed}    cpus ${p.cpus}    fit check ${p.fitCheck ? "on" : "off"}`);
+  if (p.tlbEntries !== undefined) out.push("tlb".padEnd(10) + `${p.tlbEntries} entries (fully associative, LRU)`);
   out.push(...field("workload", `${w.events} events (${w.maps} maps, ${w.unmaps} unmaps): ${w.description}`));
   out.push("");
 

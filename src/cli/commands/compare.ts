@@ -1,19 +1,23 @@
 // SPDX-License-Identifier: GPL-2.0-only
 import { strategyVariants } from "../../lab/compare.ts";
-import { colorWanted, runMachine, strategiesFlag, workloadSource } from "../options.ts";
+import { runMachine, strategiesFlag, workloadSource } from "../options.ts";
+import { textFormat } from "../output.ts";
 import { runComparison, terminalText, writeReports, type ComparisonFlags } from "../run-comparison.ts";
 
 interface CompareFlags extends ComparisonFlags {
   strategies?: string;
   skipMalformed?: boolean;
   color?: boolean;
+  format?: string;
+  quiet?: boolean;
 }
 
 /** `compare [scenario]`: every strategy (or the named ones), a terminal table, report.json and report.html. */
 export async function action(scenarioArg: string | undefined, flags: CompareFlags): Promise<void> {
+  textFormat(flags);
   const source = workloadSource(scenarioArg, flags.trace, flags.skipMalformed ?? false);
   const strategies = strategiesFlag(flags.strategies);
   const c = await runComparison(source, flags, { machine: runMachine, variants: (switches) => strategyVariants(strategies, switches) });
-  process.stdout.write(terminalText(c, colorWanted(flags)));
+  process.stdout.write(terminalText(c, flags));
   await writeReports(c, flags);
 }

@@ -5,6 +5,7 @@ import { diffReports, parseDiffableReport } from "../../analysis/diff.ts";
 import { InputError } from "../../core/errors.ts";
 import { diffToJson, renderDiffHtml, renderDiffMarkdown, renderDiffText } from "../../report/diff.ts";
 import { checkWritable, writeFileAtomic } from "../io.ts";
+import { formatFlag } from "../output.ts";
 
 interface DiffFlags {
   format: string;
@@ -17,14 +18,14 @@ const FORMATS = ["text", "markdown", "json"] as const;
 
 /** `diff A B` (declared in commands/index.ts). */
 export function action(a: string, b: string, flags: DiffFlags): void {
-  if (!(FORMATS as readonly string[]).includes(flags.format)) throw new InputError("--format", "", `unknown format "${flags.format}" (known: ${FORMATS.join(", ")})`);
+  const format = formatFlag(flags.format, FORMATS, "text");
   for (const out of [flags.json, flags.html]) {
     if (out === undefined) continue;
     checkWritable(out);
     for (const input of [a, b]) if (existsSync(out) && existsSync(input) && statSync(out).ino === statSync(input).ino) throw new InputError(out, "", `is the input ${input}: give another output`);
   }
   const d = diffReports(read(a), read(b), { a, b });
-  process.stdout.write(flags.format === "json" ? diffToJson(d) : flags.format === "markdown" ? renderDiffMarkdown(d) : renderDiffText(d));
+  process.stdout.write(format === "json" ? diffToJson(d) : format === "markdown" ? renderDiffMarkdown(d) : renderDiffText(d));
   if (flags.json !== undefined) writeFileAtomic(flags.json, diffToJson(d));
   if (flags.html !== undefined) writeFileAtomic(flags.html, renderDiffHtml(d));
   if (flags.exitCode === true && d.changedFigures > 0) process.exitCode = 1;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 import { REGRESSION_2018, reproVariants } from "../../lab/compare.ts";
-import { colorWanted, runMachine, workloadSource, type RunFlags } from "../options.ts";
+import { runMachine, workloadSource, type RunFlags } from "../options.ts";
+import { textFormat } from "../output.ts";
 import { runComparison, terminalText, writeReports } from "../run-comparison.ts";
 
 interface ReproFlags extends RunFlags {
@@ -9,16 +10,19 @@ interface ReproFlags extends RunFlags {
   jobs?: string;
   timing?: boolean;
   color?: boolean;
+  format?: string;
+  quiet?: boolean;
 }
 
 /** `repro`: the 2018 regression on elm, every strategy plus the regressed allocator with the fit check off. */
 export async function action(flags: ReproFlags): Promise<void> {
-  const files = { html: flags.html ?? (false as const), json: flags.json ?? (false as const), ...(flags.timing === undefined ? {} : { timing: flags.timing }) };
+  textFormat(flags);
+  const files = { ...(flags.quiet === true ? { quiet: true } : {}), html: flags.html ?? (false as const), json: flags.json ?? (false as const), ...(flags.timing === undefined ? {} : { timing: flags.timing }) };
   const c = await runComparison(
     workloadSource(undefined, undefined),
     { ...flags, ...files },
     { machine: (f, scenario) => runMachine({ ...f, era: f.era ?? REGRESSION_2018.era }, scenario), variants: reproVariants },
   );
-  process.stdout.write(terminalText(c, colorWanted(flags)));
+  process.stdout.write(terminalText(c, flags));
   await writeReports(c, files);
 }

@@ -4,9 +4,10 @@ import { buildReport, withoutTiming } from "../../lab/compare.ts";
 import { variant } from "../../lab/spec.ts";
 import { dumpTable } from "../../pgtable/dump.ts";
 import { computeAnswer } from "../../analysis/index.ts";
-import { renderTerminal, toJson } from "../../report/index.ts";
+import { toJson } from "../../report/index.ts";
+import { reportText, textFormat } from "../output.ts";
 import { checkWritable, writeFileAtomic } from "../io.ts";
-import { colorWanted, eraFlag, loadScenario, runMachine, strategyFlag, switchFlags, workloadRef, workloadSource, type RunFlags, type WorkloadSource } from "../options.ts";
+import { eraFlag, loadScenario, runMachine, strategyFlag, switchFlags, workloadRef, workloadSource, type RunFlags, type WorkloadSource } from "../options.ts";
 import { runJobFull } from "../strategy-runner.ts";
 import { VERSION } from "../version.ts";
 
@@ -18,6 +19,8 @@ interface RunCommandFlags extends RunFlags {
   skipMalformed?: boolean;
   timing?: boolean;
   color?: boolean;
+  format?: string;
+  quiet?: boolean;
 }
 
 /** `run [scenario]`: one strategy over a scenario. */
@@ -31,6 +34,7 @@ export async function replayAction(trace: string, flags: RunCommandFlags): Promi
 }
 
 async function runOne(source: WorkloadSource, flags: RunCommandFlags): Promise<void> {
+  textFormat(flags);
   for (const f of [flags.json, flags.traceOut, flags.dumpTables]) if (f !== undefined) checkWritable(f);
   const strategy = strategyFlag(flags.strategy);
   const scenario = loadScenario(source);
@@ -43,18 +47,18 @@ async function runOne(source: WorkloadSource, flags: RunCommandFlags): Promise<v
   const { system, result } = await runJobFull({ spec, source, progress: true }, { boot: { trace: sink } });
   const report = buildReport({ machine, switches, workload: workloadRef(source, scenario), version: VERSION }, [result]);
   // The terminal shows the run time; the JSON leaves it out unless --timing (reproducible files).
-  process.stdout.write(renderTerminal(report, computeAnswer(report), { color: colorWanted(flags) }));
+  process.stdout.write(reportText(report, computeAnswer(report), flags));
   if (flags.traceOut !== undefined) {
     writeFileAtomic(flags.traceOut, traceLines.map((l) => l + "\n").join(""));
-    process.stderr.write(`wrote ${flags.traceOut} (${traceLines.length} events)\n`);
+    if (flags.quiet !== true) process.stderr.write(`wrote ${flags.traceOut} (${traceLines.length} events)\n`);
   }
   if (flags.dumpTables !== undefined) {
     const engine = system.domain.ok ? system.domain.domain.table : null;
     writeFileAtomic(flags.dumpTables, JSON.stringify(engine === null ? null : dumpTable(engine)) + "\n");
-    process.stderr.write(`wrote ${flags.dumpTables}\n`);
+    if (flags.quiet !== true) process.stderr.write(`wrote ${flags.dumpTables}\n`);
   }
   if (flags.json !== undefined) {
     writeFileAtomic(flags.json, toJson(flags.timing === true ? report : withoutTiming(report)));
-    process.stderr.write(`wrote ${flags.json}\n`);
+    if (flags.quiet !== true) process.stderr.write(`wrote ${flags.json}\n`);
   }
 }

@@ -1,0 +1,42 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/** What a table-printing command writes to stdout: the terminal view, mail text, Markdown, or only the answer. */
+import type { Answer } from "../analysis/index.ts";
+import { InputError } from "../core/errors.ts";
+import type { ComparisonReport } from "../lab/types.ts";
+import { renderMailMarkdown, renderMailText, renderQuiet, type ExtraSection } from "../report/mail.ts";
+import { renderTerminal } from "../report/terminal.ts";
+import { TEXT_FORMATS, type TextFormat } from "./flags.ts";
+import { colorWanted } from "./options.ts";
+
+export interface OutputFlags {
+  format?: string;
+  quiet?: boolean;
+  color?: boolean;
+}
+
+/** `--format VALUE` checked against `formats`; an unknown one is bad input naming the flag. */
+export function formatFlag<F extends string>(value: string | undefined, formats: readonly F[], fallback: F): F {
+  if (value === undefined) return fallback;
+  if (!(formats as readonly string[]).includes(value)) throw new InputError("--format", "", `unknown format "${value}" (known: ${formats.join(", ")})`);
+  return value as F;
+}
+
+export function textFormat(flags: OutputFlags): TextFormat {
+  return formatFlag(flags.format, TEXT_FORMATS, "terminal");
+}
+
+/** The report as the flags ask; `sections` (kernel views, attribution) follow the tables. */
+export function reportText(report: ComparisonReport, answer: Answer, flags: OutputFlags, sections: readonly ExtraSection[] = []): string {
+  const format = textFormat(flags);
+  if (flags.quiet === true) return renderQuiet(answer, format === "terminal" ? 100 : 72);
+  if (format === "text") return renderMailText(report, answer, { sections });
+  if (format === "markdown") return renderMailMarkdown(report, answer, { sections });
+  const body = renderTerminal(report, answer, { color: colorWanted(flags) });
+  if (sections.length === 0) return body;
+  return body + sections.map((s) => `\n${s.title}\n${s.text.trimEnd()}\n`).join("");
+}
+
+/** Whether a command prints diagnostics ("wrote FILE") on stderr. */
+export function chatty(flags: OutputFlags): boolean {
+  return flags.quiet !== true;
+}
