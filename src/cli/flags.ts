@@ -54,9 +54,11 @@ export function addFormatFlag(cmd: Command, formats: readonly string[] = TEXT_FO
   return cmd.option("--format <format>", `what to print: ${formats.join(" | ")} (text is ASCII within 72 columns, no timing, for mail)`, fallback);
 }
 
-/** `--format` and `--quiet` of the comparing and running commands. */
+/** `--format`, `--quiet` and `--views` of the comparing and running commands. */
 export function addOutputFlags(cmd: Command): Command {
-  return addFormatFlag(cmd).option("--quiet", "print only the answer");
+  return addFormatFlag(cmd)
+    .option("--quiet", "print only the answer")
+    .option("--views <list>", "kernel views of the end state to print and keep in the JSON: slabinfo,buddyinfo,zoneinfo,allocinfo,ptdump (or 'all')");
 }
 
 /** `mm`'s machine flags: the same defaults as the run commands, shown by commander. */

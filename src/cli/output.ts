@@ -5,6 +5,7 @@ import { InputError } from "../core/errors.ts";
 import type { ComparisonReport } from "../lab/types.ts";
 import { renderMailMarkdown, renderMailText, renderQuiet, type ExtraSection } from "../report/mail.ts";
 import { renderTerminal } from "../report/terminal.ts";
+import { KERNEL_VIEW_NAMES, kernelViewSections, selectKernelViews, type KernelViewName } from "../report/views.ts";
 import { TEXT_FORMATS, type TextFormat } from "./flags.ts";
 import { colorWanted } from "./options.ts";
 
@@ -12,6 +13,25 @@ export interface OutputFlags {
   format?: string;
   quiet?: boolean;
   color?: boolean;
+  views?: string;
+}
+
+/** `--views a,b` checked against the kernel views; "all" is every one. */
+export function viewsFlag(value: string | undefined): KernelViewName[] {
+  if (value === undefined) return [];
+  if (value.trim() === "all") return [...KERNEL_VIEW_NAMES];
+  const names = value.split(",").map((s) => s.trim()).filter((s) => s !== "");
+  for (const n of names) {
+    if (!(KERNEL_VIEW_NAMES as readonly string[]).includes(n)) throw new InputError("--views", "", `unknown view "${n}" (known: ${KERNEL_VIEW_NAMES.join(", ")})`);
+  }
+  return [...new Set(names)] as KernelViewName[];
+}
+
+/** The report with the asked kernel views only, and their text sections. */
+export function withViews(report: ComparisonReport, flags: OutputFlags): { report: ComparisonReport; sections: ExtraSection[] } {
+  const views = viewsFlag(flags.views);
+  const kept = selectKernelViews(report, views);
+  return { report: kept, sections: kernelViewSections(kept, views) };
 }
 
 /** `--format VALUE` checked against `formats`; an unknown one is bad input naming the flag. */

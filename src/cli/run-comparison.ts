@@ -8,7 +8,8 @@ import { compare, withoutTiming, type Comparison } from "../lab/compare.ts";
 import type { MachineSpec, Variant, VariantSwitches } from "../lab/spec.ts";
 import { chartNotes, computeAnswer } from "../analysis/index.ts";
 import { renderCharts, renderHtml, toJson } from "../report/index.ts";
-import { reportText, type OutputFlags } from "./output.ts";
+import { reportText, withViews, type OutputFlags } from "./output.ts";
+import type { ExtraSection } from "../report/mail.ts";
 import { checkWritable, writeFileAtomic } from "./io.ts";
 import { integerFlag, loadScenario, switchFlags, workloadRef, type RunFlags, type WorkloadSource } from "./options.ts";
 import { defaultJobs, RunPool } from "./parallel.ts";
@@ -61,8 +62,14 @@ export async function runComparison(source: WorkloadSource, flags: ComparisonFla
  * same inputs give the same bytes.
  */
 /** The comparison as terminal text, with its answer. */
-export function terminalText(c: Comparison, flags: OutputFlags): string {
-  return reportText(c.report, computeAnswer(c.report, c), flags);
+export function terminalText(c: Comparison, flags: OutputFlags, sections: readonly ExtraSection[] = []): string {
+  return reportText(c.report, computeAnswer(c.report, c), flags, sections);
+}
+
+/** The comparison with only the kernel views --views asks for (none by default), and their sections. */
+export function selectViews(c: Comparison, flags: OutputFlags): { c: Comparison; sections: ExtraSection[] } {
+  const v = withViews(c.report, flags);
+  return { c: { ...c, report: v.report }, sections: v.sections };
 }
 
 export async function writeReports(c: Comparison, flags: ReportFlags): Promise<void> {

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /** A run's StrategyResult, assembled from what the observers saw; the message order is fixed here. */
+import { collectKernelViews } from "./kernel-views.ts";
 import type { MessageLog } from "./observers/messages.ts";
 import type { StrayDmaOut } from "./observers/stray-dma.ts";
 import type { TablesOut } from "./observers/tables.ts";
@@ -61,5 +62,6 @@ export function assembleResult(sys: System, p: ObservedParts): StrategyResult {
     tables: t.tables,
     l2Occupancy: p.occupancy,
     runTimeMs: p.runTimeMs,
+    kernelViews: collectKernelViews(sys),
   };
 }

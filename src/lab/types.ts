@@ -4,6 +4,7 @@
  * (numbers, strings, arrays), so it serialises as is and crosses worker threads.
  */
 import type { SlabinfoRow } from "../mm/slub.ts";
+import type { KernelViews } from "./kernel-views.ts";
 
 export interface Capabilities {
   readonly canShrink: boolean;
@@ -88,6 +89,11 @@ export interface StrategyResult {
   readonly l2Occupancy: readonly number[];
   /** Wall-clock time of the run; null unless the caller keeps it, so reports stay reproducible. */
   readonly runTimeMs: number | null;
+  /**
+   * The end state in the kernel's own views (lab/kernel-views.ts). Every run collects them; a report
+   * keeps only the views asked for (--views), and none by default, so files stay small.
+   */
+  readonly kernelViews?: Partial<KernelViews>;
 }
 
 export interface ZoneSpan {

@@ -166,3 +166,39 @@ describe("the default views fit their widths", () => {
     assert.ok(widest(r.stdout) <= 100, `widest ${widest(r.stdout)}`);
   });
 });
+
+describe("run --views and --tlb-entries", () => {
+  it("keeps only the asked views in the JSON and prints them in the kernel's formats", () => {
+    const r = lab("run", "--strategy", "slab-dma32", "--views", "slabinfo,allocinfo", "--json", "v.json", "--tlb-entries", "4");
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /^slabinfo - version: 2\.1$/m);
+    assert.match(r.stdout, /^io-pgtable_armv7s_l2 +\d+ +\d+ +1024 /m);
+    assert.match(r.stdout, /^ +16384 +1 drivers\/iommu\/io-pgtable-arm-v7s\.c:0 func:__get_free_pages $/m);
+    assert.doesNotMatch(r.stdout, /Node 0, zone/);
+    assert.match(r.stdout, /^tlb +4 entries/m);
+    const j = JSON.parse(readFileSync(join(dir, "v.json"), "utf8"));
+    assert.equal(j.params.tlbEntries, 4);
+    assert.deepEqual(Object.keys(j.results[0].kernelViews), ["slabinfo", "allocinfo"]);
+    assert.equal(j.results[0].kernelViews.slabinfo[0].activeObjs, j.results[0].kernelCounters.slabinfo.activeObjs);
+  });
+
+  it("without --views the JSON has none; zoneinfo uses the era's lines", () => {
+    const plain = lab("run", "--strategy", "slab-dma32", "--json", "p.json");
+    assert.equal(plain.status, 0, plain.stderr);
+    const j = JSON.parse(readFileSync(join(dir, "p.json"), "utf8"));
+    assert.equal(j.results[0].kernelViews, undefined);
+    assert.equal(j.params.tlbEntries, 32);
+    const z = lab("run", "--strategy", "slab-dma32", "--era", "v6.6", "--views", "zoneinfo", "--format", "text");
+    assert.equal(z.status, 0, z.stderr);
+    assert.match(z.stdout, /Node 0, zone   Normal\n  pages free +\d+\n +boost +0\n +min/);
+  });
+
+  it("an unknown view or a bad TLB size is bad input", () => {
+    const v = lab("run", "--views", "meminfo");
+    assert.equal(v.status, 2);
+    assert.match(v.stderr, /--views: unknown view "meminfo" \(known: slabinfo, buddyinfo, zoneinfo, allocinfo, ptdump\)/);
+    const t = lab("run", "--tlb-entries", "0");
+    assert.equal(t.status, 2);
+    assert.match(t.stderr, /--tlb-entries: "0" is not an integer from 1 to 65536/);
+  });
+});

@@ -5,7 +5,7 @@ import { variant } from "../../lab/spec.ts";
 import { dumpTable } from "../../pgtable/dump.ts";
 import { computeAnswer } from "../../analysis/index.ts";
 import { toJson } from "../../report/index.ts";
-import { reportText, textFormat } from "../output.ts";
+import { reportText, textFormat, viewsFlag, withViews } from "../output.ts";
 import { checkWritable, writeFileAtomic } from "../io.ts";
 import { eraFlag, loadScenario, runMachine, strategyFlag, switchFlags, workloadRef, workloadSource, type RunFlags, type WorkloadSource } from "../options.ts";
 import { runJobFull } from "../strategy-runner.ts";
@@ -21,6 +21,7 @@ interface RunCommandFlags extends RunFlags {
   color?: boolean;
   format?: string;
   quiet?: boolean;
+  views?: string;
 }
 
 /** `run [scenario]`: one strategy over a scenario. */
@@ -35,6 +36,7 @@ export async function replayAction(trace: string, flags: RunCommandFlags): Promi
 
 async function runOne(source: WorkloadSource, flags: RunCommandFlags): Promise<void> {
   textFormat(flags);
+  viewsFlag(flags.views);
   for (const f of [flags.json, flags.traceOut, flags.dumpTables]) if (f !== undefined) checkWritable(f);
   const strategy = strategyFlag(flags.strategy);
   const scenario = loadScenario(source);
@@ -45,9 +47,9 @@ async function runOne(source: WorkloadSource, flags: RunCommandFlags): Promise<v
   const sink: TraceSink | null = flags.traceOut === undefined ? null : { emit: (ev) => traceLines.push(formatFtraceLine(ev, format, traceLines.length)) };
   const spec = { machine, variant: variant(strategy, {}, switches) };
   const { system, result } = await runJobFull({ spec, source, progress: true }, { boot: { trace: sink } });
-  const report = buildReport({ machine, switches, workload: workloadRef(source, scenario), version: VERSION }, [result]);
+  const { report, sections } = withViews(buildReport({ machine, switches, workload: workloadRef(source, scenario), version: VERSION }, [result]), flags);
   // The terminal shows the run time; the JSON leaves it out unless --timing (reproducible files).
-  process.stdout.write(reportText(report, computeAnswer(report), flags));
+  process.stdout.write(reportText(report, computeAnswer(report), flags, sections));
   if (flags.traceOut !== undefined) {
     writeFileAtomic(flags.traceOut, traceLines.map((l) => l + "\n").join(""));
     if (flags.quiet !== true) process.stderr.write(`wrote ${flags.traceOut} (${traceLines.length} events)\n`);
