@@ -19,7 +19,11 @@ const PAGE = 4096;
 /** Rows of cells as left-aligned columns two spaces apart. */
 function columns(rows: readonly (readonly string[])[]): string[] {
   const widths: number[] = [];
-  for (const r of rows) r.forEach((c, i) => (widths[i] = Math.max(widths[i] ?? 0, c.length)));
+  for (const r of rows) {
+    r.forEach((c, i) => {
+      widths[i] = Math.max(widths[i] ?? 0, c.length);
+    });
+  }
   return rows.map((r) => r.map((c, i) => c.padEnd(widths[i] ?? 0)).join("  ").trimEnd());
 }
 
