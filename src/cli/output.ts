@@ -51,9 +51,7 @@ export function reportText(report: ComparisonReport, answer: Answer, flags: Outp
   if (flags.quiet === true) return renderQuiet(answer, format === "terminal" ? 100 : 72);
   if (format === "text") return renderMailText(report, answer, { sections });
   if (format === "markdown") return renderMailMarkdown(report, answer, { sections });
-  const body = renderTerminal(report, answer, { color: colorWanted(flags) });
-  if (sections.length === 0) return body;
-  return body + sections.map((s) => `\n${s.title}\n${s.text.trimEnd()}\n`).join("");
+  return renderTerminal(report, answer, { color: colorWanted(flags), sections });
 }
 
 /** Whether a command prints diagnostics ("wrote FILE") on stderr. */

@@ -14,6 +14,7 @@
 import type { TraceEvent, WorkloadEvent } from "../workload/events.ts";
 import { TraceReplayer, type ReplayStats } from "../workload/replay.ts";
 import { Executor } from "./executor.ts";
+import { AttributionObserver } from "./observers/attribution.ts";
 import { MessagesObserver } from "./observers/messages.ts";
 import type { Observer } from "./observers/observer.ts";
 import { OccupancyObserver } from "./observers/occupancy.ts";
@@ -77,6 +78,7 @@ class Experiment {
   private readonly samples: SamplesObserver;
   private readonly occupancy: OccupancyObserver;
   private readonly tables: TablesObserver;
+  private readonly attribution: AttributionObserver;
   private readonly extra: readonly Observer<unknown>[];
   private readonly replayer: TraceReplayer | null;
   private readonly until: StopRule;
@@ -97,7 +99,8 @@ class Experiment {
     this.occupancy = new OccupancyObserver(system);
     this.tables = new TablesObserver(system);
     this.extra = options.observers?.(system) ?? [];
-    this.executor = new Executor(system, [this.messages, this.verify, this.stray, this.samples, this.occupancy, this.tables, ...this.extra]);
+    this.attribution = new AttributionObserver(system);
+    this.executor = new Executor(system, [this.messages, this.verify, this.stray, this.samples, this.occupancy, this.tables, this.attribution, ...this.extra]);
     this.replayer =
       source.mode === "replay"
         ? new TraceReplayer(this.executor.replaySink(), { fileName: source.name, ...source.replayOptions?.(system.m4u.config.ias) })
@@ -144,6 +147,7 @@ class Experiment {
       samples: this.samples.finish(end),
       occupancy: this.occupancy.finish(),
       tables: this.tables.finish(),
+      attribution: this.attribution.finish(),
       bufferFailures: this.executor.bufferFailures,
       runTimeMs: this.clock === null ? null : this.clock() - this.startedAt,
     });

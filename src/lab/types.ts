@@ -94,6 +94,20 @@ export interface StrategyResult {
    * keeps only the views asked for (--views), and none by default, so files stay small.
    */
   readonly kernelViews?: Partial<KernelViews>;
+  /** Per device (a scenario's master, "trace" for a replay): what its mappings cost, by device name. */
+  readonly attribution?: readonly DeviceAttribution[];
+}
+
+/** What one device's mappings cost over the run. */
+export interface DeviceAttribution {
+  readonly device: string;
+  /** Mappings made (DMA-API buffers, or a trace's iommu_map calls). */
+  readonly maps: number;
+  readonly bytesMapped: number;
+  /** L2 tables allocated while this device's maps ran. */
+  readonly l2TablesCaused: number;
+  /** Peak IOVA bytes the device held mapped at once (page-granular). */
+  readonly peakLiveIovaBytes: number;
 }
 
 export interface ZoneSpan {

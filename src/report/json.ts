@@ -102,6 +102,9 @@ export const StrategyResultSchema = z.strictObject({
   l2Occupancy: z.array(count).length(9),
   runTimeMs: z.number().nonnegative().nullable(),
   kernelViews: KernelViewsSchema.optional(),
+  attribution: z
+    .array(z.strictObject({ device: z.string(), maps: count, bytesMapped: byteCount, l2TablesCaused: count, peakLiveIovaBytes: byteCount }))
+    .optional(),
 });
 
 export const PredictionSchema = z.strictObject({

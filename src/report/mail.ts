@@ -9,6 +9,7 @@ import type { Answer } from "../analysis/index.ts";
 import type { ComparisonReport, StrategyResult } from "../lab/types.ts";
 import { renderAnswerText, verdictLabel } from "./answer.ts";
 import { ascii, fitWidth } from "./ascii.ts";
+import { attributionMarkdown, attributionText } from "./attribution.ts";
 import { COLUMNS, type Column } from "./columns.ts";
 import { SEC_PAGE_TABLES_NOTE, wrap } from "./format.ts";
 
@@ -98,7 +99,8 @@ export function renderMailText(report: ComparisonReport, answer: Answer, options
       if (r.messages.length > limit) out.push(`    ... ${r.messages.length - limit} more`);
     }
   }
-  for (const s of options.sections ?? []) out.push("", ascii(s.title), ...ascii(s.text).trimEnd().split("\n"));
+  const byDevice = attributionText(report, width);
+  for (const s of [...(byDevice === null ? [] : [byDevice]), ...(options.sections ?? [])]) out.push("", ascii(s.title), ...ascii(s.text).trimEnd().split("\n"));
   out.push("", ascii(renderAnswerText(answer, { color: false, width })).trimEnd());
   return fitWidth(out.join("\n"), width) + "\n";
 }
@@ -129,6 +131,8 @@ export function renderMailMarkdown(report: ComparisonReport, answer: Answer, opt
       if (r.messages.length > limit) out.push(`  - ... ${r.messages.length - limit} more`);
     }
   }
+  const byDevice = attributionMarkdown(report);
+  if (byDevice !== null) out.push("", byDevice.trimEnd());
   for (const s of options.sections ?? []) out.push("", `### ${md(s.title)}`, "", "```", s.text.trimEnd(), "```");
   out.push("", "### Answer", "", md(answer.best.summary));
   if (answer.best.disqualified.length > 0) {

@@ -4,6 +4,7 @@ import { bytes } from "../core/u32.ts";
 import type { ComparisonReport, StrategyResult } from "../lab/types.ts";
 import type { Answer } from "../analysis/index.ts";
 import { renderAnswerText } from "./answer.ts";
+import { attributionText } from "./attribution.ts";
 import { COLUMNS, GROUP_TITLES, type Column, type ColumnGroup } from "./columns.ts";
 import { SEC_PAGE_TABLES_NOTE, wrap } from "./format.ts";
 
@@ -14,6 +15,8 @@ export interface TerminalOptions {
   readonly width?: number;
   /** Kernel messages shown per strategy. Default 3. */
   readonly messagesPerStrategy?: number;
+  /** Sections after the messages and before the answer (kernel views), already laid out. */
+  readonly sections?: readonly { readonly title: string; readonly text: string }[];
 }
 
 const ANSI = { red: "\x1b[31m", bold: "\x1b[1m", dim: "\x1b[2m", reset: "\x1b[0m" };
@@ -60,6 +63,8 @@ export function renderTerminal(report: ComparisonReport, answer: Answer, options
     out.push("");
   }
 
+  const byDevice = attributionText(report, width);
+  for (const s of [...(byDevice === null ? [] : [byDevice]), ...(options.sections ?? [])]) out.push(paint(ANSI.bold, s.title), s.text.trimEnd(), "");
   out.push(renderAnswerText(answer, { color: options.color, width }).trimEnd());
   return out.join("\n") + "\n";
 }
