@@ -32,12 +32,14 @@ import type { StrategyResult } from "./types.ts";
  * When to stop feeding a system, checked before each source event:
  * - "end": run the whole source;
  * - "after-events": stop once `events` source events have gone in;
- * - "before-phase": stop at the start of the named phase (the event is not executed).
+ * - "before-phase": stop at the start of the named phase (the event is not executed);
+ * - "after-line": stop before the first trace event from a line after `line` (trace sources).
  */
 export type StopRule =
   | { readonly kind: "end" }
   | { readonly kind: "after-events"; readonly events: number }
-  | { readonly kind: "before-phase"; readonly phase: string };
+  | { readonly kind: "before-phase"; readonly phase: string }
+  | { readonly kind: "after-line"; readonly line: number };
 
 export interface Stop {
   /** Which rule ended the run ("end": the source ran out). */
@@ -118,7 +120,11 @@ class Experiment {
     const u = this.until;
     for (let i = 0; i < batch.length; i++) {
       const ev = batch[i] as WorkloadEvent;
-      if ((u.kind === "after-events" && this.consumed >= u.events) || (u.kind === "before-phase" && ev.type === "phase" && ev.phase === u.phase)) {
+      if (
+        (u.kind === "after-events" && this.consumed >= u.events) ||
+        (u.kind === "before-phase" && ev.type === "phase" && ev.phase === u.phase) ||
+        (u.kind === "after-line" && TRACE_TYPES.has(ev.type) && (ev as TraceEvent).line > u.line)
+      ) {
         this.stopped = u.kind;
         return false;
       }

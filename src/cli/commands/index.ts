@@ -75,7 +75,7 @@ function explain(program: Command): void {
     .argument("[scenario]", SCENARIO_ARGUMENT)
     .description("Show the walk of one IOVA at one moment: L1 and L2 descriptors decoded, where the L2 table lives, and what the hardware sees")
     .requiredOption("--iova <addr>", "the IOVA (hex 0x… or decimal)")
-    .option("--at <event>", "stop after this many workload events (default: before teardown, else the end)")
+    .option("--at <when>", "stop after N workload events, or with --trace after trace line N (line:N) or at a timestamp (1234.5s); default: before teardown, else the end")
     .option("--trace <file>", "replay an ftrace iommu log instead of a scenario");
   addStrategyFlag(cmd).option("--skip-malformed", "with --trace: skip malformed iommu lines");
   addRunFlags(cmd).action(lazy(() => import("./explain.ts").then((m) => m.action)));
