@@ -43,8 +43,12 @@ export function renderTerminal(report: ComparisonReport, answer: Answer, options
     out.push(...renderTable(report.results, COLUMNS, options.color), "");
   } else {
     for (const g of groups) {
-      out.push(paint(ANSI.bold, GROUP_TITLES[g]));
-      out.push(...renderTable(report.results, COLUMNS.filter((c) => c.group === g), options.color), "");
+      // A group still wider than the terminal (long labels of variants run with other switches)
+      // goes on in further tables of its columns.
+      packed(report.results, COLUMNS.filter((c) => c.group === g), width).forEach((cols, i) => {
+        out.push(paint(ANSI.bold, i === 0 ? GROUP_TITLES[g] : `${GROUP_TITLES[g]} (continued)`));
+        out.push(...renderTable(report.results, cols, options.color), "");
+      });
     }
   }
   if (report.results.some((r) => r.kernelCounters.secPageTablesBytes === 0)) {
@@ -79,6 +83,21 @@ function tableWidth(results: readonly StrategyResult[], columns: readonly Column
 function columnWidths(results: readonly StrategyResult[], columns: readonly Column[]): number[] {
   const first = Math.max(STRATEGY_HEADER.length, ...results.map((r) => r.strategy.length));
   return [first, ...columns.map((c) => Math.max(c.header.length, ...results.map((r) => c.text(r).length)))];
+}
+
+/** `columns` in runs whose tables (each led by the strategy column) fit in `width`. */
+function packed(results: readonly StrategyResult[], columns: readonly Column[], width: number): Column[][] {
+  const out: Column[][] = [];
+  let run: Column[] = [];
+  for (const c of columns) {
+    if (run.length > 0 && tableWidth(results, [...run, c]) > width) {
+      out.push(run);
+      run = [];
+    }
+    run.push(c);
+  }
+  if (run.length > 0) out.push(run);
+  return out;
 }
 
 function pad(s: string, width: number, align: "left" | "right"): string {
