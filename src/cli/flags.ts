@@ -19,6 +19,7 @@ export function addRunFlags(cmd: Command): Command {
     .option("--seed <n>", "seed of the workload and the background load; default: the scenario's")
     .option("--background <preset>", `other kernel allocations before the run (${BACKGROUND_PRESETS.join(", ")})`, RUN_DEFAULTS.background)
     .option("--churn <n>", "background allocations and frees interleaved per workload event", String(RUN_DEFAULTS.backgroundChurn))
+    .option("--tlb-entries <n>", "entries of the M4U's TLB (fully associative, LRU); default: the model's")
     .option("--no-fit-check", "model the kernel without the 'Page table does not fit in PTE' check: tables above 4 GiB are installed with truncated pointers");
 }
 
@@ -39,6 +40,25 @@ export function addOneStrategyFlags(cmd: Command): Command {
     .option("--dump-tables <file>", "write the final page tables (v7s-oracle dump: table pointers masked) as JSON")
     .option("--timing", "include the wall-clock run time in the JSON")
     .option("--no-color", "no ANSI colours");
+}
+
+/** The text formats of the commands that print tables (diff adds json). */
+export const TEXT_FORMATS = ["terminal", "text", "markdown"] as const;
+export type TextFormat = (typeof TEXT_FORMATS)[number];
+
+/**
+ * `--format`, one definition for every command that prints tables: `terminal` is the rich default
+ * (within 100 columns), `text` plain ASCII within 72 columns for a mail, `markdown` for a tracker.
+ */
+export function addFormatFlag(cmd: Command, formats: readonly string[] = TEXT_FORMATS, fallback: string = formats[0] ?? "terminal"): Command {
+  return cmd.option("--format <format>", `what to print: ${formats.join(" | ")} (text is ASCII within 72 columns, no timing, for mail)`, fallback);
+}
+
+/** `--format`, `--quiet` and `--views` of the comparing and running commands. */
+export function addOutputFlags(cmd: Command): Command {
+  return addFormatFlag(cmd)
+    .option("--quiet", "print only the answer")
+    .option("--views <list>", "kernel views of the end state to print and keep in the JSON: slabinfo,buddyinfo,zoneinfo,allocinfo,ptdump (or 'all')");
 }
 
 /** `mm`'s machine flags: the same defaults as the run commands, shown by commander. */

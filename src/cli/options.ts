@@ -23,12 +23,16 @@ export interface RunFlags {
   background?: string;
   fitCheck?: boolean;
   churn?: string;
+  tlbEntries?: string;
 }
 
 /** ANSI colour on stdout: wanted unless --no-color, and only on a terminal. */
 export function colorWanted(flags: { readonly color?: boolean }): boolean {
   return (flags.color ?? true) && process.stdout.isTTY === true;
 }
+
+/** A bound on --tlb-entries: far beyond any M4U, small enough that the LRU stays cheap. */
+const MAX_TLB_ENTRIES = 65536;
 
 export function integerFlag(flag: string, value: string, min: number, max: number): number {
   const t = value.trim();
@@ -79,6 +83,7 @@ export function machineFlags(flags: RunFlags, defaults: Pick<MachineSpec, "platf
     seed: flags.seed === undefined ? defaults.seed : integerFlag("--seed", flags.seed, 0, 0xffff_ffff),
     background,
     backgroundChurn: flags.churn === undefined ? DEFAULT_MACHINE.backgroundChurn : integerFlag("--churn", flags.churn, 0, 64),
+    ...(flags.tlbEntries === undefined ? {} : { tlbEntries: integerFlag("--tlb-entries", flags.tlbEntries, 1, MAX_TLB_ENTRIES) }),
   };
 }
 

@@ -172,6 +172,7 @@ export class Executor {
         const b = this.live.get(ev.handle);
         if (b === undefined) return;
         this.live.delete(ev.handle);
+        this.unmapped(b);
         if (b.buffer !== undefined) dma.freeAttrs(b.dev, b.buffer);
         else if (b.sg !== undefined) dma.unmapSg(b.dev, b.sg, b.dir);
         else dma.unmapSingle(b.dev, b.dmaAddr, b.bytes, b.dir);
@@ -212,11 +213,17 @@ export class Executor {
     let at = iova;
     for (let b = this.coreLive.get(at); b !== undefined && at < end; b = this.coreLive.get(at)) {
       this.coreLive.delete(at);
+      this.unmapped(b);
       at += b.bytes;
     }
     if (at < end) {
       // An unmap that starts inside a mapping, or skips a hole: stop verifying whatever it overlaps.
-      for (const [start, b] of this.coreLive) if (start < end && iova < start + b.bytes) this.coreLive.delete(start);
+      for (const [start, b] of this.coreLive) {
+        if (start < end && iova < start + b.bytes) {
+          this.coreLive.delete(start);
+          this.unmapped(b);
+        }
+      }
     }
   }
 
@@ -237,6 +244,10 @@ export class Executor {
 
   private mapped(b: LiveBuffer): void {
     for (const o of this.observers) o.mapped?.(b);
+  }
+
+  private unmapped(b: LiveBuffer): void {
+    for (const o of this.observers) o.unmapped?.(b);
   }
 
   /** A device access through the IOMMU (translate: TLB, faults), one word per 4 KiB page. */

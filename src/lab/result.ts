@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /** A run's StrategyResult, assembled from what the observers saw; the message order is fixed here. */
+import { collectKernelViews } from "./kernel-views.ts";
 import type { MessageLog } from "./observers/messages.ts";
 import type { StrayDmaOut } from "./observers/stray-dma.ts";
 import type { TablesOut } from "./observers/tables.ts";
 import type { VerifyOut } from "./observers/verify.ts";
 import type { System } from "./system.ts";
-import type { Sample, StrategyResult } from "./types.ts";
+import type { DeviceAttribution, Sample, StrategyResult } from "./types.ts";
 
 export interface ObservedParts {
   readonly messages: MessageLog;
@@ -16,6 +17,8 @@ export interface ObservedParts {
   readonly tables: TablesOut;
   readonly bufferFailures: number;
   readonly runTimeMs: number | null;
+  /** Per-device breakdown (observers/attribution.ts); absent for callers that do not observe it. */
+  readonly attribution?: readonly DeviceAttribution[];
 }
 
 export function assembleResult(sys: System, p: ObservedParts): StrategyResult {
@@ -61,5 +64,7 @@ export function assembleResult(sys: System, p: ObservedParts): StrategyResult {
     tables: t.tables,
     l2Occupancy: p.occupancy,
     runTimeMs: p.runTimeMs,
+    kernelViews: collectKernelViews(sys),
+    ...(p.attribution === undefined ? {} : { attribution: p.attribution }),
   };
 }

@@ -4,6 +4,7 @@
  * (numbers, strings, arrays), so it serialises as is and crosses worker threads.
  */
 import type { SlabinfoRow } from "../mm/slub.ts";
+import type { KernelViews } from "./kernel-views.ts";
 
 export interface Capabilities {
   readonly canShrink: boolean;
@@ -88,6 +89,25 @@ export interface StrategyResult {
   readonly l2Occupancy: readonly number[];
   /** Wall-clock time of the run; null unless the caller keeps it, so reports stay reproducible. */
   readonly runTimeMs: number | null;
+  /**
+   * The end state in the kernel's own views (lab/kernel-views.ts). Every run collects them; a report
+   * keeps only the views asked for (--views), and none by default, so files stay small.
+   */
+  readonly kernelViews?: Partial<KernelViews>;
+  /** Per device (a scenario's master, "trace" for a replay): what its mappings cost, by device name. */
+  readonly attribution?: readonly DeviceAttribution[];
+}
+
+/** What one device's mappings cost over the run. */
+export interface DeviceAttribution {
+  readonly device: string;
+  /** Mappings made (DMA-API buffers, or a trace's iommu_map calls). */
+  readonly maps: number;
+  readonly bytesMapped: number;
+  /** L2 tables allocated while this device's maps ran. */
+  readonly l2TablesCaused: number;
+  /** Peak IOVA bytes the device held mapped at once (page-granular). */
+  readonly peakLiveIovaBytes: number;
 }
 
 export interface ZoneSpan {
@@ -104,6 +124,8 @@ export interface RunParams {
   readonly seed: number;
   readonly strategies: readonly string[];
   readonly fitCheck: boolean;
+  /** Entries of the M4U's TLB the run modelled (fully associative, LRU). */
+  readonly tlbEntries?: number;
 }
 
 export interface ComparisonReport {

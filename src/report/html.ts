@@ -8,6 +8,7 @@ import { bytes, hexGrouped } from "../core/u32.ts";
 import type { ComparisonReport, StrategyResult } from "../lab/types.ts";
 import type { Answer } from "../analysis/index.ts";
 import { renderAnswerHtml } from "./answer.ts";
+import { attributionHtml } from "./attribution.ts";
 import type { ChartSvg } from "./charts.ts";
 import type { ChartTable } from "./chart-table.ts";
 import { COLUMNS, GROUP_TITLES, type Column, type ColumnGroup } from "./columns.ts";
@@ -58,6 +59,7 @@ export function renderHtml(report: ComparisonReport, answer: Answer, svgs: reado
   }
   parts.push(`</section>`);
   parts.push(`<section id="summary"><h2>Summary table</h2>`, summaryTable(report.results), noteOnSecPageTables(report.results), `</section>`);
+  parts.push(attributionHtml(report));
   parts.push(`<section id="strategies"><h2>Strategies and kernel messages</h2>`, strategyCards(report.results), `</section>`);
   const formats = options.legend ?? v7sLegend();
   if (formats.length > 0) {

@@ -44,6 +44,29 @@ const KernelCountersSchema = z.strictObject({
   nrIommuPages: count,
 });
 
+const ZoneViewSchema = z.strictObject({
+  name: z.string(),
+  freePages: count,
+  min: count,
+  low: count,
+  high: count,
+  spanned: count,
+  present: count,
+  managed: count,
+  protection: z.array(count),
+  freeByOrder: z.array(count),
+  boost: count.nullable(),
+  promo: count.nullable(),
+  cma: count.nullable(),
+});
+
+const KernelViewsSchema = z.strictObject({
+  slabinfo: z.array(SlabinfoSchema).optional(),
+  zones: z.array(ZoneViewSchema).optional(),
+  allocinfo: z.array(z.strictObject({ bytes: byteCount, calls: count, file: z.string(), line: count, func: z.string() })).optional(),
+  ptdump: z.array(z.strictObject({ iova: physAddr, pa: physAddr, bytes: byteCount, kind: z.string(), attrs: z.string() })).optional(),
+});
+
 export const StrategyResultSchema = z.strictObject({
   strategy: z.string().min(1),
   description: z.string(),
@@ -78,6 +101,10 @@ export const StrategyResultSchema = z.strictObject({
   tables: z.array(TablePlacementSchema),
   l2Occupancy: z.array(count).length(9),
   runTimeMs: z.number().nonnegative().nullable(),
+  kernelViews: KernelViewsSchema.optional(),
+  attribution: z
+    .array(z.strictObject({ device: z.string(), maps: count, bytesMapped: byteCount, l2TablesCaused: count, peakLiveIovaBytes: byteCount }))
+    .optional(),
 });
 
 export const PredictionSchema = z.strictObject({
@@ -122,6 +149,7 @@ export const ComparisonReportSchema = z.strictObject({
     seed: z.number().int(),
     strategies: z.array(z.string()),
     fitCheck: z.boolean(),
+    tlbEntries: count.positive().optional(),
   }),
   platform: z.strictObject({
     name: z.string(),
