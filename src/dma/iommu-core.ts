@@ -18,12 +18,11 @@ import { lower32, SZ_4G, upper32 } from "../core/u32.ts";
 import { __GFP_COMP, __GFP_DMA, __GFP_DMA32, __GFP_HIGHMEM, type Gfp } from "../mm/gfp.ts";
 import type { IommuHardware } from "../iommu/types.ts";
 import type { TableMemory } from "../strategies/table-memory.ts";
+import { ioPgtableCfgFor, type IoPgtableCfg } from "../phys/iommu-plan.ts";
+import { platform as platformByName, type IommuInstance } from "../phys/platform.ts";
+import { quirkBits } from "../pgtable/config.ts";
+import type { V7sQuirk } from "../pgtable/text.ts";
 import {
-  QUIRK_ARM_MTK_EXT,
-  QUIRK_ARM_NS,
-  QUIRK_NO_PERMS,
-  QUIRK_V419_ARM_MTK_4GB,
-  QUIRK_V419_TLBI_ON_MAP,
   type AllocResult,
   type DmaApi,
   type EngineEnv,
@@ -120,27 +119,35 @@ export interface IommuDomainOptions {
   readonly fitCheck?: boolean;
   /** io-pgtable quirks the table memory needs on top of the driver's (IO_PGTABLE_QUIRK_ARM_MTK_TTBR_EXT). */
   readonly extraQuirks?: number;
+  /** The instance's io_pgtable_cfg (ias, oas, quirk names); absent: MT8173's M4U under enable4GB. */
+  readonly pgtableCfg?: IoPgtableCfg;
 }
 
-/** The io_pgtable_cfg mtk_iommu_domain_finalise builds for MT8173 in `era`. */
-export function mtkV7sConfig(era: Era, enable4GB: boolean, fitCheck?: boolean, extraQuirks = 0): V7sConfig {
-  const base =
-    era.pgtable === "v4.19"
-      ? {
-          // 4.19 mtk_iommu: ARM_NS | NO_PERMS | TLBI_ON_MAP, plus ARM_MTK_4GB in 4GB mode; ias = oas = 32.
-          quirks: QUIRK_ARM_NS | QUIRK_NO_PERMS | QUIRK_V419_TLBI_ON_MAP | (enable4GB ? QUIRK_V419_ARM_MTK_4GB : 0),
-          ias: 32,
-          oas: 32,
-        }
-      : { quirks: QUIRK_ARM_NS | QUIRK_NO_PERMS | QUIRK_ARM_MTK_EXT, ias: 32, oas: enable4GB ? 33 : 32 };
+/**
+ * The io_pgtable_cfg mtk_iommu_domain_finalise builds in `era`: `io` is the instance's (ias, oas and
+ * quirk names from src/phys/iommu-plan.ts ioPgtableCfgFor), or `enable4GB` for MT8173's M4U. The quirk
+ * names become bits as the era's io-pgtable.h numbers them (quirkBits): no version name is compared.
+ */
+export function mtkV7sConfig(era: Era, io: boolean | IoPgtableCfg, fitCheck?: boolean, extraQuirks = 0): V7sConfig {
+  const cfg = typeof io === "boolean" ? ioPgtableCfgFor(MT8173_M4U, era, io) : io;
+  const bits = quirkBits(era, cfg.quirks as readonly V7sQuirk[]);
+  if (!bits.ok) throw new RangeError(`mtkV7sConfig: ${bits.refusal.message}`);
   return {
-    ...base,
-    quirks: base.quirks | extraQuirks,
+    quirks: bits.bits | extraQuirks,
+    ias: cfg.ias,
+    oas: cfg.oas,
     pgsizeBitmap: MTK_PGSIZE_BITMAP,
     coherentWalk: false,
     ...(fitCheck === undefined ? {} : { fitCheck }),
   };
 }
+
+/** MT8173's M4U, the instance a domain stands for when its options name none. */
+const MT8173_M4U: IommuInstance = (() => {
+  const inst = platformByName("mt8173-elm-4g").iommus?.[0];
+  if (inst === undefined) throw new TypeError("iommu-core: the mt8173 preset has no M4U");
+  return inst;
+})();
 
 function isAligned(x: number, a: number): boolean {
   return x % a === 0;
@@ -210,7 +217,7 @@ export class IommuDomain {
    */
   static create(opts: IommuDomainOptions): CreateDomainResult {
     const d = new IommuDomain(opts);
-    const cfg = mtkV7sConfig(opts.era, d.enable4GB, opts.fitCheck, opts.extraQuirks ?? 0);
+    const cfg = mtkV7sConfig(opts.era, opts.pgtableCfg ?? d.enable4GB, opts.fitCheck, opts.extraQuirks ?? 0);
     const log: EngineLog = {
       warn: (kind, text) => d.messages.push({ level: "warn", text: `${kind}: ${text}` }),
       error: (text) => d.messages.push({ level: "err", text }),
@@ -235,6 +242,20 @@ export class IommuDomain {
     d.tableRef = r.table;
     d.hw?.writePtBase(r.table.out.ttbr);
     return { ok: true, domain: d };
+  }
+
+  /**
+   * A further domain on the table `owner` allocated (mtk_iommu_domain_finalise reusing share_dom->iop:
+   * "Share pgtable when 2 MM IOMMU share the pgtable or one IOMMU use multiple iova ranges"): its own
+   * aperture, hardware list, counters and messages, the owner's io-pgtable. PT_BASE is written again,
+   * as each instance's attach writes the shared table's TTBR. `opts.mem` is ignored: the table's memory
+   * is the owner's.
+   */
+  static sharing(owner: IommuDomain, opts: IommuDomainOptions): IommuDomain {
+    const d = new IommuDomain(opts);
+    d.tableRef = owner.table;
+    d.hw?.writePtBase(owner.table.out.ttbr);
+    return d;
   }
 
   get table(): V7sPageTable {

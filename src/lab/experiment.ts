@@ -145,6 +145,7 @@ class Experiment {
       occupancy: this.occupancy.finish(),
       tables: this.tables.finish(),
       bufferFailures: this.executor.bufferFailures,
+      devices: this.executor.deviceStats,
       runTimeMs: this.clock === null ? null : this.clock() - this.startedAt,
     });
     const extras = this.extra.map((o) => o.finish(end));

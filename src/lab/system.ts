@@ -6,8 +6,20 @@
  *
  *   kernel-memory    PhysMemory, zones, the buddy allocator (bootKernelMemory with no load)
  *   background-load  the rest of the kernel's allocations (applyBackgroundLoad)
- *   device-probe     the strategy behind the observing wrapper, the M4U, the IOMMU domain (its L1
- *                    table is allocated here) and the iommu-dma layer; or a refusal, as a value
+ *   device-probe     the strategy behind the observing wrapper, the M4Us, the IOMMU domains (each
+ *                    table's L1 is allocated here) and their iommu-dma layers; or refusals, as values
+ *
+ * Several instances and domains: a platform that lists its IOMMU instances gets one M4U per instance
+ * (its walker config from the instance's io_pgtable_cfg) and the domains src/phys/iommu-plan.ts
+ * domainPlan says the driver creates, in that order. A domain that shares another's table
+ * (SHARE_PGTABLE, or one instance's further IOVA regions) reuses that io-pgtable, with its own aperture
+ * and IOVA allocator; its TLB maintenance reaches every M4U of the share group (mtk_iommu's flush loops
+ * over the hw_list). Devices reach their domain by master name (`route`). A platform without instances
+ * (the generic board) gets one MT8173-style M4U and domain.
+ *
+ * Model choices: every domain's table memory is one strategy instance (the kernel creates one L2 slab
+ * cache per io-pgtable; the strategies are shared across tables here); all of an instance's masters
+ * attach at probe, so every instance's PT_BASE is written when its domain's table exists.
  *
  * Cloning: a booted System is not deep-copyable today (PhysMemory, the buddy, every strategy, the M4U's
  * TLB, the domain and its IOVA allocator would each need a clone()). Boot is deterministic in its spec,
@@ -17,7 +29,10 @@ import type { Era } from "../core/era.ts";
 import type { TraceSink } from "../dma/trace.ts";
 import { IommuDma } from "../dma/dma-api.ts";
 import { IommuDomain } from "../dma/iommu-core.ts";
-import { M4u, m4uConfigFor } from "../iommu/m4u.ts";
+import { M4u, m4uConfigFor, m4uConfigForInstance } from "../iommu/m4u.ts";
+import type { IommuHardware } from "../iommu/types.ts";
+import { SZ_4G } from "../core/u32.ts";
+import { domainPlan, ioPgtableCfgFor, type IoPgtableCfg } from "../phys/iommu-plan.ts";
 import { applyBackgroundLoad } from "../mm/background.ts";
 import { bootKernelMemory, type KernelMemory } from "../mm/kernel.ts";
 import type { Platform } from "../phys/platform.ts";
@@ -48,6 +63,41 @@ export type DomainState =
   | { readonly ok: true; readonly domain: IommuDomain; readonly dma: IommuDma }
   | { readonly ok: false; readonly refusal: DomainRefusal };
 
+/** One IOMMU instance of the system: its M4U, and the instances that share its table. */
+export interface InstanceEntry {
+  readonly name: string;
+  readonly compatible: string;
+  readonly m4u: M4u;
+}
+
+/** One IOMMU domain (one iommu_group: an instance or share group and an IOVA region). */
+export interface DomainEntry {
+  /** "m4ulist/0-4G": the instance or share group, and the region. */
+  readonly id: string;
+  /** The instance whose master's attach created it. */
+  readonly instance: string;
+  /** Instances whose M4Us its TLB maintenance reaches (the share group's, in DT order). */
+  readonly instances: readonly string[];
+  readonly region: string;
+  readonly aperture: { readonly start: number; readonly end: number };
+  /** null: this domain allocated its table; else the id of the domain whose table it reuses. */
+  readonly sharesTableOf: string | null;
+  readonly ias: number;
+  readonly oas: number;
+  readonly l1Bytes: number;
+  readonly ttbrExt: boolean;
+  /** "instance:master" names attached to it. */
+  readonly masters: readonly string[];
+  readonly state: DomainState;
+}
+
+/** Where a device's DMA goes: its domain, the M4U its master sits behind, its DMA mask. */
+export interface Route {
+  readonly domain: DomainEntry;
+  readonly m4u: M4u;
+  readonly dmaMask: number;
+}
+
 export interface System {
   readonly spec: RunSpec;
   readonly platform: Platform;
@@ -56,9 +106,18 @@ export interface System {
   readonly strategy: StrategyInfo;
   readonly km: KernelMemory;
   readonly mem: InstrumentedTableMemory;
+  /** The first instance's M4U (the only one on a single-M4U platform). */
   readonly m4u: M4u;
+  /** The first domain's state (the only domain on a single-domain platform). */
   readonly domain: DomainState;
-  /** IOVAs the M4U translates: [0, 2 ** ias). */
+  readonly instances: readonly InstanceEntry[];
+  /** Domains in creation order. */
+  readonly domains: readonly DomainEntry[];
+  /** The driver's io_pgtable quirks include ARM_MTK_TTBR_EXT (tables may lie below 2^35). */
+  readonly ttbrExt: boolean;
+  /** The domain and M4U of a device by master name ("vdec" or "vdo:vdec"); others go to the first domain. */
+  readonly route: (device: string) => Route;
+  /** IOVAs the widest M4U translates: [0, 2 ** ias). */
   readonly iovaLimit: number;
 }
 
@@ -72,7 +131,7 @@ export function bootSystem(spec: RunSpec, options: BootOptions = {}): System {
   const m = resolveMachine(spec.machine);
   const info = strategyByName(spec.variant.strategy);
   let km: KernelMemory | null = null;
-  let probed: Omit<System, "spec" | "platform" | "era" | "cpus" | "strategy" | "km" | "iovaLimit"> | null = null;
+  let probed: Probed | null = null;
   for (const step of bootSteps(spec.variant.domainTiming)) {
     switch (step) {
       case "kernel-memory":
@@ -90,13 +149,21 @@ export function bootSystem(spec: RunSpec, options: BootOptions = {}): System {
   }
   const k = required(km, "boot");
   const p = required(probed, "boot");
-  return { spec, platform: m.platform, era: m.era, cpus: m.cpus, strategy: info, km: k, ...p, iovaLimit: 2 ** p.m4u.config.ias };
+  const iovaLimit = 2 ** Math.max(...p.instances.map((i) => i.m4u.config.ias));
+  return { spec, platform: m.platform, era: m.era, cpus: m.cpus, strategy: info, km: k, ...p, iovaLimit };
 }
 
-/** The IOVAs the variant's M4U will translate, [0, limit), known before boot. */
+/** The IOVAs the variant's widest M4U will translate, [0, limit), known before boot. */
 export function iovaLimitFor(spec: RunSpec): number {
   const m = resolveMachine(spec.machine);
-  return 2 ** m4uConfigFor(m.platform, { mtkTtbrExt: strategyByName(spec.variant.strategy).needsTtbrExt }).ias;
+  const plan = domainPlan(m.platform, m.era);
+  if (plan.length === 0) return 2 ** m4uConfigFor(m.platform, { mtkTtbrExt: strategyByName(spec.variant.strategy).needsTtbrExt }).ias;
+  return 2 ** Math.max(...plan.map((d) => d.cfg.ias));
+}
+
+/** DMA_BIT_MASK(n). Model choice: a master whose region lies above 4 GiB has a mask as wide as the IOVA (its driver sets DMA_BIT_MASK(34)); others keep 32 bits. */
+function dmaBitMask(n: number): number {
+  return 2 ** n - 1;
 }
 
 function required<T>(x: T | null, step: string): T {
@@ -104,28 +171,152 @@ function required<T>(x: T | null, step: string): T {
   return x;
 }
 
-/** mtk_iommu's probe and first attach: table memory, the M4U, the domain and its DMA layer. */
-function probe(spec: RunSpec, km: KernelMemory, info: StrategyInfo, cpus: number, trace: TraceSink | null) {
+type Probed = Pick<System, "mem" | "m4u" | "domain" | "instances" | "domains" | "ttbrExt" | "route">;
+
+/** mtk_iommu's probe and first attaches: table memory, the M4Us, the domains and their DMA layers. */
+function probe(spec: RunSpec, km: KernelMemory, info: StrategyInfo, cpus: number, trace: TraceSink | null): Probed {
   const buddy = km.buddy;
   const mem = new InstrumentedTableMemory(info.create({ buddy, era: km.era, cpus }), (pa) => buddy.zoneOf(pa));
-  const ttbrExt = info.needsTtbrExt;
   const tlb = spec.machine.tlbEntries;
-  const m4u = new M4u(km.phys, m4uConfigFor(km.platform, { mtkTtbrExt: ttbrExt, ...(tlb === undefined ? {} : { tlbEntries: tlb }) }));
-  return { mem, m4u, domain: createDomain(spec, km, mem, m4u, ttbrExt, cpus, trace) };
+  const overrides = tlb === undefined ? {} : { tlbEntries: tlb };
+  const plan = domainPlan(km.platform, km.era);
+  if (plan.length === 0) return singleM4u(spec, km, mem, info, cpus, trace, overrides);
+
+  const insts = km.platform.iommus ?? [];
+  // The driver's own TTBR_EXT (PGTABLE_PA_35_EN in this era) or the strategy's: either makes the M4U follow 35-bit pointers.
+  const instances: InstanceEntry[] = insts.map((inst) => {
+    const own = ioPgtableCfgFor(inst, km.era, km.platform.iommu4gbMode).ttbrExt;
+    const cfg = m4uConfigForInstance(inst, km.era, km.platform.iommu4gbMode, { ...overrides, mtkTtbrExt: own || (info.needsTtbrExt && inst.driver === "mtk_iommu") });
+    return { name: inst.name, compatible: inst.compatible, m4u: new M4u(km.phys, cfg) };
+  });
+  const m4uOf = (name: string): M4u => {
+    const e = instances.find((i) => i.name === name);
+    if (e === undefined) throw new TypeError(`bootSystem: no instance ${name}`);
+    return e.m4u;
+  };
+  const shareGroupOf = (name: string): readonly string[] => {
+    const inst = insts.find((i) => i.name === name);
+    if (inst === undefined || inst.shareGroup === null || inst.driver !== "mtk_iommu") return [name];
+    return insts.filter((i) => i.shareGroup === inst.shareGroup).map((i) => i.name);
+  };
+
+  const domains: DomainEntry[] = [];
+  // The io-pgtable each table group has, once a domain of the group allocated it.
+  const tables = new Map<string, { id: string; domain: IommuDomain }>();
+  for (const d of plan) {
+    const group = shareGroupOf(d.instance);
+    const hw = group.length === 1 ? m4uOf(d.instance) : fanOut(group.map(m4uOf));
+    const tableKey = d.sharesTableOf ?? d.id;
+    const owner = tables.get(tableKey);
+    const ttbrExt = d.cfg.ttbrExt || info.needsTtbrExt;
+    let state: DomainState;
+    if (owner !== undefined) {
+      const shared = IommuDomain.sharing(owner.domain, { era: km.era, mem, hw, enable4GB: km.platform.iommu4gbMode, apertureStart: d.aperture.start, apertureEnd: d.aperture.end, trace });
+      state = { ok: true, domain: shared, dma: new IommuDma({ domain: shared, pages: buddy, cpus }) };
+    } else {
+      // No table yet (first of its group, or the first's allocation failed: share_dom is only set on success, so the next domain tries again).
+      state = createDomain(spec, km, mem, hw, ttbrExt && !d.cfg.ttbrExt, cpus, trace, d.cfg, d.aperture);
+      if (state.ok) tables.set(tableKey, { id: d.id, domain: state.domain });
+    }
+    domains.push({
+      id: d.id,
+      instance: d.instance,
+      instances: group,
+      region: d.regionName,
+      aperture: d.aperture,
+      sharesTableOf: owner?.id ?? null,
+      ias: d.cfg.ias,
+      oas: d.cfg.oas,
+      l1Bytes: d.cfg.l1Bytes,
+      ttbrExt,
+      masters: d.masters,
+      state,
+    });
+  }
+  const first = required(domains[0] ?? null, "device-probe");
+  const routes = new Map<string, Route>();
+  for (const d of domains) {
+    for (const full of d.masters) {
+      const [inst = "", master = ""] = full.split(":");
+      const mask = d.aperture.end >= SZ_4G ? dmaBitMask(d.ias) : dmaBitMask(32);
+      const r: Route = { domain: d, m4u: m4uOf(inst), dmaMask: mask };
+      routes.set(full, r);
+      if (!routes.has(master)) routes.set(master, r);
+    }
+  }
+  const fallback: Route = { domain: first, m4u: m4uOf(first.instance), dmaMask: dmaBitMask(32) };
+  const firstM4u = required(instances[0] ?? null, "device-probe").m4u;
+  return { mem, m4u: firstM4u, domain: first.state, instances, domains, ttbrExt: domains.some((d) => d.ttbrExt), route: (dev) => routes.get(dev) ?? fallback };
 }
 
-function createDomain(spec: RunSpec, km: KernelMemory, mem: InstrumentedTableMemory, m4u: M4u, ttbrExt: boolean, cpus: number, trace: TraceSink | null): DomainState {
+/** The generic board: one MT8173-style M4U and one domain over the era's single_domain aperture. */
+function singleM4u(spec: RunSpec, km: KernelMemory, mem: InstrumentedTableMemory, info: StrategyInfo, cpus: number, trace: TraceSink | null, overrides: { tlbEntries?: number }): Probed {
+  const ttbrExt = info.needsTtbrExt;
+  const m4u = new M4u(km.phys, m4uConfigFor(km.platform, { mtkTtbrExt: ttbrExt, ...overrides }));
+  const state = createDomain(spec, km, mem, m4u, ttbrExt, cpus, trace, null, null);
+  const entry: DomainEntry = {
+    id: "m4u/0-4G",
+    instance: "m4u",
+    instances: ["m4u"],
+    region: "0-4G",
+    aperture: { start: 0, end: km.era.mt8173ApertureEnd },
+    sharesTableOf: null,
+    ias: m4u.config.ias,
+    oas: km.platform.iommu4gbMode ? 33 : 32,
+    l1Bytes: 4 * 2 ** (m4u.config.ias - 20),
+    ttbrExt,
+    masters: [],
+    state,
+  };
+  const route: Route = { domain: entry, m4u, dmaMask: dmaBitMask(32) };
+  return { mem, m4u, domain: state, instances: [{ name: "m4u", compatible: "mediatek,mt8173-m4u", m4u }], domains: [entry], ttbrExt, route: () => route };
+}
+
+/** The hw_list of a share group: PT_BASE and every flush reach each M4U; translation is each master's own M4U. */
+function fanOut(m4us: readonly M4u[]): IommuHardware {
+  const lead = required(m4us[0] ?? null, "device-probe");
+  return {
+    writePtBase: (ttbr) => {
+      for (const m of m4us) m.writePtBase(ttbr);
+    },
+    flushRange: (start, end) => {
+      for (const m of m4us) m.flushRange(start, end);
+    },
+    flushAll: () => {
+      for (const m of m4us) m.flushAll();
+    },
+    translate: (iova, access) => lead.translate(iova, access),
+    probe: (iova) => lead.probe(iova),
+    get faults() {
+      return lead.faults;
+    },
+  };
+}
+
+function createDomain(
+  spec: RunSpec,
+  km: KernelMemory,
+  mem: InstrumentedTableMemory,
+  hw: IommuHardware,
+  extraTtbrExt: boolean,
+  cpus: number,
+  trace: TraceSink | null,
+  cfg: IoPgtableCfg | null,
+  aperture: { readonly start: number; readonly end: number } | null,
+): DomainState {
   // The era's text numbers the quirk, or refuses it where it does not exist (bit 16 meant NO_DMA in 4.19).
-  const extra = quirkBits(km.era, ttbrExt ? ["ARM_MTK_TTBR_EXT"] : []);
+  const extra = quirkBits(km.era, extraTtbrExt ? ["ARM_MTK_TTBR_EXT"] : []);
   if (!extra.ok) return { ok: false, refusal: { code: extra.refusal.code, text: extra.refusal.message } };
   const created = IommuDomain.create({
     era: km.era,
     mem,
-    hw: m4u,
+    hw,
     enable4GB: km.platform.iommu4gbMode,
     fitCheck: spec.variant.fitCheck,
     trace,
     extraQuirks: extra.bits,
+    ...(cfg === null ? {} : { pgtableCfg: cfg }),
+    ...(aperture === null ? {} : { apertureStart: aperture.start, apertureEnd: aperture.end }),
   });
   if (!created.ok) return { ok: false, refusal: { code: "pgtable-refused", text: created.reason } };
   return { ok: true, domain: created.domain, dma: new IommuDma({ domain: created.domain, pages: km.buddy, cpus }) };
