@@ -5,7 +5,7 @@ import { computeAnswer } from "../../src/analysis/answer.ts";
 import type { Prediction, PredictionId } from "../../src/analysis/prediction.ts";
 import { renderAnswerHtml, renderAnswerText } from "../../src/report/answer.ts";
 import type { ComparisonReport, Sample } from "../../src/lab/types.ts";
-import { fixtureReport, KiB, MiB, withResult } from "./fixture.ts";
+import { fixtureReport, KiB, MiB, withResult } from "../fixtures/report.ts";
 
 function prediction(report: ComparisonReport, id: PredictionId): Prediction {
   const p = computeAnswer(report).predictions.find((x) => x.id === id);

@@ -6,7 +6,7 @@ import { renderCharts, type ChartSvg } from "../../src/report/charts.ts";
 import { chartNotes } from "../../src/analysis/notes.ts";
 import { computeAnswer } from "../../src/analysis/answer.ts";
 import { renderHtml as render, type HtmlOptions } from "../../src/report/html.ts";
-import { fixtureReport, withResult } from "./fixture.ts";
+import { fixtureReport, withResult } from "../fixtures/report.ts";
 
 /** The page with the answer the analysis computes for it, as the CLI writes it. */
 function renderHtml(r: ComparisonReport, svgs: readonly ChartSvg[], o: HtmlOptions = {}): string {

@@ -4,7 +4,7 @@ import { describe, it } from "node:test";
 import { computeAnswer } from "../../src/analysis/answer.ts";
 import type { ComparisonReport } from "../../src/lab/types.ts";
 import { renderTerminal as render, type TerminalOptions } from "../../src/report/terminal.ts";
-import { fixtureReport, KiB, withResult } from "./fixture.ts";
+import { fixtureReport, KiB, withResult } from "../fixtures/report.ts";
 
 /** The terminal text with the answer the analysis computes for it, as the CLI prints it. */
 function renderTerminal(r: ComparisonReport, o: TerminalOptions): string {
