@@ -7,6 +7,7 @@
 import { z } from "zod";
 import type { ComparisonReport } from "../lab/types.ts";
 import type { Answer } from "../analysis/index.ts";
+import { BreakdownSchema, WhereFailedSchema } from "./domains.ts";
 
 const count = z.number().int().nonnegative();
 const byteCount = z.number().int().nonnegative();
@@ -78,6 +79,7 @@ export const StrategyResultSchema = z.strictObject({
   tables: z.array(TablePlacementSchema),
   l2Occupancy: z.array(count).length(9),
   runTimeMs: z.number().nonnegative().nullable(),
+  breakdown: BreakdownSchema.optional(),
 });
 
 export const PredictionSchema = z.strictObject({
@@ -108,6 +110,7 @@ export const AnswerSchema = z.strictObject({
     summary: z.string(),
   }),
   predictions: z.array(PredictionSchema),
+  whereFailed: WhereFailedSchema.optional(),
 });
 
 export const ComparisonReportSchema = z.strictObject({
