@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0-only
 import { bytes, hexGrouped } from "../../core/u32.ts";
 import { bootKernelMemory } from "../../mm/kernel.ts";
+import { resolveMachine } from "../../lab/spec.ts";
 import { machineFlags } from "../options.ts";
 
 interface MmFlags {
   era?: string;
   platform?: string;
+  platformFile?: string;
   background?: string;
   seed?: string;
 }
@@ -15,7 +17,7 @@ const PAGE = 4096;
 /** `mm`: the zones, watermarks and free lists a run starts from. */
 export function action(flags: MmFlags): void {
   const p = machineFlags(flags);
-  const km = bootKernelMemory({ platform: p.platform, era: p.era, background: p.background, seed: p.seed });
+  const km = bootKernelMemory({ platform: resolveMachine(p).platform, era: p.era, background: p.background, seed: p.seed });
   const out: string[] = [`${km.platform.name}, Linux ${km.era.name} (${km.era.zones}), background "${p.background}", seed ${p.seed}`, ""];
   out.push("zone     span                                   managed     free        min/low/high (pages)  lowmem_reserve");
   for (const z of km.buddy.zoneStates()) {
