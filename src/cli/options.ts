@@ -59,6 +59,15 @@ export function strategiesFlag(value: string | undefined): string[] {
   return [...new Set(names)];
 }
 
+/** `--platforms a,b,...`: preset names, each checked, "all" for every preset; at least one. */
+export function platformsFlag(value: string): string[] {
+  if (value.trim() === "all") return [...PLATFORM_NAMES];
+  const names = [...new Set(value.split(",").map((s) => s.trim()).filter((s) => s !== ""))];
+  if (names.length === 0) throw new InputError("--platforms", "", "names no platform");
+  for (const n of names) if (!PLATFORM_NAMES.includes(n)) throw new InputError("--platforms", "", `unknown platform "${n}" (known: ${PLATFORM_NAMES.join(", ")})`);
+  return names;
+}
+
 export function strategyFlag(value: string | undefined): string {
   const name = value ?? DEFAULT_STRATEGY;
   if (!STRATEGY_NAMES.includes(name)) throw new InputError("--strategy", "", `unknown strategy "${name}" (known: ${STRATEGY_NAMES.join(", ")})`);

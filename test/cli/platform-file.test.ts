@@ -64,3 +64,31 @@ test("--platform-file errors name the path and the rule, exit 2", () => {
   assert.equal(both.status, 2);
   assert.match(both.stderr, /give either --platform or --platform-file/);
 });
+
+test("compare --platforms: one table across SoCs, each on its own default scenario; it says where the class still bites", () => {
+  const r = cli("compare", "--platforms", "mt8173-elm-4g,mt6893-phone-12g,mt8195-cherry-8g", "--strategies", "slab-dma32,mtk-ttbr-ext", "--json", "p.json", "--html", "p.html");
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /each platform runs its own default scenario/);
+  assert.match(r.stdout, /mt8173-elm-4g\s+v4\.19\s+mt8173-video-playback\s+ok\s+n\/a/);
+  assert.match(r.stdout, /mt6893-phone-12g\s+latest\s+mt6893-phone-12g-default\s+\d+ fail\s+ok \(≥4G\)/);
+  assert.match(r.stdout, /mt8195-cherry-8g\s+latest\s+mt8195-cherry-8g-default\s+ok\s+ok/);
+  assert.match(r.stdout, /mt6893-phone-12g: slab-dma32 \(domains mm\/0-4G, mm\/4-8G, mm\/8-12G\); the kernel: "Page table does not fit in PTE: 0x0000000[23]/);
+  assert.doesNotMatch(r.stdout, /mt8173-elm-4g: /);
+  const doc = JSON.parse(readFileSync(join(dir, "p.json"), "utf8")) as { schema: string; rows: { platform: string; ownDefault: boolean; cells: { strategy: string; outcome: string }[] }[] };
+  assert.equal(doc.schema, "iommu-lab/compare-platforms/1");
+  assert.deepEqual(
+    doc.rows.map((x) => [x.platform, x.ownDefault, x.cells.map((c) => c.outcome)]),
+    [
+      ["mt8173-elm-4g", true, ["clean", "n/a"]],
+      ["mt6893-phone-12g", true, ["fails", "clean"]],
+      ["mt8195-cherry-8g", true, ["clean", "clean"]],
+    ],
+  );
+  assert.match(readFileSync(join(dir, "p.html"), "utf8"), /<h1>Strategies across platforms<\/h1>/);
+  const era = cli("compare", "--platforms", "mt8195-cherry-8g", "--era", "v4.19", "--strategies", "slab-dma32", "--no-json", "--no-html");
+  assert.equal(era.status, 0, era.stderr);
+  assert.match(era.stdout, /mt8195-cherry-8g\s+not in v4\.19/);
+  const bad = cli("compare", "--platforms", "mt8195-cherry-8g,nope", "--no-json", "--no-html");
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr, /--platforms: unknown platform "nope"/);
+});
