@@ -120,7 +120,7 @@ export function switchFlags(flags: RunFlags): VariantSwitches {
 export type WorkloadSource =
   | { readonly kind: "builtin"; readonly name: string }
   | { readonly kind: "file"; readonly path: string; readonly text: string }
-  | { readonly kind: "trace"; readonly path: string; readonly skipMalformed: boolean };
+  | { readonly kind: "trace"; readonly path: string; readonly skipMalformed: boolean; readonly readPath?: string };
 
 /**
  * The scenario a run uses when none is named: the platform's own default (`defaultScenarioFor`), for

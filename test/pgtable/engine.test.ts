@@ -13,7 +13,7 @@ import { allocV7s } from "../../src/pgtable/engine.ts";
 import type { V7sRefusalCode } from "../../src/pgtable/text.ts";
 import { QUIRK_ARM_NS, QUIRK_V419_NO_DMA, type V7sConfig, type V7sPageTable } from "../../src/pgtable/types.ts";
 
-/** L1 from a window below 4 GiB, L2 tables from a window at 5 GiB: arm64 GFP_DMA after v4.15 on elm. */
+/** L1 from a window below 4 GiB, L2 tables from a window at 5 GiB: arm64 GFP_DMA from v4.16 on elm. */
 function splitMemory(): TableMemory {
   const phys = new PhysMemory(customPlatform("split", [{ start: 0x4000_0000, end: 0x1_8000_0000 }]));
   const low = new ArenaTableMemory(phys, 0x4000_0000);

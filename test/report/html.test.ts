@@ -59,7 +59,7 @@ describe("renderHtml", () => {
   });
 
   it("states the answer and each prediction with its verdict", () => {
-    assert.match(html, /<p class="summary">Best by bytes held: kzalloc-dma32/);
+    assert.match(html, /<p class="summary">Best by bytes held: slab-dma32, merged in v5.1/);
     assert.equal((html.match(/data-holds="true"/g) ?? []).length, 4);
     const flipped = renderHtml(withResult(report, "page-frag", { finalHeldBytes: 1024 }), charts);
     assert.match(flipped, /data-prediction="page-frag-holds-more-under-churn" data-holds="false"><span class="verdict fails">does not hold<\/span>/);
