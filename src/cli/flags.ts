@@ -15,6 +15,7 @@ export function addRunFlags(cmd: Command): Command {
   return cmd
     .option("--era <era>", `kernel era (${ERA_NAMES.join(", ")}); default: the scenario's, else ${RUN_DEFAULTS.era}`)
     .option("--platform <name>", `platform memory map (${PLATFORM_NAMES.join(", ")}); default: the scenario's`)
+    .option("--platform-file <file>", "your own board as a platform JSON file (what board-import writes), instead of --platform")
     .option("--cpus <n>", "present CPUs (SLUB slab geometry, IOVA rcache); default: the platform's")
     .option("--seed <n>", "seed of the workload and the background load; default: the scenario's")
     .option("--background <preset>", `other kernel allocations before the run (${BACKGROUND_PRESETS.join(", ")})`, RUN_DEFAULTS.background)
@@ -65,7 +66,8 @@ export function addOutputFlags(cmd: Command): Command {
 export function addMmFlags(cmd: Command): Command {
   return cmd
     .option("--era <era>", "kernel era", RUN_DEFAULTS.era)
-    .option("--platform <name>", `platform memory map (${PLATFORM_NAMES.join(", ")})`, RUN_DEFAULTS.platform)
+    .option("--platform <name>", `platform memory map (${PLATFORM_NAMES.join(", ")}); default: ${RUN_DEFAULTS.platform}`)
+    .option("--platform-file <file>", "your own board as a platform JSON file (what board-import writes), instead of --platform")
     .option("--background <preset>", `background load (${BACKGROUND_PRESETS.join(", ")})`, RUN_DEFAULTS.background)
     .option("--seed <n>", "seed of the background load", String(RUN_DEFAULTS.seed));
 }

@@ -155,6 +155,7 @@ class Experiment {
       tables: this.tables.finish(),
       attribution: this.attribution.finish(),
       bufferFailures: this.executor.bufferFailures,
+      devices: this.executor.deviceStats,
       runTimeMs: this.clock === null ? null : this.clock() - this.startedAt,
     });
     const extras = this.extra.map((o) => o.finish(end));

@@ -12,6 +12,7 @@ import { attributionHtml } from "./attribution.ts";
 import type { ChartSvg } from "./charts.ts";
 import type { ChartTable } from "./chart-table.ts";
 import { COLUMNS, GROUP_TITLES, type Column, type ColumnGroup } from "./columns.ts";
+import { renderBreakdownHtml } from "./domains.ts";
 import { esc } from "./escape.ts";
 import { SEC_PAGE_TABLES_NOTE } from "./format.ts";
 import { v7sLegend, type LegendFormat } from "./legend.ts";
@@ -60,6 +61,8 @@ export function renderHtml(report: ComparisonReport, answer: Answer, svgs: reado
   parts.push(`</section>`);
   parts.push(`<section id="summary"><h2>Summary table</h2>`, summaryTable(report.results), noteOnSecPageTables(report.results), `</section>`);
   parts.push(attributionHtml(report));
+  const domains = renderBreakdownHtml(report);
+  if (domains !== "") parts.push(domains);
   parts.push(`<section id="strategies"><h2>Strategies and kernel messages</h2>`, strategyCards(report.results), `</section>`);
   const formats = options.legend ?? v7sLegend();
   if (formats.length > 0) {

@@ -7,6 +7,7 @@
 import { z } from "zod";
 import type { ComparisonReport } from "../lab/types.ts";
 import type { Answer } from "../analysis/index.ts";
+import { BreakdownSchema, WhereFailedSchema } from "./domains.ts";
 
 const count = z.number().int().nonnegative();
 const byteCount = z.number().int().nonnegative();
@@ -105,6 +106,7 @@ export const StrategyResultSchema = z.strictObject({
   attribution: z
     .array(z.strictObject({ device: z.string(), maps: count, bytesMapped: byteCount, l2TablesCaused: count, peakLiveIovaBytes: byteCount }))
     .optional(),
+  breakdown: BreakdownSchema.optional(),
 });
 
 export const PredictionSchema = z.strictObject({
@@ -136,6 +138,7 @@ export const AnswerSchema = z.strictObject({
     summary: z.string(),
   }),
   predictions: z.array(PredictionSchema),
+  whereFailed: WhereFailedSchema.optional(),
 });
 
 export const ComparisonReportSchema = z.strictObject({

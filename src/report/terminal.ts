@@ -6,6 +6,7 @@ import type { Answer } from "../analysis/index.ts";
 import { renderAnswerText } from "./answer.ts";
 import { attributionText } from "./attribution.ts";
 import { COLUMNS, GROUP_TITLES, type Column, type ColumnGroup } from "./columns.ts";
+import { renderBreakdownText } from "./domains.ts";
 import { SEC_PAGE_TABLES_NOTE, wrap } from "./format.ts";
 
 export interface TerminalOptions {
@@ -54,6 +55,8 @@ export function renderTerminal(report: ComparisonReport, answer: Answer, options
   if (report.results.some((r) => r.kernelCounters.secPageTablesBytes === 0)) {
     out.push(...wrap(`SecPageTables 0 B: ${SEC_PAGE_TABLES_NOTE}.`, width, "", "").map((l) => paint(ANSI.dim, l)), "");
   }
+
+  out.push(...renderBreakdownText(report));
 
   const limit = options.messagesPerStrategy ?? 3;
   const withMessages = report.results.filter((r) => r.messages.length > 0);

@@ -38,10 +38,11 @@ function repro(program: Command): void {
 function compare(program: Command): void {
   const cmd = program
     .command("compare")
-    .argument("[scenario]", SCENARIO_ARGUMENT)
+    .argument("[scenario]", `${SCENARIO_ARGUMENT}; with --platform P, P's own default scenario`)
     .description("Run one workload against every table-memory strategy; print a table and write report.html and report.json")
     .option("--trace <file>", "replay an ftrace iommu:map/unmap log instead of a scenario ('-' reads stdin)")
     .option("--strategies <list>", `comma-separated strategies, or 'all' (${STRATEGY_NAMES.join(", ")})`)
+    .option("--platforms <list>", "comma-separated platforms, or 'all': one table of the strategies across them, each with its own default scenario unless one is named")
     .option("--html <file>", "where to write the HTML report", "report.html")
     .option("--no-html", "do not write the HTML report")
     .option("--json <file>", "where to write the JSON report", "report.json")

@@ -3,12 +3,14 @@ import { bytes, hexGrouped } from "../../core/u32.ts";
 import { bootKernelMemory } from "../../mm/kernel.ts";
 import { ascii, fitWidth } from "../../report/ascii.ts";
 import { wrap } from "../../report/format.ts";
+import { resolveMachine } from "../../lab/spec.ts";
 import { machineFlags } from "../options.ts";
 import { textFormat } from "../output.ts";
 
 interface MmFlags {
   era?: string;
   platform?: string;
+  platformFile?: string;
   background?: string;
   seed?: string;
   format?: string;
@@ -31,7 +33,7 @@ function columns(rows: readonly (readonly string[])[]): string[] {
 export function action(flags: MmFlags): void {
   const format = textFormat(flags);
   const p = machineFlags(flags);
-  const km = bootKernelMemory({ platform: p.platform, era: p.era, background: p.background, seed: p.seed });
+  const km = bootKernelMemory({ platform: resolveMachine(p).platform, era: p.era, background: p.background, seed: p.seed });
   const title = `${km.platform.name}, Linux ${km.era.name} (${km.era.zones}), background "${p.background}", seed ${p.seed}`;
   const zones = km.buddy.zoneStates();
   const head = ["zone", "span", "managed", "free", "min/low/high (pages)", "lowmem_reserve"];

@@ -30,8 +30,8 @@ export class MessagesObserver implements Observer<MessageLog> {
 
   constructor(sys: System) {
     this.sys = sys;
-    const d = sys.domain;
-    if (!d.ok) {
+    for (const { state: d } of sys.domains) {
+      if (d.ok) continue;
       // The kernel's own line (mtk_iommu_domain_finalise), then the model's account of why.
       this.log.add("mtk-iommu: Failed to alloc io pgtable");
       this.log.add(`model: alloc_io_pgtable_ops refused: ${d.refusal.text}`);
@@ -39,8 +39,7 @@ export class MessagesObserver implements Observer<MessageLog> {
   }
 
   settled(): void {
-    const d = this.sys.domain;
-    if (d.ok) for (const m of d.domain.drainMessages()) this.log.add(m.text);
+    for (const { state: d } of this.sys.domains) if (d.ok) for (const m of d.domain.drainMessages()) this.log.add(m.text);
     for (const m of this.sys.mem.drainMessages()) this.log.add(m);
   }
 
