@@ -60,7 +60,8 @@ export function renderHtml(report: ComparisonReport, answer: Answer, svgs: reado
   }
   parts.push(`</section>`);
   parts.push(`<section id="summary"><h2>Summary table</h2>`, summaryTable(report.results), noteOnSecPageTables(report.results), `</section>`);
-  parts.push(attributionHtml(report));
+  const attribution = attributionHtml(report);
+  if (attribution !== "") parts.push(attribution);
   const domains = renderBreakdownHtml(report);
   if (domains !== "") parts.push(domains);
   parts.push(`<section id="strategies"><h2>Strategies and kernel messages</h2>`, strategyCards(report.results), `</section>`);
