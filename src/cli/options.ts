@@ -12,6 +12,7 @@ import { BACKGROUND_PRESETS, isBackgroundPreset } from "../mm/background.ts";
 import { PLATFORM_NAMES } from "../phys/platform.ts";
 import { STRATEGY_NAMES } from "../strategies/index.ts";
 import { BUILTIN_SCENARIOS, DEFAULT_SCENARIO, builtinScenario } from "../workload/builtin-scenarios.ts";
+import { parseFaults, type DeviceFault } from "../workload/faults.ts";
 import { parseScenario, type Scenario } from "../workload/scenario.ts";
 
 /** The flags every run command accepts, as commander hands them over (strings until validated). */
@@ -99,7 +100,7 @@ export function switchFlags(flags: RunFlags): VariantSwitches {
 export type WorkloadSource =
   | { readonly kind: "builtin"; readonly name: string }
   | { readonly kind: "file"; readonly path: string; readonly text: string }
-  | { readonly kind: "trace"; readonly path: string; readonly skipMalformed: boolean };
+  | { readonly kind: "trace"; readonly path: string; readonly skipMalformed: boolean; readonly faults?: readonly DeviceFault[] };
 
 /** Picks the workload: `--trace FILE`, a scenario file, a built-in scenario name, or the default. */
 export function workloadSource(arg: string | undefined, trace: string | undefined, skipMalformed = false): WorkloadSource {
@@ -114,6 +115,20 @@ export function workloadSource(arg: string | undefined, trace: string | undefine
   }
   if (statSync(name).isDirectory()) throw new InputError(name, "", "is a directory, not a scenario file");
   return { kind: "file", path: name, text: readFileSync(name, "utf8") };
+}
+
+/**
+ * `--faults FILE`: mtk-iommu fault lines pasted from dmesg (or io_page_fault lines), to attribute against
+ * the trace being replayed. Without --trace there is no history to match them to: bad input.
+ */
+export function withFaultsFile(src: WorkloadSource, file: string | undefined): WorkloadSource {
+  if (file === undefined) return src;
+  if (src.kind !== "trace") throw new InputError("--faults", "", "needs --trace: faults are matched against a replayed trace's maps and unmaps");
+  if (!existsSync(file)) throw new InputError(file, "", "no such faults file");
+  if (statSync(file).isDirectory()) throw new InputError(file, "", "is a directory, not a faults file");
+  const faults = parseFaults(readFileSync(file, "utf8"), file);
+  if (faults.length === 0) throw new InputError(file, "", "holds no IOMMU fault line (mtk-iommu 'fault type=0x.. iova=0x..' or iommu:io_page_fault)");
+  return { ...src, faults };
 }
 
 /** The scenario of a non-trace source (validated: an InputError names the field). */

@@ -27,8 +27,12 @@ export function openSource(source: WorkloadSource, seed: number, progress: boole
   const scenario = loadScenario(source);
   if (scenario !== null) return scenarioSource(scenario, seed);
   if (source.kind !== "trace") throw new TypeError("openSource: a non-trace source without a scenario");
-  const input = openTrace(source.path, { skipMalformed: source.skipMalformed, progress });
-  return traceSource(input.name, () => input.batches(), { quality: () => ({ malformedLines: input.stats.ftrace.malformed }) });
+  // With the trace's own fault lines and timestamps: faults are attributed where they occur.
+  const input = openTrace(source.path, { skipMalformed: source.skipMalformed, progress, faults: true });
+  return traceSource(input.name, () => input.batches(), {
+    quality: () => ({ malformedLines: input.stats.ftrace.malformed }),
+    ...(source.faults === undefined ? {} : { pastedFaults: source.faults }),
+  });
 }
 
 export function runJobFull(job: StrategyJob, options: ExperimentOptions = {}): Promise<ExperimentRun> {

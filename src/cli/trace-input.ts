@@ -10,7 +10,7 @@ import { createRequire } from "node:module";
 import type cliProgress from "cli-progress";
 import { InputError } from "../core/errors.ts";
 import { fsProblem } from "./errors.ts";
-import type { TraceEvent } from "../workload/events.ts";
+import type { TraceRecord } from "../workload/events.ts";
 import { FtraceParser } from "../workload/ftrace.ts";
 import type { FtraceStats } from "../workload/ftrace.ts";
 
@@ -23,6 +23,11 @@ export interface TraceInputOptions {
   readonly chunkBytes?: number;
   /** Malformed-line messages kept in skip mode. Default 5. */
   readonly maxMessages?: number;
+  /**
+   * Also yield the trace's iommu:io_page_fault lines (IommuFaultEvent, merged in line order) and give
+   * map/unmap events their timestamps, for fault attribution. Default false.
+   */
+  readonly faults?: boolean;
   /** Where "-" reads from. Default process.stdin. */
   readonly stdin?: AsyncIterable<Buffer | string>;
 }
@@ -49,7 +54,7 @@ export interface TraceInput {
    * The events, a batch per read. Throws InputError for a malformed line (unless skipMalformed), a read
    * failure, or an input with no iommu events at all. Can be iterated once.
    */
-  batches(): AsyncGenerator<TraceEvent[]>;
+  batches(): AsyncGenerator<TraceRecord[]>;
   /** Closes the file when batches() will not be run to the end (it closes it itself when it ends). */
   close(): void;
 }
@@ -94,25 +99,32 @@ export function openTrace(path: string, opts: TraceInputOptions): TraceInput {
       throw new InputError(path, "", `cannot read the trace (${fsProblem(err)})`);
     }
   }
-  const parser = new FtraceParser({ fileName: name, skipMalformed: opts.skipMalformed, ...(opts.maxMessages === undefined ? {} : { maxMessages: opts.maxMessages }) });
+  const withFaultLines = opts.faults ?? false;
+  const parser = new FtraceParser({
+    fileName: name,
+    skipMalformed: opts.skipMalformed,
+    faults: withFaultLines,
+    timestamps: withFaultLines,
+    ...(opts.maxMessages === undefined ? {} : { maxMessages: opts.maxMessages }),
+  });
   const stats: TraceInputStats = { bytesRead: 0, totalBytes, events: 0, elapsedMs: 0, ftrace: parser.stats };
   let used = false;
 
-  async function* batches(): AsyncGenerator<TraceEvent[]> {
+  async function* batches(): AsyncGenerator<TraceRecord[]> {
     if (used) throw new RangeError(`openTrace(${name}): batches() can be iterated only once`);
     used = true;
     const bar = wantProgress(opts.progress) ? new Progress(totalBytes) : null;
     const t0 = performance.now();
     const decoder = new StringDecoder("utf8");
     let first = true;
-    const take = (bytes: Buffer | string): TraceEvent[] => {
+    const take = (bytes: Buffer | string): TraceRecord[] => {
       if (first) {
         first = false;
         checkNotBinary(name, bytes);
       }
       stats.bytesRead += typeof bytes === "string" ? Buffer.byteLength(bytes) : bytes.length;
       const text = typeof bytes === "string" ? bytes : decoder.write(bytes);
-      const evs = parser.push(text);
+      const evs = withFaults(parser.push(text), parser);
       stats.events += evs.length;
       return evs;
     };
@@ -134,8 +146,9 @@ export function openTrace(path: string, opts: TraceInputOptions): TraceInput {
           if (evs.length > 0) yield evs;
         }
       }
-      const tail = parser.push(decoder.end());
-      for (const ev of parser.end()) tail.push(ev);
+      const last: TraceRecord[] = parser.push(decoder.end());
+      for (const ev of parser.end()) last.push(ev);
+      const tail = withFaults(last, parser);
       stats.events += tail.length;
       stats.elapsedMs = performance.now() - t0;
       if (tail.length > 0) yield tail;
@@ -155,9 +168,24 @@ export function openTrace(path: string, opts: TraceInputOptions): TraceInput {
   return { path, name, stats, batches, close };
 }
 
+/** The parser's events of one push with the fault lines it found in them, merged in line order. */
+function withFaults(evs: TraceRecord[], parser: FtraceParser): TraceRecord[] {
+  const faults = parser.faults;
+  if (faults === null || faults.length === 0) return evs;
+  const out: TraceRecord[] = [];
+  let f = 0;
+  for (const ev of evs) {
+    while (f < faults.length && (faults[f] as TraceRecord).line < ev.line) out.push(faults[f++] as TraceRecord);
+    out.push(ev);
+  }
+  while (f < faults.length) out.push(faults[f++] as TraceRecord);
+  faults.length = 0;
+  return out;
+}
+
 /** Every event of a trace in memory: for small traces and tests (the CLI streams `batches()`). */
-export async function readAllTraceEvents(input: TraceInput): Promise<TraceEvent[]> {
-  const out: TraceEvent[] = [];
+export async function readAllTraceEvents(input: TraceInput): Promise<TraceRecord[]> {
+  const out: TraceRecord[] = [];
   for await (const batch of input.batches()) for (const ev of batch) out.push(ev);
   return out;
 }

@@ -5,7 +5,7 @@ import type { StrayDmaOut } from "./observers/stray-dma.ts";
 import type { TablesOut } from "./observers/tables.ts";
 import type { VerifyOut } from "./observers/verify.ts";
 import type { System } from "./system.ts";
-import type { Sample, StrategyResult } from "./types.ts";
+import type { FaultAttribution, Sample, StrategyResult } from "./types.ts";
 
 export interface ObservedParts {
   readonly messages: MessageLog;
@@ -16,6 +16,8 @@ export interface ObservedParts {
   readonly tables: TablesOut;
   readonly bufferFailures: number;
   readonly runTimeMs: number | null;
+  /** Attributed device faults (replay runs); the result carries them only when there are some. */
+  readonly deviceFaults?: readonly FaultAttribution[];
 }
 
 export function assembleResult(sys: System, p: ObservedParts): StrategyResult {
@@ -61,5 +63,6 @@ export function assembleResult(sys: System, p: ObservedParts): StrategyResult {
     tables: t.tables,
     l2Occupancy: p.occupancy,
     runTimeMs: p.runTimeMs,
+    ...(p.deviceFaults !== undefined && p.deviceFaults.length > 0 ? { deviceFaults: p.deviceFaults } : {}),
   };
 }

@@ -20,7 +20,8 @@
  */
 import { formatTracePayload as formatKernelPayload } from "../dma/trace.ts";
 import { InputError } from "../core/errors.ts";
-import type { IommuMapEvent, IommuUnmapEvent, TraceEvent } from "./events.ts";
+import type { IommuFaultEvent, IommuMapEvent, IommuUnmapEvent, TraceEvent } from "./events.ts";
+import { parseFaultLine } from "./faults.ts";
 
 export type TracepointFormat = "old" | "range";
 
@@ -33,6 +34,13 @@ export interface FtraceParseOptions {
   readonly maxMessages?: number;
   /** Number of the first line, for a parser started in the middle of a file. Default 1. */
   readonly firstLine?: number;
+  /**
+   * Also read `iommu:io_page_fault` lines (include/trace/events/iommu.h, class iommu_error) into
+   * `faults`, for the reader to drain and merge by line. Default false: map/unmap only.
+   */
+  readonly faults?: boolean;
+  /** Give each map/unmap event the `ts` of its line (seconds), when the line has one. Default false. */
+  readonly timestamps?: boolean;
 }
 
 export interface FtraceStats {
@@ -99,12 +107,21 @@ export class FtraceParser {
   private hitPos = 0;
   /** Scanner cursor, set by the number readers. */
   private cur = 0;
+  /** io_page_fault lines parsed so far and not yet drained (null: not asked for). */
+  readonly faults: IommuFaultEvent[] | null;
+  private readonly timestamps: boolean;
+  /** The same search cache as for "map:", for "io_page_fault:". */
+  private faultGen = -1;
+  private faultFrom = 0;
+  private faultPos = 0;
 
   constructor(options: FtraceParseOptions = {}) {
     this.fileName = options.fileName ?? "trace";
     this.skipMalformed = options.skipMalformed ?? false;
     this.maxMessages = options.maxMessages ?? 5;
     this.lineNo = (options.firstLine ?? 1) - 1;
+    this.faults = options.faults === true ? [] : null;
+    this.timestamps = options.timestamps ?? false;
     this.stats = {
       lines: 0,
       maps: 0,
@@ -206,7 +223,34 @@ export class FtraceParser {
       i = this.findMapToken(s, i + 1);
     }
     st.otherLines++;
+    if (this.faults !== null && this.findFaultToken(s, p) < end) this.parseFault(s, p, end);
     if (s.startsWith("CPU", p)) this.countLost(s, p, end);
+  }
+
+  /** Position of the first "io_page_fault:" at or after `from` in `s`, cached as findMapToken is. */
+  private findFaultToken(s: string, from: number): number {
+    if (this.faultGen === this.gen && from >= this.faultFrom && from <= this.faultPos) return this.faultPos;
+    const i = s.indexOf("io_page_fault:", from);
+    this.faultGen = this.gen;
+    this.faultFrom = from;
+    this.faultPos = i < 0 ? Infinity : i;
+    return this.faultPos;
+  }
+
+  /** An io_page_fault line (faults.ts reads it); a malformed one fails as a malformed map line does. */
+  private parseFault(s: string, p: number, end: number): void {
+    let f;
+    try {
+      f = parseFaultLine(s.slice(p, end), this.fileName, this.lineNo);
+    } catch (err) {
+      if (!(err instanceof InputError)) throw err;
+      const prefix = `${this.fileName}: line ${this.lineNo}: `;
+      this.fail(err.message.startsWith(prefix) ? err.message.slice(prefix.length) : err.message);
+      return;
+    }
+    if (f === null || this.faults === null) return;
+    this.stats.otherLines--;
+    this.faults.push({ type: "iommuFault", fault: f, line: this.lineNo });
   }
 
   /** Position of the first "map:" at or after `from` in `s`, through the cache. */
@@ -241,7 +285,10 @@ export class FtraceParser {
         if (s.charCodeAt(q) !== CH_COLON || q - 1 < lineStart || !isDigit(s.charCodeAt(q - 1))) return undefined;
       }
     }
-    return unmap ? this.parseUnmap(s, after, end) : this.parseMap(s, after, end);
+    const ev = unmap ? this.parseUnmap(s, after, end) : this.parseMap(s, after, end);
+    if (ev === null || !this.timestamps) return ev;
+    const t = headerTimestamp(s, lineStart, ts);
+    return t < 0 ? ev : { ...ev, ts: t };
   }
 
   private parseMap(s: string, p: number, end: number): IommuMapEvent | null {
@@ -400,6 +447,19 @@ export class FtraceParser {
     if (this.stats.messages.length < this.maxMessages) this.stats.messages.push(err.message);
     return null;
   }
+}
+
+/** The `<secs>.<frac>:` just before the event name at `nameStart`, in seconds; -1 when there is none. */
+function headerTimestamp(s: string, lineStart: number, nameStart: number): number {
+  let q = nameStart - 1;
+  while (q >= lineStart && isBlank(s.charCodeAt(q))) q--;
+  if (q < lineStart || s.charCodeAt(q) !== CH_COLON) return -1;
+  const tsEnd = q;
+  q--;
+  while (q >= lineStart && (isDigit(s.charCodeAt(q)) || s.charCodeAt(q) === 46)) q--;
+  if (q + 1 >= tsEnd) return -1;
+  const t = Number(s.slice(q + 1, tsEnd));
+  return Number.isFinite(t) ? t : -1;
 }
 
 function isBlank(c: number): boolean {
