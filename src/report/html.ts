@@ -11,6 +11,7 @@ import { renderAnswerHtml } from "./answer.ts";
 import type { ChartSvg } from "./charts.ts";
 import { COLUMNS, GROUP_TITLES, type Column, type ColumnGroup } from "./columns.ts";
 import { esc } from "./escape.ts";
+import { renderFaultsHtml } from "./faults.ts";
 import { SEC_PAGE_TABLES_NOTE } from "./format.ts";
 import { v7sLegend, type LegendFormat } from "./legend.ts";
 
@@ -57,6 +58,7 @@ export function renderHtml(report: ComparisonReport, answer: Answer, svgs: reado
   parts.push(`</section>`);
   parts.push(`<section id="summary"><h2>Summary table</h2>`, summaryTable(report.results), noteOnSecPageTables(report.results), `</section>`);
   parts.push(`<section id="strategies"><h2>Strategies and kernel messages</h2>`, strategyCards(report.results), `</section>`);
+  parts.push(...renderFaultsHtml(report.results));
   const formats = options.legend ?? v7sLegend();
   if (formats.length > 0) {
     parts.push(`<section id="legend"><h2>v7s descriptor bits</h2>`, legend(formats), `</section>`);

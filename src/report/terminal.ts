@@ -5,6 +5,7 @@ import type { ComparisonReport, StrategyResult } from "../lab/types.ts";
 import type { Answer } from "../analysis/index.ts";
 import { renderAnswerText } from "./answer.ts";
 import { COLUMNS, GROUP_TITLES, type Column, type ColumnGroup } from "./columns.ts";
+import { renderFaultsText } from "./faults.ts";
 import { SEC_PAGE_TABLES_NOTE, wrap } from "./format.ts";
 
 export interface TerminalOptions {
@@ -59,6 +60,7 @@ export function renderTerminal(report: ComparisonReport, answer: Answer, options
     out.push("");
   }
 
+  out.push(...renderFaultsText(report.results, width));
   out.push(renderAnswerText(answer, { color: options.color, width }).trimEnd());
   return out.join("\n") + "\n";
 }

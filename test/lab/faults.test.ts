@@ -158,7 +158,7 @@ describe("fault attribution from files: a trace with io_page_fault lines and a p
     assert.equal(f.evaluatedAt, "end");
     assert.equal(f.afterLine, 6);
     assert.deepEqual([f.lastMap?.line, f.lastMap?.paddr, f.lastUnmap?.line], [4, 0x6000_0000, 6]);
-    assert.match(f.reason, /after the whole replay: the line has no timestamp/);
+    assert.match(f.reason, /after the last replayed call: the line has no timestamp/);
   });
 });
 

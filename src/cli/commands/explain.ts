@@ -5,8 +5,8 @@ import type { StopRule } from "../../lab/experiment.ts";
 import { explainIova } from "../../lab/explain.ts";
 import { variant } from "../../lab/spec.ts";
 import { iovaLimitFor } from "../../lab/system.ts";
-import { renderExplanation, type ExplainMoment } from "../../report/index.ts";
-import { integerFlag, loadScenario, runMachine, strategyFlag, switchFlags, workloadSource, type RunFlags } from "../options.ts";
+import { renderExplanation, renderFaultsText, type ExplainMoment } from "../../report/index.ts";
+import { integerFlag, loadScenario, runMachine, strategyFlag, switchFlags, withFaultsFile, workloadSource, type RunFlags } from "../options.ts";
 import { runJobFull } from "../strategy-runner.ts";
 
 interface ExplainFlags extends RunFlags {
@@ -15,6 +15,7 @@ interface ExplainFlags extends RunFlags {
   trace?: string;
   strategy?: string;
   skipMalformed?: boolean;
+  faults?: string;
 }
 
 /** `explain --iova ADDR [scenario]`: the walk of one IOVA at one moment. */
@@ -22,7 +23,7 @@ export async function action(scenarioArg: string | undefined, flags: ExplainFlag
   const iova = parseAddress(flags.iova ?? "");
   if (iova === null) throw new InputError("--iova", "", `"${flags.iova}" is not an address`);
   const at = flags.at === undefined ? null : integerFlag("--at", flags.at, 0, Number.MAX_SAFE_INTEGER);
-  const source = workloadSource(scenarioArg, flags.trace, flags.skipMalformed ?? false);
+  const source = withFaultsFile(workloadSource(scenarioArg, flags.trace, flags.skipMalformed ?? false), flags.faults);
   const machine = runMachine(flags, loadScenario(source));
   const spec = { machine, variant: variant(strategyFlag(flags.strategy), {}, switchFlags(flags)) };
   // The bound is the M4U's input address size, checked before the run.
@@ -30,10 +31,13 @@ export async function action(scenarioArg: string | undefined, flags: ExplainFlag
   const limit = iovaLimitFor(spec);
   if (iova >= limit) throw outOfRange(limit);
   const until: StopRule = at === null ? { kind: "before-phase", phase: "teardown" } : { kind: "after-events", events: at };
-  const { system, stop } = await runJobFull({ spec, source, progress: "auto" }, { until });
+  const { system, stop, result } = await runJobFull({ spec, source, progress: "auto" }, { until });
   const x = explainIova(system, iova);
   if ("code" in x) throw outOfRange(x.limit);
   const moment: ExplainMoment =
     at !== null ? { kind: "event", events: stop.events } : stop.reason === "before-phase" ? { kind: "phase-start", events: stop.events, phase: "teardown" } : { kind: "end" };
   process.stdout.write(renderExplanation(x, moment));
+  // Faults up to the stop: pasted lines later than it are judged at the stop, and say so.
+  const faults = renderFaultsText([result], 100);
+  if (faults.length > 0) process.stdout.write(["", ...faults].join("\n"));
 }

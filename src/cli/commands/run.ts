@@ -6,7 +6,7 @@ import { dumpTable } from "../../pgtable/dump.ts";
 import { computeAnswer } from "../../analysis/index.ts";
 import { renderTerminal, toJson } from "../../report/index.ts";
 import { checkWritable, writeFileAtomic } from "../io.ts";
-import { colorWanted, eraFlag, loadScenario, runMachine, strategyFlag, switchFlags, workloadRef, workloadSource, type RunFlags, type WorkloadSource } from "../options.ts";
+import { colorWanted, eraFlag, loadScenario, runMachine, strategyFlag, switchFlags, withFaultsFile, workloadRef, workloadSource, type RunFlags, type WorkloadSource } from "../options.ts";
 import { runJobFull } from "../strategy-runner.ts";
 import { VERSION } from "../version.ts";
 
@@ -16,6 +16,7 @@ interface RunCommandFlags extends RunFlags {
   traceOut?: string;
   dumpTables?: string;
   skipMalformed?: boolean;
+  faults?: string;
   timing?: boolean;
   color?: boolean;
 }
@@ -27,7 +28,7 @@ export async function runAction(scenarioArg: string | undefined, flags: RunComma
 
 /** `replay <trace>`: one strategy over a streamed ftrace log. */
 export async function replayAction(trace: string, flags: RunCommandFlags): Promise<void> {
-  await runOne(workloadSource(undefined, trace, flags.skipMalformed ?? false), flags);
+  await runOne(withFaultsFile(workloadSource(undefined, trace, flags.skipMalformed ?? false), flags.faults), flags);
 }
 
 async function runOne(source: WorkloadSource, flags: RunCommandFlags): Promise<void> {

@@ -67,8 +67,8 @@ export class FaultsObserver implements Observer<FaultsOut> {
 
   finish(): FaultsOut {
     for (let f = this.pending[this.next]; f !== undefined; f = this.pending[++this.next]) {
-      if (f.timestamp !== null && this.traceHasTimestamps) this.judge(f, "timestamp", `after the whole replay: ${f.timestamp.toFixed(6)} s is later than every traced call`);
-      else this.judge(f, "end", `after the whole replay: ${f.timestamp === null ? "the line has no timestamp" : "the trace has no timestamps"} to place it by`);
+      if (f.timestamp !== null && this.traceHasTimestamps) this.judge(f, "timestamp", `after the last replayed call: ${f.timestamp.toFixed(6)} s is later than every one`);
+      else this.judge(f, "end", `after the last replayed call: ${f.timestamp === null ? "the line has no timestamp" : "the trace has no timestamps"} to place it by`);
     }
     const notes = this.dropped > 0 ? [`faults: ${this.dropped} further device faults not attributed (the first ${MAX_ATTRIBUTED_FAULTS} are)`] : [];
     return { faults: this.out, notes };
@@ -122,15 +122,23 @@ export class FaultsObserver implements Observer<FaultsOut> {
       const flush = lastUnmap !== null && (lastMap === null || lastUnmap.line > lastMap.line) ? `the flush of the unmap at line ${lastUnmap.line} did not reach it` : "no flush dropped it";
       return { verdict: "stale-tlb", modelFaults: false, ...w, reason: `the TLB still translates it to ${hex(tlbPa)} but ${walkText}: ${flush}` };
     }
-    const l1 = d.domain.table.lookupL1(iova);
-    if (l1.tablePa !== null && l1.descriptorTablePa !== null && l1.descriptorTablePa !== l1.tablePa) {
-      return {
-        verdict: "bad-table-pointer",
-        modelFaults: !ok,
-        ...w,
-        reason: `L1[${l1.l1Index}] = ${hex(l1.pte)} points to ${hex(l1.descriptorTablePa)} but its L2 table is at ${hex(l1.tablePa)} (the pointer lost the bits above 32: fit check off); ${walkText}`,
-      };
+    const table = d.domain.table;
+    const l1 = table.lookupL1(iova);
+    const badPointer = l1.tablePa !== null && l1.descriptorTablePa !== null && l1.descriptorTablePa !== l1.tablePa;
+    const pointerText = badPointer ? `L1[${l1.l1Index}] = ${hex(l1.pte)} points to ${hex(l1.descriptorTablePa ?? 0)} but its L2 table is at ${hex(l1.tablePa ?? 0)} (the pointer lost the bits above 32: fit check off)` : "";
+    // The driver's own (CPU-side) tables: a page they do not map faults whatever the hardware walks.
+    const l2 = (l1.pte & 3) === 1 ? table.readL2(iova) : null;
+    const driverMaps = (l1.pte & 3) === 1 ? l2 !== null && (l2 & 3) !== 0 : (l1.pte & 3) !== 0;
+    if (!driverMaps) {
+      const story =
+        lastMap === null
+          ? "the trace never mapped it"
+          : lastUnmap !== null && lastUnmap.line > lastMap.line
+            ? `unmapped at line ${lastUnmap.line} after the map at line ${lastMap.line}`
+            : `the map at line ${lastMap.line} is not in the tables (the model refused it)`;
+      return { verdict: "unmapped", modelFaults: !ok, ...w, reason: `no live mapping (${story}); ${walkText}${badPointer ? `; besides, ${pointerText}` : ""}` };
     }
+    if (badPointer) return { verdict: "bad-table-pointer", modelFaults: !ok, ...w, reason: `the driver's tables map it but ${pointerText}; ${walkText}` };
     if (!ok && rec.fault === "walk-bus-error") return { verdict: "bad-table-pointer", modelFaults: true, ...w, reason: `${walkText}: the table pointer leads outside RAM` };
     if (ok) {
       const from = tlbPa !== null ? " (the TLB agrees)" : "";
@@ -138,13 +146,7 @@ export class FaultsObserver implements Observer<FaultsOut> {
     }
     const kind: FaultVerdict = rec.fault === "invalid-pa" ? "invalid-pa" : rec.fault === "permission" ? "permission" : "unmapped";
     if (kind !== "unmapped") return { verdict: kind, modelFaults: true, ...w, reason: `${walkText}${kind === "permission" && write ? " on a write" : ""}` };
-    const story =
-      lastMap === null
-        ? "the trace never mapped it"
-        : lastUnmap !== null && lastUnmap.line > lastMap.line
-          ? `unmapped at line ${lastUnmap.line} after the map at line ${lastMap.line}`
-          : `the map at line ${lastMap.line} is not in the tables (the model refused it)`;
-    return { verdict: "unmapped", modelFaults: true, ...w, reason: `no live mapping (${story}); ${walkText}` };
+    return { verdict: "unmapped", modelFaults: true, ...w, reason: `the driver's tables map it, yet ${walkText}` };
   }
 }
 
