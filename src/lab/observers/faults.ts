@@ -6,10 +6,12 @@
  *
  * Where a fault is judged: an `iommu:io_page_fault` line at its place in the trace; a pasted dmesg line
  * before the first traced call whose timestamp is later than its own. That assumes dmesg and the trace
- * share a clock: printk stamps records with local_clock() and ftrace's default trace_clock is "local",
- * the same per-CPU sched_clock, so they agree for a trace recorded with the default clock in the same
- * boot (not with trace_clock=global/mono/boot/x86-tsc, nor across CPUs whose local clocks drift).
- * Without timestamps on both sides, the fault is judged after the whole replay, and says so.
+ * share a clock: printk stamps each record with local_clock() taken on entry
+ * (0lxb/linux@47c51c32767e:kernel/printk/printk.c:vprintk_store, r.info->ts_nsec), and ftrace's
+ * default clock is the first of kernel/trace/trace.c's trace_clocks[], trace_clock_local ("local"),
+ * the same per-CPU sched_clock. So they agree for a trace recorded with the default clock in the same
+ * boot; not with trace_clock=global/mono/boot/counter, nor to better than the drift between CPUs.
+ * Without timestamps on both sides, the fault is judged after the last replayed call, and says so.
  */
 import { SZ_4K, hex } from "../../core/u32.ts";
 import { WalkRecord } from "../../iommu/walker.ts";
