@@ -2,10 +2,10 @@
 /**
  * Parser and formatter for the `iommu:map` / `iommu:unmap` tracepoints (include/trace/events/iommu.h).
  *
- * Payloads, as TP_printk writes them (kernel-facts §8.5):
+ * Payloads, as TP_printk writes them (docs/kernel-facts.md#tracepoints):
  *   old   (4.19, 5.x)  map:   IOMMU: iova=0x%016llx paddr=0x%016llx size=%zu
  *                      unmap: IOMMU: iova=0x%016llx size=%zu unmapped_size=%zu
- *   range (later, Dafna Hirschfeld's patch; release unverified, kernel-facts Q7)
+ *   range (v5.17+, Dafna Hirschfeld's 94aedac49d92; docs/kernel-facts.md#tracepoints)
  *                      map:   IOMMU: iova=0x%016llx - 0x%016llx paddr=0x%016llx size=%zu
  *                      unmap: IOMMU: iova=0x%016llx - 0x%016llx size=%zu unmapped_size=%zu
  * Line layouts accepted:
@@ -21,7 +21,7 @@
 import { formatTracePayload as formatKernelPayload } from "../dma/trace.ts";
 import { InputError } from "../core/errors.ts";
 import type { IommuFaultEvent, IommuMapEvent, IommuUnmapEvent, TraceEvent } from "./events.ts";
-import { parseFaultLine } from "./faults.ts";
+import { parseFaultLine, type DeviceFault } from "./faults.ts";
 
 export type TracepointFormat = "old" | "range";
 
@@ -239,7 +239,7 @@ export class FtraceParser {
 
   /** An io_page_fault line (faults.ts reads it); a malformed one fails as a malformed map line does. */
   private parseFault(s: string, p: number, end: number): void {
-    let f;
+    let f: DeviceFault | null;
     try {
       f = parseFaultLine(s.slice(p, end), this.fileName, this.lineNo);
     } catch (err) {

@@ -18,6 +18,7 @@ import { eventListSource, traceSource } from "../../src/lab/source.ts";
 import { variant, type MachineSpec, type RunSpec } from "../../src/lab/spec.ts";
 import { bootSystem } from "../../src/lab/system.ts";
 import type { FaultAttribution } from "../../src/lab/types.ts";
+import { GFP_DMA, GFP_KERNEL, gfp } from "../../src/mm/gfp.ts";
 import type { WorkloadEvent } from "../../src/workload/events.ts";
 import { parseFaults, type DeviceFault } from "../../src/workload/faults.ts";
 
@@ -78,7 +79,13 @@ describe("fault attribution: one pinned case of each kind", () => {
   });
 
   it("bad-table-pointer: fit check off, the L2 table lies above 4 GiB and L1 holds its truncated address", () => {
-    const sys = bootSystem(spec("legacy-gfp-dma", false));
+    // The domain probes after the background load (its L1 lands below 4 GiB); then the rest of the
+    // kernel takes every page below 4 GiB, so the first L2 table comes from above.
+    const sys = bootSystem({ machine, variant: variant("legacy-gfp-dma", { fitCheck: false, domainTiming: "after-background" }) });
+    for (;;) {
+      const pa = sys.km.buddy.allocPages(gfp(GFP_KERNEL, GFP_DMA), 0, "test:low-memory-hog");
+      if (pa === null || pa >= 2 ** 32) break;
+    }
     const run = runExperimentSync(sys, eventListSource([map(1), traceFault(2)], { mode: "replay" }));
     assert.ok(sys.domain.ok);
     const l1 = sys.domain.domain.table.lookupL1(IOVA);
@@ -90,6 +97,18 @@ describe("fault attribution: one pinned case of each kind", () => {
     assert.equal(f.lastMap?.line, 1);
     assert.equal(f.lastUnmap, null);
     assert.ok(f.reason.includes(`points to 0x${(l1.tablePa - 2 ** 32).toString(16)} but its L2 table is at 0x${l1.tablePa.toString(16)}`), f.reason);
+  });
+
+  it("bad-table-pointer: fit check off, the L1 table lies above 4 GiB and PT_BASE holds its truncated address", () => {
+    const sys = bootSystem(spec("legacy-gfp-dma", false));
+    assert.ok(sys.domain.ok);
+    const l1Pa = sys.domain.domain.table.out.pgdPhys;
+    assert.ok(l1Pa >= 2 ** 32 && sys.m4u.l1TablePa !== l1Pa, "this machine's L1 table lands above 4 GiB");
+    const run = runExperimentSync(sys, eventListSource([map(1), traceFault(2)], { mode: "replay" }));
+    const f = only(run.result.deviceFaults);
+    assert.equal(f.verdict, "bad-table-pointer");
+    assert.equal(f.modelFaults, true);
+    assert.ok(f.reason.includes(`but the L1 table is at 0x${l1Pa.toString(16)}`), f.reason);
   });
 
   it("mapped: a fault on a page the tables map is not explained by them", () => {

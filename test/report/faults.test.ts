@@ -5,7 +5,7 @@ import { describe, it } from "node:test";
 import type { FaultAttribution, StrategyResult } from "../../src/lab/types.ts";
 import { renderFaultsHtml, renderFaultsText } from "../../src/report/faults.ts";
 import { parseReportJson, toJson } from "../../src/report/json.ts";
-import { fixtureReport } from "./fixture.ts";
+import { fixtureReport } from "../fixtures/report.ts";
 
 const fault = (verdict: FaultAttribution["verdict"], modelFaults: boolean): FaultAttribution => ({
   origin: "dmesg",

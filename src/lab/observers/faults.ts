@@ -126,8 +126,16 @@ export class FaultsObserver implements Observer<FaultsOut> {
     }
     const table = d.domain.table;
     const l1 = table.lookupL1(iova);
-    const badPointer = l1.tablePa !== null && l1.descriptorTablePa !== null && l1.descriptorTablePa !== l1.tablePa;
-    const pointerText = badPointer ? `L1[${l1.l1Index}] = ${hex(l1.pte)} points to ${hex(l1.descriptorTablePa ?? 0)} but its L2 table is at ${hex(l1.tablePa ?? 0)} (the pointer lost the bits above 32: fit check off)` : "";
+    // The hardware's pointers against where the tables are: PT_BASE to the L1 table, L1 to the L2 table.
+    const l1Pa = table.out.pgdPhys;
+    const badBase = m4u.l1TablePa !== l1Pa;
+    const badL2 = l1.tablePa !== null && l1.descriptorTablePa !== null && l1.descriptorTablePa !== l1.tablePa;
+    const badPointer = badBase || badL2;
+    const pointerText = badBase
+      ? `PT_BASE = ${hex(m4u.ptBaseRegister)} leads the M4U to ${hex(m4u.l1TablePa)} but the L1 table is at ${hex(l1Pa)} (the pointer lost the bits above 32: fit check off)`
+      : badL2
+        ? `L1[${l1.l1Index}] = ${hex(l1.pte)} points to ${hex(l1.descriptorTablePa ?? 0)} but its L2 table is at ${hex(l1.tablePa ?? 0)} (the pointer lost the bits above 32: fit check off)`
+        : "";
     // The driver's own (CPU-side) tables: a page they do not map faults whatever the hardware walks.
     const l2 = (l1.pte & 3) === 1 ? table.readL2(iova) : null;
     const driverMaps = (l1.pte & 3) === 1 ? l2 !== null && (l2 & 3) !== 0 : (l1.pte & 3) !== 0;
