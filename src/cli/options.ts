@@ -13,6 +13,7 @@ import { PLATFORM_NAMES } from "../phys/platform.ts";
 import { parsePlatformFile, type PlatformFile } from "../phys/platform-file.ts";
 import { STRATEGY_NAMES } from "../strategies/index.ts";
 import { BUILTIN_SCENARIOS, DEFAULT_SCENARIO, builtinScenario, defaultScenarioFor } from "../workload/builtin-scenarios.ts";
+import { parseFaults, type DeviceFault } from "../workload/faults.ts";
 import { parseScenario, type Scenario } from "../workload/scenario.ts";
 
 /** The flags every run command accepts, as commander hands them over (strings until validated). */
@@ -125,7 +126,7 @@ export function switchFlags(flags: RunFlags): VariantSwitches {
 export type WorkloadSource =
   | { readonly kind: "builtin"; readonly name: string }
   | { readonly kind: "file"; readonly path: string; readonly text: string }
-  | { readonly kind: "trace"; readonly path: string; readonly skipMalformed: boolean; readonly readPath?: string };
+  | { readonly kind: "trace"; readonly path: string; readonly skipMalformed: boolean; readonly readPath?: string; readonly faults?: readonly DeviceFault[] };
 
 /**
  * The scenario a run uses when none is named: the platform's own default (`defaultScenarioFor`), for
@@ -149,6 +150,20 @@ export function workloadSource(arg: string | undefined, trace: string | undefine
   }
   if (statSync(name).isDirectory()) throw new InputError(name, "", "is a directory, not a scenario file");
   return { kind: "file", path: name, text: readFileSync(name, "utf8") };
+}
+
+/**
+ * `--faults FILE`: mtk-iommu fault lines pasted from dmesg (or io_page_fault lines), to attribute against
+ * the trace being replayed. Without --trace there is no history to match them to: bad input.
+ */
+export function withFaultsFile(src: WorkloadSource, file: string | undefined): WorkloadSource {
+  if (file === undefined) return src;
+  if (src.kind !== "trace") throw new InputError("--faults", "", "needs --trace: faults are matched against a replayed trace's maps and unmaps");
+  if (!existsSync(file)) throw new InputError(file, "", "no such faults file");
+  if (statSync(file).isDirectory()) throw new InputError(file, "", "is a directory, not a faults file");
+  const faults = parseFaults(readFileSync(file, "utf8"), file);
+  if (faults.length === 0) throw new InputError(file, "", "holds no IOMMU fault line (mtk-iommu 'fault type=0x.. iova=0x..' or iommu:io_page_fault)");
+  return { ...src, faults };
 }
 
 /** The scenario of a non-trace source (validated: an InputError names the field). */

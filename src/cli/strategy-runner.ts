@@ -31,8 +31,10 @@ export function openSource(source: WorkloadSource, seed: number, progress: boole
   if (scenario !== null) return scenarioSource(scenario, seed);
   if (source.kind !== "trace") throw new TypeError("openSource: a non-trace source without a scenario");
   // edges: a stream spooled once by the command is read from readPath, named as the user gave it.
-  const input = openTrace(source.readPath ?? source.path, { skipMalformed: source.skipMalformed, progress, name: source.path === "-" ? "stdin" : source.path });
+  // With the trace's own fault lines and timestamps: faults are attributed where they occur.
+  const input = openTrace(source.readPath ?? source.path, { skipMalformed: source.skipMalformed, progress, name: source.path === "-" ? "stdin" : source.path, faults: true });
   return traceSource(input.name, () => input.batches(), {
+    ...(source.faults === undefined ? {} : { pastedFaults: source.faults }),
     // TraceQuality for the report: input.quality(replay) (src/workload/trace-quality.ts).
     quality: (replay) => {
       const q = input.quality(replay);

@@ -20,7 +20,7 @@ import { createRequire } from "node:module";
 import type cliProgress from "cli-progress";
 import { InputError } from "../core/errors.ts";
 import { fsProblem } from "./errors.ts";
-import type { TraceEvent } from "../workload/events.ts";
+import type { TraceRecord } from "../workload/events.ts";
 import { FtraceParser } from "../workload/ftrace.ts";
 import type { FtraceStats } from "../workload/ftrace.ts";
 import { isTraceDat, readTraceDat, type Codecs } from "../workload/tracedat/index.ts";
@@ -35,6 +35,11 @@ export interface TraceInputOptions {
   readonly chunkBytes?: number;
   /** Malformed-line messages kept in skip mode. Default 5. */
   readonly maxMessages?: number;
+  /**
+   * Also yield a text trace's iommu:io_page_fault lines (IommuFaultEvent, merged in line order) and give
+   * map/unmap events their timestamps, for fault attribution. Default false. (trace.dat: neither.)
+   */
+  readonly faults?: boolean;
   /** Where "-" reads from. Default process.stdin. */
   readonly stdin?: AsyncIterable<Buffer | string>;
   /** The name errors and messages use; default the path ("stdin" for "-"). */
@@ -65,7 +70,7 @@ export interface TraceInput {
    * The events, a batch per read. Throws InputError for a malformed line (unless skipMalformed), a read
    * failure, or an input with no iommu events at all. Can be iterated once.
    */
-  batches(): AsyncGenerator<TraceEvent[]>;
+  batches(): AsyncGenerator<TraceRecord[]>;
   /** Closes the file when batches() will not be run to the end (it closes it itself when it ends). */
   close(): void;
   /** What the trace did not tell, with the replayer's findings when it was replayed. */
@@ -123,7 +128,14 @@ export function openTrace(path: string, opts: TraceInputOptions): TraceInput {
       throw new InputError(name, "", `cannot read the trace (${fsProblem(err)})`);
     }
   }
-  const parser = new FtraceParser({ fileName: name, skipMalformed: opts.skipMalformed, ...(opts.maxMessages === undefined ? {} : { maxMessages: opts.maxMessages }) });
+  const withFaultLines = opts.faults ?? false;
+  const parser = new FtraceParser({
+    fileName: name,
+    skipMalformed: opts.skipMalformed,
+    faults: withFaultLines,
+    timestamps: withFaultLines,
+    ...(opts.maxMessages === undefined ? {} : { maxMessages: opts.maxMessages }),
+  });
   const stats: TraceInputStats = { bytesRead: 0, totalBytes, format: "ftrace text", events: 0, elapsedMs: 0, ftrace: parser.stats };
   let used = false;
 
@@ -154,7 +166,7 @@ export function openTrace(path: string, opts: TraceInputOptions): TraceInput {
     }
   }
 
-  async function* batches(): AsyncGenerator<TraceEvent[]> {
+  async function* batches(): AsyncGenerator<TraceRecord[]> {
     if (used) throw new RangeError(`openTrace(${name}): batches() can be iterated only once`);
     used = true;
     const bar = wantProgress(opts.progress) ? new Progress(totalBytes) : null;
@@ -183,15 +195,16 @@ export function openTrace(path: string, opts: TraceInputOptions): TraceInput {
         const decoder = new StringDecoder("utf8");
         let chunk = first;
         while (chunk !== null) {
-          const evs = parser.push(decoder.write(chunk));
+          const evs = withFaults(parser.push(decoder.write(chunk)), parser);
           stats.events += evs.length;
           bar?.update(stats, t0);
           if (evs.length > 0) yield evs;
           const r = await source.next();
           chunk = r.done === true ? null : r.value;
         }
-        const tail = parser.push(decoder.end());
-        for (const ev of parser.end()) tail.push(ev);
+        const last: TraceRecord[] = parser.push(decoder.end());
+        for (const ev of parser.end()) last.push(ev);
+        const tail = withFaults(last, parser);
         stats.events += tail.length;
         if (tail.length > 0) yield tail;
       }
@@ -287,9 +300,24 @@ export async function spoolTrace(path: string, stdin: NodeJS.ReadableStream = pr
   return { path: file, cleanup: t.remove };
 }
 
+/** The parser's events of one push with the fault lines it found in them, merged in line order. */
+function withFaults(evs: TraceRecord[], parser: FtraceParser): TraceRecord[] {
+  const faults = parser.faults;
+  if (faults === null || faults.length === 0) return evs;
+  const out: TraceRecord[] = [];
+  let f = 0;
+  for (const ev of evs) {
+    while (f < faults.length && (faults[f] as TraceRecord).line < ev.line) out.push(faults[f++] as TraceRecord);
+    out.push(ev);
+  }
+  while (f < faults.length) out.push(faults[f++] as TraceRecord);
+  faults.length = 0;
+  return out;
+}
+
 /** Every event of a trace in memory: for small traces and tests (the CLI streams `batches()`). */
-export async function readAllTraceEvents(input: TraceInput): Promise<TraceEvent[]> {
-  const out: TraceEvent[] = [];
+export async function readAllTraceEvents(input: TraceInput): Promise<TraceRecord[]> {
+  const out: TraceRecord[] = [];
   for await (const batch of input.batches()) for (const ev of batch) out.push(ev);
   return out;
 }

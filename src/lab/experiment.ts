@@ -15,6 +15,7 @@ import type { TraceEvent, WorkloadEvent } from "../workload/events.ts";
 import { TraceReplayer, type ReplayStats } from "../workload/replay.ts";
 import { Executor } from "./executor.ts";
 import { AttributionObserver } from "./observers/attribution.ts";
+import { FaultsObserver } from "./observers/faults.ts";
 import { MessagesObserver } from "./observers/messages.ts";
 import type { Observer } from "./observers/observer.ts";
 import { OccupancyObserver } from "./observers/occupancy.ts";
@@ -83,6 +84,8 @@ class Experiment {
   private readonly attribution: AttributionObserver;
   private readonly extra: readonly Observer<unknown>[];
   private readonly replayer: TraceReplayer | null;
+  /** Replay sources: fault attribution (it sees each source event before it runs). */
+  private readonly faults: FaultsObserver | null;
   private readonly until: StopRule;
   private readonly clock: (() => number) | null;
   private readonly startedAt: number;
@@ -107,6 +110,7 @@ class Experiment {
       source.mode === "replay"
         ? new TraceReplayer(this.executor.replaySink(), { fileName: source.name, ...source.replayOptions?.(system.m4u.config.ias) })
         : null;
+    this.faults = source.mode === "replay" ? new FaultsObserver(system, source.pastedFaults) : null;
     this.until = options.until ?? { kind: "end" };
   }
 
@@ -128,8 +132,10 @@ class Experiment {
         this.stopped = u.kind;
         return false;
       }
+      this.faults?.event(ev);
+      // A device fault is judged (above), never executed.
       if (this.replayer !== null && TRACE_TYPES.has(ev.type)) this.replayer.apply(ev as TraceEvent);
-      else this.executor.apply(ev);
+      else if (ev.type !== "iommuFault") this.executor.apply(ev);
       this.consumed++;
     }
     return true;
@@ -146,6 +152,8 @@ class Experiment {
       for (const m of st.messages) log.add(`replay: ${m}`);
     }
     const end = { events: this.executor.events, live: this.executor.liveMappings() };
+    const faults = this.faults?.finish() ?? null;
+    if (faults !== null) for (const m of faults.notes) this.messages.log.add(m);
     const result = assembleResult(this.system, {
       messages: this.messages.finish(),
       verify: this.verify.finish(end),
@@ -157,6 +165,7 @@ class Experiment {
       bufferFailures: this.executor.bufferFailures,
       devices: this.executor.deviceStats,
       runTimeMs: this.clock === null ? null : this.clock() - this.startedAt,
+      deviceFaults: faults?.faults ?? [],
     });
     const extras = this.extra.map((o) => o.finish(end));
     return { system: this.system, result, stop: { reason: this.stopped ?? "end", events: this.consumed }, replay: r === null ? null : r.stats, extras };

@@ -8,7 +8,7 @@ import type { TablesOut } from "./observers/tables.ts";
 import type { VerifyOut } from "./observers/verify.ts";
 import { breakdown, isMulti, liveDomains, tableOwners, type DeviceStats } from "./domains.ts";
 import type { System } from "./system.ts";
-import type { DeviceAttribution, Sample, StrategyResult } from "./types.ts";
+import type { DeviceAttribution, FaultAttribution, Sample, StrategyResult } from "./types.ts";
 
 export interface ObservedParts {
   readonly messages: MessageLog;
@@ -23,6 +23,8 @@ export interface ObservedParts {
   readonly attribution?: readonly DeviceAttribution[];
   /** Per workload device (the executor's counts), for the per-device breakdown. */
   readonly devices?: ReadonlyMap<string, DeviceStats>;
+  /** Attributed device faults (replay runs); the result carries them only when there are some. */
+  readonly deviceFaults?: readonly FaultAttribution[];
 }
 
 export function assembleResult(sys: System, p: ObservedParts): StrategyResult {
@@ -73,5 +75,6 @@ export function assembleResult(sys: System, p: ObservedParts): StrategyResult {
     kernelViews: collectKernelViews(sys),
     ...(p.attribution === undefined ? {} : { attribution: p.attribution }),
     ...(isMulti(sys) ? { breakdown: breakdown(sys, p.devices ?? new Map()) } : {}),
+    ...(p.deviceFaults !== undefined && p.deviceFaults.length > 0 ? { deviceFaults: p.deviceFaults } : {}),
   };
 }

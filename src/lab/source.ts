@@ -8,7 +8,8 @@
  *   own view of what is mapped and counts what does not add up (lost events, a trace started late).
  */
 import { Rng } from "../core/rng.ts";
-import type { TraceEvent, WorkloadEvent } from "../workload/events.ts";
+import type { DeviceFault } from "../workload/faults.ts";
+import type { TraceRecord, WorkloadEvent } from "../workload/events.ts";
 import type { ReplayOptions, ReplayStats } from "../workload/replay.ts";
 import { expandScenario, type Scenario } from "../workload/scenario.ts";
 
@@ -28,6 +29,8 @@ interface SourceBase {
   quality?(replay: ReplayStats | null): InputQuality;
   /** Replay mode: options for each system's TraceReplayer (`fileName` defaults to `name`). */
   replayOptions?(iovaBits: number): ReplayOptions;
+  /** Replay mode: faults from outside the trace (pasted dmesg lines) to attribute against it. */
+  readonly pastedFaults?: readonly DeviceFault[];
 }
 
 export interface SyncEventSource extends SourceBase {
@@ -65,15 +68,19 @@ export function scenarioSource(scenario: Scenario, seed: number): SyncEventSourc
 }
 
 /** Events in memory (tests, a generated workload), executed as they are unless `mode` says "replay". */
-export function eventListSource(events: Iterable<WorkloadEvent>, options: { readonly name?: string; readonly mode?: "direct" | "replay" } = {}): SyncEventSource {
-  return { name: options.name ?? "events", mode: options.mode ?? "direct", batches: () => batched(events) };
+export function eventListSource(
+  events: Iterable<WorkloadEvent>,
+  options: { readonly name?: string; readonly mode?: "direct" | "replay"; readonly pastedFaults?: readonly DeviceFault[] } = {},
+): SyncEventSource {
+  const src: SyncEventSource = { name: options.name ?? "events", mode: options.mode ?? "direct", batches: () => batched(events) };
+  return options.pastedFaults === undefined ? src : { ...src, pastedFaults: options.pastedFaults };
 }
 
 /** A trace delivered in batches as it is read; `quality` is asked once the last batch is in. */
 export function traceSource(
   name: string,
-  batches: () => AsyncIterable<readonly TraceEvent[]>,
-  hooks: Pick<SourceBase, "quality" | "replayOptions"> = {},
+  batches: () => AsyncIterable<readonly TraceRecord[]>,
+  hooks: Pick<SourceBase, "quality" | "replayOptions" | "pastedFaults"> = {},
 ): AsyncEventSource {
   return { name, mode: "replay", batches, ...hooks };
 }

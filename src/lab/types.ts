@@ -42,6 +42,60 @@ export interface KernelCounters {
   readonly nrIommuPages: number;
 }
 
+/**
+ * Why a device fault happened, as the model's state at that moment tells it:
+ * - "unmapped": no live mapping; the walk faults on an invalid descriptor;
+ * - "stale-tlb": the M4U's TLB still holds a translation the tables no longer have (a skipped flush);
+ * - "bad-table-pointer": the walk follows an L1 pointer that is not where its L2 table is (truncated to
+ *   32 bits with the fit check off) or reads outside RAM (walk bus error);
+ * - "invalid-pa": 4GB mode, the leaf's bus address lies outside the window the M4U sees DRAM in;
+ * - "permission": a write through a read-only leaf (only when permissions are modelled);
+ * - "mapped": the tables map it: the fault is not explained by the page tables.
+ */
+export type FaultVerdict = "unmapped" | "stale-tlb" | "bad-table-pointer" | "invalid-pa" | "permission" | "mapped";
+
+/** A traced iommu_map / iommu_unmap call as fault attribution cites it. */
+export interface TraceCallRef {
+  readonly line: number;
+  readonly ts: number | null;
+  readonly iova: number;
+  readonly size: number;
+  /** The map's physical address; null for an unmap. */
+  readonly paddr: number | null;
+}
+
+/** One device fault, matched against the replayed history and judged by the model's walk. */
+export interface FaultAttribution {
+  /** "trace": an iommu:io_page_fault line of the trace; "dmesg": a pasted mtk-iommu (or io_page_fault) line. */
+  readonly origin: "trace" | "dmesg";
+  /** The fault's line in its input. */
+  readonly line: number;
+  readonly timestamp: number | null;
+  readonly device: string;
+  /** Page IOVA. */
+  readonly iova: number;
+  readonly write: boolean;
+  /**
+   * When it was judged: "stream" at its place in the trace, "timestamp" before the first trace event
+   * later than it (dmesg and trace on the same clock), "end" after the whole replay.
+   */
+  readonly evaluatedAt: "stream" | "timestamp" | "end";
+  /** The last trace line replayed before the verdict (0: none). */
+  readonly afterLine: number;
+  readonly lastMap: TraceCallRef | null;
+  readonly lastUnmap: TraceCallRef | null;
+  readonly verdict: FaultVerdict;
+  /** The model's device access would fault too (a stale TLB entry serves it instead). */
+  readonly modelFaults: boolean;
+  /** The walk of the simulated tables: the PA it reaches, or its fault type. */
+  readonly walkPa: number | null;
+  readonly walkFault: string | null;
+  /** The PA the M4U's TLB would give, when it holds an entry for the page. */
+  readonly tlbPa: number | null;
+  /** The verdict in words, with the descriptors and lines behind it. */
+  readonly reason: string;
+}
+
 export interface StrategyResult {
   readonly strategy: string;
   readonly description: string;
@@ -101,6 +155,8 @@ export interface StrategyResult {
    * domain (a single-M4U run's result is what it always was). docs/report-schema.md describes them.
    */
   readonly breakdown?: Breakdown;
+  /** Device faults of a replayed trace (its io_page_fault lines, pasted --faults lines); absent when none. */
+  readonly deviceFaults?: readonly FaultAttribution[];
 }
 
 /** What one device's mappings cost over the run. */

@@ -14,6 +14,7 @@ import type { ChartTable } from "./chart-table.ts";
 import { COLUMNS, GROUP_TITLES, type Column, type ColumnGroup } from "./columns.ts";
 import { renderBreakdownHtml } from "./domains.ts";
 import { esc } from "./escape.ts";
+import { renderFaultsHtml } from "./faults.ts";
 import { SEC_PAGE_TABLES_NOTE } from "./format.ts";
 import { v7sLegend, type LegendFormat } from "./legend.ts";
 
@@ -65,6 +66,7 @@ export function renderHtml(report: ComparisonReport, answer: Answer, svgs: reado
   const domains = renderBreakdownHtml(report);
   if (domains !== "") parts.push(domains);
   parts.push(`<section id="strategies"><h2>Strategies and kernel messages</h2>`, strategyCards(report.results), `</section>`);
+  parts.push(...renderFaultsHtml(report.results));
   const formats = options.legend ?? v7sLegend();
   if (formats.length > 0) {
     parts.push(`<section id="legend"><h2>v7s descriptor bits</h2>`, legend(formats), `</section>`);

@@ -10,3 +10,4 @@ export { ComparisonReportSchema, parseReportJson, REPORT_JSON_SCHEMA, toJson } f
 export { renderTerminal } from "./terminal.ts";
 export type { TerminalOptions } from "./terminal.ts";
 export { renderExplanation, type ExplainMoment } from "./explain-text.ts";
+export { renderFaultsHtml, renderFaultsText } from "./faults.ts";

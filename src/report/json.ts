@@ -68,6 +68,35 @@ const KernelViewsSchema = z.strictObject({
   ptdump: z.array(z.strictObject({ iova: physAddr, pa: physAddr, bytes: byteCount, kind: z.string(), attrs: z.string() })).optional(),
 });
 
+const iovaAddr = z.number().int().nonnegative().max(2 ** 36);
+
+const TraceCallSchema = z.strictObject({
+  line: count,
+  ts: z.number().nonnegative().nullable(),
+  iova: iovaAddr,
+  size: byteCount,
+  paddr: physAddr.nullable(),
+});
+
+const FaultAttributionSchema = z.strictObject({
+  origin: z.enum(["trace", "dmesg"]),
+  line: count,
+  timestamp: z.number().nonnegative().nullable(),
+  device: z.string(),
+  iova: iovaAddr,
+  write: z.boolean(),
+  evaluatedAt: z.enum(["stream", "timestamp", "end"]),
+  afterLine: count,
+  lastMap: TraceCallSchema.nullable(),
+  lastUnmap: TraceCallSchema.nullable(),
+  verdict: z.enum(["unmapped", "stale-tlb", "bad-table-pointer", "invalid-pa", "permission", "mapped"]),
+  modelFaults: z.boolean(),
+  walkPa: physAddr.nullable(),
+  walkFault: z.string().nullable(),
+  tlbPa: physAddr.nullable(),
+  reason: z.string(),
+});
+
 export const StrategyResultSchema = z.strictObject({
   strategy: z.string().min(1),
   description: z.string(),
@@ -107,6 +136,8 @@ export const StrategyResultSchema = z.strictObject({
     .array(z.strictObject({ device: z.string(), maps: count, bytesMapped: byteCount, l2TablesCaused: count, peakLiveIovaBytes: byteCount }))
     .optional(),
   breakdown: BreakdownSchema.optional(),
+  /** Present only for a replayed trace with device faults (io_page_fault lines, --faults). */
+  deviceFaults: z.array(FaultAttributionSchema).optional(),
 });
 
 export const PredictionSchema = z.strictObject({

@@ -7,6 +7,7 @@ import { renderAnswerText } from "./answer.ts";
 import { attributionText } from "./attribution.ts";
 import { COLUMNS, GROUP_TITLES, type Column, type ColumnGroup } from "./columns.ts";
 import { renderBreakdownText } from "./domains.ts";
+import { renderFaultsText } from "./faults.ts";
 import { SEC_PAGE_TABLES_NOTE, wrap } from "./format.ts";
 
 export interface TerminalOptions {
@@ -72,6 +73,7 @@ export function renderTerminal(report: ComparisonReport, answer: Answer, options
 
   const byDevice = attributionText(report, width);
   for (const s of [...(byDevice === null ? [] : [byDevice]), ...(options.sections ?? [])]) out.push(paint(ANSI.bold, s.title), s.text.trimEnd(), "");
+  out.push(...renderFaultsText(report.results, width));
   out.push(renderAnswerText(answer, { color: options.color, width }).trimEnd());
   return out.join("\n") + "\n";
 }

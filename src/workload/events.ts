@@ -27,6 +27,7 @@
  * not an error in the workload; later events on that handle are then skipped by the runner.
  */
 import type { DmaDirection } from "../dma/dma-api.ts";
+import type { DeviceFault } from "./faults.ts";
 
 /** DMA_ATTR_* names a workload may pass to dma_alloc_attrs. */
 export type DmaAttr =
@@ -122,13 +123,17 @@ export interface AccessEvent {
   readonly write: boolean;
 }
 
-/** iommu_map(domain, iova, paddr, size) as traced. `line` is the trace line (0 when not from a trace). */
+/**
+ * iommu_map(domain, iova, paddr, size) as traced. `line` is the trace line (0 when not from a trace);
+ * `ts` the line's timestamp in seconds, set only by a parser asked for timestamps (fault attribution).
+ */
 export interface IommuMapEvent {
   readonly type: "iommuMap";
   readonly iova: number;
   readonly paddr: number;
   readonly size: number;
   readonly line: number;
+  readonly ts?: number;
 }
 
 /** iommu_unmap(domain, iova, size) as traced, with the bytes the kernel reported unmapped. */
@@ -138,13 +143,27 @@ export interface IommuUnmapEvent {
   readonly size: number;
   readonly unmappedSize: number;
   readonly line: number;
+  readonly ts?: number;
 }
 
 export type TraceEvent = IommuMapEvent | IommuUnmapEvent;
 
+/**
+ * A device fault at its place in the event stream (an `iommu:io_page_fault` line of the trace): not
+ * executed, only attributed against what the stream mapped and unmapped before it.
+ */
+export interface IommuFaultEvent {
+  readonly type: "iommuFault";
+  readonly fault: DeviceFault;
+  readonly line: number;
+}
+
+/** What a trace reader yields: the calls to replay and the faults among them, in line order. */
+export type TraceRecord = TraceEvent | IommuFaultEvent;
+
 export type DmaApiEvent = AllocEvent | FreeEvent | MapSingleEvent | MapSgEvent | UnmapEvent | AccessEvent;
 
-export type WorkloadEvent = DeviceEvent | PhaseEvent | DmaApiEvent | TraceEvent;
+export type WorkloadEvent = DeviceEvent | PhaseEvent | DmaApiEvent | TraceEvent | IommuFaultEvent;
 
 export type WorkloadEventType = WorkloadEvent["type"];
 
@@ -179,6 +198,7 @@ export function countEvents(events: Iterable<WorkloadEvent>): EventCounts {
     access: 0,
     iommuMap: 0,
     iommuUnmap: 0,
+    iommuFault: 0,
   };
   let total = 0;
   let bytesMapped = 0;

@@ -60,48 +60,52 @@ export function parseFaults(text: string, fileName: string, options: FaultParseO
   const out: DeviceFault[] = [];
   const lines = text.replace(/^\uFEFF/, "").split(/\r?\n/);
   lines.forEach((line, i) => {
-    const lineNo = i + 1;
-    const t = TRACE_FAULT.exec(line);
-    if (t !== null) {
-      const iova = Number.parseInt(t[4] as string, 16);
-      if (!Number.isSafeInteger(iova)) throw new InputError(fileName, `line ${lineNo}`, "io_page_fault iova does not fit in 53 bits");
-      out.push({
-        iova: iova - (iova % 4096),
-        write: (Number.parseInt(t[5] as string, 16) & 1) === 1,
-        origin: "trace",
-        line: lineNo,
-        timestamp: Number(t[1]),
-        device: t[3] ?? "",
-        mtk: null,
-      });
-      return;
-    }
-    const m = MTK_FAULT.exec(line);
-    if (m === null) {
-      if (/\bfault type=0x/i.test(line) || /\bio_page_fault:/.test(line)) {
-        throw new InputError(fileName, `line ${lineNo}`, "names an IOMMU fault but is not in the kernel's format (mtk-iommu 'fault type=0x.. iova=0x.. pa=0x.. larb=.. port=.. layer=.. read|write' or io_page_fault 'IOMMU:drv dev iova=0x.. flags=0x..')");
-      }
-      return;
-    }
-    const raw = Number.parseInt(m[4] as string, 16);
-    if (raw > 0xffff_ffff) throw new InputError(fileName, `line ${lineNo}`, `iova=0x${m[4]} is wider than the 32-bit fault register`);
-    const ts = TIMESTAMP.exec(line);
-    out.push({
-      iova: mtkFaultIova(raw, options.iova34 ?? false),
-      write: (m[9] as string).toLowerCase() === "write",
-      origin: "dmesg",
-      line: lineNo,
-      timestamp: ts === null ? null : Number(ts[1]),
-      device: m[2] ?? "",
-      mtk: {
-        type: Number.parseInt(m[3] as string, 16),
-        larb: Number(m[6]),
-        port: Number(m[7]),
-        layer: Number(m[8]),
-        raw,
-        pa: Number.parseInt(m[5] as string, 16),
-      },
-    });
+    const f = parseFaultLine(line, fileName, i + 1, options);
+    if (f !== null) out.push(f);
   });
   return out;
+}
+
+/** One line's fault, or null when the line names none; an unreadable fault line is an InputError. */
+export function parseFaultLine(line: string, fileName: string, lineNo: number, options: FaultParseOptions = {}): DeviceFault | null {
+  const t = TRACE_FAULT.exec(line);
+  if (t !== null) {
+    const iova = Number.parseInt(t[4] as string, 16);
+    if (!Number.isSafeInteger(iova)) throw new InputError(fileName, `line ${lineNo}`, "io_page_fault iova does not fit in 53 bits");
+    return {
+      iova: iova - (iova % 4096),
+      write: (Number.parseInt(t[5] as string, 16) & 1) === 1,
+      origin: "trace",
+      line: lineNo,
+      timestamp: Number(t[1]),
+      device: t[3] ?? "",
+      mtk: null,
+    };
+  }
+  const m = MTK_FAULT.exec(line);
+  if (m === null) {
+    if (/\bfault type=0x/i.test(line) || /\bio_page_fault:/.test(line)) {
+      throw new InputError(fileName, `line ${lineNo}`, "names an IOMMU fault but is not in the kernel's format (mtk-iommu 'fault type=0x.. iova=0x.. pa=0x.. larb=.. port=.. layer=.. read|write' or io_page_fault 'IOMMU:drv dev iova=0x.. flags=0x..')");
+    }
+    return null;
+  }
+  const raw = Number.parseInt(m[4] as string, 16);
+  if (raw > 0xffff_ffff) throw new InputError(fileName, `line ${lineNo}`, `iova=0x${m[4]} is wider than the 32-bit fault register`);
+  const ts = TIMESTAMP.exec(line);
+  return {
+    iova: mtkFaultIova(raw, options.iova34 ?? false),
+    write: (m[9] as string).toLowerCase() === "write",
+    origin: "dmesg",
+    line: lineNo,
+    timestamp: ts === null ? null : Number(ts[1]),
+    device: m[2] ?? "",
+    mtk: {
+      type: Number.parseInt(m[3] as string, 16),
+      larb: Number(m[6]),
+      port: Number(m[7]),
+      layer: Number(m[8]),
+      raw,
+      pa: Number.parseInt(m[5] as string, 16),
+    },
+  };
 }

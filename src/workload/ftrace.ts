@@ -20,7 +20,8 @@
  */
 import { formatTracePayload as formatKernelPayload } from "../dma/trace.ts";
 import { InputError } from "../core/errors.ts";
-import type { IommuMapEvent, IommuUnmapEvent, TraceEvent } from "./events.ts";
+import type { IommuFaultEvent, IommuMapEvent, IommuUnmapEvent, TraceEvent } from "./events.ts";
+import { parseFaultLine, type DeviceFault } from "./faults.ts";
 
 export type TracepointFormat = "old" | "range";
 
@@ -33,6 +34,13 @@ export interface FtraceParseOptions {
   readonly maxMessages?: number;
   /** Number of the first line, for a parser started in the middle of a file. Default 1. */
   readonly firstLine?: number;
+  /**
+   * Also read `iommu:io_page_fault` lines (include/trace/events/iommu.h, class iommu_error) into
+   * `faults`, for the reader to drain and merge by line. Default false: map/unmap only.
+   */
+  readonly faults?: boolean;
+  /** Give each map/unmap event the `ts` of its line (seconds), when the line has one. Default false. */
+  readonly timestamps?: boolean;
 }
 
 /**
@@ -133,12 +141,23 @@ export class FtraceParser {
   private hitPos = 0;
   /** Scanner cursor, set by the number readers. */
   private cur = 0;
+  /** io_page_fault lines parsed so far and not yet drained (null: not asked for). */
+  readonly faults: IommuFaultEvent[] | null;
+  private readonly timestamps: boolean;
+  /** The timestamp noteHeader found on the last event's line, -1 when it had none. */
+  private headerTs = -1;
+  /** The same search cache as for "map:", for "io_page_fault:". */
+  private faultGen = -1;
+  private faultFrom = 0;
+  private faultPos = 0;
 
   constructor(options: FtraceParseOptions = {}) {
     this.fileName = options.fileName ?? "trace";
     this.skipMalformed = options.skipMalformed ?? false;
     this.maxMessages = options.maxMessages ?? 5;
     this.lineNo = (options.firstLine ?? 1) - 1;
+    this.faults = options.faults === true ? [] : null;
+    this.timestamps = options.timestamps ?? false;
     this.stats = {
       lines: 0,
       maps: 0,
@@ -263,7 +282,34 @@ export class FtraceParser {
       i = this.findMapToken(s, i + 1);
     }
     st.otherLines++;
+    if (this.faults !== null && this.findFaultToken(s, p) < end) this.parseFault(s, p, end);
     if (s.charCodeAt(p) === 67 /* C */) this.countLost(s, p, end);
+  }
+
+  /** Position of the first "io_page_fault:" at or after `from` in `s`, cached as findMapToken is. */
+  private findFaultToken(s: string, from: number): number {
+    if (this.faultGen === this.gen && from >= this.faultFrom && from <= this.faultPos) return this.faultPos;
+    const i = s.indexOf("io_page_fault:", from);
+    this.faultGen = this.gen;
+    this.faultFrom = from;
+    this.faultPos = i < 0 ? Infinity : i;
+    return this.faultPos;
+  }
+
+  /** An io_page_fault line (faults.ts reads it); a malformed one fails as a malformed map line does. */
+  private parseFault(s: string, p: number, end: number): void {
+    let f: DeviceFault | null;
+    try {
+      f = parseFaultLine(s.slice(p, end), this.fileName, this.lineNo);
+    } catch (err) {
+      if (!(err instanceof InputError)) throw err;
+      const prefix = `${this.fileName}: line ${this.lineNo}: `;
+      this.fail(err.message.startsWith(prefix) ? err.message.slice(prefix.length) : err.message);
+      return;
+    }
+    if (f === null || this.faults === null) return;
+    this.stats.otherLines--;
+    this.faults.push({ type: "iommuFault", fault: f, line: this.lineNo });
   }
 
   /** Position of the first "map:" at or after `from` in `s`, through the cache. */
@@ -299,8 +345,9 @@ export class FtraceParser {
       }
     }
     const ev = unmap ? this.parseUnmap(s, after, end) : this.parseMap(s, after, end);
-    if (ev !== null) this.noteHeader(s, lineStart, ts);
-    return ev;
+    if (ev === null) return ev;
+    this.noteHeader(s, lineStart, ts);
+    return !this.timestamps || this.headerTs < 0 ? ev : { ...ev, ts: this.headerTs };
   }
 
   private parseMap(s: string, p: number, end: number): IommuMapEvent | null {
@@ -506,6 +553,7 @@ export class FtraceParser {
    * timestamp and the CPU when they are there; a bare line has neither.
    */
   private noteHeader(s: string, lineStart: number, nameStart: number): void {
+    this.headerTs = -1;
     let q = nameStart - 1;
     while (q >= lineStart && isBlank(s.charCodeAt(q))) q--;
     if (q < lineStart || s.charCodeAt(q) !== CH_COLON) return;
@@ -517,6 +565,7 @@ export class FtraceParser {
       const st = this.stats;
       if (st.firstTimestamp === null) st.firstTimestamp = ts;
       st.lastTimestamp = ts;
+      this.headerTs = ts;
     }
     // The CPU is the nearest "[digits]" before the timestamp (a flags column may sit between them).
     const close = s.lastIndexOf("]", q);

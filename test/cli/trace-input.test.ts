@@ -10,7 +10,7 @@ import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import { InputError } from "../../src/core/errors.ts";
 import { describeTraceInput, openTrace, readAllTraceEvents } from "../../src/cli/trace-input.ts";
-import type { TraceEvent } from "../../src/workload/events.ts";
+import type { TraceEvent, TraceRecord } from "../../src/workload/events.ts";
 import { formatTraceEvent, parseFtrace } from "../../src/workload/ftrace.ts";
 import { generateTrace, generateTraceEvents, generateTraceText } from "../../src/workload/trace-gen.ts";
 
@@ -194,7 +194,7 @@ describe("openTrace", () => {
     let peak = 0;
     let events = 0;
     let batches = 0;
-    let last: TraceEvent | undefined;
+    let last: TraceRecord | undefined;
     const input = openTrace(path, OFF);
     for await (const b of input.batches()) {
       events += b.length;

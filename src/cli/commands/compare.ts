@@ -7,7 +7,7 @@ import { checkPlatformEra, platform as platformByName, PlatformEraError } from "
 import { platformsJson, renderPlatformsHtml, renderPlatformsText, type PlatformRow } from "../../report/platforms.ts";
 import { defaultScenarioFor } from "../../workload/builtin-scenarios.ts";
 import { checkOutputs, planOutputs } from "../io.ts";
-import { defaultScenarioArg, eraFlag, loadScenario, platformsFlag, runMachine, strategiesFlag, workloadSource } from "../options.ts";
+import { defaultScenarioArg, eraFlag, loadScenario, platformsFlag, runMachine, strategiesFlag, withFaultsFile, workloadSource } from "../options.ts";
 import { textFormat, viewsFlag } from "../output.ts";
 import { runComparison, selectViews, terminalText, writeReports, type ComparisonFlags } from "../run-comparison.ts";
 import { VERSION } from "../version.ts";
@@ -16,6 +16,7 @@ interface CompareFlags extends ComparisonFlags {
   strategies?: string;
   platforms?: string;
   skipMalformed?: boolean;
+  faults?: string;
   color?: boolean;
   format?: string;
   quiet?: boolean;
@@ -34,7 +35,7 @@ export async function action(scenarioArg: string | undefined, flags: CompareFlag
     return;
   }
   const arg = scenarioArg ?? (flags.trace === undefined ? defaultScenarioArg(flags) : undefined);
-  const source = workloadSource(arg, flags.trace, flags.skipMalformed ?? false);
+  const source = withFaultsFile(workloadSource(arg, flags.trace, flags.skipMalformed ?? false), flags.faults);
   const strategies = strategiesFlag(flags.strategies);
   const c = await runComparison(source, flags, { machine: runMachine, variants: (switches) => strategyVariants(strategies, switches) });
   const { c: shown, sections } = selectViews(c, flags);

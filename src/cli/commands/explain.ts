@@ -5,8 +5,8 @@ import type { StopRule } from "../../lab/experiment.ts";
 import { explainIova } from "../../lab/explain.ts";
 import { variant } from "../../lab/spec.ts";
 import { iovaLimitFor } from "../../lab/system.ts";
-import { renderExplanation, type ExplainMoment } from "../../report/index.ts";
-import { loadScenario, runMachine, strategyFlag, switchFlags, workloadSource, type RunFlags } from "../options.ts";
+import { renderExplanation, renderFaultsText, type ExplainMoment } from "../../report/index.ts";
+import { loadScenario, runMachine, strategyFlag, switchFlags, withFaultsFile, workloadSource, type RunFlags } from "../options.ts";
 import { runJobFull } from "../strategy-runner.ts";
 import { atFlag, lineAtTime } from "../trace-at.ts";
 
@@ -16,6 +16,7 @@ interface ExplainFlags extends RunFlags {
   trace?: string;
   strategy?: string;
   skipMalformed?: boolean;
+  faults?: string;
 }
 
 /** `explain --iova ADDR [scenario]`: the walk of one IOVA at one moment. */
@@ -23,7 +24,7 @@ export async function action(scenarioArg: string | undefined, flags: ExplainFlag
   const iova = parseAddress(flags.iova ?? "");
   if (iova === null) throw new InputError("--iova", "", `"${flags.iova}" is not an address`);
   const at = flags.at === undefined ? null : atFlag(flags.at, flags.trace);
-  const source = workloadSource(scenarioArg, flags.trace, flags.skipMalformed ?? false);
+  const source = withFaultsFile(workloadSource(scenarioArg, flags.trace, flags.skipMalformed ?? false), flags.faults);
   const machine = runMachine(flags, loadScenario(source));
   const spec = { machine, variant: variant(strategyFlag(flags.strategy), {}, switchFlags(flags)) };
   // The bound is the M4U's input address size, checked before the run.
@@ -33,7 +34,7 @@ export async function action(scenarioArg: string | undefined, flags: ExplainFlag
   const line = at === null || at.kind === "events" ? null : at.kind === "line" ? at.line : await lineAtTime(flags.trace ?? "", at.seconds);
   const until: StopRule =
     at === null ? { kind: "before-phase", phase: "teardown" } : line !== null ? { kind: "after-line", line } : { kind: "after-events", events: at.kind === "events" ? at.events : 0 };
-  const { system, stop } = await runJobFull({ spec, source, progress: "auto" }, { until });
+  const { system, stop, result } = await runJobFull({ spec, source, progress: "auto" }, { until });
   const x = explainIova(system, iova);
   if ("code" in x) throw outOfRange(x.limit);
   const moment: ExplainMoment =
@@ -45,4 +46,7 @@ export async function action(scenarioArg: string | undefined, flags: ExplainFlag
           ? { kind: "phase-start", events: stop.events, phase: "teardown" }
           : { kind: "end" };
   process.stdout.write(renderExplanation(x, moment));
+  // Faults up to the stop: pasted lines later than it are judged at the stop, and say so.
+  const faults = renderFaultsText([result], 100);
+  if (faults.length > 0) process.stdout.write(["", ...faults].join("\n"));
 }

@@ -35,12 +35,15 @@ function repro(program: Command): void {
   addRunFlags(addOutputFlags(cmd)).action(lazy(() => import("./repro.ts").then((m) => m.action)));
 }
 
+const FAULTS_HELP = "with a trace: mtk-iommu fault lines pasted from dmesg (or io_page_fault lines) to attribute to the trace's maps and unmaps";
+
 function compare(program: Command): void {
   const cmd = program
     .command("compare")
     .argument("[scenario]", `${SCENARIO_ARGUMENT}; with --platform P, P's own default scenario`)
     .description("Run one workload against every table-memory strategy; print a table and write report.html and report.json")
     .option("--trace <file>", "replay an ftrace iommu:map/unmap log instead of a scenario ('-' reads stdin)")
+    .option("--faults <file>", FAULTS_HELP)
     .option("--strategies <list>", `comma-separated strategies, or 'all' (${STRATEGY_NAMES.join(", ")})`)
     .option("--platforms <list>", "comma-separated platforms, or 'all': one table of the strategies across them, each with its own default scenario unless one is named")
     .option("--html <file>", "where to write the HTML report", "report.html")
@@ -66,7 +69,8 @@ function runAndReplay(program: Command): void {
     .command("replay")
     .argument("<trace>", "an ftrace log with iommu:map / iommu:unmap events ('cat trace' or 'trace-cmd report' text; '-' reads stdin)")
     .description("Replay a real ftrace iommu log against one strategy and era, streaming it in bounded memory")
-    .option("--skip-malformed", "count and skip malformed iommu lines instead of stopping at the first");
+    .option("--skip-malformed", "count and skip malformed iommu lines instead of stopping at the first")
+    .option("--faults <file>", FAULTS_HELP);
   addRunFlags(addOutputFlags(addOneStrategyFlags(replay))).action(lazy(() => import("./run.ts").then((m) => m.replayAction)));
 }
 
@@ -77,7 +81,8 @@ function explain(program: Command): void {
     .description("Show the walk of one IOVA at one moment: L1 and L2 descriptors decoded, where the L2 table lives, and what the hardware sees")
     .requiredOption("--iova <addr>", "the IOVA (hex 0x… or decimal)")
     .option("--at <when>", "stop after N workload events, or with --trace after trace line N (line:N) or at a timestamp (1234.5s); default: before teardown, else the end")
-    .option("--trace <file>", "replay an ftrace iommu log instead of a scenario");
+    .option("--trace <file>", "replay an ftrace iommu log instead of a scenario")
+    .option("--faults <file>", FAULTS_HELP);
   addStrategyFlag(cmd).option("--skip-malformed", "with --trace: skip malformed iommu lines");
   addRunFlags(cmd).action(lazy(() => import("./explain.ts").then((m) => m.action)));
 }

@@ -7,7 +7,7 @@ import { computeAnswer } from "../../analysis/index.ts";
 import { toJson } from "../../report/index.ts";
 import { reportText, textFormat, viewsFlag, withViews } from "../output.ts";
 import { checkOutputs, planOutputs } from "../io.ts";
-import { eraFlag, loadScenario, runMachine, strategyFlag, switchFlags, workloadRef, workloadSource, type RunFlags, type WorkloadSource } from "../options.ts";
+import { eraFlag, loadScenario, runMachine, strategyFlag, switchFlags, withFaultsFile, workloadRef, workloadSource, type RunFlags, type WorkloadSource } from "../options.ts";
 import { runJobFull } from "../strategy-runner.ts";
 import { VERSION } from "../version.ts";
 
@@ -17,6 +17,7 @@ interface RunCommandFlags extends RunFlags {
   traceOut?: string;
   dumpTables?: string;
   skipMalformed?: boolean;
+  faults?: string;
   timing?: boolean;
   color?: boolean;
   format?: string;
@@ -31,7 +32,7 @@ export async function runAction(scenarioArg: string | undefined, flags: RunComma
 
 /** `replay <trace>`: one strategy over a streamed ftrace log. */
 export async function replayAction(trace: string, flags: RunCommandFlags): Promise<void> {
-  await runOne(workloadSource(undefined, trace, flags.skipMalformed ?? false), flags);
+  await runOne(withFaultsFile(workloadSource(undefined, trace, flags.skipMalformed ?? false), flags.faults), flags);
 }
 
 async function runOne(source: WorkloadSource, flags: RunCommandFlags): Promise<void> {
