@@ -111,7 +111,7 @@ export function buildReport(spec: Omit<ComparisonSpec, "variants">, results: rea
     fitCheck: spec.switches.fitCheck,
   };
   return {
-    schema: "iommu-lab/compare/1",
+    schema: "iommu-lab/compare/2",
     tool: { name: "iommu-lab", version: spec.version },
     params,
     platform: {

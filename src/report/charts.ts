@@ -171,24 +171,26 @@ export function memoryMapSpec(report: ComparisonReport): ChartSpec {
   const binBytes = ((x1 - x0) * GiB) / bins;
   const ticks = new Map<string, { strategy: string; kind: string; gib: number; tables: number }>();
   for (const r of report.results) {
-    for (const t of r.tables) {
-      const kind = `L${t.level} ${t.live ? "live" : "freed"}`;
-      const bin = Math.min(bins - 1, Math.max(0, Math.floor((t.pa - x0 * GiB) / binBytes)));
+    const add = (pa: number, kind: string, n: number): void => {
+      const bin = Math.min(bins - 1, Math.max(0, Math.floor((pa - x0 * GiB) / binBytes)));
       const key = `${r.strategy}\u0000${kind}\u0000${bin}`;
       const tick = ticks.get(key);
-      if (tick === undefined) ticks.set(key, { strategy: r.strategy, kind, gib: x0 + ((bin + 0.5) * binBytes) / GiB, tables: 1 });
-      else tick.tables++;
-    }
+      if (tick === undefined) ticks.set(key, { strategy: r.strategy, kind, gib: x0 + ((bin + 0.5) * binBytes) / GiB, tables: n });
+      else tick.tables += n;
+    };
+    for (const t of r.tables) add(t.pa, `L${t.level} live`, 1);
+    // Report schema 2 keeps freed tables as a binned summary without their level.
+    for (const b of r.freedTables.bins) add(b.start, "freed", b.count);
   }
   const zoneValues = zones.map((z) => ({ zone: z.name, from: z.start / GiB, to: z.end / GiB, mid: (z.start + z.end) / 2 / GiB }));
   const placed = report.results
-    .filter((r) => r.tables.length > 0)
+    .filter((r) => r.tables.length + r.freedTables.count > 0)
     .map((r) => {
-      const high = r.tables.filter((t) => t.pa >= SZ_4G).length;
-      return `${r.strategy} ${high}/${r.tables.length} above 4 GiB`;
+      const high = r.tables.filter((t) => t.pa >= SZ_4G).length + r.freedTables.above4GiB;
+      return `${r.strategy} ${high}/${r.tables.length + r.freedTables.count} above 4 GiB`;
     });
   const rows = Math.max(1, report.results.length);
-  const kindColors = { domain: ["L1 live", "L1 freed", "L2 live", "L2 freed"], range: ["#1f2328", "#9aa0a6", "#2f6fb3", "#e8a33d"] };
+  const kindColors = { domain: ["L1 live", "L2 live", "freed"], range: ["#1f2328", "#2f6fb3", "#e8a33d"] };
   const xScale = { domain: [x0, x1], nice: false, zero: false };
   return {
     id: "memory-map",

@@ -4,6 +4,7 @@
  * scripted workload (live L2 tables rise, churn, rise again) and a per-strategy rule for bytes held.
  * The report layer is a pure renderer, so plain data is the right input for its tests.
  */
+import { FreedTables } from "../../src/lab/freed-tables.ts";
 import type { ComparisonReport, Sample, StrategyResult, TablePlacement } from "../../src/lab/types.ts";
 
 export const KiB = 1024;
@@ -138,12 +139,15 @@ function runScript(s: StrategyScript, index: number): StrategyResult {
   });
   const last = samples[samples.length - 1];
   if (last === undefined) throw new RangeError("empty series");
-  const tables: TablePlacement[] = [{ pa: legacy ? 0xffe0_0000 : s.tableBase - 0x10_0000, bytes: L1, level: 1, zone: legacy ? "DMA32" : s.zone, live: true }];
+  const placed: TablePlacement[] = [{ pa: legacy ? 0xffe0_0000 : s.tableBase - 0x10_0000, bytes: L1, level: 1, zone: legacy ? "DMA32" : s.zone, live: true }];
   for (let i = 0; i < allocated; i++) {
-    tables.push({ pa: s.tableBase + i * KiB, bytes: KiB, level: 2, zone: s.zone, live: !legacy && i < last.liveL2Tables });
+    placed.push({ pa: s.tableBase + i * KiB, bytes: KiB, level: 2, zone: s.zone, live: !legacy && i < last.liveL2Tables });
   }
   const freed = legacy ? 0 : allocated - last.liveL2Tables;
-  const above = tables.filter((t) => t.pa >= 2 ** 32).length;
+  const above = placed.filter((t) => t.pa >= 2 ** 32).length;
+  const tables = placed.filter((t) => t.live);
+  const freedAcc = new FreedTables();
+  for (const t of placed) if (!t.live) freedAcc.add(t.pa, t.bytes, t.zone);
   const slab = s.strategy === "slab-dma32" || s.strategy === "legacy-gfp-dma" || s.strategy === "mtk-ttbr-ext";
   const slabs = Math.ceil(last.liveL2Tables / 16);
   return {
@@ -184,6 +188,7 @@ function runScript(s: StrategyScript, index: number): StrategyResult {
     },
     samples,
     tables,
+    freedTables: freedAcc.summary(),
     l2Occupancy: occupancy(last.liveL2Tables),
     runTimeMs: 12.5 + index,
   };
@@ -195,7 +200,7 @@ export function fixtureResults(): StrategyResult[] {
 
 export function fixtureReport(results: readonly StrategyResult[] = fixtureResults()): ComparisonReport {
   return {
-    schema: "iommu-lab/compare/1",
+    schema: "iommu-lab/compare/2",
     tool: { name: "iommu-lab", version: "0.1.0" },
     params: {
       scenario: "churn-camera",
