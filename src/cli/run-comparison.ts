@@ -33,7 +33,7 @@ export interface ComparisonPlan {
 }
 
 export async function runComparison(source: WorkloadSource, flags: ComparisonFlags, plan: ComparisonPlan): Promise<Comparison> {
-  if (flags.trace === "-") throw new InputError("--trace", "", "compare reads the trace once per strategy: give a file, not stdin ('-')");
+  if (flags.trace === "-") throw new InputError("--trace", "", "compare reads the trace once per worker: give a file, not stdin ('-')");
   if (flags.html !== false) checkWritable(flags.html);
   if (flags.json !== false) checkWritable(flags.json);
   const scenario = loadScenario(source);
@@ -41,7 +41,7 @@ export async function runComparison(source: WorkloadSource, flags: ComparisonFla
   const switches = switchFlags(flags);
   const variants = plan.variants(switches);
   const lanes = flags.jobs === undefined ? defaultJobs() : integerFlag("--jobs", flags.jobs, 1, 64);
-  const pool = new RunPool(lanes, variants.length, source);
+  const pool = new RunPool(lanes, variants.length, source, { fanOut: true });
   const progress = new Progress(variants.length, "strategies");
   try {
     return await compare({ machine, switches, variants, workload: workloadRef(source, scenario), version: VERSION }, pool.run, (v, r) =>

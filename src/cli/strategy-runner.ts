@@ -5,7 +5,7 @@
  * itself is the lab's (runExperiment); this file only opens files.
  */
 import { performance } from "node:perf_hooks";
-import { runExperiment, type ExperimentOptions, type ExperimentRun } from "../lab/experiment.ts";
+import { runExperiment, runExperiments, type ExperimentOptions, type ExperimentRun } from "../lab/experiment.ts";
 import { scenarioSource, traceSource, type EventSource } from "../lab/source.ts";
 import type { RunSpec } from "../lab/spec.ts";
 import type { StrategyResult } from "../lab/types.ts";
@@ -21,6 +21,16 @@ export interface StrategyJob {
 }
 
 export const clock = (): number => performance.now();
+
+/**
+ * Several runs over one workload: the source is opened, read and parsed (or the scenario expanded) once,
+ * and every batch is fed to every spec's system (runExperiments). The specs share the seed the source
+ * expands with; RunPool groups only specs of the same machine.
+ */
+export interface GroupJob {
+  readonly specs: readonly RunSpec[];
+  readonly source: WorkloadSource;
+}
 
 /** Opens the source for one pass: a scenario expands with the machine's seed. */
 export function openSource(source: WorkloadSource, seed: number, progress: boolean | "auto" = false): EventSource {
@@ -38,4 +48,12 @@ export function runJobFull(job: StrategyJob, options: ExperimentOptions = {}): P
 /** The worker's unit: one run's result. */
 export async function runJob(job: StrategyJob): Promise<StrategyResult> {
   return (await runJobFull(job)).result;
+}
+
+/** The worker's unit for a group: each spec's result, in the order of `specs`. */
+export async function runGroup(job: GroupJob): Promise<StrategyResult[]> {
+  const first = job.specs[0];
+  if (first === undefined) return [];
+  const runs = await runExperiments(job.specs, openSource(job.source, first.machine.seed), { clock });
+  return runs.map((r) => r.result);
 }
