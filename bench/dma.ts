@@ -2,7 +2,7 @@
 /**
  * The iommu-dma layer's speed: the IOVA allocator alone (rcache churn, and the tree with 100k live
  * ranges), and dma_map_page + dma_unmap_page of 4 KiB through the real engine and core (arena table
- * memory, no hardware attached, no trace). Each figure is the median of 5 reps after a warm-up.
+ * memory, no hardware attached, no trace). Timed by measure.ts (minimum CPU time of 5 interleaved runs).
  */
 import { era } from "../src/core/era.ts";
 import { Rng } from "../src/core/rng.ts";
@@ -14,27 +14,9 @@ import type { PageSource } from "../src/mm/page-source.ts";
 import { PhysMemory } from "../src/phys/memory.ts";
 import { platform } from "../src/phys/platform.ts";
 import { ArenaTableMemory } from "../src/strategies/arena.ts";
+import { type Figure, measure } from "./measure.ts";
 
-const REPS = 5;
 const LATEST = era("latest");
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)] as number;
-}
-
-/** ops/s of `body` (which returns how many ops it did), median of REPS after one warm-up; `setup` is untimed. */
-function measure<S>(setup: () => S, body: (s: S) => number): number {
-  body(setup());
-  const rates: number[] = [];
-  for (let r = 0; r < REPS; r++) {
-    const s = setup();
-    const t0 = performance.now();
-    const ops = body(s);
-    rates.push(ops / ((performance.now() - t0) / 1000));
-  }
-  return median(rates);
-}
 
 /** 1,000 live ranges of 1..16 pages, random alloc/free on 4 CPUs: the rcache path. */
 function churnSetup(): { iovad: IovaDomain; rng: Rng; live: [number, number][] } {
@@ -104,19 +86,24 @@ function dmaMapUnmap(dma: IommuDma): number {
   const inflight: number[] = [];
   const N = 30_000;
   for (let i = 0; i < N; i++) {
-    const a = dma.mapPage(dev, 0x5000_0000 + (i % 4096) * 0x1000, 0x1000, "bidirectional");
+    const a = dma.mapPage(dev, 0x5000_0000 + (i % 4096) * 0x1000, 0x1000, "DMA_BIDIRECTIONAL");
     if (a < 0) throw new Error("bench: dma_map_page failed");
     inflight.push(a);
-    if (inflight.length > 8) dma.unmapPage(dev, inflight.shift() as number, 0x1000, "bidirectional");
+    if (inflight.length > 8) dma.unmapPage(dev, inflight.shift() as number, 0x1000, "DMA_BIDIRECTIONAL");
   }
-  for (const a of inflight) dma.unmapPage(dev, a, 0x1000, "bidirectional");
+  for (const a of inflight) dma.unmapPage(dev, a, 0x1000, "DMA_BIDIRECTIONAL");
   return N;
 }
 
-export function run(): { name: string; unit: string; value: number }[] {
+export async function run(): Promise<Figure[]> {
+  const t = await measure([
+    { name: "iova_alloc_free", setup: () => iovaChurn.bind(null, churnSetup()) },
+    { name: "iova_alloc_free_100k_live", setup: () => iovaTree100k.bind(null, tree100kSetup()) },
+    { name: "dma_map_unmap_4k", setup: () => dmaMapUnmap.bind(null, dmaSetup()) },
+  ]);
   return [
-    { name: "iova_alloc_free", unit: "ops/s (alloc or free, rcache churn, 1k live)", value: measure(churnSetup, iovaChurn) },
-    { name: "iova_alloc_free_100k_live", unit: "ops/s (64-page ranges, tree path)", value: measure(tree100kSetup, iovaTree100k) },
-    { name: "dma_map_unmap_4k", unit: "ops/s (one map + one unmap)", value: measure(dmaSetup, dmaMapUnmap) },
+    { name: "iova_alloc_free", unit: "ops/CPU-s (alloc or free, rcache churn, 1k live)", value: t.iova_alloc_free.unitsPerSecond },
+    { name: "iova_alloc_free_100k_live", unit: "ops/CPU-s (64-page ranges, tree path)", value: t.iova_alloc_free_100k_live.unitsPerSecond },
+    { name: "dma_map_unmap_4k", unit: "ops/CPU-s (one map + one unmap)", value: t.dma_map_unmap_4k.unitsPerSecond },
   ];
 }

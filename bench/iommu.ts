@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /**
  * M4U walker and TLB cost on mt8173-elm-4g in 4GB mode, over 256 L2 tables of 4 KiB pages (65,536
- * mappings, 256 MiB of IOVA) written straight into physical memory.
+ * mappings, 256 MiB of IOVA) written straight into physical memory. Timed by measure.ts.
  */
 import { M4u, mt8173Config } from "../src/iommu/m4u.ts";
 import { PhysMemory } from "../src/phys/memory.ts";
 import { platform } from "../src/phys/platform.ts";
+import { type Figure, measure } from "./measure.ts";
 
 const L1 = 0x4000_4000;
 const L2_BASE = 0x4010_0000;
@@ -38,54 +39,53 @@ function iovas(n: number): Float64Array {
   return out;
 }
 
-function nsPerOp(ops: number, body: () => number): number {
-  body(); // warm-up
-  const t0 = performance.now();
-  const sink = body();
-  const ns = ((performance.now() - t0) * 1e6) / ops;
-  if (sink === -1) throw new Error("unreachable");
-  return ns;
-}
-
-export function run(): { name: string; unit: string; value: number }[] {
+export async function run(): Promise<Figure[]> {
   const N = 200_000;
   const spread = iovas(N);
-
   const m4u = build(32);
-  const probe = nsPerOp(N, () => {
-    let s = 0;
-    for (let i = 0; i < N; i++) {
-      const t = m4u.probe(spread[i] as number);
-      if (t.ok) s += t.pa;
-    }
-    return s;
-  });
-
   // 16 pages in a 32-entry TLB: every access after the first pass hits.
   const hot = new Float64Array(16).map((_, i) => i * 0x10_0000 + 0x40);
-  for (const iova of hot) m4u.translate(iova, "read");
-  const hit = nsPerOp(N, () => {
-    let s = 0;
-    for (let i = 0; i < N; i++) {
-      const t = m4u.translate(hot[i & 15] as number, "write");
-      if (t.ok) s += t.pa;
-    }
-    return s;
-  });
-
-  // Random pages over 256 MiB with a 32-entry TLB: nearly every access misses, walks and fills.
-  const miss = nsPerOp(N, () => {
-    let s = 0;
-    for (let i = 0; i < N; i++) {
-      const t = m4u.translate(spread[i] as number, "read");
-      if (t.ok) s += t.pa;
-    }
-    return s;
-  });
-
+  let sink = 0;
+  const t = await measure([
+    {
+      name: "walk_probe",
+      setup: () => () => {
+        for (let i = 0; i < N; i++) {
+          const r = m4u.probe(spread[i] as number);
+          if (r.ok) sink += r.pa;
+        }
+        return N;
+      },
+    },
+    {
+      name: "translate_tlb_hit",
+      setup: () => {
+        for (const iova of hot) m4u.translate(iova, "read");
+        return () => {
+          for (let i = 0; i < N; i++) {
+            const r = m4u.translate(hot[i & 15] as number, "write");
+            if (r.ok) sink += r.pa;
+          }
+          return N;
+        };
+      },
+    },
+    {
+      // Random pages over 256 MiB with a 32-entry TLB: nearly every access misses, walks and fills.
+      name: "translate_tlb_miss_walk",
+      setup: () => () => {
+        for (let i = 0; i < N; i++) {
+          const r = m4u.translate(spread[i] as number, "read");
+          if (r.ok) sink += r.pa;
+        }
+        return N;
+      },
+    },
+  ]);
+  if (sink === -1) throw new Error("unreachable");
   return [
-    { name: "walk_probe", unit: "ns/op", value: probe },
-    { name: "translate_tlb_hit", unit: "ns/op", value: hit },
-    { name: "translate_tlb_miss_walk", unit: "ns/op", value: miss },
+    { name: "walk_probe", unit: "CPU ns/op", value: t.walk_probe.nsPerUnit },
+    { name: "translate_tlb_hit", unit: "CPU ns/op", value: t.translate_tlb_hit.nsPerUnit },
+    { name: "translate_tlb_miss_walk", unit: "CPU ns/op", value: t.translate_tlb_miss_walk.nsPerUnit },
   ];
 }

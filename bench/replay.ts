@@ -2,12 +2,13 @@
 /**
  * Trace parsing and replay bookkeeping speed on a generated 1,000,000-event trace (`cat trace` layout,
  * range format): parse alone, then parse + TraceReplayer with a no-op sink. The text is built first, as
- * ~1 MiB chunks that the parser gets one by one, as the CLI streams a file.
+ * ~1 MiB chunks that the parser gets one by one, as the CLI streams a file. Timed by measure.ts.
  */
 import { Rng } from "../src/core/rng.ts";
 import type { TraceEvent } from "../src/workload/events.ts";
 import { FtraceParser } from "../src/workload/ftrace.ts";
 import { NULL_SINK, TraceReplayer } from "../src/workload/replay.ts";
+import { type Figure, measure } from "./measure.ts";
 
 const EVENTS = 1_000_000;
 
@@ -84,27 +85,25 @@ function feed(chunks: readonly string[], onEvents: (evs: TraceEvent[]) => void):
   return n + last.length;
 }
 
-function best(runs: number, fn: () => number): number {
-  let bestMs = Infinity;
-  for (let r = 0; r < runs; r++) {
-    const t0 = performance.now();
-    fn();
-    bestMs = Math.min(bestMs, performance.now() - t0);
-  }
-  return bestMs;
-}
-
-export function run(): { name: string; unit: string; value: number }[] {
+export async function run(): Promise<Figure[]> {
   const text = generateTraceChunks(EVENTS);
-  const parseMs = best(2, () => feed(text, () => {}));
-  const replayMs = best(2, () => {
-    const rep = new TraceReplayer(NULL_SINK);
-    return feed(text, (evs) => rep.applyAll(evs));
-  });
+  const t = await measure(
+    [
+      { name: "parse", setup: () => () => feed(text, () => {}) },
+      {
+        name: "replay",
+        setup: () => {
+          const rep = new TraceReplayer(NULL_SINK);
+          return () => feed(text, (evs) => rep.applyAll(evs));
+        },
+      },
+    ],
+    { runs: 3 },
+  );
   return [
-    { name: "trace_parse_events_per_s", unit: "events/s", value: Math.round(EVENTS / (parseMs / 1000)) },
-    { name: "trace_replay_events_per_s", unit: "events/s", value: Math.round(EVENTS / (replayMs / 1000)) },
+    { name: "trace_parse_events_per_s", unit: "events/CPU-s", value: Math.round(t.parse.unitsPerSecond) },
+    { name: "trace_replay_events_per_s", unit: "events/CPU-s", value: Math.round(t.replay.unitsPerSecond) },
   ];
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) console.log(run());
+if (import.meta.url === `file://${process.argv[1]}`) console.log(await run());

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /**
  * The report layer on a large comparison: 8 strategies, 20,000 samples and 4,096 table placements each
- * (a full 4 GiB IOVA space of L2 tables). Figures are the median of 5 reps after a warm-up. SVG rendering
- * is async (vega) and is not measured here.
+ * (a full 4 GiB IOVA space of L2 tables). Timed by measure.ts. SVG rendering is async (vega) and is not
+ * measured here.
  */
 import type { ComparisonReport } from "../src/lab/types.ts";
 import { computeAnswer } from "../src/analysis/answer.ts";
@@ -10,11 +10,11 @@ import { chartNotes } from "../src/analysis/notes.ts";
 import { chartSpecs } from "../src/report/charts.ts";
 import { toJson } from "../src/report/json.ts";
 import { renderTerminal } from "../src/report/terminal.ts";
-import { fixtureReport, fixtureResults } from "../test/report/fixture.ts";
+import { fixtureReport, fixtureResults } from "../test/fixtures/report.ts";
+import { type Alternative, type Figure, measure } from "./measure.ts";
 
 const SAMPLES = 20_000;
 const TABLES = 4096;
-const REPS = 5;
 
 function bigReport(): ComparisonReport {
   const results = fixtureResults().map((r, s) => ({
@@ -29,25 +29,30 @@ function bigReport(): ComparisonReport {
   return fixtureReport(results);
 }
 
-function median(f: () => unknown): number {
-  f();
-  const times: number[] = [];
-  for (let i = 0; i < REPS; i++) {
-    const t0 = performance.now();
-    f();
-    times.push(performance.now() - t0);
-  }
-  times.sort((a, b) => a - b);
-  return times[Math.floor(REPS / 2)] ?? 0;
+/** One call of `f` per run. */
+function once<N extends string>(name: N, f: () => unknown): Alternative<N> {
+  return {
+    name,
+    setup: () => () => {
+      f();
+      return 1;
+    },
+  };
 }
 
-export function run(): { name: string; unit: string; value: number }[] {
+export async function run(): Promise<Figure[]> {
   const report = bigReport();
+  const t = await measure([
+    once("toJson", () => toJson(report)),
+    once("renderTerminal", () => renderTerminal(report, computeAnswer(report), { color: false })),
+    once("computeAnswer", () => computeAnswer(report)),
+    once("chartSpecs", () => chartSpecs(report, chartNotes())),
+  ]);
   return [
-    { name: "report.toJson (8 x 20k samples, 4k tables)", unit: "ms", value: median(() => toJson(report)) },
-    { name: "report.renderTerminal", unit: "ms", value: median(() => renderTerminal(report, computeAnswer(report), { color: false })) },
-    { name: "report.computeAnswer", unit: "ms", value: median(() => computeAnswer(report)) },
-    { name: "report.chartSpecs (downsample + bin)", unit: "ms", value: median(() => chartSpecs(report, chartNotes())) },
+    { name: "report.toJson (8 x 20k samples, 4k tables)", unit: "CPU ms", value: t.toJson.cpuMs },
+    { name: "report.renderTerminal", unit: "CPU ms", value: t.renderTerminal.cpuMs },
+    { name: "report.computeAnswer", unit: "CPU ms", value: t.computeAnswer.cpuMs },
+    { name: "report.chartSpecs (downsample + bin)", unit: "CPU ms", value: t.chartSpecs.cpuMs },
     { name: "report.json size", unit: "MiB", value: toJson(report).length / 1024 / 1024 },
   ];
 }

@@ -10,9 +10,9 @@ import { join } from "node:path";
 import { openTrace } from "../src/cli/trace-input.ts";
 import { NULL_SINK, TraceReplayer } from "../src/workload/replay.ts";
 import { generateTrace } from "../src/workload/trace-gen.ts";
+import { measure, type Figure } from "./measure.ts";
 
 const EVENTS = 1_000_000;
-const RUNS = 3;
 
 /** Streams the file; with `replay`, every event also goes through the replayer's live-set bookkeeping. */
 async function streamOnce(path: string, replay: boolean): Promise<number> {
@@ -25,23 +25,16 @@ async function streamOnce(path: string, replay: boolean): Promise<number> {
   return n;
 }
 
-/** Best of RUNS: wall ms and process CPU ms. */
-async function best(path: string, replay: boolean): Promise<{ ms: number; cpuMs: number }> {
-  let ms = Infinity;
-  let cpuMs = Infinity;
-  for (let r = 0; r < RUNS; r++) {
-    const c0 = process.cpuUsage();
-    const t0 = performance.now();
+/** A streaming run that insists on seeing every event of the file. */
+function streamed(path: string, replay: boolean): () => Promise<number> {
+  return async () => {
     const n = await streamOnce(path, replay);
-    ms = Math.min(ms, performance.now() - t0);
-    const c = process.cpuUsage(c0);
-    cpuMs = Math.min(cpuMs, (c.user + c.system) / 1000);
     if (n !== EVENTS) throw new Error(`bench trace-input: parsed ${n} events, expected ${EVENTS}`);
-  }
-  return { ms, cpuMs };
+    return n;
+  };
 }
 
-export async function run(): Promise<{ name: string; unit: string; value: number }[]> {
+export async function run(): Promise<Figure[]> {
   const dir = mkdtempSync(join(tmpdir(), "iommu-lab-bench-"));
   try {
     const path = join(dir, "trace.txt");
@@ -60,17 +53,20 @@ export async function run(): Promise<{ name: string; unit: string; value: number
       closeSync(fd);
     }
     const bytes = statSync(path).size;
-    const parse = await best(path, false);
-    const replay = await best(path, true);
+    const t = await measure(
+      [
+        { name: "parse", setup: () => streamed(path, false) },
+        { name: "replay", setup: () => streamed(path, true) },
+      ],
+      { runs: 3 },
+    );
     return [
-      { name: "trace_stream_parse_events_per_s", unit: "events/s", value: Math.round(EVENTS / (parse.ms / 1000)) },
-      { name: "trace_stream_parse_mb_per_s", unit: "MB/s", value: bytes / 1e6 / (parse.ms / 1000) },
-      // Process CPU time (all threads): steadier than wall time on a loaded machine.
-      { name: "trace_stream_parse_events_per_cpu_s", unit: "events/CPU-s", value: Math.round(EVENTS / (parse.cpuMs / 1000)) },
+      { name: "trace_stream_parse_events_per_s", unit: "events/CPU-s", value: Math.round(t.parse.unitsPerSecond) },
+      { name: "trace_stream_parse_mb_per_s", unit: "MB/CPU-s", value: bytes / 1e6 / (t.parse.cpuMs / 1000) },
       {
         name: "trace_stream_replay_events_per_s",
-        unit: "events/s (1M-event file: read, parse, replay live-set bookkeeping)",
-        value: Math.round(EVENTS / (replay.ms / 1000)),
+        unit: "events/CPU-s (1M-event file: read, parse, replay live-set bookkeeping)",
+        value: Math.round(t.replay.unitsPerSecond),
       },
     ];
   } finally {

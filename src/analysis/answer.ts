@@ -8,6 +8,7 @@
 import { era as eraProfile, isEraName } from "../core/era.ts";
 import { bytes } from "../core/u32.ts";
 import type { Variant, VariantSwitches } from "../lab/spec.ts";
+import { STRATEGY_NAMES, strategy as strategyByName, type Provenance } from "../strategies/index.ts";
 import type { ComparisonReport, StrategyResult } from "../lab/types.ts";
 import { formatRatio } from "./figures.ts";
 import { plural, type Prediction } from "./prediction.ts";
@@ -30,6 +31,17 @@ export interface Answer {
     };
     /** Strategies left out of byBytesHeld, with the reasons. */
     readonly disqualified: readonly { readonly strategy: string; readonly reasons: readonly string[] }[];
+    /**
+     * Clean results of strategies no kernel merged (an RFC, or hypothetical): compared with the best in a
+     * sentence of their own, never chosen as best, so the answer recommends only what Linux has.
+     */
+    readonly outsideKernel: readonly {
+      readonly strategy: string;
+      readonly provenance: "rfc" | "hypothetical";
+      readonly peakHeldBytes: number;
+      /** Why it is worth comparing (hypothetical) or where it was posted (rfc). */
+      readonly note: string;
+    }[];
     /** The answer in one or two plain sentences. */
     readonly summary: string;
   };
@@ -84,10 +96,27 @@ export function computeAnswer(report: ComparisonReport, ran?: RunVariants): Answ
   const results = report.results;
   const reasons = new Map(results.map((r) => [r, disqualifications(r)]));
   const disqualified = results.map((r) => ({ strategy: r.strategy, reasons: reasons.get(r) ?? [] })).filter((d) => d.reasons.length > 0);
-  const eligible = results
-    .filter((r) => (reasons.get(r) ?? []).length === 0)
-    .slice()
-    .sort((a, b) => a.peakHeldBytes - b.peakHeldBytes || a.finalHeldBytes - b.finalHeldBytes || byName(a, b));
+  // Best is chosen among merged strategies only; those in the run's own era text win ties, then those that
+  // need no table-address extension, so a tie between slab-dma32 and mtk-ttbr-ext goes to slab-dma32.
+  const era = isEraName(report.params.era) ? eraProfile(report.params.era) : null;
+  const info = (r: StrategyResult) => {
+    const name = strategyOf(r, ran);
+    return name === null ? null : strategyByName(name);
+  };
+  const clean = results.filter((r) => (reasons.get(r) ?? []).length === 0);
+  const merged = (r: StrategyResult): boolean => info(r)?.provenance.kind === "merged";
+  const inEra = (r: StrategyResult): number => (era !== null && info(r)?.existsIn(era) === true ? 0 : 1);
+  const needsExt = (r: StrategyResult): number => (info(r)?.capabilities.needsTtbrExt === true ? 1 : 0);
+  const eligible = clean
+    .filter(merged)
+    .sort((a, b) => a.peakHeldBytes - b.peakHeldBytes || inEra(a) - inEra(b) || needsExt(a) - needsExt(b) || a.finalHeldBytes - b.finalHeldBytes || byName(a, b));
+  const outsideKernel = clean
+    .filter((r) => !merged(r) && info(r) !== null)
+    .sort((a, b) => a.peakHeldBytes - b.peakHeldBytes || byName(a, b))
+    .map((r) => {
+      const p = (info(r) as NonNullable<ReturnType<typeof info>>).provenance as Exclude<Provenance, { kind: "merged" }>;
+      return { strategy: r.strategy, provenance: p.kind, peakHeldBytes: r.peakHeldBytes, note: p.kind === "rfc" ? `the RFC ${p.posting} (${p.date})` : p.why };
+    });
   const first = eligible[0];
   const second = eligible[1];
   const byBytesHeld =
@@ -113,24 +142,47 @@ export function computeAnswer(report: ComparisonReport, ran?: RunVariants): Answ
     byBytesHeld,
     byFailures: { fewest, fewestCount, most },
     disqualified: disqualified.map((d) => ({ strategy: d.strategy, reasons: d.reasons.map((x) => x.text) })),
+    outsideKernel,
   };
-  return { best: { ...best, summary: summarise(best, mostReasons, results.length) }, predictions: predictions(report, ran) };
+  const bestInfo = first === undefined ? null : info(first);
+  const mergedNote = bestInfo !== null && bestInfo.provenance.kind === "merged" && era !== null && !bestInfo.existsIn(era) ? bestInfo.provenance.release : null;
+  return { best: { ...best, summary: summarise(best, mostReasons, results.length, mergedNote) }, predictions: predictions(report, ran) };
 }
 
-function summarise(best: Omit<Answer["best"], "summary">, mostReasons: readonly string[], total: number): string {
+/** The strategy a result ran: its variant's, or (a report read back from JSON) a label that is a registry name. */
+function strategyOf(r: StrategyResult, ran: RunVariants | undefined): string | null {
+  const i = ran === undefined ? -1 : ran.variants.findIndex((v) => v.label === r.strategy);
+  const name = i >= 0 ? (ran?.variants[i]?.strategy ?? r.strategy) : r.strategy;
+  return STRATEGY_NAMES.includes(name) ? name : null;
+}
+
+/** "the same (96 KiB)", "12 KiB less (84 KiB)", "4 MiB more (4.02 MiB)" against the best's peak. */
+function against(peak: number, best: number): string {
+  if (peak === best) return `the same (${bytes(peak)})`;
+  return peak < best ? `${bytes(best - peak)} less (${bytes(peak)})` : `${bytes(peak)}`;
+}
+
+function summarise(best: Omit<Answer["best"], "summary">, mostReasons: readonly string[], total: number, mergedNote: string | null): string {
   const parts: string[] = [];
   const b = best.byBytesHeld;
   if (total === 0) return "No strategy was run.";
   if (b === null) {
-    parts.push(`No strategy ran cleanly (every one had a failure, a fault, a mismatch or a table at or above 4 GiB), so none is best by bytes held.`);
+    parts.push(`No merged strategy ran cleanly (each had a failure, a fault, a mismatch or a table at or above 4 GiB), so none is best by bytes held.`);
   } else {
     const ratio = formatRatio(b.peakInUseBytes > 0 ? b.peakHeldBytes / b.peakInUseBytes : null);
-    let s = `Best by bytes held: ${b.strategy}, peak ${bytes(b.peakHeldBytes)} held for ${bytes(b.peakInUseBytes)} of live tables (${ratio})`;
+    let s = `Best by bytes held: ${b.strategy}${mergedNote === null ? "," : `, merged in ${mergedNote},`} peak ${bytes(b.peakHeldBytes)} held for ${bytes(b.peakInUseBytes)} of live tables (${ratio})`;
     if (b.runnerUp !== null) {
       const diff = b.runnerUp.peakHeldBytes - b.peakHeldBytes;
       s += diff === 0 ? `, tied with ${b.runnerUp.strategy}` : `, ${bytes(diff)} less than ${b.runnerUp.strategy} (${bytes(b.runnerUp.peakHeldBytes)})`;
     }
     parts.push(s + ".");
+    // Outside the kernel: what would cost as little or less gets its reason; the rest only a figure.
+    const out = best.outsideKernel.map((o) =>
+      o.peakHeldBytes <= b.peakHeldBytes
+        ? `${o.strategy} (${o.provenance}) would hold ${against(o.peakHeldBytes, b.peakHeldBytes)}; ${o.provenance === "rfc" ? `it was only posted, as ${o.note}` : o.note}`
+        : `${o.strategy} (${o.provenance}) ${bytes(o.peakHeldBytes)}`,
+    );
+    if (out.length > 0) parts.push(`Not in any kernel: ${out.join("; ")}.`);
   }
   const f = best.byFailures;
   const who = f.fewest.length === total ? `all ${total} strategies` : f.fewest.join(", ");

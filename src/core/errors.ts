@@ -10,12 +10,35 @@ export class InputError extends Error {
   readonly input: string;
   /** e.g. "case 0 op 12 field pgsize", "line 3041". Empty when the whole input is at fault. */
   readonly where: string;
+  /** e.g. "must be a power of two". */
+  readonly problem: string;
 
   constructor(input: string, where: string, problem: string) {
     super(`${input}${where ? `: ${where}` : ""}: ${problem}`);
     this.input = input;
     this.where = where;
+    this.problem = problem;
   }
+
+  /** Plain data (what JSON.stringify and a worker's postMessage carry); `fromJSON` rebuilds the error. */
+  toJSON(): InputErrorData {
+    return { name: "InputError", input: this.input, where: this.where, problem: this.problem };
+  }
+
+  /** The InputError `data` describes, or null when it is not `toJSON` output (e.g. another error's data). */
+  static fromJSON(data: unknown): InputError | null {
+    if (typeof data !== "object" || data === null) return null;
+    const d = data as Partial<Record<keyof InputErrorData, unknown>>;
+    if (d.name !== "InputError" || typeof d.input !== "string" || typeof d.where !== "string" || typeof d.problem !== "string") return null;
+    return new InputError(d.input, d.where, d.problem);
+  }
+}
+
+export interface InputErrorData {
+  readonly name: "InputError";
+  readonly input: string;
+  readonly where: string;
+  readonly problem: string;
 }
 
 /** The kernel's errno values the model returns (negated, as the kernel does). */
@@ -24,22 +47,3 @@ export const EEXIST = 17;
 export const EINVAL = 22;
 export const ERANGE = 34;
 export const EFAULT = 14;
-
-export function errnoName(ret: number): string {
-  switch (-ret) {
-    case 0:
-      return "0";
-    case ENOMEM:
-      return "-ENOMEM";
-    case EEXIST:
-      return "-EEXIST";
-    case EINVAL:
-      return "-EINVAL";
-    case ERANGE:
-      return "-ERANGE";
-    case EFAULT:
-      return "-EFAULT";
-    default:
-      return String(ret);
-  }
-}

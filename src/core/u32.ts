@@ -18,40 +18,11 @@ export function upper32(x: number): number {
   return Math.floor(x / SZ_4G);
 }
 
-/** `0x` + lower-case hex, zero-padded to `digits`. */
-export function hex(x: number, digits = 0): string {
-  return "0x" + x.toString(16).padStart(digits, "0");
-}
-
-/** Hex with `_` every four digits, as the docs write addresses: 0x1_4000_0000. */
-export function hexGrouped(x: number): string {
-  const h = x.toString(16);
-  const parts: string[] = [];
-  for (let end = h.length; end > 0; end -= 4) parts.unshift(h.slice(Math.max(0, end - 4), end));
-  return "0x" + parts.join("_");
-}
-
-/** Human size: 16 KiB, 4 MiB, 1.5 GiB. */
-export function bytes(n: number): string {
-  const units = ["B", "KiB", "MiB", "GiB", "TiB"];
-  let v = n;
-  let i = 0;
-  while (Math.abs(v) >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  const s = Number.isInteger(v) ? v.toString() : v.toFixed(v < 10 ? 2 : 1);
-  return `${s} ${units[i]}`;
-}
-
-/** Index of the highest set bit (fls - 1); -1 for 0. Works above 2^32. */
-export function log2Floor(x: number): number {
-  return x <= 0 ? -1 : Math.floor(Math.log2(x));
-}
-
-export function isPowerOfTwo(x: number): boolean {
-  return x > 0 && Number.isInteger(x) && 2 ** log2Floor(x) === x;
-}
+/**
+ * @deprecated Moved to core/format.ts (and the bit helpers to core/bits.ts). Re-exported only until
+ * src/pgtable, src/lab, src/report and src/cli import from format.ts; delete this line then.
+ */
+export { bytes, hex, hexGrouped } from "./format.ts";
 
 /** Parses 0x…, decimal, with optional `_` separators. Returns null when it is not a non-negative integer. */
 export function parseAddress(text: string): number | null {

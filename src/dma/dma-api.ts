@@ -10,8 +10,10 @@
  * kernel split_page()s and frees single pages, which the buddy merges back the same way); no flush
  * queue (arm64 defaults to strict invalidation), so IOVAs are freed right after iotlb_sync.
  */
+import { alignUp, fls, getOrder } from "../core/bits.ts";
 import { SZ_4K } from "../core/u32.ts";
 import {
+  __GFP_COMP,
   __GFP_DMA,
   __GFP_DMA32,
   __GFP_HIGHMEM,
@@ -26,18 +28,21 @@ import {
 import type { PageSource } from "../mm/page-source.ts";
 import { IOMMU_CACHE, IOMMU_PRIV, IOMMU_READ, IOMMU_WRITE } from "../pgtable/types.ts";
 import type { IommuDomain } from "./iommu-core.ts";
-import { fls, IOVA_GRANULE, IovaDomain } from "./iova.ts";
+import { IOVA_GRANULE, IovaDomain } from "./iova.ts";
 
-export type DmaDirection = "bidirectional" | "to-device" | "from-device" | "none";
+/**
+ * enum dma_data_direction by its kernel names; workload events use this type too. DMA_NONE is left out:
+ * every dma_map_* BUG()s on it (nojick/test419@115e53ca:include/linux/dma-mapping.h:dma_map_single_attrs,
+ * BUG_ON(!valid_dma_direction(dir))), so no mapping can carry it.
+ */
+export type DmaDirection = "DMA_BIDIRECTIONAL" | "DMA_TO_DEVICE" | "DMA_FROM_DEVICE";
+export const DMA_DIRECTIONS: readonly DmaDirection[] = ["DMA_BIDIRECTIONAL", "DMA_TO_DEVICE", "DMA_FROM_DEVICE"];
 
-/** include/linux/dma-mapping.h attribute bits. */
-export const DMA_ATTR_WEAK_ORDERING = 1 << 1;
+/** include/linux/dma-mapping.h attribute bits (those the model reads or a workload may pass). */
 export const DMA_ATTR_WRITE_COMBINE = 1 << 2;
 export const DMA_ATTR_NO_KERNEL_MAPPING = 1 << 4;
-export const DMA_ATTR_SKIP_CPU_SYNC = 1 << 5;
 export const DMA_ATTR_FORCE_CONTIGUOUS = 1 << 6;
 export const DMA_ATTR_ALLOC_SINGLE_PAGES = 1 << 7;
-export const DMA_ATTR_NO_WARN = 1 << 8;
 export const DMA_ATTR_PRIVILEGED = 1 << 9;
 
 /** The kernel's DMA_MAPPING_ERROR is (dma_addr_t)~0; the model uses -1, which no IOVA can equal. */
@@ -81,14 +86,12 @@ export function dmaInfoToProt(dir: DmaDirection, coherent: boolean, attrs: numbe
   let prot = coherent ? IOMMU_CACHE : 0;
   if (attrs & DMA_ATTR_PRIVILEGED) prot |= IOMMU_PRIV;
   switch (dir) {
-    case "bidirectional":
+    case "DMA_BIDIRECTIONAL":
       return prot | IOMMU_READ | IOMMU_WRITE;
-    case "to-device":
+    case "DMA_TO_DEVICE":
       return prot | IOMMU_READ;
-    case "from-device":
+    case "DMA_FROM_DEVICE":
       return prot | IOMMU_WRITE;
-    case "none":
-      return 0;
   }
 }
 
@@ -144,10 +147,6 @@ export interface DmaCounters {
   allocs: number;
   allocFailures: number;
   iovaFailures: number;
-}
-
-function alignUp(x: number, a: number): number {
-  return Math.ceil(x / a) * a;
 }
 
 /** The iommu_dma_cookie of a DMA domain: its IOVA domain and the DMA API on top. */
@@ -327,20 +326,28 @@ export class IommuDma {
   allocAttrs(dev: DmaDevice, size: number, gfpIn: Gfp, attrs = 0, cpu = 0): DmaBuffer | null {
     checkSize("dma_alloc_attrs size", size);
     this.counters.allocs++;
-    // dma_alloc_attrs lets the implementation pick the zone; iommu_dma_alloc zeroes.
+    const comp = this.domain.features.dmaAllocComp;
+    if ((gfpIn & __GFP_COMP) !== 0 && comp === "reject") {
+      this.domain.messages.push({ level: "warn", text: "WARN_ON_ONCE: flag & __GFP_COMP (dma_alloc_attrs)" });
+      this.counters.allocFailures++;
+      return null;
+    }
+    // dma_alloc_attrs lets the implementation pick the zone; iommu_dma_alloc (4.19: arm64
+    // __iommu_alloc_attrs) adds __GFP_ZERO, so every page comes zeroed. 5.10 clears __GFP_COMP for the
+    // remap path's pages; 4.19 splits a compound block, which leaves the same single pages here.
     const gfp = (without(gfpIn, (__GFP_DMA | __GFP_DMA32 | __GFP_HIGHMEM) as Gfp) | __GFP_ZERO) as Gfp;
-    const prot = dmaInfoToProt("bidirectional", dev.coherent, attrs);
+    const prot = dmaInfoToProt("DMA_BIDIRECTIONAL", dev.coherent, attrs);
     const owner = `dma:${dev.name}`;
     const r =
       gfpAllowsBlocking(gfp) && (attrs & DMA_ATTR_FORCE_CONTIGUOUS) === 0
-        ? this.allocRemap(dev, size, gfp, attrs, prot, owner, cpu)
+        ? this.allocRemap(dev, size, without(gfp, __GFP_COMP), attrs, prot, owner, cpu)
         : this.allocContiguous(dev, size, gfp, prot, owner, cpu);
     if (r === null) this.counters.allocFailures++;
     return r;
   }
 
   private allocContiguous(dev: DmaDevice, size: number, gfp: Gfp, prot: number, owner: string, cpu: number): DmaBuffer | null {
-    const order = Math.max(0, fls(alignUp(size, SZ_4K) / SZ_4K - 1));
+    const order = getOrder(size);
     const pa = this.pages.allocPages(gfp, order, owner);
     if (pa === null) return null;
     const handle = this.map(dev, pa, size, prot, dev.coherentDmaMask, cpu);
@@ -398,7 +405,9 @@ export class IommuDma {
       if (last !== undefined && last.phys + last.length === b.pa) last.length += len;
       else entries.push({ phys: b.pa, length: len });
     }
-    const mapGfp = without(gfp, (__GFP_DMA | __GFP_DMA32 | __GFP_HIGHMEM | __GFP_ZERO) as Gfp);
+    // __iommu_dma_alloc_noncontiguous: the zone and policy flags go, __GFP_ZERO stays (the table
+    // allocations it reaches zero anyway).
+    const mapGfp = without(gfp, (__GFP_DMA | __GFP_DMA32 | __GFP_HIGHMEM | __GFP_COMP) as Gfp);
     const ret = this.domain.mapSg(iova, entries, prot, mapGfp);
     if (ret < size) {
       this.freeIova(iova, size, cpu);

@@ -4,7 +4,7 @@
  * mtk_iommu wires io-pgtable-arm-v7s to the hardware. MT8173 has one DMA domain, hence one v7s table,
  * for every client device of the SoC.
  *
- * TLB maintenance per era (see era-features.ts):
+ * TLB maintenance per era (`era.dma.mtkFlush`, src/core/era.ts):
  * - v4.19 `gather-ops`: the table carries mtk_iommu_gather_ops. tlb_add_flush writes the range
  *   registers at once (mtk_iommu_tlb_add_flush_nosync), tlb_sync polls. TLBI_ON_MAP makes every
  *   `.map` end with add_flush + sync; every cleared leaf issues add_flush; iotlb_sync only polls.
@@ -17,13 +17,10 @@ import { EINVAL } from "../core/errors.ts";
 import { lower32, SZ_4G, upper32 } from "../core/u32.ts";
 import { __GFP_COMP, __GFP_DMA, __GFP_DMA32, __GFP_HIGHMEM, type Gfp } from "../mm/gfp.ts";
 import type { IommuHardware } from "../iommu/types.ts";
+import { MTK_4GB_MODE_REMAP_BASE } from "../iommu/walker.ts";
 import type { TableMemory } from "../strategies/table-memory.ts";
+import { quirkBits } from "../pgtable/config.ts";
 import {
-  QUIRK_ARM_MTK_EXT,
-  QUIRK_ARM_NS,
-  QUIRK_NO_PERMS,
-  QUIRK_V419_ARM_MTK_4GB,
-  QUIRK_V419_TLBI_ON_MAP,
   type AllocResult,
   type DmaApi,
   type EngineEnv,
@@ -45,8 +42,6 @@ const PGSIZE: PgsizeOut = { pgsize: 0, count: 0 };
 
 /** mtk_iommu's pgsize_bitmap: SZ_4K | SZ_64K | SZ_1M | SZ_16M. */
 export const MTK_PGSIZE_BITMAP = 0x0111_1000;
-/** MTK_IOMMU_4GB_MODE_REMAP_BASE: CPU PA 0x4000_0000 as the M4U sees it in 4GB mode. */
-export const MTK_4GB_MODE_REMAP_BASE = 0x1_4000_0000;
 
 export interface KernelMessage {
   readonly level: "err" | "warn";
@@ -122,20 +117,18 @@ export interface IommuDomainOptions {
   readonly extraQuirks?: number;
 }
 
-/** The io_pgtable_cfg mtk_iommu_domain_finalise builds for MT8173 in `era`. */
+/**
+ * The io_pgtable_cfg mtk_iommu_domain_finalise builds for MT8173 in `era`: the era's quirk names
+ * (DmaEraFeatures.mtkQuirks), numbered by the era's io-pgtable text, ias 32 and the era's oas.
+ */
 export function mtkV7sConfig(era: Era, enable4GB: boolean, fitCheck?: boolean, extraQuirks = 0): V7sConfig {
-  const base =
-    era.pgtable === "v4.19"
-      ? {
-          // 4.19 mtk_iommu: ARM_NS | NO_PERMS | TLBI_ON_MAP, plus ARM_MTK_4GB in 4GB mode; ias = oas = 32.
-          quirks: QUIRK_ARM_NS | QUIRK_NO_PERMS | QUIRK_V419_TLBI_ON_MAP | (enable4GB ? QUIRK_V419_ARM_MTK_4GB : 0),
-          ias: 32,
-          oas: 32,
-        }
-      : { quirks: QUIRK_ARM_NS | QUIRK_NO_PERMS | QUIRK_ARM_MTK_EXT, ias: 32, oas: enable4GB ? 33 : 32 };
+  const names = enable4GB ? [...era.dma.mtkQuirks, ...era.dma.mtkQuirks4gb] : era.dma.mtkQuirks;
+  const q = quirkBits(era, names);
+  if (!q.ok) throw new RangeError(`mtkV7sConfig: era ${era.name}: ${q.refusal.message}`);
   return {
-    ...base,
-    quirks: base.quirks | extraQuirks,
+    quirks: q.bits | extraQuirks,
+    ias: 32,
+    oas: enable4GB ? era.dma.mtkOas.fourGb : era.dma.mtkOas.normal,
     pgsizeBitmap: MTK_PGSIZE_BITMAP,
     coherentWalk: false,
     ...(fitCheck === undefined ? {} : { fitCheck }),
@@ -367,7 +360,9 @@ export class IommuDomain {
   /**
    * iommu_unmap(domain, iova, size): bytes unmapped. Stops at the first piece the table refuses
    * (unmapped or a partial large entry); trace_unmap always reports requested and actual bytes; then
-   * iotlb_sync. A misaligned request logs pr_err and returns 0 (v4.19: the size_t of -EINVAL, -22).
+   * iotlb_sync. A misaligned request logs pr_err and returns 0 in every era: 4.19 __iommu_unmap returns
+   * 0 before its iotlb_sync and trace_unmap (nojick/test419 968c1392:drivers/iommu/iommu.c); 6.x's
+   * iommu_unmap wrapper still calls iommu_iotlb_sync on the empty gather (its bogus range is skipped here).
    */
   unmap(iova: number, size: number): number {
     checkAddr("iommu_unmap iova", iova);
@@ -381,7 +376,7 @@ export class IommuDomain {
         level: "err",
         text: `unaligned: iova 0x${iova.toString(16)} size 0x${size.toString(16)} min_pagesz 0x${min.toString(16)}`,
       });
-      if (this.features.mtkFlush === "gather-ops") return -EINVAL;
+      if (this.features.mtkFlush === "gather-ops") return 0;
       this.iotlbSync(gather);
       return 0;
     }

@@ -30,7 +30,7 @@ function x16(v: number): string {
 /**
  * TP_printk output. `old` (4.19, 5.x): "IOMMU: iova=0x%016llx paddr=0x%016llx size=%zu" and
  * "IOMMU: iova=0x%016llx size=%zu unmapped_size=%zu"; `range` adds " - 0x%016llx" (iova + size) after
- * the iova (Dafna Hirschfeld's patch).
+ * the iova (94aedac49d92, v5.17).
  */
 export function formatTracePayload(ev: IommuTraceEvent, format: TraceFormat): string {
   const end = format === "range" ? ` - ${x16(ev.iova + ev.size)}` : "";
@@ -58,16 +58,19 @@ export function syntheticTimestampUs(seq: number): number {
 }
 
 /**
- * A full trace-file line, `<comm>-<pid> [<cpu>] <flags> <sec>.<usec>: map: IOMMU: …`. The context
- * columns follow trace_print_context: "%16s-%-5d [%03d] " with 4 flag characters in 4.19-era output,
- * "%16s-%-7d" with 5 flag characters in newer kernels (tied here to the tracepoint format).
+ * A full trace-file line, `<comm>-<pid> [<cpu>] <flags> <sec>.<usec>: map: IOMMU: …`. Given an Era, the
+ * context columns follow its trace_print_context (DmaEraFeatures.ftraceContext: pid width 5 and 4 flag
+ * characters in 4.19, 7 and 4 in 5.10, 7 and 5 from 5.15). Given only a payload format, they are guessed
+ * from it (`old` → 5/4, `range` → 7/5), which is right for 4.19 and 5.17+ but not for 5.10-5.16.
  */
-export function formatFtraceLine(ev: IommuTraceEvent, format: TraceFormat, seq: number, ctx: FtraceContext = {}): string {
+export function formatFtraceLine(ev: IommuTraceEvent, formatOrEra: TraceFormat | Era, seq: number, ctx: FtraceContext = {}): string {
+  const format = typeof formatOrEra === "string" ? formatOrEra : formatOrEra.tracepointFormat;
+  const layout =
+    typeof formatOrEra === "string" ? (format === "range" ? { pidWidth: 7, flagChars: 5 } : { pidWidth: 5, flagChars: 4 }) : formatOrEra.dma.ftraceContext;
   const comm = (ctx.comm ?? "kworker/0:1").slice(0, 16).padStart(16);
-  const pidWidth = format === "range" ? 7 : 5;
-  const pid = String(ctx.pid ?? 42).padEnd(pidWidth);
+  const pid = String(ctx.pid ?? 42).padEnd(layout.pidWidth);
   const cpu = String(ctx.cpu ?? 0).padStart(3, "0");
-  const flags = ctx.flags ?? (format === "range" ? "....." : "....");
+  const flags = ctx.flags ?? ".".repeat(layout.flagChars);
   const us = ctx.timestampUs ?? syntheticTimestampUs(seq);
   const ts = `${String(Math.floor(us / 1e6)).padStart(5)}.${String(us % 1e6).padStart(6, "0")}`;
   return `${comm}-${pid} [${cpu}] ${flags} ${ts}: ${ev.kind}: ${formatTracePayload(ev, format)}`;
@@ -81,7 +84,7 @@ export class TraceBuffer implements TraceSink {
     this.events.push(ev);
   }
 
-  lines(format: TraceFormat, ctx: FtraceContext = {}): string[] {
+  lines(format: TraceFormat | Era, ctx: FtraceContext = {}): string[] {
     return this.events.map((ev, i) => formatFtraceLine(ev, format, i, ctx));
   }
 }

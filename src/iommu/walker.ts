@@ -27,7 +27,8 @@
  *                      no memory there, and SoCs with VLD_PA_RNG program 0x1_0000_0000-0x1_FFFF_FFFF as valid).
  *   A descriptor address outside RAM ─► walk-bus-error fault at that level.
  *
- * Sources: kernel-facts §1.1-§1.3 (fields), §1.11 (TTBR), §4.3 and mtk_iommu.c's 4GB-mode map and
+ * Sources: docs/kernel-facts.md#geometry, #descriptor-types and #attribute-bits (fields), #registers (TTBR),
+ * #elm-memory-map and mtk_iommu.c's 4GB-mode map and
  * VLD_PA_RNG comment (remap window). Table fetches use CPU PAs as the driver writes them (virt_to_phys of
  * the table): the remap applies to output addresses only. Not modelled: ARMv7 supersection base
  * extension bits 23:20/8:5 (v7s never writes them), domains, the access flag, XN, NS and memory types.
@@ -97,7 +98,8 @@ const AP2_L1 = ATTR_AP2_RDONLY << attrShift(1);
 const AP2_L2 = ATTR_AP2_RDONLY << attrShift(2);
 const FOUR_GB_BUS_START = SZ_4G;
 const FOUR_GB_BUS_END = 2 * SZ_4G;
-const FOUR_GB_REMAP_BASE = 0x1_4000_0000;
+/** MTK_IOMMU_4GB_MODE_REMAP_BASE: CPU PA 0x4000_0000 as the M4U sees it in 4GB mode (the driver's constant too). */
+export const MTK_4GB_MODE_REMAP_BASE = 0x1_4000_0000;
 
 export function checkWalkConfig(cfg: WalkConfig): void {
   if (cfg.ias !== 32 && cfg.ias !== 34) throw new RangeError(`M4U ias ${cfg.ias}: must be 32 or 34`);
@@ -124,7 +126,7 @@ export function ttbrToL1Base(ttbr: number, cfg: WalkConfig): number {
 /** The CPU PA behind a 4GB-mode bus address, or null outside the 4-8 GiB window. */
 export function fourGbBusToCpu(bus: number): number | null {
   if (bus < FOUR_GB_BUS_START || bus >= FOUR_GB_BUS_END) return null;
-  return bus >= FOUR_GB_REMAP_BASE ? bus - SZ_4G : bus;
+  return bus >= MTK_4GB_MODE_REMAP_BASE ? bus - SZ_4G : bus;
 }
 
 /** The IOVA's L1 index (bits ias-1:20). `>>> 0` of the quotient is exact below 2^52. */
@@ -280,7 +282,7 @@ function leafInto(
   let paBase = busPaBase;
   if (cfg.fourGbMode) {
     if (busPaBase < FOUR_GB_BUS_START || busPaBase >= FOUR_GB_BUS_END) return faultInto(rec, "invalid-pa", level, descriptorPa, descriptor);
-    if (busPaBase >= FOUR_GB_REMAP_BASE) paBase = busPaBase - SZ_4G;
+    if (busPaBase >= MTK_4GB_MODE_REMAP_BASE) paBase = busPaBase - SZ_4G;
   }
   const writable = cfg.noPerms || (descriptor & (level === 1 ? AP2_L1 : AP2_L2)) === 0;
   rec.leaf = true;

@@ -26,12 +26,6 @@ interface LiveBuffer extends LiveMapping {
   readonly dir: DmaDirection;
 }
 
-const DIRECTION: Readonly<Record<string, DmaDirection>> = {
-  DMA_BIDIRECTIONAL: "bidirectional",
-  DMA_TO_DEVICE: "to-device",
-  DMA_FROM_DEVICE: "from-device",
-};
-
 const ATTR_BITS: Readonly<Record<string, number>> = {
   DMA_ATTR_WRITE_COMBINE: 1 << 2,
   DMA_ATTR_NO_KERNEL_MAPPING: 1 << 4,
@@ -122,7 +116,7 @@ export class Executor {
           pieces.push({ iova, pa: b.pa, bytes: Math.min(len, buf.dmaHandle + ev.bytes - iova) });
           iova += len;
         }
-        this.track(ev.handle, { dev, device: dev.name, dmaAddr: buf.dmaHandle, bytes: ev.bytes, pieces, buffer: buf, blocks: [], dir: "bidirectional" });
+        this.track(ev.handle, { dev, device: dev.name, dmaAddr: buf.dmaHandle, bytes: ev.bytes, pieces, buffer: buf, blocks: [], dir: "DMA_BIDIRECTIONAL" });
         return;
       }
       case "mapSingle": {
@@ -133,7 +127,7 @@ export class Executor {
           this.bufferFailures++;
           return;
         }
-        const dir = DIRECTION[ev.dir] ?? "bidirectional";
+        const dir = ev.dir;
         const addr = dma.mapSingle(dev, pa + src.offset, ev.bytes, dir);
         if (addr === DMA_MAPPING_ERROR) {
           buddy.freePages(pa, src.order);
@@ -157,7 +151,7 @@ export class Executor {
           blocks.push({ pa, order: s.order });
           sg.push({ phys: pa, length: s.bytes, offset: 0 });
         }
-        const dir = DIRECTION[ev.dir] ?? "bidirectional";
+        const dir = ev.dir;
         const m = dma.mapSg(dev, sg, dir);
         if (m === null) {
           for (const b of blocks) buddy.freePages(b.pa, b.order);
@@ -195,7 +189,7 @@ export class Executor {
         this.lastCoreMapRet = r.ret;
         if (r.ret === 0) {
           const dev = this.device("trace");
-          const b: LiveBuffer = { dev, device: dev.name, dmaAddr: ev.iova, bytes: ev.size, pieces: [{ iova: ev.iova, pa: ev.paddr, bytes: ev.size }], blocks: [], dir: "bidirectional" };
+          const b: LiveBuffer = { dev, device: dev.name, dmaAddr: ev.iova, bytes: ev.size, pieces: [{ iova: ev.iova, pa: ev.paddr, bytes: ev.size }], blocks: [], dir: "DMA_BIDIRECTIONAL" };
           this.coreLive.set(ev.iova, b);
           this.mapped(b);
         }

@@ -49,9 +49,6 @@ export class InstrumentedTableMemory implements TableMemory {
   get name(): string {
     return this.inner.name;
   }
-  get capabilities(): TableMemory["capabilities"] {
-    return this.inner.capabilities;
-  }
   get phys(): TableMemory["phys"] {
     return this.inner.phys;
   }

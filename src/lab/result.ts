@@ -33,14 +33,14 @@ export function assembleResult(sys: System, p: ObservedParts): StrategyResult {
   return {
     strategy: sys.spec.variant.label,
     description: info.description,
-    capabilities: { ...sys.mem.capabilities, tablesAbove4GiBAddressable: info.needsTtbrExt },
+    capabilities: { canShrink: info.capabilities.canShrink, allocatesInAtomicContext: info.capabilities.allocatesInAtomicContext, preallocates: info.capabilities.preallocates, tablesAbove4GiBAddressable: info.capabilities.needsTtbrExt },
     domainCreated: d.ok,
     mapCalls: counters?.mapCalls ?? 0,
     mapFailures: counters?.mapFailures ?? 0,
     unmapCalls: counters?.unmapCalls ?? 0,
     // With the fit check on and no TTBR extension, every table placed at or above 4 GiB was refused by
     // the engine (v4.19 refuses silently, later kernels log "Page table does not fit in PTE").
-    allocFailures: t.allocFailures + (sys.spec.variant.fitCheck && !info.needsTtbrExt ? t.tablesAbove4GiB : 0),
+    allocFailures: t.allocFailures + (sys.spec.variant.fitCheck && !info.capabilities.needsTtbrExt ? t.tablesAbove4GiB : 0),
     l2Tables: d.ok ? d.domain.table.l2TablesLive() : 0,
     l2TablesAllocated: t.l2TablesAllocated,
     l2TablesFreed: t.l2TablesFreed,

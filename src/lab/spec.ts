@@ -52,7 +52,7 @@ export interface VariantSwitches {
   readonly domainTiming: DomainTiming;
 }
 
-export const DEFAULT_SWITCHES: VariantSwitches = { fitCheck: true, domainTiming: "after-background" };
+export const DEFAULT_SWITCHES: VariantSwitches = { fitCheck: true, domainTiming: "at-probe" };
 
 /**
  * A variant of `strategy`; its label is the strategy's name, plus what differs from `base` (the

@@ -18,8 +18,9 @@ import type { TraceSink } from "../dma/trace.ts";
 import { IommuDma } from "../dma/dma-api.ts";
 import { IommuDomain } from "../dma/iommu-core.ts";
 import { M4u, m4uConfigFor } from "../iommu/m4u.ts";
-import { applyBackgroundLoad } from "../mm/background.ts";
-import { bootKernelMemory, type KernelMemory } from "../mm/kernel.ts";
+import { describeDomainProbe, MT8173_M4U_MASTERS, probeMtkMasters, type DomainProbeResult } from "../dma/domain-probe.ts";
+import { KernelBoot, type BootStep as KernelBootStep } from "../mm/boot.ts";
+import type { KernelMemory } from "../mm/kernel.ts";
 import type { Platform } from "../phys/platform.ts";
 import { quirkBits } from "../pgtable/config.ts";
 import type { V7sRefusalCode } from "../pgtable/text.ts";
@@ -60,6 +61,12 @@ export interface System {
   readonly domain: DomainState;
   /** IOVAs the M4U translates: [0, 2 ** ias). */
   readonly iovaLimit: number;
+  /** The kernel's boot timeline: memblock, buddy, device-probe and background in this run's order, workload. */
+  readonly boot: readonly KernelBootStep[];
+  /** mtk_iommu's domain allocation per added master (4.19: a retry per master after a failure); null when refused before any attempt. */
+  readonly domainProbe: DomainProbeResult<IommuDomain> | null;
+  /** What the probe outcome means for the devices, one sentence. */
+  readonly domainProbeText: string | null;
 }
 
 export interface BootOptions {
@@ -71,32 +78,45 @@ export interface BootOptions {
 export function bootSystem(spec: RunSpec, options: BootOptions = {}): System {
   const m = resolveMachine(spec.machine);
   const info = strategyByName(spec.variant.strategy);
-  let km: KernelMemory | null = null;
-  let probed: Omit<System, "spec" | "platform" | "era" | "cpus" | "strategy" | "km" | "iovaLimit"> | null = null;
+  const boot = new KernelBoot({ platform: m.platform, era: m.era, seed: spec.machine.seed });
+  let probed: ReturnType<typeof probe> | null = null;
   for (const step of bootSteps(spec.variant.domainTiming)) {
     switch (step) {
       case "kernel-memory":
-        km = bootKernelMemory({ platform: m.platform, era: m.era, background: "none", seed: spec.machine.seed });
+        boot.reserveMemblock();
+        boot.initBuddy();
         break;
-      case "background-load": {
-        const k: KernelMemory = required(km, step);
-        km = { ...k, background: applyBackgroundLoad(k.buddy, spec.machine.background, k.backgroundRng) };
+      case "background-load":
+        boot.loadBackground(spec.machine.background);
         break;
-      }
       case "device-probe":
-        probed = probe(spec, required(km, step), info, m.cpus, options.trace ?? null);
+        probed = boot.probeDevices(() => probe(spec, boot.kernelMemory(), info, m.cpus, options.trace ?? null)).result;
         break;
     }
   }
-  const k = required(km, "boot");
+  boot.startWorkload();
   const p = required(probed, "boot");
-  return { spec, platform: m.platform, era: m.era, cpus: m.cpus, strategy: info, km: k, ...p, iovaLimit: 2 ** p.m4u.config.ias };
+  return {
+    spec,
+    platform: m.platform,
+    era: m.era,
+    cpus: m.cpus,
+    strategy: info,
+    km: boot.kernelMemory(),
+    mem: p.mem,
+    m4u: p.m4u,
+    domain: p.domain,
+    iovaLimit: 2 ** p.m4u.config.ias,
+    boot: boot.steps,
+    domainProbe: p.domainProbe,
+    domainProbeText: p.domainProbe === null ? null : describeDomainProbe(p.domainProbe),
+  };
 }
 
 /** The IOVAs the variant's M4U will translate, [0, limit), known before boot. */
 export function iovaLimitFor(spec: RunSpec): number {
   const m = resolveMachine(spec.machine);
-  return 2 ** m4uConfigFor(m.platform, { mtkTtbrExt: strategyByName(spec.variant.strategy).needsTtbrExt }).ias;
+  return 2 ** m4uConfigFor(m.platform, { mtkTtbrExt: strategyByName(spec.variant.strategy).capabilities.needsTtbrExt }).ias;
 }
 
 function required<T>(x: T | null, step: string): T {
@@ -104,14 +124,33 @@ function required<T>(x: T | null, step: string): T {
   return x;
 }
 
-/** mtk_iommu's probe and first attach: table memory, the M4U, the domain and its DMA layer. */
+/**
+ * mtk_iommu's probe: the M4U, then one domain allocation per added master until one succeeds (4.19
+ * mtk_iommu_add_device → iommu_group_get_for_dev; dma/domain-probe.ts). Each attempt gets fresh table
+ * memory; a refused attempt destroys it, as arm_v7s_alloc_pgtable's error path does. A quirk the era
+ * lacks is refused once, before any master is added.
+ */
 function probe(spec: RunSpec, km: KernelMemory, info: StrategyInfo, cpus: number, trace: TraceSink | null) {
   const buddy = km.buddy;
-  const mem = new InstrumentedTableMemory(info.create({ buddy, era: km.era, cpus }), (pa) => buddy.zoneOf(pa));
-  const ttbrExt = info.needsTtbrExt;
+  const ttbrExt = info.capabilities.needsTtbrExt;
   const tlb = spec.machine.tlbEntries;
   const m4u = new M4u(km.phys, m4uConfigFor(km.platform, { mtkTtbrExt: ttbrExt, ...(tlb === undefined ? {} : { tlbEntries: tlb }) }));
-  return { mem, m4u, domain: createDomain(spec, km, mem, m4u, ttbrExt, cpus, trace) };
+  const fresh = (): InstrumentedTableMemory => new InstrumentedTableMemory(info.create({ buddy, era: km.era, cpus }), (pa) => buddy.zoneOf(pa));
+  let mem = fresh();
+  let domain = createDomain(spec, km, mem, m4u, ttbrExt, cpus, trace);
+  if (!domain.ok && domain.refusal.code === "quirk-not-in-era") return { mem, m4u, domain, domainProbe: null };
+  let first = true;
+  const domainProbe = probeMtkMasters(MT8173_M4U_MASTERS, () => {
+    if (!first) {
+      mem = fresh();
+      domain = createDomain(spec, km, mem, m4u, ttbrExt, cpus, trace);
+    }
+    first = false;
+    if (domain.ok) return { ok: true, domain: domain.domain };
+    mem.destroy();
+    return { ok: false, reason: domain.refusal.text };
+  });
+  return { mem, m4u, domain, domainProbe };
 }
 
 function createDomain(spec: RunSpec, km: KernelMemory, mem: InstrumentedTableMemory, m4u: M4u, ttbrExt: boolean, cpus: number, trace: TraceSink | null): DomainState {

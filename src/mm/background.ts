@@ -3,22 +3,33 @@
  * The rest of the kernel: a seeded stream of other allocations and frees (mixed orders, GFP_KERNEL
  * mostly, some GFP_DMA32 and GFP_ATOMIC) so that table allocations meet realistic placement and pressure.
  *
- * The buddy allocator itself has no reclaim. The background pages stand for reclaimable memory (page
- * cache, slab caches), so this module plays kswapd: when one of its own allocations needs the slow path,
- * it frees its own pages in every zone below the high watermark until that zone is back above it.
+ * Every background allocation is an ordinary buddy request: the zonelist from its gfp zone downwards,
+ * the low watermark (plus lowmem_reserve) in the fast path, min in the slow path. The buddy allocator
+ * itself has no reclaim; the background pages stand for reclaimable memory (page cache, slab caches), so
+ * this module plays kswapd for every request that reaches the slow path with __GFP_KSWAPD_RECLAIM,
+ * background or not (the buddy calls `kswapd`), as 4.19 does (nojick/test419 968c1392:mm/vmscan.c):
+ * - wakeup_kswapd returns at once when pgdat_balanced(order, classzone_idx) already holds;
+ * - balance_pgdat reclaims with sc.reclaim_idx = classzone_idx, so only pages of the zones up to the
+ *   request's highest zone come back, and stops as soon as pgdat_balanced holds;
+ * - pgdat_balanced is true as soon as ANY managed zone up to the class zone passes
+ *   zone_watermark_ok_safe(zone, order, high_wmark, classzone_idx), i.e. its high watermark plus its
+ *   lowmem_reserve for that class zone. No zone is lifted above high once one zone is balanced.
+ * Simplifications: kswapd runs synchronously inside the waking allocation, before its min-watermark
+ * attempt (the kernel's kswapd is a thread that races it); it reclaims random background blocks of the
+ * eligible zones (weighted by block count) instead of walking LRU lists by age; there is no direct
+ * reclaim, compaction or OOM after it, and no watermark boost (5.0+).
  *
- * Presets, with the fill they leave on mt8173-elm-4g v4.19 (DMA32 786432 pages, NORMAL 262144 pages;
- * watermarks DMA32 min/low/high 1536/2322/3108, NORMAL 512/774/1036; see test/mm/buddy-background.test.ts,
+ * Presets, with the fill they leave on mt8173-elm-4g v4.19 (see test/mm/buddy-background.test.ts,
  * which checks these bands):
  * - `none`: nothing allocated.
  * - `light`: 15 % of RAM (614 MiB) in use. GFP_KERNEL prefers ZONE_NORMAL, so NORMAL is about 57 % full;
  *   DMA32 holds only the GFP_DMA32 share, about 1 %.
  * - `typical`: a booted Chromebook, 80 % of RAM (3276 MiB) in use. NORMAL is consumed first, down to its
- *   low watermark, then GFP_KERNEL spills into DMA32; the final kswapd pass leaves NORMAL just above its
- *   high watermark (1040-1050 free pages over seeds 1-4, 99.6 % full) and DMA32 about 73.4 % full.
+ *   low watermark, then GFP_KERNEL spills into DMA32 in the fast path; kswapd is never woken, so NORMAL
+ *   stays at its low watermark, where the kernel leaves it.
  * - `dma32-pressure`: `typical`, then GFP_DMA32 fills ZONE_DMA32 until it is just above its high
- *   watermark (high + 64 = 3172 pages free, 99.6 % full): a few more DMA32 pages come from the fast
- *   path, then the low and min watermarks refuse them and kswapd (this module) has to run.
+ *   watermark (high + 64 pages free): a few more DMA32 pages come from the fast path, then the low and
+ *   min watermarks refuse them and kswapd has to run.
  */
 import type { Rng } from "../core/rng.ts";
 import type { BuddyAllocator } from "./buddy.ts";
@@ -83,16 +94,21 @@ export class BackgroundLoad {
   private readonly pas: number[][];
   private readonly ords: number[][];
   private held = 0;
-  /** kswapd emulation runs and pages it gave back. */
-  readonly kswapd = { runs: 0, pagesFreed: 0 };
+  /** kswapd wakes (slow-path requests that may wake it), balance_pgdat runs, and pages reclaimed. */
+  readonly kswapd = { wakes: 0, runs: 0, pagesFreed: 0 };
+  /** The background's random stream, which also picks what kswapd reclaims. */
+  private readonly rng: Rng;
 
-  constructor(buddy: BuddyAllocator, preset: BackgroundPreset) {
+  constructor(buddy: BuddyAllocator, preset: BackgroundPreset, rng: Rng) {
     this.buddy = buddy;
     this.preset = preset;
+    this.rng = rng;
     this.pas = buddy.zones.map(() => []);
     this.ords = buddy.zones.map(() => []);
-    const managed = buddy.zones.reduce((n, z) => n + z.presentPages, 0);
+    let managed = 0;
+    for (let z = 0; z < buddy.zones.length; z++) managed += buddy.managedPagesAt(z);
     this.targetPages = Math.floor(managed * TARGET[preset]);
+    if (preset !== "none") buddy.kswapd = (order, classZone) => this.wakeKswapd(order, classZone);
   }
 
   /** Pages the background holds now. */
@@ -112,23 +128,48 @@ export class BackgroundLoad {
     else this.freeRandom(rng);
   }
 
-  /** Allocates one block from the mix; plays kswapd if it needed the slow path. Returns its address or null. */
+  /** Allocates one block from the mix (an ordinary buddy request). Returns its address or null. */
   allocOne(rng: Rng): number | null {
     const [g, owner] = pickGfp(rng);
     const order = pickOrder(rng);
-    return this.allocWith(g, order, owner, rng);
+    const pa = this.buddy.allocPages(g, order, owner);
+    if (pa !== null) this.record(pa, order);
+    return pa;
   }
 
-  /** kswapd's balance_pgdat: every zone below its high watermark gets background pages back until it is above. */
-  balance(rng: Rng): void {
+  /**
+   * pgdat_balanced(pgdat, order, classzone_idx): some managed zone up to `classZone` meets its high
+   * watermark (with its lowmem_reserve for that class zone); a node without one needs no balancing.
+   */
+  pgdatBalanced(order: number, classZone: number): boolean {
+    let any = false;
+    for (let z = 0; z <= classZone && z < this.buddy.zones.length; z++) {
+      if (this.buddy.managedPagesAt(z) === 0) continue;
+      any = true;
+      if (this.buddy.zoneWatermarkOk(z, order, (this.buddy.watermarks[z] as { high: number }).high, classZone)) return true;
+    }
+    return !any;
+  }
+
+  /** wakeup_kswapd + balance_pgdat: reclaim background pages of the zones up to `classZone` until balanced. */
+  wakeKswapd(order: number, classZone: number): void {
+    this.kswapd.wakes++;
+    if (this.pgdatBalanced(order, classZone)) return;
     this.kswapd.runs++;
-    this.buddy.zones.forEach((zone, z) => {
-      const high = (this.buddy.watermarks[z] as { high: number }).high;
-      const list = this.pas[z] as number[];
-      while (this.buddy.freePagesIn(zone.name) <= high && list.length > 0) {
-        this.kswapd.pagesFreed += this.freeAt(z, rng.int(list.length));
+    while (!this.pgdatBalanced(order, classZone)) {
+      let eligible = 0;
+      for (let z = 0; z <= classZone; z++) eligible += (this.pas[z] as number[]).length;
+      if (eligible === 0) return;
+      let i = this.rng.int(eligible);
+      for (let z = 0; z <= classZone; z++) {
+        const n = (this.pas[z] as number[]).length;
+        if (i < n) {
+          this.kswapd.pagesFreed += this.freeAt(z, i);
+          break;
+        }
+        i -= n;
       }
-    });
+    }
   }
 
   /** Frees a random background block (from any zone, weighted by how many blocks each holds). */
@@ -158,13 +199,12 @@ export class BackgroundLoad {
     while (this.held < this.targetPages && failures < 64) {
       if (this.allocOne(rng) === null) failures++;
     }
-    this.balance(rng);
     if (this.preset === "dma32-pressure") this.squeezeDma32();
   }
 
   private squeezeDma32(): void {
     const z = this.buddy.zones.findIndex((x) => x.name === "DMA32");
-    if (z < 0 || (this.buddy.zones[z] as { presentPages: number }).presentPages === 0) return;
+    if (z < 0 || this.buddy.managedPagesAt(z) === 0) return;
     const high = (this.buddy.watermarks[z] as { high: number }).high;
     const goal = high + DMA32_PRESSURE_MARGIN;
     const g = gfp(GFP_KERNEL, GFP_DMA32);
@@ -175,14 +215,6 @@ export class BackgroundLoad {
       if (pa === null) break;
       this.record(pa, order);
     }
-  }
-
-  private allocWith(g: Gfp, order: number, owner: string, rng: Rng): number | null {
-    const slowBefore = this.buddy.stats.slowPath + this.buddy.stats.failed;
-    const pa = this.buddy.allocPages(g, order, owner);
-    if (pa !== null) this.record(pa, order);
-    if (this.buddy.stats.slowPath + this.buddy.stats.failed !== slowBefore) this.balance(rng);
-    return pa;
   }
 
   private record(pa: number, order: number): void {
@@ -209,12 +241,9 @@ export class BackgroundLoad {
   }
 }
 
-/** The name the task brief uses for the running background. */
-export type BackgroundState = BackgroundLoad;
-
 /** Builds the background for `preset` and runs its initial fill against `buddy`. */
 export function applyBackgroundLoad(buddy: BuddyAllocator, preset: BackgroundPreset, rng: Rng): BackgroundLoad {
-  const bg = new BackgroundLoad(buddy, preset);
+  const bg = new BackgroundLoad(buddy, preset, rng);
   bg.fill(rng);
   return bg;
 }

@@ -9,8 +9,13 @@
  * ALLOC_HIGH/ALLOC_HARDER; compound pages with a head refcount; per-owner accounting.
  *
  * Not modelled, on purpose:
- * - reclaim, compaction and the OOM killer: an allocation that fails the watermarks in every zone its
- *   zonelist allows returns null, where the kernel would reclaim or retry;
+ * - reclaim of its own, compaction and the OOM killer: the slow path only calls `kswapd` (set by the
+ *   background load, background.ts, which reclaims its own pages as 4.19 balance_pgdat would), then tries
+ *   the min watermark once; an allocation that still fails returns null, where the kernel would go on to
+ *   direct reclaim, compaction or the OOM killer;
+ * - ALLOC_NOFRAGMENT (5.0+: the first attempt of an allocation whose preferred zone is NORMAL avoids
+ *   fragmenting pageblocks, so unmovable requests may take DMA32 first), which matters for v5.10+
+ *   placement details only;
  * - per-CPU (pcp) lists: every order-0 page goes straight to and from the zone free lists, so the
  *   recently-freed-is-reused-first LIFO of the pcp lists shows up only through the buddy head insertion;
  * - migratetypes and pageblock stealing (one free list per order), highatomic reserves, CMA, NUMA.
@@ -18,17 +23,30 @@
  * State lives in pfn-indexed typed arrays and intrusive doubly-linked lists (offsets from the lowest
  * zone pfn), so millions of order-0 alloc/free pairs per second are possible.
  */
+import { ffs, PAGE_SHIFT, PAGE_SIZE } from "../core/bits.ts";
 import type { Era } from "../core/era.ts";
 import type { PhysMemory } from "../phys/memory.ts";
-import { PAGE_SHIFT, PAGE_SIZE, type Zone, type ZoneName } from "../phys/zones.ts";
-import { __GFP_ATOMIC, __GFP_COMP, __GFP_DMA, __GFP_DMA32, __GFP_HIGH, __GFP_NOMEMALLOC, __GFP_ZERO, type Gfp } from "./gfp.ts";
-import type { PageSource, Usage } from "./page-source.ts";
+import type { Zone, ZoneName } from "../phys/zones.ts";
+import { __GFP_ATOMIC, __GFP_COMP, __GFP_KSWAPD_RECLAIM, __GFP_DMA, __GFP_DMA32, __GFP_HIGH, __GFP_NOMEMALLOC, __GFP_ZERO, type Gfp } from "./gfp.ts";
+import { type PageSource, type Usage, ZoneBytes } from "./page-source.ts";
 import { computeWatermarks, type ZoneWatermarks } from "./watermarks.ts";
 
 export interface BuddyOptions {
   /** Overrides the computed min_free_kbytes (the sysctl), which moves every watermark. */
   readonly minFreeKbytes?: number;
+  /**
+   * memblock.reserved at memblock_free_all: page-aligned physical ranges [start, end) the buddy never
+   * receives. They stay in their zone's span but not in its managed pages (zone_managed_pages), so the
+   * watermarks and lowmem_reserve are computed without them, as the kernel does.
+   */
+  readonly reserved?: readonly { readonly start: number; readonly end: number }[];
 }
+
+/**
+ * What the slow path does after the fast path failed: wake_all_kswapds(order, gfp, ac) with the
+ * request's highest zone (ac->high_zoneidx) as the class zone.
+ */
+export type KswapdWake = (order: number, classZone: number) => void;
 
 export interface ZoneState {
   readonly name: ZoneName;
@@ -45,8 +63,9 @@ export interface ZoneState {
 
 
 const NONE = -1;
-// Module-local copies: imported bindings are live (getter calls under the tsx/esbuild ESM shim) and
-// these are read on every allocation.
+const KERNEL_ZONE_NAMES: Readonly<Record<ZoneName, string>> = { DMA: "DMA", DMA32: "DMA32", NORMAL: "Normal" };
+// Module-local copies, read on every allocation: V8 does not constant-fold imported bindings (with or
+// without tsx), and a local const is about 3x faster in a tight bit-test loop.
 const F_DMA: number = __GFP_DMA;
 const F_DMA32: number = __GFP_DMA32;
 const F_HIGH: number = __GFP_HIGH;
@@ -54,6 +73,7 @@ const F_ATOMIC: number = __GFP_ATOMIC;
 const F_NOMEMALLOC: number = __GFP_NOMEMALLOC;
 const F_COMP: number = __GFP_COMP;
 const F_ZERO: number = __GFP_ZERO;
+const F_KSWAPD: number = __GFP_KSWAPD_RECLAIM;
 
 export class BuddyAllocator implements PageSource {
   readonly phys: PhysMemory;
@@ -93,6 +113,10 @@ export class BuddyAllocator implements PageSource {
   readonly stats = { fastPath: 0, slowPath: 0, failed: 0 };
   private lastOwner = "";
   private lastOwnerId = -1;
+  /** Called from the slow path for requests with __GFP_KSWAPD_RECLAIM; set by whoever plays kswapd. */
+  kswapd: KswapdWake | null = null;
+  /** Told of every successful allocation (the boot's device-probe step records what probing allocated). */
+  onAlloc: ((pa: number, order: number, owner: string) => void) | null = null;
 
   constructor(phys: PhysMemory, zones: readonly Zone[], era: Era, opts: BuddyOptions = {}) {
     if (zones.length === 0) throw new RangeError("buddy: no zones");
@@ -124,34 +148,55 @@ export class BuddyAllocator implements PageSource {
     this.tails = new Int32Array(lists).fill(NONE);
     this.nrFree = new Int32Array(lists);
     this.zoneFree = zones.map(() => 0);
-    this.managed = zones.map((z) => z.presentPages);
+    const reserved = [...(opts.reserved ?? [])].sort((a, b) => a.start - b.start);
+    for (const r of reserved) {
+      if (!(r.start % PAGE_SIZE === 0 && r.end % PAGE_SIZE === 0 && r.start < r.end)) {
+        throw new RangeError(`buddy: reserved range [${fmtPa(r.start)}, ${fmtPa(r.end)}) is empty or not page aligned`);
+      }
+    }
+    // Managed = present minus the reserved pages inside the zone.
+    this.managed = zones.map((z) => {
+      let n = z.presentPages;
+      for (const r of reserved) n -= Math.max(0, Math.min(z.endPfn, r.end / PAGE_SIZE) - Math.max(z.startPfn, r.start / PAGE_SIZE));
+      return n;
+    });
     this.idxDma = zones.findIndex((z) => z.name === "DMA");
     this.idxDma32 = zones.findIndex((z) => z.name === "DMA32");
     this.idxNormal = zones.findIndex((z) => z.name === "NORMAL");
     if (this.idxNormal < 0) throw new RangeError("buddy: the zones have no NORMAL zone");
     this.watermarks = computeWatermarks(
-      zones.map((z) => ({ name: z.name, managed: z.presentPages })),
+      zones.map((z, i) => ({ name: z.name, managed: this.managed[i] as number })),
       opts.minFreeKbytes,
     );
 
     const toTail = era.mm.bootFreeToTail;
     const banks = phys.platform.ram;
-    // memblock_free_all: lowest address first, each range in the largest aligned blocks that fit.
+    // memblock_free_all: the free memblock ranges lowest address first (for_each_free_mem_range skips
+    // memblock.reserved), each in the largest aligned blocks that fit.
     zones.forEach((zone, z) => {
       for (const bank of banks) {
         const s = Math.max(zone.startPfn, Math.floor(bank.start / PAGE_SIZE));
         const e = Math.min(zone.endPfn, Math.floor(bank.end / PAGE_SIZE));
         for (let p = s; p < e; p++) this.zoneIdx[p - this.basePfn] = z;
-        let pfn = s;
-        while (pfn < e) {
-          let order = Math.min(this.orders - 1, ctz(pfn));
-          while (pfn + (1 << order) > e) order--;
-          this.zoneFree[z] = (this.zoneFree[z] as number) + (1 << order);
-          this.freeBlock(pfn - this.basePfn, order, z, toTail);
-          pfn += 1 << order;
+        let from = s;
+        for (const r of [...reserved, { start: e * PAGE_SIZE, end: e * PAGE_SIZE }]) {
+          const rs = Math.min(e, Math.max(from, r.start / PAGE_SIZE));
+          this.seedFree(from, rs, z, toTail);
+          from = Math.max(from, Math.min(e, r.end / PAGE_SIZE));
         }
       }
     });
+  }
+
+  private seedFree(s: number, e: number, z: number, toTail: boolean): void {
+    let pfn = s;
+    while (pfn < e) {
+      let order = pfn === 0 ? this.orders - 1 : Math.min(this.orders - 1, ffs(pfn));
+      while (pfn + (1 << order) > e) order--;
+      this.zoneFree[z] = (this.zoneFree[z] as number) + (1 << order);
+      this.freeBlock(pfn - this.basePfn, order, z, toTail);
+      pfn += 1 << order;
+    }
   }
 
   // ---- PageSource -------------------------------------------------------------------------------
@@ -162,6 +207,7 @@ export class BuddyAllocator implements PageSource {
     // Fast path (get_page_from_freelist with ALLOC_WMARK_LOW).
     let off = this.tryZones(req, order, 0);
     if (off === NONE) {
+      if ((gfp & F_KSWAPD) !== 0 && this.kswapd !== null) this.kswapd(order, req);
       // Slow path after waking kswapd: ALLOC_WMARK_MIN, plus ALLOC_HIGH for __GFP_HIGH and ALLOC_HARDER
       // for __GFP_ATOMIC without __GFP_NOMEMALLOC (4.19 gfp_to_alloc_flags; v6.3+ ALLOC_MIN_RESERVE and
       // ALLOC_NON_BLOCK give GFP_ATOMIC the same 3/8 of min). No reclaim, compaction or OOM follows.
@@ -187,6 +233,7 @@ export class BuddyAllocator implements PageSource {
     row[z] = (row[z] as number) + (1 << order);
     const pa = (this.basePfn + off) * PAGE_SIZE;
     if ((gfp & F_ZERO) !== 0) this.phys.zero(pa, PAGE_SIZE << order);
+    if (this.onAlloc !== null) this.onAlloc(pa, order, owner);
     return pa;
   }
 
@@ -292,15 +339,10 @@ export class BuddyAllocator implements PageSource {
     const out = new Map<string, Partial<Record<ZoneName, number>>>();
     this.owners.forEach((name, id) => {
       const row = this.heldPages[id] as number[];
-      const byZone: Partial<Record<ZoneName, number>> = {};
-      let any = false;
-      row.forEach((pages, z) => {
-        if (pages > 0) {
-          byZone[(this.zones[z] as Zone).name] = pages * PAGE_SIZE;
-          any = true;
-        }
-      });
-      if (any) out.set(name, byZone);
+      const byZone = new ZoneBytes();
+      row.forEach((pages, z) => byZone.add((this.zones[z] as Zone).name, pages * PAGE_SIZE));
+      const record = byZone.toRecord();
+      if (Object.keys(record).length > 0) out.set(name, record);
     });
     return out;
   }
@@ -308,15 +350,15 @@ export class BuddyAllocator implements PageSource {
   /** One owner's holding as a `Usage` (the buddy cannot see sub-page use, so inUse = held). */
   usageOf(owner: string): Usage {
     const id = this.ownerIds.get(owner);
-    const heldByZone: Partial<Record<ZoneName, number>> = {};
+    const heldByZone = new ZoneBytes();
     let held = 0;
     if (id !== undefined) {
       (this.heldPages[id] as number[]).forEach((pages, z) => {
-        if (pages > 0) heldByZone[(this.zones[z] as Zone).name] = pages * PAGE_SIZE;
+        heldByZone.add((this.zones[z] as Zone).name, pages * PAGE_SIZE);
         held += pages * PAGE_SIZE;
       });
     }
-    return { heldBytes: held, inUseBytes: held, heldByZone };
+    return { heldBytes: held, inUseBytes: held, heldByZone: heldByZone.toRecord() };
   }
 
   /** The zone gfp_zone() picks for `gfp` in this era (GFP_DMA is NORMAL where the era has no ZONE_DMA). */
@@ -346,6 +388,20 @@ export class BuddyAllocator implements PageSource {
     return this.zones.map((z) => this.zoneState(z.name));
   }
 
+  /**
+   * zone_watermark_ok_safe(zone, order, mark, classZone): free pages above `mark` plus the zone's
+   * lowmem_reserve for requests whose highest zone is `classZone`, with a free block of `order` or larger.
+   */
+  zoneWatermarkOk(zone: number, order: number, mark: number, classZone: number): boolean {
+    const wm = this.watermarks[zone] as ZoneWatermarks;
+    return this.watermarkOk(zone, order, mark, 0, wm.lowmemReserve[classZone] as number);
+  }
+
+  /** Managed pages of the zone at index `zone` (present minus memblock reservations). */
+  managedPagesAt(zone: number): number {
+    return this.managed[zone] as number;
+  }
+
   /** Free pages of a zone (NR_FREE_PAGES). */
   freePagesIn(name: ZoneName): number {
     return this.zoneFree[this.zoneIndexOf(name)] as number;
@@ -368,12 +424,15 @@ export class BuddyAllocator implements PageSource {
     return out;
   }
 
-  /** /proc/buddyinfo: populated zones only, "Node 0, zone %8s " then "%6lu " per order. */
+  /**
+   * /proc/buddyinfo: populated zones only, "Node 0, zone %8s " with the kernel's zone_names ("DMA",
+   * "DMA32", "Normal": nojick/test419 968c1392:mm/page_alloc.c zone_names), then "%6lu " per order.
+   */
   buddyinfo(): string {
     let s = "";
     this.zones.forEach((zone, z) => {
       if ((this.managed[z] as number) === 0) return;
-      s += `Node 0, zone ${zone.name.padStart(8)} `;
+      s += `Node 0, zone ${KERNEL_ZONE_NAMES[zone.name].padStart(8)} `;
       for (let o = 0; o < this.orders; o++) s += `${String(this.nrFree[z * this.orders + o]).padStart(6)} `;
       s += "\n";
     });
@@ -652,17 +711,6 @@ const ALLOC_WMARK_MIN = 1;
 const ALLOC_HIGH = 2;
 const ALLOC_HARDER = 4;
 
-function ctz(x: number): number {
-  if (x === 0) return 31;
-  let n = 0;
-  let v = x;
-  while (v % 2 === 0) {
-    v /= 2;
-    n++;
-  }
-  return n;
-}
-
 function checkCount(n: number, op: string, pa: number): void {
   if (!Number.isInteger(n) || n < 0) throw new RangeError(`buddy: ${op}(${fmtPa(pa)}, ${n}): the count must be a non-negative integer`);
 }
@@ -670,5 +718,3 @@ function checkCount(n: number, op: string, pa: number): void {
 function fmtPa(pa: number): string {
   return Number.isFinite(pa) && pa >= 0 ? "0x" + pa.toString(16) : String(pa);
 }
-
-export { PAGE_SHIFT, PAGE_SIZE };

@@ -10,10 +10,11 @@
  *
  * Addresses are physical (the model has no kernel virtual addresses); 0 is never a valid chunk address
  * here, so gen_pool_alloc's 0-on-failure reads as null.
- * The chunk header and bitmap come from vzalloc in the kernel; `metadataBytes()` reports their size
- * (struct gen_pool_chunk, 48 bytes on arm64, plus BITS_TO_LONGS(nbits) longs), not charged to any zone.
+ * The chunk header and bitmap come from kzalloc_node (4.19) or vzalloc_node (5.10+); `metadataBytes()`
+ * reports their size (struct gen_pool_chunk, Era.mm.genallocChunk.headerBytes on arm64, plus
+ * BITS_TO_LONGS(nbits) longs), not charged to any zone.
  */
-import { hex } from "../core/u32.ts";
+import { hex } from "../core/format.ts";
 
 export type GenPoolAlgo =
   | { readonly kind: "first-fit" }
@@ -22,7 +23,8 @@ export type GenPoolAlgo =
   | { readonly kind: "first-fit-order-align" }
   | { readonly kind: "best-fit" };
 
-const CHUNK_HEADER_BYTES = 48;
+/** struct gen_pool_chunk with `owner` (5.10+), when no era says otherwise. */
+const DEFAULT_CHUNK_HEADER_BYTES = 56;
 
 interface Chunk {
   readonly start: number;
@@ -42,8 +44,11 @@ export class GenPool {
   private algo: GenPoolAlgo = { kind: "first-fit" };
   private destroyed = false;
 
+  private readonly chunkHeaderBytes: number;
+
   /** gen_pool_create(min_alloc_order, nid). `name` appears in error messages. */
-  constructor(minAllocOrder: number, name = "gen_pool") {
+  constructor(minAllocOrder: number, name = "gen_pool", chunkHeaderBytes = DEFAULT_CHUNK_HEADER_BYTES) {
+    this.chunkHeaderBytes = chunkHeaderBytes;
     if (!Number.isInteger(minAllocOrder) || minAllocOrder < 0 || minAllocOrder > 30) {
       throw new RangeError(`gen_pool_create(${name}): min_alloc_order ${minAllocOrder} is outside 0..30`);
     }
@@ -133,9 +138,9 @@ export class GenPool {
     return this.chunks.map((c) => ({ start: c.start, size: c.end - c.start, avail: c.avail }));
   }
 
-  /** What vzalloc would hold for chunk headers and bitmaps. */
+  /** What kzalloc_node / vzalloc_node would hold for chunk headers and bitmaps. */
   metadataBytes(): number {
-    return this.chunks.reduce((n, c) => n + CHUNK_HEADER_BYTES + Math.ceil(c.nbits / 64) * 8, 0);
+    return this.chunks.reduce((n, c) => n + this.chunkHeaderBytes + Math.ceil(c.nbits / 64) * 8, 0);
   }
 
   /** Whether `addr` lies in one of the pool's chunks. */

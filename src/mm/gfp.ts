@@ -33,11 +33,22 @@ export const GFP_KERNEL = (__GFP_RECLAIM | __GFP_IO | __GFP_FS) as Gfp;
 export const GFP_NOWAIT = __GFP_KSWAPD_RECLAIM;
 export const GFP_DMA = __GFP_DMA;
 export const GFP_DMA32 = __GFP_DMA32;
-export const GFP_ZONEMASK = (__GFP_DMA | __GFP_HIGHMEM | __GFP_DMA32 | __GFP_MOVABLE) as Gfp;
 /** Zone bits a slab allocation must not carry: the kernel's "Unexpected gfp" (GFP_SLAB_BUG_MASK). */
 export const GFP_SLAB_BUG_MASK = (__GFP_DMA32 | __GFP_HIGHMEM | ~((1 << 18) - 1)) as Gfp;
 
 export const NO_GFP = 0 as Gfp;
+
+/**
+ * The slab allocator's check for GFP_SLAB_BUG_MASK bits (new_slab in 4.19, kmalloc_fix_flags from
+ * v5.9): the bits are cleared and the allocation goes on, with this warning. Null when `g` is clean.
+ * The kernel prints the masks with %#x too; the model's bit values differ, so only names here.
+ */
+export function fixSlabGfp(g: Gfp): { readonly fixed: Gfp; readonly warning: string } | null {
+  if ((g & GFP_SLAB_BUG_MASK) === 0) return null;
+  const invalid = (g & GFP_SLAB_BUG_MASK) as Gfp;
+  const fixed = (g & ~GFP_SLAB_BUG_MASK) as Gfp;
+  return { fixed, warning: `Unexpected gfp: ${gfpNames(invalid)}. Fixing up to gfp: ${gfpNames(fixed)}. Fix your code!` };
+}
 
 export function gfp(...flags: Gfp[]): Gfp {
   let g = 0;

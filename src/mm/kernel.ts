@@ -1,5 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/** One call that boots the kernel memory model: physical memory, zones, the buddy allocator, background load. */
+/**
+ * One call that boots the kernel memory model: physical memory, zones, the buddy allocator, background
+ * load. Kept for existing callers; it skips the memblock reservations and the device-probe step of the
+ * kernel's order (boot.ts: KernelBoot / bootKernel), so its managed pages equal present pages and any
+ * IOMMU domain its caller creates afterwards is created after the background load.
+ */
 import { era as eraByName, type Era } from "../core/era.ts";
 import { Rng } from "../core/rng.ts";
 import { PhysMemory } from "../phys/memory.ts";

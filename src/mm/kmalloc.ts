@@ -1,23 +1,29 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /**
  * kmalloc (mm/slab_common.c, mm/slub.c) over SlabCache: the kmalloc-N caches, the dma-kmalloc-N caches
- * for GFP_DMA, and the page-allocator path for sizes above KMALLOC_MAX_CACHE_SIZE (2 pages in SLUB).
+ * for GFP_DMA where the era has CONFIG_ZONE_DMA (Era.mm.kmallocDmaCaches; elsewhere GFP_DMA kmalloc uses
+ * kmalloc-N and the bit never reaches the page allocator), and the page-allocator path for sizes above KMALLOC_MAX_CACHE_SIZE (2 pages in SLUB).
  *
  * There are NO DMA32 kmalloc caches, as in the kernel: 6d6ea1e967a2 added SLAB_CACHE_DMA32 for
  * kmem_cache_create only. kmalloc(…, GFP_DMA32) is served by the plain kmalloc-N cache, and when that
  * needs a new slab page, new_slab reports "Unexpected gfp" and clears the bit: the memory may come from
  * anywhere GFP_KERNEL may.
  *
+ * `dma32Caches` switches on the one hypothetical: a dma32-kmalloc-N array (SLAB_CACHE_DMA32) selected by
+ * GFP_DMA32, the premise of Robin Murphy's kzalloc(SZ_1K, gfp | GFP_DMA32) suggestion (the kzalloc-dma32
+ * strategy). GFP_DMA32 is then a cache selector, not a page zone bit, so it raises no "Unexpected gfp".
+ *
  * kmalloc(0) returns ZERO_SIZE_PTR (16), as the kernel does; kfree of NULL or ZERO_SIZE_PTR is a no-op.
- * The smallest cache follows arm64's ARCH_KMALLOC_MINALIGN per era (era-mm.ts): kmalloc-128 up to v6.4,
+ * The smallest cache follows arm64's ARCH_KMALLOC_MINALIGN per era (`era.mm.kmallocMinAlign`): kmalloc-128 up to v6.4,
  * kmalloc-8 after. dma-kmalloc-N caches are created on first use (the kernel creates them at boot;
  * an empty cache holds no pages, so nothing observable differs).
  */
+import { getOrder, isPowerOfTwo, PAGE_SIZE } from "../core/bits.ts";
 import type { Era } from "../core/era.ts";
-import { hex } from "../core/u32.ts";
-import { __GFP_COMP, __GFP_NOWARN, __GFP_ZERO, GFP_DMA, GFP_SLAB_BUG_MASK, gfpNames, NO_GFP, type Gfp } from "./gfp.ts";
-import type { PageSource, Usage, ZoneName } from "./page-source.ts";
-import { PAGE_SIZE, SLAB_CACHE_DMA, SlabCache } from "./slub.ts";
+import { hex } from "../core/format.ts";
+import { __GFP_COMP, __GFP_NOWARN, __GFP_ZERO, fixSlabGfp, GFP_DMA, GFP_DMA32, NO_GFP, type Gfp } from "./gfp.ts";
+import { type PageSource, type Usage, ZoneBytes } from "./page-source.ts";
+import { SLAB_CACHE_DMA, SLAB_CACHE_DMA32, SlabCache } from "./slub.ts";
 
 /** include/linux/slab.h: ((void *)16). */
 export const ZERO_SIZE_PTR = 16;
@@ -31,6 +37,8 @@ export interface KmallocOptions {
   readonly era: Era;
   /** ARCH_KMALLOC_MINALIGN; defaults to arm64's for the era. */
   readonly minAlign?: number;
+  /** Hypothetical DMA32 kmalloc caches, which no kernel has (see the file comment). Default false. */
+  readonly dma32Caches?: boolean;
 }
 
 export class Kmalloc {
@@ -42,11 +50,12 @@ export class Kmalloc {
   private readonly minAlign: number;
   private readonly normal = new Map<number, SlabCache>();
   private readonly dma = new Map<number, SlabCache>();
+  private readonly dma32: Map<number, SlabCache> | null;
   private readonly byOwner = new Map<string, SlabCache>();
   private readonly large = new Map<number, number>();
   private largeHeld = 0;
   private largeInUse = 0;
-  private readonly largeZone: Partial<Record<ZoneName, number>> = {};
+  private readonly largeZone = new ZoneBytes();
   private messages: string[] = [];
 
   constructor(opts: KmallocOptions) {
@@ -54,10 +63,11 @@ export class Kmalloc {
     this.cpus = opts.cpus;
     this.era = opts.era;
     const minAlign = opts.minAlign ?? opts.era.mm.kmallocMinAlign;
-    if (!Number.isInteger(minAlign) || minAlign < 8 || (minAlign & (minAlign - 1)) !== 0 || minAlign > 256) {
+    if (!isPowerOfTwo(minAlign) || minAlign < 8 || minAlign > 256) {
       throw new RangeError(`kmalloc: ARCH_KMALLOC_MINALIGN ${minAlign} is not a power of two in 8..256`);
     }
     this.minAlign = minAlign;
+    this.dma32 = opts.dma32Caches === true ? new Map() : null;
     const sizes: number[] = [];
     for (let s = minAlign; s <= KMALLOC_MAX_CACHE_SIZE; s *= 2) sizes.push(s);
     // kmalloc-96 and kmalloc-192 exist only when the minimum size leaves room for them.
@@ -78,10 +88,24 @@ export class Kmalloc {
   kmalloc(size: number, gfp: Gfp = NO_GFP): number | null {
     if (!Number.isInteger(size) || size < 0) throw new RangeError(`kmalloc: size ${size} is not a non-negative integer`);
     if (size === 0) return ZERO_SIZE_PTR;
+    const cache = this.cacheFor(size, gfp);
+    if (cache === null) return this.kmallocLarge(size, gfp);
+    // A DMA32 cache takes GFP_DMA32 as its selector; its SLAB_CACHE_DMA32 allocflags pick the zone.
+    return cache.alloc((cache.flags & SLAB_CACHE_DMA32) !== 0 ? ((gfp & ~GFP_DMA32) as Gfp) : gfp);
+  }
+
+  /**
+   * kmalloc_slab: the cache kmalloc(size, gfp) uses, created on first use for the DMA arrays; null above
+   * KMALLOC_MAX_CACHE_SIZE (the page-allocator path). GFP_DMA wins over GFP_DMA32, as __GFP_DMA does in
+   * kmalloc_type.
+   */
+  cacheFor(size: number, gfp: Gfp = NO_GFP): SlabCache | null {
     const cs = this.cacheSizeFor(size);
-    if (cs === null) return this.kmallocLarge(size, gfp);
-    const cache = (gfp & GFP_DMA) !== 0 ? this.dmaCache(cs) : (this.normal.get(cs) as SlabCache);
-    return cache.alloc(gfp);
+    if (cs === null) return null;
+    // No dma-kmalloc caches where CONFIG_ZONE_DMA is off (4.16-5.4 arm64): GFP_DMA kmalloc uses kmalloc-N.
+    if ((gfp & GFP_DMA) !== 0 && this.era.mm.kmallocDmaCaches) return this.arrayCache(this.dma, "dma-kmalloc", cs, SLAB_CACHE_DMA);
+    if (this.dma32 !== null && (gfp & GFP_DMA32) !== 0) return this.arrayCache(this.dma32, "dma32-kmalloc", cs, SLAB_CACHE_DMA32);
+    return this.normal.get(cs) as SlabCache;
   }
 
   /** kzalloc. */
@@ -104,34 +128,30 @@ export class Kmalloc {
       const bytes = PAGE_SIZE * 2 ** order;
       this.largeHeld -= bytes;
       this.largeInUse -= bytes;
-      const z = this.pages.zoneOf(pa);
-      if (z !== null) this.largeZone[z] = (this.largeZone[z] ?? 0) - bytes;
+      this.largeZone.add(this.pages.zoneOf(pa), -bytes);
       this.pages.freePages(pa, order);
       return;
     }
     throw new RangeError(`kfree(${hex(pa)}): not a live kmalloc allocation (page owner ${owner ?? "none (free)"})`);
   }
 
-  /** Every cache created so far (kmalloc-N, then dma-kmalloc-N). */
+  /** Every cache created so far (kmalloc-N, then dma-kmalloc-N, then any dma32-kmalloc-N). */
   caches(): SlabCache[] {
-    return [...this.normal.values(), ...this.dma.values()];
+    return [...this.normal.values(), ...this.dma.values(), ...(this.dma32?.values() ?? [])];
   }
 
   usage(): Usage {
     let held = this.largeHeld;
     let inUse = this.largeInUse;
-    const heldByZone: Partial<Record<ZoneName, number>> = {};
-    const add = (z: ZoneName, b: number): void => {
-      if (b !== 0) heldByZone[z] = (heldByZone[z] ?? 0) + b;
-    };
-    for (const [z, b] of Object.entries(this.largeZone) as [ZoneName, number][]) add(z, b);
+    const heldByZone = new ZoneBytes();
+    heldByZone.addAll(this.largeZone.toRecord());
     for (const c of this.caches()) {
       const u = c.usage();
       held += u.heldBytes;
       inUse += u.inUseBytes;
-      for (const [z, b] of Object.entries(u.heldByZone) as [ZoneName, number][]) add(z, b);
+      heldByZone.addAll(u.heldByZone);
     }
-    return { heldBytes: held, inUseBytes: inUse, heldByZone };
+    return { heldBytes: held, inUseBytes: inUse, heldByZone: heldByZone.toRecord() };
   }
 
   drainMessages(): string[] {
@@ -148,11 +168,23 @@ export class Kmalloc {
     return n;
   }
 
-  private dmaCache(size: number): SlabCache {
-    let c = this.dma.get(size);
+  /**
+   * kmem_cache_destroy of every cache, for a Kmalloc private to one user (the kernel's kmalloc caches
+   * live forever). Throws RangeError, tearing nothing down, while any allocation is live.
+   */
+  destroy(): void {
+    const busy = this.caches().find((c) => c.usage().inUseBytes > 0);
+    if (busy !== undefined) busy.destroy();
+    const [large] = this.large.keys();
+    if (large !== undefined) throw new RangeError(`kmalloc: destroy with the large allocation at ${hex(large)} still live`);
+    for (const c of this.caches()) c.destroy();
+  }
+
+  private arrayCache(array: Map<number, SlabCache>, prefix: string, size: number, flags: number): SlabCache {
+    let c = array.get(size);
     if (c === undefined) {
-      c = this.makeCache(`dma-kmalloc-${sizeName(size)}`, size, SLAB_CACHE_DMA);
-      this.dma.set(size, c);
+      c = this.makeCache(`${prefix}-${sizeName(size)}`, size, flags);
+      array.set(size, c);
     }
     return c;
   }
@@ -166,14 +198,13 @@ export class Kmalloc {
   /** kmalloc_large: whole compound pages straight from the page allocator. */
   private kmallocLarge(size: number, gfp: Gfp): number | null {
     let flags: number = gfp;
-    if ((flags & GFP_SLAB_BUG_MASK) !== 0) {
-      // kmalloc_order checks the mask too since v5.9 (kmalloc_fix_flags); 4.19 passed it through.
-      const invalid = (flags & GFP_SLAB_BUG_MASK) as Gfp;
-      flags &= ~GFP_SLAB_BUG_MASK;
-      this.messages.push(`Unexpected gfp: ${gfpNames(invalid)}. Fixing up to gfp: ${gfpNames(flags as Gfp)}. Fix your code!`);
+    // kmalloc_order checks the mask too since v5.9 (kmalloc_fix_flags); 4.19 passed it through.
+    const fix = fixSlabGfp(gfp);
+    if (fix !== null) {
+      flags = fix.fixed;
+      this.messages.push(fix.warning);
     }
-    let order = 0;
-    while (PAGE_SIZE * 2 ** order < size) order++;
+    const order = getOrder(size);
     if (order >= this.era.buddyOrders) {
       // __alloc_pages refuses order >= MAX_ORDER with a one-time warning unless __GFP_NOWARN.
       if ((gfp & __GFP_NOWARN) === 0) this.messages.push(`kmalloc: order ${order} (${size} bytes) >= MAX_ORDER ${this.era.buddyOrders}: WARNING in __alloc_pages`);
@@ -185,8 +216,7 @@ export class Kmalloc {
     this.large.set(pa, order);
     this.largeHeld += bytes;
     this.largeInUse += bytes;
-    const z = this.pages.zoneOf(pa);
-    if (z !== null) this.largeZone[z] = (this.largeZone[z] ?? 0) + bytes;
+    this.largeZone.add(this.pages.zoneOf(pa), bytes);
     return pa;
   }
 }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /**
- * page_frag_cache (mm/page_alloc.c page_frag_alloc in ≤ v6.11, mm/page_frag_cache.c later): carves
+ * page_frag_cache (mm/page_alloc.c page_frag_alloc in ≤ v6.12, mm/page_frag_cache.c from v6.13: the
+ * file move 65941f10caf2 was applied on 2024-11-11): carves
  * fragments out of one compound page, counting references in bulk.
  *
  * Refill: an order-3 (PAGE_FRAG_CACHE_MAX_SIZE, 32 KiB) compound page with
@@ -14,7 +15,7 @@
  *
  * Direction by era (`era.pageFragDirection`): "down" hands out offsets from the top of the page
  * (offset = size - fragsz first), "up" from 0 with ALIGN for the requested alignment (Yunsheng Lin's
- * refactor). Bias form by era (era-mm.ts): `size` references as released in 4.19, PAGE_FRAG_CACHE_MAX_SIZE
+ * refactor). Bias form by era (`era.mm.pageFragBias`): `size` references as released in 4.19, PAGE_FRAG_CACHE_MAX_SIZE
  * + 1 from v5.1 (2c2ade81741c, 8644772637de).
  *
  * Zeroing caveat: __GFP_ZERO reaches the page allocator only on a refill. A recycled page is NOT
@@ -22,12 +23,12 @@
  * caller passed __GFP_ZERO (the v3 page_frag RFC for v7s relied on __GFP_ZERO; this is its hazard).
  * pfmemalloc pages (memory reserves) are not modelled.
  */
+import { isPowerOfTwo, PAGE_SIZE } from "../core/bits.ts";
 import type { Era } from "../core/era.ts";
-import { hex } from "../core/u32.ts";
+import { hex } from "../core/format.ts";
 import { __GFP_COMP, __GFP_DIRECT_RECLAIM, __GFP_NOMEMALLOC, __GFP_NORETRY, __GFP_NOWARN, type Gfp } from "./gfp.ts";
-import type { PageSource, Usage, ZoneName } from "./page-source.ts";
+import { type PageSource, type Usage, ZoneBytes, type ZoneName } from "./page-source.ts";
 
-const PAGE_SIZE = 4096;
 export const PAGE_FRAG_CACHE_MAX_ORDER = 3;
 export const PAGE_FRAG_CACHE_MAX_SIZE = PAGE_SIZE << PAGE_FRAG_CACHE_MAX_ORDER;
 
@@ -95,7 +96,7 @@ export class PageFragCache {
     if (!Number.isInteger(fragsz) || fragsz < 1 || fragsz > PAGE_FRAG_CACHE_MAX_SIZE) {
       throw new RangeError(`page_frag_alloc(${this.owner}): fragment size ${fragsz} is outside 1..${PAGE_FRAG_CACHE_MAX_SIZE}`);
     }
-    if (!Number.isInteger(align) || align < 1 || (align & (align - 1)) !== 0) {
+    if (!isPowerOfTwo(align)) {
       throw new RangeError(`page_frag_alloc(${this.owner}): alignment ${align} is not a power of two`);
     }
     if (this.cur === null && !this.refill(gfp)) return null;
@@ -174,13 +175,13 @@ export class PageFragCache {
   /** Bytes of blocks not yet returned to the page allocator versus bytes of live fragments. */
   usage(): Usage {
     let held = 0;
-    const heldByZone: Partial<Record<ZoneName, number>> = {};
+    const heldByZone = new ZoneBytes();
     for (const b of this.blocks.values()) {
       const bytes = PAGE_SIZE << b.order;
       held += bytes;
-      if (b.zone !== null) heldByZone[b.zone] = (heldByZone[b.zone] ?? 0) + bytes;
+      heldByZone.add(b.zone, bytes);
     }
-    return { heldBytes: held, inUseBytes: this.liveBytes, heldByZone };
+    return { heldBytes: held, inUseBytes: this.liveBytes, heldByZone: heldByZone.toRecord() };
   }
 
   stats(): PageFragStats {

@@ -4,9 +4,10 @@
  * from the buddy allocator. The buddy allocator implements it; tests may use a simpler one.
  */
 import type { PhysMemory } from "../phys/memory.ts";
+import type { ZoneName } from "../phys/zones.ts";
 import type { Gfp } from "./gfp.ts";
 
-export type ZoneName = "DMA" | "DMA32" | "NORMAL";
+export type { ZoneName };
 
 export interface PageSource {
   readonly phys: PhysMemory;
@@ -29,4 +30,27 @@ export interface Usage {
   readonly heldBytes: number;
   readonly inUseBytes: number;
   readonly heldByZone: Readonly<Partial<Record<ZoneName, number>>>;
+}
+
+/**
+ * A running per-zone byte tally. A zone appears in `toRecord()` from its first non-zero change, in that
+ * order, and is left out while its sum is 0; addresses outside managed RAM (zone null) are not counted.
+ */
+export class ZoneBytes {
+  private readonly byZone: Partial<Record<ZoneName, number>> = {};
+
+  add(zone: ZoneName | null, bytes: number): void {
+    if (zone !== null && bytes !== 0) this.byZone[zone] = (this.byZone[zone] ?? 0) + bytes;
+  }
+
+  /** Adds every zone of another tally (a `Usage.heldByZone`). */
+  addAll(record: Readonly<Partial<Record<ZoneName, number>>>): void {
+    for (const [z, b] of Object.entries(record) as [ZoneName, number][]) this.add(z, b);
+  }
+
+  toRecord(): Partial<Record<ZoneName, number>> {
+    const out: Partial<Record<ZoneName, number>> = {};
+    for (const [z, b] of Object.entries(this.byZone) as [ZoneName, number][]) if (b !== 0) out[z] = b;
+    return out;
+  }
 }

@@ -6,7 +6,7 @@
  * calculate_order with the CPU count as an input and the order-0 (get_order(size)) fallback; slab-page
  * gfp = caller gfp | allocflags (__GFP_COMP, GFP_DMA for SLAB_CACHE_DMA, GFP_DMA32 for SLAB_CACHE_DMA32),
  * first attempt with __GFP_NOWARN|__GFP_NORETRY; the cpu slab with its lockless freelist, the per-CPU
- * partial list (objects form before v5.16, slabs form after, see era-mm.ts), the node partial list
+ * partial list (objects form before v5.16, slabs form after: `era.mm.slubCpuPartialForm`), the node partial list
  * (get_partial_node from the head, adds at the tail except a deactivated cpu slab, which goes to the
  * head), min_partial retention of empty slabs, kmem_cache_shrink with its fullness sort, the "Unexpected
  * gfp" fix-up in new_slab, the allocation-failure warning and /proc/slabinfo.
@@ -20,8 +20,9 @@
  * State lives in typed arrays indexed by slab id and by object slot (slab id × objects-per-slab + index),
  * so the fast path is a handful of typed-array operations and one Map lookup (pfn → slab) on free.
  */
+import { fls, getOrder, isPowerOfTwo, PAGE_SIZE } from "../core/bits.ts";
 import type { Era } from "../core/era.ts";
-import { hex } from "../core/u32.ts";
+import { hex } from "../core/format.ts";
 import {
   __GFP_ATOMIC,
   __GFP_COMP,
@@ -39,14 +40,13 @@ import {
   __GFP_ZERO,
   GFP_DMA,
   GFP_DMA32,
-  GFP_SLAB_BUG_MASK,
+  fixSlabGfp,
   gfpNames,
   NO_GFP,
   type Gfp,
 } from "./gfp.ts";
-import type { PageSource, Usage, ZoneName } from "./page-source.ts";
+import { type PageSource, type Usage, ZoneBytes, type ZoneName } from "./page-source.ts";
 
-export const PAGE_SIZE = 4096;
 /** include/linux/slab.h values. SLAB_CACHE_DMA32 is 6d6ea1e967a2 (v5.1, backported to 4.19-stable). */
 export const SLAB_HWCACHE_ALIGN = 0x0000_2000;
 export const SLAB_CACHE_DMA = 0x0000_4000;
@@ -96,7 +96,7 @@ export interface SlabGeometry {
   readonly minOrder: number;
   readonly minObjects: number;
   readonly minPartial: number;
-  /** s->cpu_partial in objects; `cpuPartialSlabs` is used instead from v5.16 (see era-mm.ts). */
+  /** s->cpu_partial in objects; `cpuPartialSlabs` is used instead from v5.16 (`era.mm.slubCpuPartialForm`). */
   readonly cpuPartial: number;
   readonly cpuPartialSlabs: number;
   readonly cpuPartialForm: "objects" | "slabs";
@@ -130,16 +130,6 @@ export interface SlabCounts {
   readonly emptySlabs: number;
 }
 
-function getOrder(bytes: number): number {
-  let order = 0;
-  while (PAGE_SIZE * 2 ** order < bytes) order++;
-  return order;
-}
-
-function fls(x: number): number {
-  return x <= 0 ? 0 : Math.floor(Math.log2(x)) + 1;
-}
-
 /** calculate_order: the smallest order holding min_objects whose leftover is small enough. */
 export function calculateOrder(size: number, cpus: number): number {
   let minObjects = 4 * (fls(cpus) + 1);
@@ -168,7 +158,6 @@ function slabOrder(size: number, minObjects: number, maxOrder: number, fraction:
   return order;
 }
 
-/** kmem_cache_create. Throws RangeError for a size, alignment or flag the kernel would refuse. */
 /** One /proc/slabinfo line's numbers. */
 export interface SlabinfoRow {
   readonly name: string;
@@ -181,6 +170,7 @@ export interface SlabinfoRow {
   readonly numSlabs: number;
 }
 
+/** kmem_cache_create. Throws RangeError for a size, alignment or flag the kernel would refuse. */
 export function kmemCacheCreate(name: string, size: number, align: number, flags: number, env: CacheEnv): SlabCache {
   return new SlabCache(name, size, align, flags, env);
 }
@@ -256,7 +246,7 @@ export class SlabCache {
     if (!Number.isInteger(objectSize) || objectSize < 1 || objectSize > PAGE_SIZE * 2 ** (env.era.buddyOrders - 1)) {
       throw new RangeError(`kmem_cache_create(${name}): object size ${objectSize} is outside 1..${PAGE_SIZE * 2 ** (env.era.buddyOrders - 1)}`);
     }
-    if (!Number.isInteger(align) || align < 0 || (align !== 0 && (align & (align - 1)) !== 0) || align > PAGE_SIZE) {
+    if (align !== 0 && (!isPowerOfTwo(align) || align > PAGE_SIZE)) {
       throw new RangeError(`kmem_cache_create(${name}): alignment ${align} is not 0 or a power of two up to ${PAGE_SIZE}`);
     }
     if ((flags & ~KNOWN_FLAGS) !== 0) {
@@ -289,8 +279,9 @@ export class SlabCache {
     if ((flags & SLAB_CACHE_DMA) !== 0) allocflags |= GFP_DMA;
     if ((flags & SLAB_CACHE_DMA32) !== 0) allocflags |= GFP_DMA32;
     if ((flags & SLAB_RECLAIM_ACCOUNT) !== 0) allocflags |= __GFP_RECLAIMABLE;
-    // set_cpu_partial (4.19) / slub_set_cpu_partial (v5.16+).
-    const cpuPartial = size >= PAGE_SIZE ? 2 : size >= 1024 ? 6 : size >= 256 ? 13 : 30;
+    // set_cpu_partial (4.19) / slub_set_cpu_partial (v5.16+), with the era's default object counts.
+    const [cpPage, cp1k, cp256, cpSmall] = env.era.mm.slubCpuPartialObjects;
+    const cpuPartial = size >= PAGE_SIZE ? cpPage : size >= 1024 ? cp1k : size >= 256 ? cp256 : cpSmall;
     this.objectSize = objectSize;
     this.size = size;
     this.maxObjects = objects;
@@ -302,7 +293,7 @@ export class SlabCache {
       objects,
       minOrder,
       minObjects,
-      minPartial: Math.min(MAX_PARTIAL, Math.max(MIN_PARTIAL, Math.floor(Math.log2(size) / 2))),
+      minPartial: Math.min(MAX_PARTIAL, Math.max(MIN_PARTIAL, Math.floor((fls(size) - 1) / 2))),
       cpuPartial,
       cpuPartialSlabs: Math.ceil((cpuPartial * 2) / objects),
       cpuPartialForm: env.era.mm.slubCpuPartialForm,
@@ -511,13 +502,12 @@ export class SlabCache {
   /** new_slab / allocate_slab: NIL when even the fallback order fails. */
   private newSlab(callerGfp: Gfp): number {
     let flags: number = callerGfp;
-    if ((flags & GFP_SLAB_BUG_MASK) !== 0) {
-      // new_slab (4.19) / kmalloc_fix_flags (5.x+): warn with a stack dump, clear the bits, carry on.
-      // The kernel prints the masks with %#x too; the model's bit values differ, so only names here.
-      const invalid = (flags & GFP_SLAB_BUG_MASK) as Gfp;
-      flags &= ~GFP_SLAB_BUG_MASK;
+    // new_slab (4.19) / kmalloc_fix_flags (5.x+): warn with a stack dump, clear the bits, carry on.
+    const fix = fixSlabGfp(callerGfp);
+    if (fix !== null) {
+      flags = fix.fixed;
       this.st.unexpectedGfp++;
-      this.messages.push(`Unexpected gfp: ${gfpNames(invalid)}. Fixing up to gfp: ${gfpNames(flags as Gfp)}. Fix your code!`);
+      this.messages.push(fix.warning);
     }
     // Only reclaim-behaviour bits of the caller's gfp reach the page allocator (GFP_RECLAIM_MASK |
     // GFP_CONSTRAINT_MASK): its zone bits and __GFP_ZERO do not; the cache's allocflags choose the zone.
@@ -676,18 +666,30 @@ export class SlabCache {
   }
 
   /**
-   * kmem_cache_destroy. With live objects the kernel logs "Objects remaining" and leaves the cache in
-   * place; here that is a RangeError naming the cache and one live object, and nothing changes.
+   * kmem_cache_destroy. __kmem_cache_shutdown first runs flush_all and free_partial, which discards every
+   * EMPTY slab on the node partial list (collected with list_add, so in reverse list order) and reports
+   * the others; with objects left it fails, kmem_cache_destroy prints "kmem_cache_destroy %s: Slab cache
+   * still has objects" and the cache stays usable (nojick/test419 968c1392:mm/slub.c free_partial,
+   * __kmem_cache_shutdown; mm/slab_common.c kmem_cache_destroy). Here that failure is a RangeError naming
+   * the cache and one live object, thrown after the empty slabs went back to the page allocator.
    */
   destroy(): void {
     this.checkLive("destroy");
+    this.flushAll();
     if (this.liveObjects > 0) {
+      const discard: number[] = [];
+      for (let slab = this.nodeHead; slab !== NIL; slab = this.slabNext[slab] as number) {
+        if (this.slabLive[slab] === 0) discard.unshift(slab);
+      }
+      for (const slab of discard) {
+        this.removePartial(slab);
+        this.discardSlab(slab);
+      }
       const pa = this.firstLiveObject();
       throw new RangeError(
-        `kmem_cache_destroy(${this.name}): ${this.liveObjects} object(s) remaining, e.g. ${fmt(pa)}: Slab cache still has objects`,
+        `kmem_cache_destroy ${this.name}: Slab cache still has objects (${this.liveObjects} remaining, e.g. ${fmt(pa)})`,
       );
     }
-    this.flushAll();
     for (let slab = this.nodeHead; slab !== NIL; ) {
       const next = this.slabNext[slab] as number;
       this.discardSlab(slab);
@@ -704,12 +706,9 @@ export class SlabCache {
 
   /** Bytes of slab pages held from the page allocator versus bytes of live objects (object_size each). */
   usage(): Usage {
-    const heldByZone: Partial<Record<ZoneName, number>> = {};
-    ZONES.forEach((z, i) => {
-      const b = this.heldZone[i] as number;
-      if (b > 0) heldByZone[z] = b;
-    });
-    return { heldBytes: this.heldBytes, inUseBytes: this.liveObjects * this.objectSize, heldByZone };
+    const heldByZone = new ZoneBytes();
+    ZONES.forEach((z, i) => heldByZone.add(z, this.heldZone[i] as number));
+    return { heldBytes: this.heldBytes, inUseBytes: this.liveObjects * this.objectSize, heldByZone: heldByZone.toRecord() };
   }
 
   counts(): SlabCounts {

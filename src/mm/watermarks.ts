@@ -2,7 +2,8 @@
 /**
  * Zone watermarks and lowmem_reserve as mm/page_alloc.c computes them at boot (init_per_zone_wmark_min,
  * __setup_per_zone_wmarks, setup_per_zone_lowmem_reserve). Simplifications, all documented:
- * - managed pages = present pages (the model reserves no memmap, kernel image or CMA at boot);
+ * - managed pages are what the caller passes: present minus the memblock reservations boot.ts models
+ *   (memmap, swiotlb) on the kernel's boot path, present pages on bootKernelMemory's (no reservations);
  * - min_free_kbytes = int_sqrt(lowmem_kbytes * 16) clamped to [128, 65536] (the v5.7 raise of the
  *   upper bound to 262144 only matters above 256 GiB), with no THP "recommended" bump (khugepaged's
  *   set_recommended_min_free_kbytes is not modelled);

@@ -129,8 +129,30 @@ const V6_6: V7sTextFacts = {
   mtkExtMaxOas: 35,
 };
 
+/**
+ * 5.10 (Rtoax/linux-5.10.13 d6144f7f8ff1:drivers/iommu/io-pgtable-arm-v7s.c, include/linux/io-pgtable.h):
+ * `.map`/`.unmap` per page with iommu_flush_ops, quirks ARM_NS|NO_PERMS|TLBI_ON_MAP|ARM_MTK_EXT (BIT(3))
+ * and no ARM_MTK_TTBR_EXT, the fixed 4096-entry L1 (_ARM_V7S_LVL_BITS), tcr 0, one ttbr with walk
+ * attributes from coherent_walk, "Page table does not fit in PTE", oas up to 34 with ARM_MTK_EXT.
+ * Simplifications: its BIT(4) NON_STRICT quirk has no meaning here (so bit 16 is refused, where 5.10
+ * accepts it); arm_v7s_map tests prot before the ias/oas range and arm_v7s_unmap tests upper_32_bits(iova),
+ * modelled as `ias-oas` (the same outcome for ias 32 except for a map with no access to an out-of-range
+ * address); with ARM_MTK_EXT the 5.10 TTBR keeps its attribute bits, which mtk_iommu masks off with
+ * GENMASK(31, 7) before writing PT_BASE, so the shared ttbrFor gives the same register value.
+ */
+const V5_10: V7sTextFacts = {
+  ...V6_6,
+  name: "v5.10",
+  quirkBits: { ARM_NS: QUIRK_ARM_NS, NO_PERMS: QUIRK_NO_PERMS, TLBI_ON_MAP: QUIRK_V419_TLBI_ON_MAP, ARM_MTK_EXT: QUIRK_ARM_MTK_EXT },
+  mapOps: "per-page",
+  fixedL1Entries: 4096,
+  mtkExtMaxIas: 32,
+  mtkExtMaxOas: 34,
+};
+
 export const V7S_TEXTS: Readonly<Record<PgtableFamily, V7sTextFacts>> = {
   "v4.19": V419,
+  "v5.10": V5_10,
   "v6.6": V6_6,
   latest: { ...V6_6, name: "latest", partialUnmap: "refuse", protWithoutRW: -EINVAL },
 };

@@ -4,6 +4,7 @@
  * decide its zones, and the releases in which the kernel supports its SoC. The presets live in
  * src/phys/platforms/<soc>.ts, each number with the DT or driver source it comes from.
  */
+import { PAGE_SIZE } from "../core/bits.ts";
 import type { Era, EraName } from "../core/era.ts";
 import { InputError } from "../core/errors.ts";
 import { PRESETS } from "./platforms/index.ts";
@@ -133,10 +134,10 @@ export function allPlatforms(): readonly Platform[] {
   return PLATFORMS;
 }
 
-/** A platform with one RAM bank, for tests and custom maps. */
+/** A platform with the given RAM banks (page-aligned, non-empty), for tests and custom maps. */
 export function customPlatform(name: string, ram: readonly RamBank[], cpus = 4): Platform {
   for (const b of ram) {
-    if (!(b.start % 0x1000 === 0 && b.end % 0x1000 === 0 && b.end > b.start)) {
+    if (!(b.start % PAGE_SIZE === 0 && b.end % PAGE_SIZE === 0 && b.end > b.start)) {
       throw new RangeError(`platform ${name}: RAM bank 0x${b.start.toString(16)}-0x${b.end.toString(16)} is not page-aligned and non-empty`);
     }
   }

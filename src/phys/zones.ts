@@ -27,14 +27,12 @@
  * HIGHMEM zone, so an arm platform's RAM is its lowmem; without a machine dma_zone_size arm_dma_limit is
  * 4 GiB - 1, so ZONE_DMA, when configured, covers all of lowmem.
  */
+import { fls, PAGE_SIZE } from "../core/bits.ts";
 import type { Era } from "../core/era.ts";
 import { SZ_4G } from "../core/u32.ts";
 import { checkPlatformEra, type Platform } from "./platform.ts";
 
-export const PAGE_SHIFT = 12;
-export const PAGE_SIZE = 1 << PAGE_SHIFT;
-
-/** Same union as mm/page-source.ts ZoneName (phys may not import mm). */
+/** The zones a kernel era may configure, lowest first; mm imports this one union. */
 export type ZoneName = "DMA" | "DMA32" | "NORMAL";
 
 export interface Zone {
@@ -116,8 +114,7 @@ function dtMaxCpuAddress(platform: Platform): number {
 
 /** fls64 for a non-negative address; Infinity stands for PHYS_ADDR_MAX (64 bits). */
 function fls64(x: number): number {
-  if (x === Infinity) return 64;
-  return x === 0 ? 0 : Math.floor(Math.log2(x)) + 1;
+  return x === Infinity ? 64 : fls(x);
 }
 
 /** <= v5.10.21: the 2^bits window holding the start of DRAM, capped at DRAM end. */
@@ -147,9 +144,4 @@ function presentIn(platform: Platform, startPfn: number, endPfn: number): number
     if (e > s) n += e - s;
   }
   return n;
-}
-
-/** "DMA32 [0x40000, 0x100000) 786432 pages": for reports and error messages. */
-export function describeZone(z: Zone): string {
-  return `${z.name} [0x${z.startPfn.toString(16)}, 0x${z.endPfn.toString(16)}) ${z.presentPages} pages`;
 }

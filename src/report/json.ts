@@ -122,6 +122,7 @@ export const AnswerSchema = z.strictObject({
       most: z.strictObject({ strategy: z.string(), count: count }).nullable(),
     }),
     disqualified: z.array(z.strictObject({ strategy: z.string(), reasons: z.array(z.string()) })),
+    outsideKernel: z.array(z.strictObject({ strategy: z.string(), provenance: z.enum(["rfc", "hypothetical"]), peakHeldBytes: byteCount, note: z.string() })),
     summary: z.string(),
   }),
   predictions: z.array(PredictionSchema),

@@ -6,13 +6,12 @@
 import type { Gfp } from "../mm/gfp.ts";
 import type { Usage } from "../mm/page-source.ts";
 import type { PhysMemory } from "../phys/memory.ts";
+import { L2_TABLE_BYTES } from "./base.ts";
 import type { TableMemory } from "./table-memory.ts";
 
-const L2_BYTES = 1024;
 
 export class ArenaTableMemory implements TableMemory {
   readonly name = "arena";
-  readonly capabilities = { canShrink: false, allocatesInAtomicContext: true, preallocates: false } as const;
   readonly phys: PhysMemory;
   private readonly base: number;
   private readonly limit: number;
@@ -52,17 +51,17 @@ export class ArenaTableMemory implements TableMemory {
   allocL2(_gfp: Gfp): number | null {
     let pa = this.freeL2s.pop();
     if (pa === undefined) {
-      if (this.next + L2_BYTES > this.limit || !this.phys.isRam(this.next, L2_BYTES)) return null;
+      if (this.next + L2_TABLE_BYTES > this.limit || !this.phys.isRam(this.next, L2_TABLE_BYTES)) return null;
       pa = this.next;
-      this.next += L2_BYTES;
+      this.next += L2_TABLE_BYTES;
     }
-    this.phys.zero(pa, L2_BYTES);
+    this.phys.zero(pa, L2_TABLE_BYTES);
     this.liveL2++;
     return pa;
   }
 
   freeL2(pa: number): void {
-    if (pa % L2_BYTES !== 0 || pa < this.base || pa >= this.next || this.freeL2s.includes(pa)) {
+    if (pa % L2_TABLE_BYTES !== 0 || pa < this.base || pa >= this.next || this.freeL2s.includes(pa)) {
       throw new RangeError(`ArenaTableMemory: free of L2 at 0x${pa.toString(16)} that is not a live table`);
     }
     this.freeL2s.push(pa);
@@ -71,7 +70,7 @@ export class ArenaTableMemory implements TableMemory {
 
   usage(): Usage {
     const held = this.next - this.base;
-    return { heldBytes: held, inUseBytes: this.l1Bytes + this.liveL2 * L2_BYTES, heldByZone: {} };
+    return { heldBytes: held, inUseBytes: this.l1Bytes + this.liveL2 * L2_TABLE_BYTES, heldByZone: {} };
   }
 
   destroy(): void {}

@@ -5,17 +5,18 @@
  * arm_v7s_free_pgtable (L2 tables, then the L1, then the L2 allocator). A strategy supplies its L2
  * allocator through the abstract methods; nothing here looks at a strategy's name.
  */
+import { getOrder } from "../core/bits.ts";
 import type { Era } from "../core/era.ts";
-import { hex, SZ_1K } from "../core/u32.ts";
+import { hex } from "../core/format.ts";
+import { SZ_1K } from "../core/u32.ts";
 import { __GFP_ZERO, type Gfp } from "../mm/gfp.ts";
 import type { CompoundPageSource } from "../mm/page-frag.ts";
-import type { Usage, ZoneName } from "../mm/page-source.ts";
+import { type Usage, ZoneBytes } from "../mm/page-source.ts";
 import type { PhysMemory } from "../phys/memory.ts";
-import type { TableMemory, TableMemoryCapabilities } from "./table-memory.ts";
+import type { TableMemory } from "./table-memory.ts";
 
 /** ARM_V7S_TABLE_SIZE(2): 256 four-byte entries. */
 export const L2_TABLE_BYTES = SZ_1K;
-const PAGE_SIZE = 4096;
 /** Owner tag of v7s tables taken straight from the page allocator. */
 export const PGTABLE_OWNER = "io-pgtable-arm-v7s";
 
@@ -27,15 +28,8 @@ export interface StrategyContext {
   readonly cpus: number;
 }
 
-export function getOrder(bytes: number): number {
-  let order = 0;
-  while (PAGE_SIZE * 2 ** order < bytes) order++;
-  return order;
-}
-
 export abstract class TableMemoryBase implements TableMemory {
   abstract readonly name: string;
-  abstract readonly capabilities: TableMemoryCapabilities;
   readonly phys: PhysMemory;
   protected readonly pages: CompoundPageSource;
   protected readonly era: Era;
@@ -43,7 +37,7 @@ export abstract class TableMemoryBase implements TableMemory {
   private readonly l1Gfp: Gfp;
   private readonly l1Live = new Map<number, number>();
   private l1Held = 0;
-  private readonly l1Zone: Partial<Record<ZoneName, number>> = {};
+  private readonly l1Zone = new ZoneBytes();
   protected messages: string[] = [];
   private destroyed = false;
 
@@ -66,8 +60,7 @@ export abstract class TableMemoryBase implements TableMemory {
     if (pa === null) return null;
     this.l1Live.set(pa, bytes);
     this.l1Held += bytes;
-    const z = this.pages.zoneOf(pa);
-    if (z !== null) this.l1Zone[z] = (this.l1Zone[z] ?? 0) + bytes;
+    this.l1Zone.add(this.pages.zoneOf(pa), bytes);
     return pa;
   }
 
@@ -77,8 +70,7 @@ export abstract class TableMemoryBase implements TableMemory {
     }
     this.l1Live.delete(pa);
     this.l1Held -= bytes;
-    const z = this.pages.zoneOf(pa);
-    if (z !== null) this.l1Zone[z] = (this.l1Zone[z] ?? 0) - bytes;
+    this.l1Zone.add(this.pages.zoneOf(pa), -bytes);
     this.pages.freePages(pa, getOrder(bytes));
   }
 
@@ -95,13 +87,10 @@ export abstract class TableMemoryBase implements TableMemory {
   /** L1 pages plus the L2 allocator's holding; in use = live L1 bytes plus live L2 tables. */
   usage(): Usage {
     const l2 = this.l2Usage();
-    const heldByZone: Partial<Record<ZoneName, number>> = {};
-    const add = (z: ZoneName, b: number): void => {
-      if (b !== 0) heldByZone[z] = (heldByZone[z] ?? 0) + b;
-    };
-    for (const [z, b] of Object.entries(this.l1Zone) as [ZoneName, number][]) add(z, b);
-    for (const [z, b] of Object.entries(l2.heldByZone) as [ZoneName, number][]) add(z, b);
-    return { heldBytes: this.l1Held + l2.heldBytes, inUseBytes: this.l1Held + l2.inUseBytes, heldByZone };
+    const heldByZone = new ZoneBytes();
+    heldByZone.addAll(this.l1Zone.toRecord());
+    heldByZone.addAll(l2.heldByZone);
+    return { heldBytes: this.l1Held + l2.heldBytes, inUseBytes: this.l1Held + l2.inUseBytes, heldByZone: heldByZone.toRecord() };
   }
 
   drainMessages(): string[] {
@@ -113,7 +102,8 @@ export abstract class TableMemoryBase implements TableMemory {
 
   /**
    * Domain teardown after the engine freed its tables. A live L1, or a live L2 the allocator refuses
-   * to forget (slab, genalloc), is a RangeError and nothing is torn down.
+   * to forget (slab, genalloc), is a RangeError and the strategy stays alive (a slab cache has then
+   * already returned its empty partial slabs, as kmem_cache_destroy's free_partial does).
    */
   destroy(): void {
     this.checkLive("destroy");

@@ -21,7 +21,6 @@ export const GROW_CHUNK_ORDER = 4;
 
 export class GenallocGrowTableMemory extends GenallocL2TableMemory {
   readonly name = "genalloc-grow";
-  readonly capabilities = { canShrink: false, allocatesInAtomicContext: true, preallocates: false } as const;
 
   constructor(ctx: StrategyContext) {
     super(ctx, GFP_DMA32);

@@ -4,22 +4,23 @@
  * itself: gen_pool_alloc(1024) then a memset to zero (gen_pool_dma_zalloc's shape). The pool never
  * shrinks; its blocks go back to the buddy only at destroy (gen_pool_destroy, then free_pages).
  */
-import { hex } from "../core/u32.ts";
+import { PAGE_SIZE } from "../core/bits.ts";
+import { hex } from "../core/format.ts";
 import { GenPool } from "../mm/genalloc.ts";
 import type { Gfp } from "../mm/gfp.ts";
-import type { Usage, ZoneName } from "../mm/page-source.ts";
+import { type Usage, ZoneBytes, type ZoneName } from "../mm/page-source.ts";
 import { L2_TABLE_BYTES, PGTABLE_OWNER, type StrategyContext, TableMemoryBase } from "./base.ts";
 
-const PAGE_SIZE = 4096;
 export const GENALLOC_OWNER = `genalloc:${PGTABLE_OWNER}`;
 
 export abstract class GenallocL2TableMemory extends TableMemoryBase {
-  readonly pool = new GenPool(10, "io-pgtable-arm-v7s-l2");
+  readonly pool: GenPool;
   private readonly blocks: { readonly pa: number; readonly order: number; readonly zone: ZoneName | null }[] = [];
   private live = 0;
 
   constructor(ctx: StrategyContext, l1Gfp: Gfp) {
     super(ctx, l1Gfp);
+    this.pool = new GenPool(10, "io-pgtable-arm-v7s-l2", ctx.era.mm.genallocChunk.headerBytes);
   }
 
   /** Adds a block of 2^order pages from the buddy to the pool; false when the buddy has none. */
@@ -46,14 +47,14 @@ export abstract class GenallocL2TableMemory extends TableMemoryBase {
   }
 
   protected l2Usage(): Usage {
-    const heldByZone: Partial<Record<ZoneName, number>> = {};
+    const heldByZone = new ZoneBytes();
     let held = 0;
     for (const b of this.blocks) {
       const bytes = PAGE_SIZE * 2 ** b.order;
       held += bytes;
-      if (b.zone !== null) heldByZone[b.zone] = (heldByZone[b.zone] ?? 0) + bytes;
+      heldByZone.add(b.zone, bytes);
     }
-    return { heldBytes: held, inUseBytes: this.live * L2_TABLE_BYTES, heldByZone };
+    return { heldBytes: held, inUseBytes: this.live * L2_TABLE_BYTES, heldByZone: heldByZone.toRecord() };
   }
 
   protected l2Messages(): string[] {

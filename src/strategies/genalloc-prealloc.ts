@@ -9,7 +9,8 @@
  * The reserve is taken as max-order blocks (GFP_KERNEL|GFP_DMA32: domain creation may sleep); if the
  * buddy cannot supply them all, the shortfall is logged and the pool works with what it got.
  */
-import { bytes } from "../core/u32.ts";
+import { PAGE_SIZE } from "../core/bits.ts";
+import { bytes } from "../core/format.ts";
 import { GFP_DMA32, GFP_KERNEL, type Gfp } from "../mm/gfp.ts";
 import type { StrategyContext } from "./base.ts";
 import { GenallocL2TableMemory } from "./genalloc-l2.ts";
@@ -19,12 +20,11 @@ export const PREALLOC_BYTES = 4 * 1024 * 1024;
 
 export class GenallocPreallocTableMemory extends GenallocL2TableMemory {
   readonly name = "genalloc-prealloc";
-  readonly capabilities = { canShrink: false, allocatesInAtomicContext: true, preallocates: true } as const;
 
   constructor(ctx: StrategyContext) {
     super(ctx, GFP_DMA32);
     const order = ctx.era.buddyOrders - 1;
-    const blockBytes = 4096 * 2 ** order;
+    const blockBytes = PAGE_SIZE * 2 ** order;
     let got = 0;
     while (got < PREALLOC_BYTES && this.addBlock((GFP_KERNEL | GFP_DMA32) as Gfp, order)) got += blockBytes;
     if (got < PREALLOC_BYTES) {

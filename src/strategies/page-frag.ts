@@ -8,7 +8,7 @@
  * As in the patch, free_pgtable does not drain the cache: the bias references on the current page are
  * never dropped, so after destroy() that page stays allocated (usage() keeps reporting it). The cache
  * tries a 32 KiB (order-3) page first, so 32 tables share a page, not the 4 the commit text assumed
- * (kernel-facts Q4). A recycled page is not re-zeroed despite __GFP_ZERO, so an L2 table can come back
+ * (docs/kernel-facts.md#q4). A recycled page is not re-zeroed despite __GFP_ZERO, so an L2 table can come back
  * holding the PTEs of the table that used that slot before (see mm/page-frag.ts).
  */
 import { __GFP_ZERO, GFP_DMA32, type Gfp } from "../mm/gfp.ts";
@@ -18,7 +18,6 @@ import { L2_TABLE_BYTES, PGTABLE_OWNER, type StrategyContext, TableMemoryBase } 
 
 export class PageFragTableMemory extends TableMemoryBase {
   readonly name = "page-frag";
-  readonly capabilities = { canShrink: true, allocatesInAtomicContext: true, preallocates: false } as const;
   readonly frags: PageFragCache;
 
   constructor(ctx: StrategyContext) {

@@ -3,21 +3,19 @@
  * `page-per-table`: every 1 KiB L2 table in its own zeroed 4 KiB DMA32 page, as the iommu-pages allocator
  * (iommu_alloc_pages_node_sz rounds any size up with get_order: "sub page allocations result in a full
  * page") would give Jason Gunthorpe's out-of-tree generic_pt armv7s format, whose set_prot ORs GFP_DMA32
- * into the table gfp (kernel-facts §2.3, open question Q10). Three quarters of every page is waste, but a
+ * into the table gfp (docs/kernel-facts.md#later-history and #q10). Three quarters of every page is waste, but a
  * freed table gives its page straight back.
  */
-import { hex } from "../core/u32.ts";
+import { PAGE_SIZE } from "../core/bits.ts";
+import { hex } from "../core/format.ts";
 import { __GFP_ZERO, GFP_DMA32, type Gfp } from "../mm/gfp.ts";
-import type { Usage, ZoneName } from "../mm/page-source.ts";
+import { type Usage, ZoneBytes, type ZoneName } from "../mm/page-source.ts";
 import { L2_TABLE_BYTES, PGTABLE_OWNER, type StrategyContext, TableMemoryBase } from "./base.ts";
-
-const PAGE_SIZE = 4096;
 
 export class PagePerTableTableMemory extends TableMemoryBase {
   readonly name = "page-per-table";
-  readonly capabilities = { canShrink: true, allocatesInAtomicContext: true, preallocates: false } as const;
   private readonly live = new Map<number, ZoneName | null>();
-  private readonly zoneBytes: Partial<Record<ZoneName, number>> = {};
+  private readonly zoneBytes = new ZoneBytes();
 
   constructor(ctx: StrategyContext) {
     super(ctx, GFP_DMA32);
@@ -28,7 +26,7 @@ export class PagePerTableTableMemory extends TableMemoryBase {
     if (pa === null) return null;
     const z = this.pages.zoneOf(pa);
     this.live.set(pa, z);
-    if (z !== null) this.zoneBytes[z] = (this.zoneBytes[z] ?? 0) + PAGE_SIZE;
+    this.zoneBytes.add(z, PAGE_SIZE);
     return pa;
   }
 
@@ -36,14 +34,12 @@ export class PagePerTableTableMemory extends TableMemoryBase {
     if (!this.live.has(pa)) throw new RangeError(`${this.name}: freeL2(${hex(pa)}) is not a live L2 table`);
     const z = this.live.get(pa) ?? null;
     this.live.delete(pa);
-    if (z !== null) this.zoneBytes[z] = (this.zoneBytes[z] ?? 0) - PAGE_SIZE;
+    this.zoneBytes.add(z, -PAGE_SIZE);
     this.pages.freePages(pa, 0);
   }
 
   protected l2Usage(): Usage {
-    const heldByZone: Partial<Record<ZoneName, number>> = {};
-    for (const [z, b] of Object.entries(this.zoneBytes) as [ZoneName, number][]) if (b !== 0) heldByZone[z] = b;
-    return { heldBytes: this.live.size * PAGE_SIZE, inUseBytes: this.live.size * L2_TABLE_BYTES, heldByZone };
+    return { heldBytes: this.live.size * PAGE_SIZE, inUseBytes: this.live.size * L2_TABLE_BYTES, heldByZone: this.zoneBytes.toRecord() };
   }
 
   protected l2Messages(): string[] {

@@ -9,11 +9,10 @@
 import { GFP_DMA32, NO_GFP } from "../mm/gfp.ts";
 import { SLAB_CACHE_DMA32 } from "../mm/slub.ts";
 import type { StrategyContext } from "./base.ts";
-import { SLAB_CAPABILITIES, SlabL2TableMemory } from "./slab-l2.ts";
+import { SlabL2TableMemory } from "./slab-l2.ts";
 
 export class SlabDma32TableMemory extends SlabL2TableMemory {
   readonly name = "slab-dma32";
-  readonly capabilities = SLAB_CAPABILITIES;
 
   constructor(ctx: StrategyContext) {
     super(ctx, { cacheName: "io-pgtable_armv7s_l2", cacheAlign: 1024, cacheFlags: SLAB_CACHE_DMA32, l1Gfp: GFP_DMA32, l2ExtraGfp: NO_GFP });

@@ -8,7 +8,6 @@ import { __GFP_ZERO, type Gfp } from "../mm/gfp.ts";
 import type { Usage } from "../mm/page-source.ts";
 import { kmemCacheCreate, type SlabCache, type SlabinfoRow } from "../mm/slub.ts";
 import { L2_TABLE_BYTES, type StrategyContext, TableMemoryBase } from "./base.ts";
-import type { TableMemoryCapabilities } from "./table-memory.ts";
 
 export interface SlabL2Policy {
   readonly cacheName: string;
@@ -19,9 +18,6 @@ export interface SlabL2Policy {
   /** Bits ORed into the map caller's gfp for kmem_cache_zalloc (GFP_DMA in 4.19, none after the fix). */
   readonly l2ExtraGfp: Gfp;
 }
-
-/** kmem_cache_shrink gives empty slabs back; the slab page allocation may use GFP_ATOMIC. */
-export const SLAB_CAPABILITIES: TableMemoryCapabilities = { canShrink: true, allocatesInAtomicContext: true, preallocates: false };
 
 export abstract class SlabL2TableMemory extends TableMemoryBase {
   readonly cache: SlabCache;

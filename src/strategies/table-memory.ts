@@ -3,13 +3,14 @@
  * Where v7s tables live. The engine asks a TableMemory for a 16 KiB (or 64 KiB) L1 and for 1 KiB L2 tables
  * and gets a physical address or null (the kernel's -ENOMEM). The fit check ("Page table does not fit in
  * PTE") is the engine's, not the strategy's: a strategy may hand out a table above 4 GiB, as the kernel's
- * allocators did on arm64 from v4.15.
+ * allocators did on arm64 from v4.16.
  */
 import type { Gfp } from "../mm/gfp.ts";
 import type { Usage } from "../mm/page-source.ts";
 import type { SlabinfoRow } from "../mm/slub.ts";
 import type { PhysMemory } from "../phys/memory.ts";
 
+/** What a strategy can do, declared once in its registry entry (strategies/index.ts), so no caller needs its name. */
 export interface TableMemoryCapabilities {
   /** Can give memory back to the page allocator while the domain lives (kmem_cache_shrink, page frees). */
   readonly canShrink: boolean;
@@ -17,12 +18,17 @@ export interface TableMemoryCapabilities {
   readonly allocatesInAtomicContext: boolean;
   /** Reserves memory when the domain is created, before any table is needed. */
   readonly preallocates: boolean;
+  /**
+   * Hands out tables anywhere below 2^35, which only an M4U with the table-address extension can follow
+   * (IO_PGTABLE_QUIRK_ARM_MTK_TTBR_EXT, hardware flag PGTABLE_PA_35_EN): the session enables the quirk,
+   * and its tables above 4 GiB are then addressable.
+   */
+  readonly needsTtbrExt: boolean;
 }
 
 export interface TableMemory {
   /** Strategy name, e.g. "slab-dma32"; "arena" for the vector harness's allocator. */
   readonly name: string;
-  readonly capabilities: TableMemoryCapabilities;
   readonly phys: PhysMemory;
   /** The L1 table: `bytes` (16 KiB or 64 KiB), naturally aligned, zeroed. Null on failure. */
   allocL1(bytes: number): number | null;

@@ -26,10 +26,7 @@
  * A page-allocation failure in the runner (NULL from the PageSource) is the runner's result to record,
  * not an error in the workload; later events on that handle are then skipped by the runner.
  */
-
-/** Kernel enum dma_data_direction names. */
-export type DmaDirection = "DMA_BIDIRECTIONAL" | "DMA_TO_DEVICE" | "DMA_FROM_DEVICE";
-export const DMA_DIRECTIONS: readonly DmaDirection[] = ["DMA_BIDIRECTIONAL", "DMA_TO_DEVICE", "DMA_FROM_DEVICE"];
+import type { DmaDirection } from "../dma/dma-api.ts";
 
 /** DMA_ATTR_* names a workload may pass to dma_alloc_attrs. */
 export type DmaAttr =
@@ -150,19 +147,6 @@ export type DmaApiEvent = AllocEvent | FreeEvent | MapSingleEvent | MapSgEvent |
 export type WorkloadEvent = DeviceEvent | PhaseEvent | DmaApiEvent | TraceEvent;
 
 export type WorkloadEventType = WorkloadEvent["type"];
-
-export const EVENT_TYPES: readonly WorkloadEventType[] = [
-  "device",
-  "phase",
-  "alloc",
-  "free",
-  "mapSingle",
-  "mapSg",
-  "unmap",
-  "access",
-  "iommuMap",
-  "iommuUnmap",
-];
 
 /** Bytes a mapSg event maps (the sum of its segments). */
 export function sgBytes(ev: MapSgEvent): number {

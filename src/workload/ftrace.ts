@@ -2,10 +2,10 @@
 /**
  * Parser and formatter for the `iommu:map` / `iommu:unmap` tracepoints (include/trace/events/iommu.h).
  *
- * Payloads, as TP_printk writes them (kernel-facts §8.5):
+ * Payloads, as TP_printk writes them (docs/kernel-facts.md#tracepoints):
  *   old   (4.19, 5.x)  map:   IOMMU: iova=0x%016llx paddr=0x%016llx size=%zu
  *                      unmap: IOMMU: iova=0x%016llx size=%zu unmapped_size=%zu
- *   range (later, Dafna Hirschfeld's patch; release unverified, kernel-facts Q7)
+ *   range (v5.17+, Dafna Hirschfeld's 94aedac49d92; docs/kernel-facts.md#tracepoints)
  *                      map:   IOMMU: iova=0x%016llx - 0x%016llx paddr=0x%016llx size=%zu
  *                      unmap: IOMMU: iova=0x%016llx - 0x%016llx size=%zu unmapped_size=%zu
  * Line layouts accepted:

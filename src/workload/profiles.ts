@@ -1,38 +1,31 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /**
  * Built-in device profiles: seeded generators of DMA-API events shaped like MT8173 multimedia masters
- * (all behind the one M4U, so on 4.19 they share one domain and one page table), and the same
- * generators with other SoCs' resolutions as defaults (`mt8195-display`, ...).
+ * (all behind the one M4U, so on 4.19 they share one domain and one page table,
+ * docs/kernel-facts.md#mtk-iommu), and the same generators with other SoCs' resolutions as defaults
+ * (`mt8195-display`, ...).
  *
  * Buffer sizes follow the pixel formats (ARGB8888 scanout, NV12 frames); the split between
  * dma_alloc_attrs, dma_map_single and dma_map_sg, the bitstream size distribution, the motion-vector
  * buffer size and the hold times are this model's choices, not measurements of the mediatek drivers.
  */
 import { z } from "zod";
+import { alignUp, getOrder, PAGE_SIZE } from "../core/bits.ts";
 import type { Rng } from "../core/rng.ts";
 import { SZ_4K } from "../core/u32.ts";
-import { DMA_ATTRS, DMA_DIRECTIONS } from "./events.ts";
-import type { AllocGfp, DmaAttr, DmaDirection, SgSegment, WorkloadEvent } from "./events.ts";
+import { DMA_DIRECTIONS, type DmaDirection } from "../dma/dma-api.ts";
+import { DMA_ATTRS } from "./events.ts";
+import type { AllocGfp, DmaAttr, SgSegment, WorkloadEvent } from "./events.ts";
 
 /** Largest sampled window of one `access` event. */
 export const ACCESS_WINDOW = 64 * 1024;
 /** Largest block a workload asks the page allocator for: order 10 (4 MiB), valid in every era. */
 export const MAX_BLOCK_ORDER = 10;
 
-export function pageAlign(bytes: number): number {
-  return Math.ceil(bytes / SZ_4K) * SZ_4K;
-}
-
-/** The smallest order whose block holds `bytes`. */
-export function orderFor(bytes: number): number {
-  let order = 0;
-  while (SZ_4K * 2 ** order < bytes) order++;
-  return order;
-}
 
 /** NV12: a full-size luma plane plus a half-size interleaved chroma plane. */
 export function nv12Bytes(width: number, height: number): number {
-  return pageAlign((width * height * 3) / 2);
+  return alignUp((width * height * 3) / 2, PAGE_SIZE);
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -82,7 +75,7 @@ export class DeviceEmitter {
 
   mapSingle(out: WorkloadEvent[], bytes: number, offset: number, dir: DmaDirection, owner: string, releaseAt = Infinity): number {
     const handle = this.handles.take();
-    out.push({ type: "mapSingle", device: this.device, paddrSource: { order: orderFor(offset + bytes), offset, owner }, bytes, dir, handle });
+    out.push({ type: "mapSingle", device: this.device, paddrSource: { order: getOrder(offset + bytes), offset, owner }, bytes, dir, handle });
     this.live.push({ handle, release: "unmap", bytes, releaseAt });
     return handle;
   }
@@ -91,7 +84,7 @@ export class DeviceEmitter {
   mapSg(out: WorkloadEvent[], bytes: number, orders: readonly number[], dir: DmaDirection, owner: string, releaseAt = Infinity): number {
     const handle = this.handles.take();
     const segments: SgSegment[] = [];
-    let left = pageAlign(bytes);
+    let left = alignUp(bytes, PAGE_SIZE);
     while (left > 0) {
       let order = this.rng.pick(orders);
       while (order > 0 && SZ_4K * 2 ** (order - 1) >= left) order--;
@@ -106,7 +99,7 @@ export class DeviceEmitter {
       left -= seg;
     }
     out.push({ type: "mapSg", device: this.device, segments, dir, handle, owner });
-    this.live.push({ handle, release: "unmap", bytes: pageAlign(bytes), releaseAt });
+    this.live.push({ handle, release: "unmap", bytes: alignUp(bytes, PAGE_SIZE), releaseAt });
     return handle;
   }
 
@@ -199,14 +192,14 @@ const display = defineProfile({
   description: "display scanout (OVL/RDMA): ARGB framebuffers from dma_alloc_attrs(WRITE_COMBINE), page flips read the front buffer",
   params: displayParams,
   create(em, p) {
-    const fbBytes = pageAlign(p.width * p.height * p.bytesPerPixel);
+    const fbBytes = alignUp(p.width * p.height * p.bytesPerPixel, PAGE_SIZE);
     const fbs: number[] = [];
     let front = 0;
     const attrs: DmaAttr[] = ["DMA_ATTR_WRITE_COMBINE", "DMA_ATTR_NO_KERNEL_MAPPING"];
     return {
       boot(out) {
         for (let i = 0; i < p.framebuffers; i++) fbs.push(em.alloc(out, fbBytes, `${em.device}:fb${i}`, attrs));
-        if (p.cursor) em.alloc(out, pageAlign(64 * 64 * 4), `${em.device}:cursor`, attrs);
+        if (p.cursor) em.alloc(out, alignUp(64 * 64 * 4, PAGE_SIZE), `${em.device}:cursor`, attrs);
       },
       frame(frame, out) {
         if (fbs.length === 0) return;
@@ -261,7 +254,7 @@ const vdec = defineProfile({
     const allocDpb = (out: WorkloadEvent[]): void => {
       const frameBytes = nv12Bytes(width, height);
       // One 16x16 macroblock's motion vectors in 64 bytes: the model's guess at an H.264 colocated buffer.
-      const mvBytes = pageAlign(Math.ceil(width / 16) * Math.ceil(height / 16) * 64);
+      const mvBytes = alignUp(Math.ceil(width / 16) * Math.ceil(height / 16) * 64, PAGE_SIZE);
       refs = [];
       for (let i = 0; i < p.refFrames; i++) {
         const f = em.alloc(out, frameBytes, `${em.device}:ref${i}`, ["DMA_ATTR_NO_KERNEL_MAPPING"]);
@@ -359,7 +352,7 @@ const ringParams = (w: number, h: number, bpp: number, ring: number, remap: bool
   });
 
 function ringModel(em: DeviceEmitter, p: z.output<ReturnType<typeof ringParams>>, label: string): DeviceModel {
-  const bytes = pageAlign(Math.ceil((p.width * p.height * p.halfBytesPerPixel) / 2));
+  const bytes = alignUp(Math.ceil((p.width * p.height * p.halfBytesPerPixel) / 2), PAGE_SIZE);
   const slots: (number | null)[] = new Array<number | null>(p.buffers).fill(null);
   return {
     boot(out) {
@@ -492,7 +485,7 @@ export function churnModel(em: DeviceEmitter, c: ChurnParams): DeviceModel {
         const h = c.api === "map-single"
           ? em.mapSingle(out, bytes, 0, "DMA_BIDIRECTIONAL", `${em.device}:churn`, until)
           : em.mapSg(out, bytes, c.segmentOrders, "DMA_BIDIRECTIONAL", `${em.device}:churn`, until);
-        if (c.access) em.access(out, h, c.api === "map-sg" ? pageAlign(bytes) : bytes, false);
+        if (c.access) em.access(out, h, c.api === "map-sg" ? alignUp(bytes, PAGE_SIZE) : bytes, false);
       }
     },
     teardown(out) {
@@ -586,7 +579,7 @@ export function customModel(em: DeviceEmitter, buffers: readonly BufferSpec[]): 
       case "map-single":
         return { handle: em.mapSingle(out, bytes, b.offset ?? 0, dir, tag, releaseAt), bytes };
       case "map-sg":
-        return { handle: em.mapSg(out, bytes, b.segmentOrders ?? [0], dir, tag, releaseAt), bytes: pageAlign(bytes) };
+        return { handle: em.mapSg(out, bytes, b.segmentOrders ?? [0], dir, tag, releaseAt), bytes: alignUp(bytes, PAGE_SIZE) };
     }
   };
   return {

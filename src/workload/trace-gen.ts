@@ -19,6 +19,7 @@
  * Device mix, buffer sizes, chunk-failure rates and hold times are this model's choices, not
  * measurements. A small share of unmaps hit nothing live, as when a trace starts after the map.
  */
+import { alignUp, getOrder, PAGE_SHIFT, PAGE_SIZE } from "../core/bits.ts";
 import { Rng } from "../core/rng.ts";
 import { SZ_1M, SZ_4K, SZ_64K } from "../core/u32.ts";
 import type { TraceEvent } from "./events.ts";
@@ -52,7 +53,6 @@ export interface TraceGenOptions {
 /** Where the allocator's IOVA space ends (exclusive). */
 export const TRACE_GEN_IOVA_TOP = 0xff80_0000;
 const ELM_DRAM = { start: 0x4000_0000, end: 0x1_4000_0000 } as const;
-const PAGE_SHIFT = 12;
 /** 8 MiB: the largest buffer the device mix asks for. */
 const MAX_IOVA_ORDER = 11;
 const CPUS = 4;
@@ -74,8 +74,8 @@ interface Device {
 
 /** 1080p ARGB8888 scanout; NV12 frames at 1080p and 720p; all page-aligned. */
 const FB_1080P = 1920 * 1080 * 4;
-const NV12_1080P = pageAlign((1920 * 1088 * 3) / 2);
-const NV12_720P = pageAlign((1280 * 720 * 3) / 2);
+const NV12_1080P = alignUp((1920 * 1088 * 3) / 2, PAGE_SIZE);
+const NV12_720P = alignUp((1280 * 720 * 3) / 2, PAGE_SIZE);
 
 const DEVICES: readonly Device[] = [
   {
@@ -221,7 +221,7 @@ export function* generateTraceEvents(options: TraceGenOptions): Generator<Genera
         // An IOVA the trace never saw mapped: free in our allocator, so it matches nothing live.
         const dev = rng.weighted(DEVICE_WEIGHTS);
         const kind = rng.weighted(kindWeights(dev));
-        const order = orderOf(kind.bytes);
+        const order = getOrder(kind.bytes);
         const pfn = iova.alloc(order);
         if (pfn >= 0) {
           iova.free(pfn, order);
@@ -235,7 +235,7 @@ export function* generateTraceEvents(options: TraceGenOptions): Generator<Genera
     }
     const dev = rng.weighted(DEVICE_WEIGHTS);
     const kind = rng.weighted(kindWeights(dev));
-    const order = orderOf(kind.bytes);
+    const order = getOrder(kind.bytes);
     let pfn = iova.alloc(order);
     while (pfn < 0) {
       // IOVA space fragmented: a live buffer gives its range back before the new one is mapped.
@@ -323,17 +323,6 @@ function kindWeights(dev: Device): readonly (readonly [BufferKind, number])[] {
   return KIND_WEIGHTS.get(dev) as readonly (readonly [BufferKind, number])[];
 }
 
-function pageAlign(bytes: number): number {
-  return Math.ceil(bytes / SZ_4K) * SZ_4K;
-}
-
-/** Order (in pages) of the size-aligned IOVA block that holds `bytes`. */
-function orderOf(bytes: number): number {
-  let order = 0;
-  while (SZ_4K * 2 ** order < bytes) order++;
-  return order;
-}
-
 interface Piece {
   readonly paddr: number;
   readonly bytes: number;
@@ -348,7 +337,7 @@ function physBlock(rng: Rng, dram: { readonly start: number; readonly end: numbe
 function splitBuffer(rng: Rng, kind: BufferKind, dram: { readonly start: number; readonly end: number }): Piece[] {
   const bytes = kind.bytes;
   if (kind.layout === "contig") {
-    const align = Math.min(SZ_1M, SZ_4K * 2 ** orderOf(bytes));
+    const align = Math.min(SZ_1M, SZ_4K * 2 ** getOrder(bytes));
     return [{ paddr: physBlock(rng, dram, bytes, align), bytes }];
   }
   const out: Piece[] = [];

@@ -7,7 +7,7 @@ import { PREDICTIONS } from "../../src/analysis/predictions/index.ts";
 import { DEFAULT_SWITCHES, variant } from "../../src/lab/spec.ts";
 import { ERA_NAMES, era } from "../../src/core/era.ts";
 import { STRATEGY_NAMES } from "../../src/strategies/index.ts";
-import { fixtureReport } from "../report/fixture.ts";
+import { fixtureReport } from "../fixtures/report.ts";
 
 describe("prediction definitions", () => {
   it("name only registry strategies and real era fields, with unique ids", () => {

@@ -4,12 +4,15 @@ import { describe, it } from "node:test";
 import {
   DMA_ATTR_FORCE_CONTIGUOUS,
   DMA_ATTR_PRIVILEGED,
+  DMA_DIRECTIONS,
   DMA_MAPPING_ERROR,
+  type DmaDirection,
   IommuDma,
   dmaInfoToProt,
   platformDevice,
 } from "../../src/dma/dma-api.ts";
 import {
+  __GFP_COMP,
   __GFP_DMA32,
   __GFP_HIGHMEM,
   __GFP_NORETRY,
@@ -33,46 +36,52 @@ function dmaRig(eraName: "latest" | "v4.19" = "latest", failOrders: readonly num
 
 describe("dma_info_to_prot", () => {
   it("maps direction, coherence and DMA_ATTR_PRIVILEGED to IOMMU prot bits", () => {
-    assert.equal(dmaInfoToProt("to-device", false, 0), IOMMU_READ);
-    assert.equal(dmaInfoToProt("from-device", false, 0), IOMMU_WRITE);
-    assert.equal(dmaInfoToProt("bidirectional", true, 0), IOMMU_READ | IOMMU_WRITE | IOMMU_CACHE);
-    assert.equal(dmaInfoToProt("to-device", false, DMA_ATTR_PRIVILEGED), IOMMU_READ | IOMMU_PRIV);
-    assert.equal(dmaInfoToProt("none", true, DMA_ATTR_PRIVILEGED), 0);
+    assert.equal(dmaInfoToProt("DMA_TO_DEVICE", false, 0), IOMMU_READ);
+    assert.equal(dmaInfoToProt("DMA_FROM_DEVICE", false, 0), IOMMU_WRITE);
+    assert.equal(dmaInfoToProt("DMA_BIDIRECTIONAL", true, 0), IOMMU_READ | IOMMU_WRITE | IOMMU_CACHE);
+    assert.equal(dmaInfoToProt("DMA_TO_DEVICE", false, DMA_ATTR_PRIVILEGED), IOMMU_READ | IOMMU_PRIV);
+  });
+
+  it("has no DMA_NONE: every dma_map_* BUG()s on it, so the type refuses it", () => {
+    // @ts-expect-error DMA_NONE is not a mapping direction.
+    const none: DmaDirection = "DMA_NONE";
+    assert.deepEqual(DMA_DIRECTIONS, ["DMA_BIDIRECTIONAL", "DMA_TO_DEVICE", "DMA_FROM_DEVICE"]);
+    assert.ok(!DMA_DIRECTIONS.includes(none));
   });
 });
 
 describe("dma_map_page", () => {
   it("maps the page under the aperture top and returns iova + offset", () => {
     const { dma, domain } = dmaRig();
-    const a = dma.mapPage(dev, 0x4812_3456, 0x100, "to-device");
+    const a = dma.mapPage(dev, 0x4812_3456, 0x100, "DMA_TO_DEVICE");
     assert.equal(a, 0xff7f_f456);
     assert.equal(domain.iovaToPhys(a), 0x4812_3456);
     // The 4.19 aperture reaches 0xFFFF_FFFF.
     const old = dmaRig("v4.19");
-    assert.equal(old.dma.mapPage(dev, 0x4812_3456, 0x100, "to-device"), 0xffff_f456);
+    assert.equal(old.dma.mapPage(dev, 0x4812_3456, 0x100, "DMA_TO_DEVICE"), 0xffff_f456);
   });
 
   it("widens a buffer that crosses a page to two IOVA pages, 2-page aligned", () => {
     const { dma, domain } = dmaRig();
     // offset 0xF00 + 0x200 = 0x1100 -> 2 pages at (0xFF800 - 2) & ~1 = 0xFF7FE.
-    const a = dma.mapPage(dev, 0x4812_3f00, 0x200, "from-device");
+    const a = dma.mapPage(dev, 0x4812_3f00, 0x200, "DMA_FROM_DEVICE");
     assert.equal(a, 0xff7f_ef00);
     assert.equal(domain.iovaToPhys(0xff7f_f000), 0x4812_4000);
   });
 
   it("unmap frees the IOVA into the rcache: the next mapping gets the same address", () => {
     const { dma, domain } = dmaRig();
-    const a = dma.mapPage(dev, 0x4812_3000, 0x1000, "bidirectional");
-    dma.unmapPage(dev, a, 0x1000, "bidirectional");
+    const a = dma.mapPage(dev, 0x4812_3000, 0x1000, "DMA_BIDIRECTIONAL");
+    dma.unmapPage(dev, a, 0x1000, "DMA_BIDIRECTIONAL");
     assert.equal(domain.iovaToPhys(a), 0);
     assert.equal(dma.iovad.cachedRanges, 1);
-    assert.equal(dma.mapPage(dev, 0x4900_0000, 0x1000, "bidirectional"), a);
+    assert.equal(dma.mapPage(dev, 0x4900_0000, 0x1000, "DMA_BIDIRECTIONAL"), a);
   });
 
   it("returns DMA_MAPPING_ERROR and frees the IOVA when iommu_map fails", () => {
     const { dma, domain } = dmaRig();
     assert.equal(domain.map(0xff7f_f000, 0x4a00_0000, 0x1000, IOMMU_READ, GFP_ATOMIC).ret, 0);
-    assert.equal(dma.mapPage(dev, 0x4812_3000, 0x1000, "to-device"), DMA_MAPPING_ERROR);
+    assert.equal(dma.mapPage(dev, 0x4812_3000, 0x1000, "DMA_TO_DEVICE"), DMA_MAPPING_ERROR);
     assert.equal(dma.counters.mapPageErrors, 1);
     assert.equal(dma.iovad.cachedRanges, 1, "free_iova_fast parked it");
     assert.equal(domain.iovaToPhys(0xff7f_f000), 0x4a00_0000, "the existing mapping is untouched");
@@ -81,7 +90,7 @@ describe("dma_map_page", () => {
   it("honours a device mask below the aperture", () => {
     const { dma } = dmaRig();
     const small = platformDevice("old-dev", { dmaMask: 0x0fff_ffff });
-    assert.equal(dma.mapPage(small, 0x4812_3000, 0x1000, "to-device"), 0x0fff_f000);
+    assert.equal(dma.mapPage(small, 0x4812_3000, 0x1000, "DMA_TO_DEVICE"), 0x0fff_f000);
   });
 });
 
@@ -95,7 +104,7 @@ describe("dma_map_sg", () => {
         { phys: 0x5000_1000, length: 0x1000 },
         { phys: 0x5100_0010, length: 0x100 },
       ],
-      "bidirectional",
+      "DMA_BIDIRECTIONAL",
     );
     assert.ok(m !== null);
     // 3 IOVA pages -> rounded to 4, aligned to 4: pfn (0xFF800 - 4) = 0xFF7FC.
@@ -116,7 +125,7 @@ describe("dma_map_sg", () => {
       ],
     );
     assert.equal(domain.iovaToPhys(0xff7f_e010), 0x5100_0010);
-    dma.unmapSg(dev, m, "bidirectional");
+    dma.unmapSg(dev, m, "DMA_BIDIRECTIONAL");
     assert.equal(domain.iovaToPhys(0xff7f_c000), 0);
     assert.deepEqual(trace.events.at(-1), { kind: "unmap", iova: 0xff7f_c000, size: 0x3000, unmapped: 0x3000 });
     assert.equal(dma.iovad.cachedRanges, 1);
@@ -125,7 +134,7 @@ describe("dma_map_sg", () => {
   it("starts a new segment at max_segment_size", () => {
     const { dma } = dmaRig();
     const sg = Array.from({ length: 20 }, (_, i) => ({ phys: 0x5000_0000 + i * 0x1000, length: 0x1000 }));
-    const m = dma.mapSg(dev, sg, "to-device");
+    const m = dma.mapSg(dev, sg, "DMA_TO_DEVICE");
     assert.ok(m !== null);
     // 64 KiB segments: 16 pages, then 4.
     assert.deepEqual(
@@ -135,7 +144,44 @@ describe("dma_map_sg", () => {
   });
 });
 
+describe("MT8173 aperture by era", () => {
+  it("the first 4 KiB IOVA is 0xFFFF_F000 up to v6.3 (v4.19, v5.10: DMA_BIT_MASK(32)) and 0xFF7F_F000 from the v6.4 gap", () => {
+    const expected = { "v4.19": 0xffff_f000, "v5.10": 0xffff_f000, "v6.6": 0xff7f_f000, latest: 0xff7f_f000 } as const;
+    for (const [name, iova] of Object.entries(expected) as [keyof typeof expected, number][]) {
+      const { domain } = buddyRig(name);
+      const dma = new IommuDma({ domain, pages: buddyRig(name).pages, cpus: 4 });
+      assert.equal(dma.mapSingle(dev, 0x4812_3000, 0x1000, "DMA_TO_DEVICE"), iova, name);
+      assert.equal(domain.apertureEnd, iova + 0xfff, name);
+    }
+  });
+});
+
 describe("dma_alloc_attrs", () => {
+  it("__GFP_COMP: 6.6+ WARNs and returns NULL; 4.19 and 5.10 hand out single (non-compound) pages", () => {
+    const latest = dmaRig("latest");
+    assert.equal(latest.dma.allocAttrs(dev, 0x2000, gfp(GFP_KERNEL, __GFP_COMP)), null);
+    assert.deepEqual(latest.domain.messages.at(-1), { level: "warn", text: "WARN_ON_ONCE: flag & __GFP_COMP (dma_alloc_attrs)" });
+    assert.equal(latest.pages.calls.length, 0);
+    const old = dmaRig("v4.19");
+    const buf = old.dma.allocAttrs(dev, 0x2_0000, gfp(GFP_KERNEL, __GFP_COMP));
+    assert.ok(buf !== null);
+    for (const c of old.pages.calls) assert.ok(!has(c.gfp, __GFP_COMP) && has(c.gfp, __GFP_ZERO));
+  });
+
+  it("the remap path maps with the caller's gfp minus DMA|DMA32|HIGHMEM|COMP, keeping __GFP_ZERO", () => {
+    const { dma, domain } = dmaRig("latest");
+    const seen: number[] = [];
+    const mapSg = domain.mapSg.bind(domain);
+    domain.mapSg = (iova, entries, prot, g) => {
+      seen.push(g);
+      return mapSg(iova, entries, prot, g);
+    };
+    assert.ok(dma.allocAttrs(dev, 0x3000, gfp(GFP_KERNEL, __GFP_DMA32)) !== null);
+    assert.equal(seen.length, 1);
+    assert.ok(has(seen[0] as never, __GFP_ZERO) && !has(seen[0] as never, __GFP_DMA32) && !has(seen[0] as never, __GFP_COMP));
+    assert.equal(domain.messages.length, 0);
+  });
+
   it("drops an order permanently after it fails, with __GFP_NORETRY while smaller orders remain", () => {
     const { dma, pages, domain } = dmaRig("latest", [8]);
     const buf = dma.allocAttrs(dev, 0x20_0000, gfp(GFP_KERNEL, __GFP_DMA32));

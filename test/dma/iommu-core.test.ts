@@ -92,9 +92,13 @@ describe("iommu_map / iommu_unmap", () => {
     assert.deepEqual(trace.events, []);
   });
 
-  it("v4.19: an unaligned unmap returns (size_t)-EINVAL", () => {
-    const { domain } = arenaRig("v4.19");
-    assert.equal(domain.unmap(0x1000_0800, 0x1000), -22);
+  it("v4.19: an unaligned unmap logs pr_err and returns 0 before iotlb_sync and trace_unmap (4.19.0 __iommu_unmap)", () => {
+    const { domain, trace } = arenaRig("v4.19");
+    const syncs = domain.counters.tlbSyncs;
+    assert.equal(domain.unmap(0x1000_0800, 0x1000), 0);
+    assert.equal(domain.counters.tlbSyncs, syncs);
+    assert.equal(trace.events.length, 0);
+    assert.deepEqual(domain.messages.at(-1), { level: "err", text: "unaligned: iova 0x10000800 size 0x1000 min_pagesz 0x1000" });
   });
 
   it("latest refuses zone gfp bits (WARN_ON_ONCE, -EINVAL); v4.19 has no gfp check", () => {
@@ -222,6 +226,16 @@ describe("iommu tracepoints", () => {
       formatFtraceLine(unmap, "old", 12345, { comm: "mtk-mdp", pid: 1234, cpu: 3, flags: "d..1" }),
       "         mtk-mdp-1234  [003] d..1   100.123450: unmap: IOMMU: iova=0x00000000ff7ff000 size=8192 unmapped_size=4096",
     );
+    // Per era: 4.19 "%-5d" + 4 flags, 5.10 "%-7d" + 4 flags (old payload), 6.6 "%-7d" + 5 flags.
+    assert.equal(
+      formatFtraceLine(unmap, era("v4.19"), 0, { pid: 42 }),
+      "     kworker/0:1-42    [000] ....   100.000000: unmap: IOMMU: iova=0x00000000ff7ff000 size=8192 unmapped_size=4096",
+    );
+    assert.equal(
+      formatFtraceLine(unmap, era("v5.10"), 0, { pid: 42 }),
+      "     kworker/0:1-42      [000] ....   100.000000: unmap: IOMMU: iova=0x00000000ff7ff000 size=8192 unmapped_size=4096",
+    );
+    assert.equal(formatFtraceLine(map, era("v6.6"), 0, { pid: 42, cpu: 1 }), formatFtraceLine(map, "range", 0, { pid: 42, cpu: 1 }));
     const buf = new TraceBuffer();
     buf.emit(map);
     buf.emit(unmap);

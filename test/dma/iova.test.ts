@@ -3,7 +3,8 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
 import { era } from "../../src/core/era.ts";
-import { IovaDomain, fls, orderBase2 } from "../../src/dma/iova.ts";
+import { fls } from "../../src/core/bits.ts";
+import { IovaDomain, orderBase2 } from "../../src/dma/iova.ts";
 
 const LATEST = era("latest");
 const V419 = era("v4.19");

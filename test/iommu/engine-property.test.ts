@@ -9,6 +9,7 @@ import { describe, it } from "node:test";
 import fc from "fast-check";
 import { era } from "../../src/core/era.ts";
 import { M4u, mt8173Config } from "../../src/iommu/m4u.ts";
+import { MTK_4GB_MODE_REMAP_BASE } from "../../src/iommu/walker.ts";
 import { GFP_ATOMIC } from "../../src/mm/gfp.ts";
 import { allocV7s } from "../../src/pgtable/engine.ts";
 import {
@@ -29,7 +30,6 @@ import { elm4g } from "./fixtures.ts";
 const SIZES = [0x1000, 0x10000, 0x10_0000, 0x100_0000] as const;
 /** IOVA window: 64 MiB, so supersections, sections, tables and pages collide often. */
 const WINDOW = 0x400_0000;
-const FOUR_GB_REMAP_BASE = 0x1_4000_0000;
 
 type Op =
   | { readonly kind: "map"; readonly iova: number; readonly size: number; readonly cpuPa: number }
@@ -66,7 +66,7 @@ const driverPaddr = (cpuPa: number): number => (cpuPa >= 0x1_0000_0000 ? cpuPa :
 /** mtk_iommu_iova_to_phys. */
 const driverIovaToPhys = (t: V7sPageTable, iova: number): number => {
   const pa = t.iovaToPhys(iova);
-  return pa >= FOUR_GB_REMAP_BASE ? pa - 0x1_0000_0000 : pa;
+  return pa >= MTK_4GB_MODE_REMAP_BASE ? pa - 0x1_0000_0000 : pa;
 };
 
 type FlushStyle = "flush-ops" | "iotlb-sync";

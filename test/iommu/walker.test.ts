@@ -17,7 +17,7 @@ function bad(t: Translation): Extract<Translation, { ok: false }> {
   return t;
 }
 
-describe("walker: the kernel-facts §1.4 worked PTEs (selftest config, permissions on)", () => {
+describe("walker: the worked PTEs of docs/kernel-facts.md#prot-to-pte (selftest config, permissions on)", () => {
   const L1 = 0x10_0000;
   const L2 = 0x20_0400;
   const phys = flatMemory();

@@ -56,6 +56,13 @@ test("elm v6.6: the empty ZONE_DMA32 falls back to ZONE_DMA", () => {
   assert.ok(!b.buddyinfo().includes("DMA32"), "unpopulated zones are not in /proc/buddyinfo");
 });
 
+test("/proc/buddyinfo names zones as the kernel's zone_names: DMA, DMA32, Normal", () => {
+  const lines = buddyFor("mt8173-elm-4g", "v4.19").buddyinfo().split("\n");
+  assert.match(lines[0] as string, /^Node 0, zone    DMA32 /);
+  assert.match(lines[1] as string, /^Node 0, zone   Normal /);
+  assert.match(buddyFor("mt8173-elm-4g", "v6.6").buddyinfo(), /^Node 0, zone      DMA /);
+});
+
 test("elm v4.19 watermarks and lowmem_reserve", () => {
   const b = buddyFor("mt8173-elm-4g", "v4.19");
   // min_free_kbytes = sqrt(4 GiB in KiB * 16) = 8192 KiB = 2048 pages, split 3:1.

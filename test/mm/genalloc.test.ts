@@ -127,3 +127,16 @@ describe("gen_pool free, destroy and no shrinking", () => {
     );
   });
 });
+
+describe("gen_pool metadata per era", () => {
+  it("a 64 KiB chunk of 1 KiB granules: 48-byte header + one long in 4.19, 56 + 8 from 5.10 (owner field)", async () => {
+    const { era } = await import("../../src/core/era.ts");
+    const at = (name: "v4.19" | "v5.10" | "v6.6"): number => {
+      const p = new GenPool(10, "t", era(name).mm.genallocChunk.headerBytes);
+      p.add(A, 64 * K);
+      return p.metadataBytes();
+    };
+    assert.deepEqual([at("v4.19"), at("v5.10"), at("v6.6")], [56, 64, 64]);
+    assert.deepEqual([era("v4.19").mm.genallocChunk.alloc, era("v6.6").mm.genallocChunk.alloc], ["kzalloc_node", "vzalloc_node"]);
+  });
+});

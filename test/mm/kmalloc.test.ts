@@ -56,10 +56,12 @@ describe("kmalloc / kzalloc / kfree", () => {
     assert.equal(k.usage().inUseBytes, 0);
   });
 
-  it("GFP_DMA goes to dma-kmalloc-N: ZONE_NORMAL on arm64 v4.19 (no ZONE_DMA), below 4 GiB on v4.14", () => {
+  it("GFP_DMA goes to dma-kmalloc-N only with CONFIG_ZONE_DMA: kmalloc-N on arm64 v4.19, dma-kmalloc below 4 GiB on v4.14", () => {
     const a = km("v4.19");
     const pa = a.k.kmalloc(1024, gfp(GFP_ATOMIC, GFP_DMA)) as number;
-    assert.equal(a.b.ownerOf(pa), "slab:dma-kmalloc-1k");
+    // 4.19 kmalloc_slab: no kmalloc_dma_caches without CONFIG_ZONE_DMA.
+    assert.equal(a.b.ownerOf(pa), "slab:kmalloc-1k");
+    assert.ok(!a.k.caches().some((c) => c.name.startsWith("dma-kmalloc")));
     assert.ok(pa >= SZ_4G);
     const c = km("v4.14");
     const pb = c.k.kmalloc(1024, gfp(GFP_ATOMIC, GFP_DMA)) as number;
@@ -73,6 +75,33 @@ describe("kmalloc / kzalloc / kfree", () => {
     assert.ok(pa >= SZ_4G);
     assert.deepEqual(k.drainMessages(), ["Unexpected gfp: __GFP_DMA32. Fixing up to gfp: GFP_KERNEL. Fix your code!"]);
     assert.ok(!k.caches().some((c) => c.name.includes("dma32")));
+  });
+
+  it("with the hypothetical dma32Caches, GFP_DMA32 selects dma32-kmalloc-N: below 4 GiB, no warning", () => {
+    const b = bootBuddy("mt8173-elm-4g", "v4.19");
+    const k = new Kmalloc({ pages: b, cpus: 4, era: era("v4.19"), dma32Caches: true });
+    const pa = k.kzalloc(1024, gfp(GFP_ATOMIC, GFP_DMA32)) as number;
+    assert.ok(pa < SZ_4G);
+    assert.equal(b.zoneOf(pa), "DMA32");
+    assert.equal(b.ownerOf(pa), "slab:dma32-kmalloc-1k");
+    assert.deepEqual(k.drainMessages(), []);
+    assert.equal(k.cacheFor(1024, GFP_DMA32)?.name, "dma32-kmalloc-1k");
+    // 4.19 arm64 has no CONFIG_ZONE_DMA, so no dma-kmalloc caches; where it has them (v6.6), GFP_DMA wins.
+    const k66 = new Kmalloc({ pages: bootBuddy("mt8173-elm-4g", "v6.6"), cpus: 4, era: era("v6.6"), dma32Caches: true });
+    assert.equal(k66.cacheFor(1024, gfp(GFP_DMA, GFP_DMA32))?.name, "dma-kmalloc-1k", "GFP_DMA wins");
+  });
+
+  it("destroy refuses while an allocation is live, then gives every slab page back", () => {
+    const { k, b } = km();
+    const before = freeSnapshot(b);
+    const small = k.kmalloc(1024, GFP_KERNEL) as number;
+    const large = k.kmalloc(9000, GFP_KERNEL) as number;
+    assert.throws(() => k.destroy(), new RegExp(`kmem_cache_destroy kmalloc-1k: Slab cache still has objects.*0x${small.toString(16)}`));
+    k.kfree(small);
+    assert.throws(() => k.destroy(), new RegExp(`large allocation at 0x${large.toString(16)}`));
+    k.kfree(large);
+    k.destroy();
+    assert.equal(freeSnapshot(b), before);
   });
 
   it("kzalloc zeroes a reused object", () => {

@@ -54,9 +54,13 @@ describe("SLUB geometry (calculate_order) for the 1 KiB, 1 KiB-aligned cache", (
     assert.equal(calculateOrder(96, 4), 0);
   });
 
-  it("cpu_partial_slabs (v5.16+) is DIV_ROUND_UP(6 * 2, objects)", () => {
-    assert.equal(l2Cache(bootTiny(), 4, SLAB_CACHE_DMA32, "v6.6").geometry.cpuPartialSlabs, 1);
-    assert.equal(l2Cache(bootTiny(), 1, SLAB_CACHE_DMA32, "v6.6").geometry.cpuPartialSlabs, 2);
+  it("cpu_partial (v5.16+ defaults) is 24 objects for 1 KiB objects, cpu_partial_slabs DIV_ROUND_UP(24 * 2, objects)", () => {
+    // lxdklp/linux-6.6.y 5fda8f9c:mm/slub.c set_cpu_partial / slub_set_cpu_partial.
+    assert.equal(l2Cache(bootTiny(), 4, SLAB_CACHE_DMA32, "v6.6").geometry.cpuPartial, 24);
+    assert.equal(l2Cache(bootTiny(), 4, SLAB_CACHE_DMA32, "v6.6").geometry.cpuPartialSlabs, 3);
+    assert.equal(l2Cache(bootTiny(), 1, SLAB_CACHE_DMA32, "v6.6").geometry.cpuPartialSlabs, 6);
+    assert.equal(l2Cache(bootTiny(), 4, SLAB_CACHE_DMA32, "latest").geometry.cpuPartialSlabs, 3);
+    assert.equal(l2Cache(bootTiny(), 4, SLAB_CACHE_DMA32, "v4.19").geometry.cpuPartial, 6);
     assert.equal(l2Cache(bootTiny(), 4, SLAB_CACHE_DMA32, "v6.6").geometry.cpuPartialForm, "slabs");
     assert.equal(l2Cache(bootTiny(), 4).geometry.cpuPartialForm, "objects");
   });
@@ -177,9 +181,12 @@ describe("SLUB partial lists and retention", () => {
     assert.equal(c.stats().slabsFreed, 2);
   });
 
-  it("v6.6 (cpu_partial_slabs = 1): each new per-CPU partial pushes the previous one out", () => {
+  it("v6.6 (cpu_partial 24 objects, cpu_partial_slabs 3): every fourth push drains the three before it", () => {
+    // Pushes 1-3 fill the list; the 4th and 7th find oldslab->slabs = 3 >= 3 and unfreeze three empty
+    // slabs each: five reach the node list (min_partial), one is discarded; slabs 7-9 stay per-CPU.
     const c = fillAndFree("v6.6");
-    assert.deepEqual(c.counts(), { slabs: 7, objects: 112, liveObjects: 0, nodePartial: 5, cpuPartial: 1, cpuSlab: true, emptySlabs: 7 });
+    assert.deepEqual(c.counts(), { slabs: 9, objects: 144, liveObjects: 0, nodePartial: 5, cpuPartial: 3, cpuSlab: true, emptySlabs: 9 });
+    assert.equal(c.stats().slabsFreed, 1);
   });
 
   it("kmem_cache_shrink frees every empty slab and keeps partially used ones", () => {
@@ -214,13 +221,17 @@ describe("SLUB misuse", () => {
     assert.throws(() => c.free(pa), /double free/);
   });
 
-  it("destroy with a live object names the cache and the object and changes nothing", () => {
+  it("destroy with a live object frees the empty partial slabs (4.19 free_partial), names the cache and keeps it", () => {
     const b = bootBuddy();
     const c = l2Cache(b);
-    const pa = c.alloc(GFP_ATOMIC) as number;
-    const before = [c.slabinfo(), JSON.stringify(c.usage()), freeSnapshot(b)];
-    assert.throws(() => c.destroy(), new RegExp(`kmem_cache_destroy\\(io-pgtable_armv7s_l2\\).*0x${pa.toString(16)}`));
-    assert.deepEqual([c.slabinfo(), JSON.stringify(c.usage()), freeSnapshot(b)], before);
+    const objs = Array.from({ length: 48 }, () => c.alloc(GFP_ATOMIC) as number);
+    const pa = objs[0] as number;
+    for (const o of objs.slice(1)) c.free(o);
+    assert.equal(c.usage().heldBytes, 3 * 16384);
+    assert.throws(() => c.destroy(), new RegExp(`^RangeError: kmem_cache_destroy io-pgtable_armv7s_l2: Slab cache still has objects \\(1 remaining, e.g. 0x${pa.toString(16)}`));
+    // Only the slab holding the live object is left; the cache still works.
+    assert.deepEqual(c.usage(), { heldBytes: 16384, inUseBytes: 1024, heldByZone: { DMA32: 16384 } });
+    assert.equal(c.isDestroyed, false);
     c.free(pa);
     c.destroy();
     assert.equal(c.usage().heldBytes, 0);

@@ -13,14 +13,13 @@ import { allocV7s } from "../../src/pgtable/engine.ts";
 import type { V7sRefusalCode } from "../../src/pgtable/text.ts";
 import { QUIRK_ARM_NS, QUIRK_V419_NO_DMA, type V7sConfig, type V7sPageTable } from "../../src/pgtable/types.ts";
 
-/** L1 from a window below 4 GiB, L2 tables from a window at 5 GiB: arm64 GFP_DMA after v4.15 on elm. */
+/** L1 from a window below 4 GiB, L2 tables from a window at 5 GiB: arm64 GFP_DMA from v4.16 on elm. */
 function splitMemory(): TableMemory {
   const phys = new PhysMemory(customPlatform("split", [{ start: 0x4000_0000, end: 0x1_8000_0000 }]));
   const low = new ArenaTableMemory(phys, 0x4000_0000);
   const high = new ArenaTableMemory(phys, 0x1_4000_0000);
   return {
     name: "split",
-    capabilities: low.capabilities,
     phys,
     allocL1: (b: number) => low.allocL1(b),
     freeL1: (pa: number, b: number) => low.freeL1(pa, b),
@@ -114,9 +113,15 @@ describe("quirks by meaning", () => {
     }
   });
   it("refuses the v4.19-only quirks in later eras", () => {
-    const r = quirkBits(era("v5.10"), ["TLBI_ON_MAP"]);
+    const r = quirkBits(era("v6.6"), ["TLBI_ON_MAP"]);
     assert.equal(r.ok ? "" : r.refusal.code, "quirk-not-in-era");
-    assert.equal(r.ok ? "" : r.refusal.message, "IO_PGTABLE_QUIRK_TLBI_ON_MAP does not exist in Linux v5.10");
+    assert.equal(r.ok ? "" : r.refusal.message, "IO_PGTABLE_QUIRK_TLBI_ON_MAP does not exist in Linux v6.6");
+  });
+  it("v5.10's own text (Rtoax/linux-5.10.13 io-pgtable.h): TLBI_ON_MAP is BIT(2), ARM_MTK_EXT BIT(3), no ARM_MTK_TTBR_EXT", () => {
+    assert.deepEqual(quirkBits(era("v5.10"), ["ARM_NS", "NO_PERMS", "TLBI_ON_MAP", "ARM_MTK_EXT"]), { ok: true, bits: 0xf });
+    const r = quirkBits(era("v5.10"), ["ARM_MTK_TTBR_EXT"]);
+    assert.equal(r.ok ? "" : r.refusal.code, "quirk-not-in-era");
+    assert.match(r.ok ? "" : r.refusal.message, /^IO_PGTABLE_QUIRK_ARM_MTK_TTBR_EXT does not exist in Linux v5\.10/);
   });
   it("decodes each bit with its own text's meaning", () => {
     const t419 = build({ ...BASE, quirks: QUIRK_V419_NO_DMA | QUIRK_ARM_NS }, "v4.19", []).text;

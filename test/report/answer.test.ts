@@ -5,7 +5,7 @@ import { computeAnswer } from "../../src/analysis/answer.ts";
 import type { Prediction, PredictionId } from "../../src/analysis/prediction.ts";
 import { renderAnswerHtml, renderAnswerText } from "../../src/report/answer.ts";
 import type { ComparisonReport, Sample } from "../../src/lab/types.ts";
-import { fixtureReport, KiB, MiB, withResult } from "./fixture.ts";
+import { fixtureReport, KiB, MiB, withResult } from "../fixtures/report.ts";
 
 function prediction(report: ComparisonReport, id: PredictionId): Prediction {
   const p = computeAnswer(report).predictions.find((x) => x.id === id);
@@ -18,15 +18,20 @@ function flatSamples(count: number, held: number, inUse: number, live: number): 
 }
 
 describe("computeAnswer best strategy", () => {
-  it("picks the lowest peak held among strategies without failures or tables above 4 GiB", () => {
+  it("picks the lowest peak held among merged strategies; RFC and hypothetical ones get a sentence of their own", () => {
     const a = computeAnswer(fixtureReport());
-    // legacy-gfp-dma holds the least (16 KiB) but failed; mtk-ttbr-ext put tables above 4 GiB.
-    assert.equal(a.best.byBytesHeld?.strategy, "kzalloc-dma32");
-    assert.equal(a.best.byBytesHeld?.peakHeldBytes, 56 * KiB);
-    assert.equal(a.best.byBytesHeld?.runnerUp?.strategy, "slab-dma32");
+    // legacy-gfp-dma holds the least (16 KiB) but failed; mtk-ttbr-ext put tables above 4 GiB;
+    // kzalloc-dma32 holds less than slab-dma32 but no kernel has DMA32 kmalloc caches.
+    assert.equal(a.best.byBytesHeld?.strategy, "slab-dma32");
+    assert.equal(a.best.byBytesHeld?.peakHeldBytes, 64 * KiB);
+    assert.equal(a.best.byBytesHeld?.runnerUp, null, "no other merged strategy ran cleanly");
     assert.deepEqual(a.best.disqualified.map((d) => d.strategy), ["legacy-gfp-dma", "mtk-ttbr-ext"]);
-    assert.match(a.best.summary, /Best by bytes held: kzalloc-dma32, peak 56 KiB/);
-    assert.match(a.best.summary, /8 KiB less than slab-dma32 \(64 KiB\)/);
+    assert.equal(a.best.outsideKernel[0]?.strategy, "kzalloc-dma32");
+    assert.equal(a.best.outsideKernel[0]?.provenance, "hypothetical");
+    assert.ok(a.best.outsideKernel.some((o) => o.strategy === "page-frag" && o.provenance === "rfc"));
+    // The fixture's era is v4.19, whose 4.19.0 text predates the merged fix: the sentence says where it is.
+    assert.match(a.best.summary, /^Best by bytes held: slab-dma32, merged in v5\.1 \(also backported to 4\.19\.y stable[^)]*\), peak 64 KiB/);
+    assert.match(a.best.summary, /Not in any kernel: kzalloc-dma32 \(hypothetical\) would hold 8 KiB less \(56 KiB\); .*the kernel has no DMA32 kmalloc caches/);
   });
 
   it("disqualifies a strategy for a single mismatch, fault or stray write", () => {
@@ -38,23 +43,30 @@ describe("computeAnswer best strategy", () => {
   });
 
   it("disqualifies dirty tables, and tables above 4 GiB only where the IOMMU cannot follow them", () => {
-    const dirty = computeAnswer(withResult(fixtureReport(), "kzalloc-dma32", { dirtyTables: 1 }));
-    assert.equal(dirty.best.byBytesHeld?.strategy, "slab-dma32");
+    const dirty = computeAnswer(withResult(fixtureReport(), "slab-dma32", { dirtyTables: 1 }));
+    assert.equal(dirty.best.byBytesHeld, null);
+    assert.ok(dirty.best.disqualified.some((d) => d.strategy === "slab-dma32" && d.reasons.some((x) => /stale entries/.test(x))));
     const base = fixtureReport();
-    const kz = base.results.find((r) => r.strategy === "kzalloc-dma32");
-    assert.ok(kz !== undefined);
-    const high = withResult(base, "kzalloc-dma32", { tablesAbove4GiB: 3 });
+    const ext = base.results.find((r) => r.strategy === "mtk-ttbr-ext");
+    assert.ok(ext !== undefined);
+    const followed = withResult(base, "mtk-ttbr-ext", { peakHeldBytes: 60 * KiB, capabilities: { ...ext.capabilities, tablesAbove4GiBAddressable: true } });
+    assert.equal(computeAnswer(followed).best.byBytesHeld?.strategy, "mtk-ttbr-ext");
+    const high = withResult(followed, "mtk-ttbr-ext", { capabilities: { ...ext.capabilities, tablesAbove4GiBAddressable: false } });
     assert.equal(computeAnswer(high).best.byBytesHeld?.strategy, "slab-dma32");
-    const ext = withResult(base, "kzalloc-dma32", { tablesAbove4GiB: 3, capabilities: { ...kz.capabilities, tablesAbove4GiBAddressable: true } });
-    assert.equal(computeAnswer(ext).best.byBytesHeld?.strategy, "kzalloc-dma32");
   });
 
-  it("breaks a tie on peak held by final held, then by name", () => {
-    const r = withResult(fixtureReport(), "slab-dma32", { peakHeldBytes: 56 * KiB, finalHeldBytes: 40 * KiB });
-    assert.equal(computeAnswer(r).best.byBytesHeld?.strategy, "slab-dma32");
-    const tie = withResult(r, "slab-dma32", { finalHeldBytes: 48 * KiB });
-    assert.equal(computeAnswer(tie).best.byBytesHeld?.strategy, "kzalloc-dma32");
-    assert.match(computeAnswer(tie).best.summary, /tied with slab-dma32/);
+  it("breaks a tie on peak held: the era's own text first, then no table-address extension, then final held", () => {
+    const base = fixtureReport();
+    const ext = base.results.find((r) => r.strategy === "mtk-ttbr-ext");
+    assert.ok(ext !== undefined);
+    const tie = withResult(base, "mtk-ttbr-ext", { tablesAbove4GiB: 0, peakHeldBytes: 64 * KiB, finalHeldBytes: 0, capabilities: { ...ext.capabilities, tablesAbove4GiBAddressable: true } });
+    // Neither is in 4.19.0's text; slab-dma32 needs no TTBR extension, so it wins despite a larger final held.
+    assert.equal(computeAnswer(tie).best.byBytesHeld?.strategy, "slab-dma32");
+    assert.match(computeAnswer(tie).best.summary, /tied with mtk-ttbr-ext/);
+    // In v6.6 both are in the era's text; the tie still goes to the strategy that needs no extension.
+    const v66 = { ...tie, params: { ...tie.params, era: "v6.6" } };
+    assert.equal(computeAnswer(v66).best.byBytesHeld?.strategy, "slab-dma32");
+    assert.match(computeAnswer(v66).best.summary, /^Best by bytes held: slab-dma32, peak/);
   });
 
   it("says so when no strategy ran cleanly", () => {
@@ -167,7 +179,7 @@ describe("computeAnswer predictions", () => {
     const modern = { ...r, params: { ...r.params, era: "v6.6" } };
     const m = prediction(modern, "legacy-gfp-dma-fails-on-elm-v4.19");
     assert.equal(m.holds, null);
-    assert.match(m.evidence, /^not tested: v6.6 is not a v4.15-v5.4 kernel/);
+    assert.match(m.evidence, /^not tested: v6.6 is not a v4.16-v5.4 kernel/);
 
     const lowRam = { ...r, platform: { ...r.platform, name: "mt8173-elm-2g", ram: [{ start: 0x4000_0000, end: 0xc000_0000 }] } };
     assert.match(prediction(lowRam, "legacy-gfp-dma-fails-on-elm-v4.19").evidence, /has no RAM above 4 GiB/);

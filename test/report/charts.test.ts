@@ -4,7 +4,7 @@ import { before, describe, it } from "node:test";
 import type { ComparisonReport } from "../../src/lab/types.ts";
 import { chartNotes } from "../../src/analysis/notes.ts";
 import { chartSpecs, normaliseIds, renderCharts, renderSvg, type ChartSvg } from "../../src/report/charts.ts";
-import { fixtureReport, fixtureResults } from "./fixture.ts";
+import { fixtureReport, fixtureResults } from "../fixtures/report.ts";
 
 function chart(charts: readonly ChartSvg[], id: string): string {
   const c = charts.find((x) => x.id === id);

@@ -7,7 +7,7 @@ import { z } from "zod";
 import { computeAnswer } from "../../src/analysis/answer.ts";
 import { ComparisonReportSchema, parseReportJson, REPORT_JSON_SCHEMA, toJson } from "../../src/report/json.ts";
 import { REPO_ROOT } from "../helpers/paths.ts";
-import { fixtureReport, fixtureResults } from "./fixture.ts";
+import { fixtureReport, fixtureResults } from "../fixtures/report.ts";
 
 /** Every object field path in the schema, e.g. "results[].kernelCounters.slabinfo.activeObjs". */
 function fieldPaths(schema: z.ZodType, prefix: string): string[] {

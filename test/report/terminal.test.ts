@@ -4,7 +4,7 @@ import { describe, it } from "node:test";
 import { computeAnswer } from "../../src/analysis/answer.ts";
 import type { ComparisonReport } from "../../src/lab/types.ts";
 import { renderTerminal as render, type TerminalOptions } from "../../src/report/terminal.ts";
-import { fixtureReport, KiB, withResult } from "./fixture.ts";
+import { fixtureReport, KiB, withResult } from "../fixtures/report.ts";
 
 /** The terminal text with the answer the analysis computes for it, as the CLI prints it. */
 function renderTerminal(r: ComparisonReport, o: TerminalOptions): string {
@@ -75,7 +75,7 @@ describe("renderTerminal", () => {
 
   it("lists kernel messages with their counts and ends with the answer", () => {
     assert.match(text, /\(40x\) arm-v7s io-pgtable: Page table does not fit in PTE/);
-    assert.match(text, /Answer\n  Best by bytes held: kzalloc-dma32/);
+    assert.match(text, /Answer\n  Best by bytes held: slab-dma32, merged in v5.1/);
     assert.match(text, /\[holds\] legacy GFP_DMA tables/);
   });
 });

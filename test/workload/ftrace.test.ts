@@ -10,7 +10,7 @@ import type { TraceLineHeader, TracepointFormat } from "../../src/workload/ftrac
 const MAP = { type: "iommuMap", iova: 0xff7ff000, paddr: 0x40123000, size: 4096 } as const;
 const UNMAP = { type: "iommuUnmap", iova: 0xff7ff000, size: 4096, unmappedSize: 4096 } as const;
 
-// Payloads as TP_printk writes them (kernel-facts §8.5).
+// Payloads as TP_printk writes them (docs/kernel-facts.md#tracepoints).
 const PAYLOAD = {
   old: {
     map: "IOMMU: iova=0x00000000ff7ff000 paddr=0x0000000040123000 size=4096",

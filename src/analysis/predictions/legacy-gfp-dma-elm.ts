@@ -4,7 +4,7 @@ import { plural, type PredictionDef } from "../prediction.ts";
 
 export const legacyGfpDmaFailsOnElm: PredictionDef = {
   id: "legacy-gfp-dma-fails-on-elm-v4.19",
-  text: "legacy GFP_DMA tables (v4.15-v4.19 arm64) land above 4 GiB on a 4 GiB MT8173 elm, and map calls fail.",
+  text: "legacy GFP_DMA tables (v4.16-v4.19 arm64) land above 4 GiB on a 4 GiB MT8173 elm, and map calls fail.",
   source: "The regression report in the v2 cover letter; stable@ note of 6d6ea1e967a2 (confirmed on 4.19 on MT8173 elm)",
   // GFP_DMA is unbounded only where arm64 has no ZONE_DMA below ZONE_DMA32 (the era's zone layout).
   needs: { strategies: ["legacy-gfp-dma"], eraFacts: ["zones"] },
@@ -32,7 +32,7 @@ export const legacyGfpDmaFailsOnElm: PredictionDef = {
     const gfpDmaUnbounded = era !== null && era.zones === "dma32-only";
     const p = report.params;
     if (!highRam || !gfpDmaUnbounded) {
-      const why = !gfpDmaUnbounded ? `${p.era} is not a v4.15-v5.4 kernel, where GFP_DMA falls to ZONE_NORMAL on arm64` : `${report.platform.name} has no RAM above 4 GiB`;
+      const why = !gfpDmaUnbounded ? `${p.era} is not a v4.16-v5.4 kernel, where GFP_DMA falls to ZONE_NORMAL on arm64` : `${report.platform.name} has no RAM above 4 GiB`;
       return { holds: null, evidence: `not tested: ${why} (here: ${what}).`, figures };
     }
     const evidence = failed ? `On ${report.platform.name} with ${p.era}: ${what}.` : `does not hold here: on ${report.platform.name} with ${p.era}, ${what}.`;
