@@ -87,11 +87,19 @@ export class RunPool {
       const n = Math.min(this.lanes, list.length);
       // Round robin keeps the cheap domain-less strategies (listed first and last) on different lanes.
       const groups: Waiting[][] = Array.from({ length: n }, () => []);
-      list.forEach((w, i) => groups[i % n]?.push(w));
+      for (let i = 0; i < list.length; i++) groups[i % n]?.push(list[i] as Waiting);
       for (const g of groups) {
         this.job({ specs: g.map((w) => w.spec), source: this.source }).then(
-          (results) => g.forEach((w, i) => (results[i] === undefined ? w.reject(new Error("strategy worker returned too few results")) : w.resolve(results[i]))),
-          (e: unknown) => g.forEach((w) => w.reject(e)),
+          (results) => {
+            for (let i = 0; i < g.length; i++) {
+              const r = results[i];
+              if (r === undefined) g[i]?.reject(new Error("strategy worker returned too few results"));
+              else g[i]?.resolve(r);
+            }
+          },
+          (e: unknown) => {
+            for (const w of g) w.reject(e);
+          },
         );
       }
     }

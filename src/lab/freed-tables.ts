@@ -46,7 +46,10 @@ export class FreedTables {
     let bins = merge(fine, widthMib);
     // Each doubling at least halves the bins of one zone; a bin holds one zone, so the loop ends once
     // every zone is one bin (at most a few zones: the 2^35 cap is reached long before).
-    while (bins.length > maxBins && widthMib < 2 ** 15) bins = merge(fine, (widthMib *= 2));
+    while (bins.length > maxBins && widthMib < 2 ** 15) {
+      widthMib *= 2;
+      bins = merge(fine, widthMib);
+    }
     return { count: this.count, bytes: this.bytes, above4GiB: this.above4GiB, binBytes: widthMib * SZ_1M, bins };
   }
 }

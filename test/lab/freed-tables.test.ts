@@ -40,11 +40,12 @@ describe("FreedTables: the bounded summary of freed tables", () => {
         const sum = f.summary();
         assert.ok(sum.bins.length <= MAX_FREED_BINS + 1);
         assert.equal(sum.bins.reduce((a, b) => a + b.count, 0), slots.length);
-        for (let i = 0; i < sum.bins.length; i++) {
-          const b = sum.bins[i]!;
+        let prev = -1;
+        for (const b of sum.bins) {
           assert.equal(b.start % sum.binBytes, 0);
           assert.equal(b.end - b.start, sum.binBytes);
-          if (i > 0) assert.ok(sum.bins[i - 1]!.start <= b.start);
+          assert.ok(prev <= b.start);
+          prev = b.start;
         }
         if (sum.binBytes > MiB) assert.ok(f.summary().bins.length > 0);
       }),
