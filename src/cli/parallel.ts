@@ -56,6 +56,7 @@ export class RunPool {
   private readonly waiting: (() => void)[] = [];
   private asked: Waiting[] = [];
   private busy = 0;
+  private first = true;
 
   /** `runs`: how many runs will come, so a single one stays in this thread. */
   constructor(lanes: number, runs: number, source: WorkloadSource, options: RunPoolOptions = {}) {
@@ -106,10 +107,13 @@ export class RunPool {
   }
 
   /** One job on a free lane: in this thread with one lane, else on a worker. */
-  private async job(job: StrategyJob | GroupJob): Promise<StrategyResult[]> {
+  private async job(asked: StrategyJob | GroupJob): Promise<StrategyResult[]> {
     while (this.busy >= this.lanes) await new Promise<void>((go) => this.waiting.push(go));
     this.busy++;
     try {
+      // edges: the first job prints the trace-quality line, once for the comparison.
+      const job = this.first ? { ...asked, reportQuality: true } : asked;
+      this.first = false;
       if (this.lanes === 1) return "specs" in job ? await runGroup(job) : [await runJob(job)];
       const worker = this.idle.pop() ?? this.spawn();
       try {
