@@ -6,7 +6,7 @@
  * address space (2^35 bytes = 32,768 MiB), never by the number of frees.
  */
 import { SZ_1M, SZ_4G } from "../core/u32.ts";
-import type { FreedTableBin, FreedTablesSummary } from "./types.ts";
+import type { FreedTableBin, FreedTablesSummary, TablePlacement } from "./types.ts";
 
 /** At most this many bins in a summary; past it the bin width doubles until the bins fit. */
 export const MAX_FREED_BINS = 512;
@@ -20,12 +20,15 @@ interface Acc {
 
 export class FreedTables {
   private readonly bins = new Map<string, Acc>();
+  /** Freed L1 tables, exactly: one per domain (or refused probe), never per event. */
+  private readonly l1: TablePlacement[] = [];
   count = 0;
   bytes = 0;
   above4GiB = 0;
 
   /** A table of `bytes` at `pa` in `zone` was freed (the bin is that of its first byte). */
-  add(pa: number, bytes: number, zone: string): void {
+  add(pa: number, bytes: number, zone: string, level: 1 | 2 = 2): void {
+    if (level === 1) this.l1.push({ pa, bytes, level, zone, live: false });
     this.count++;
     this.bytes += bytes;
     if (pa >= SZ_4G) this.above4GiB++;
@@ -50,7 +53,7 @@ export class FreedTables {
       widthMib *= 2;
       bins = merge(fine, widthMib);
     }
-    return { count: this.count, bytes: this.bytes, above4GiB: this.above4GiB, binBytes: widthMib * SZ_1M, bins };
+    return { count: this.count, bytes: this.bytes, above4GiB: this.above4GiB, binBytes: widthMib * SZ_1M, bins, l1: this.l1.map((t) => ({ ...t })) };
   }
 }
 

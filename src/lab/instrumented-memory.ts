@@ -152,7 +152,7 @@ export class InstrumentedTableMemory implements TableMemory {
     const p = this.livePlacement.get(pa);
     if (p !== undefined) {
       this.livePlacement.delete(pa);
-      this.freed.add(p.pa, p.bytes, p.zone);
+      this.freed.add(p.pa, p.bytes, p.zone, p.level);
     }
     this.notePeaks();
   }

@@ -55,6 +55,8 @@ export interface FreedTablesSummary {
   readonly binBytes: number;
   /** Non-empty bins in address order (then zone). */
   readonly bins: readonly FreedTableBin[];
+  /** The freed L1 tables themselves (`live: false`), in the order they were freed: a refused domain's L1. */
+  readonly l1: readonly TablePlacement[];
 }
 
 export interface KernelCounters {

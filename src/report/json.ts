@@ -41,6 +41,7 @@ const FreedTablesSchema = z.strictObject({
       bytes: byteCount.describe("Their bytes"),
     }),
   ),
+  l1: z.array(TablePlacementSchema).describe("The freed L1 tables themselves, in the order they were freed"),
 });
 
 const SlabinfoSchema = z.strictObject({

@@ -29,6 +29,7 @@ describe("FreedTables: the bounded summary of freed tables", () => {
         { start: 0x4010_0000, end: 0x4020_0000, zone: "DMA32", count: 2, bytes: 2048 },
         { start: 0x1_0000_0000, end: 0x1_0010_0000, zone: "NORMAL", count: 1, bytes: 1024 },
       ],
+      l1: [],
     });
   });
 
