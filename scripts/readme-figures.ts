@@ -36,7 +36,8 @@ function runAll(scenario: Scenario, machine: MachineSpec, variants: readonly Var
 }
 
 const count = (n: number): string => n.toLocaleString("en-US");
-const l1Of = (r: StrategyResult) => r.tables.find((t) => t.level === 1) ?? null;
+// Report schema 2: a refused domain's L1 was freed, so it is in freedTables.l1, not in tables.
+const l1Of = (r: StrategyResult) => r.tables.find((t) => t.level === 1) ?? r.freedTables.l1[r.freedTables.l1.length - 1] ?? null;
 const byName = (run: Run, name: string): StrategyResult => {
   const r = run.report.results.find((x) => x.strategy === name);
   if (r === undefined) throw new Error(`readme: no result for ${name}`);

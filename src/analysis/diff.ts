@@ -86,9 +86,10 @@ export interface ReportDiff {
 
 /**
  * Keys that are not figures: names and prose (compared elsewhere or not at all), per-event series and
- * table lists (too long to diff as scalars; their summaries are figures of their own), and wall times.
+ * table lists and the freed tables' bins (too long to diff as scalars; their summaries are figures of
+ * their own: freedTables.count, bytes, above4GiB), and wall times.
  */
-const SKIP = new Set(["strategy", "description", "messages", "samples", "tables", "runTimeMs", "label", "text", "source", "evidence"]);
+const SKIP = new Set(["strategy", "description", "messages", "samples", "tables", "bins", "runTimeMs", "label", "text", "source", "evidence"]);
 /** Arrays of at most this many scalars are compared element by element (the occupancy histogram). */
 const SHORT_ARRAY = 32;
 

@@ -2,6 +2,12 @@
 /**
  * Runs strategy jobs in worker threads, at most `lanes` at a time.
  * Each simulation is a value with no global state, so workers need share nothing.
+ *
+ * With `fanOut`, the runs asked for together (in one turn of the event loop, as compare asks for all
+ * its variants) that share a machine are split into at most `lanes` groups, and each group is one job:
+ * its worker reads and parses the trace (or expands the scenario) once and feeds every batch to all of
+ * the group's systems. Per event that saves a parse and the replay bookkeeping for every strategy but
+ * one per lane; the price is that a group's results arrive together.
  */
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
@@ -9,7 +15,7 @@ import { InputError } from "../core/errors.ts";
 import type { RunSpec } from "../lab/spec.ts";
 import type { StrategyResult } from "../lab/types.ts";
 import type { WorkloadSource } from "./options.ts";
-import { runJob, type StrategyJob } from "./strategy-runner.ts";
+import { runGroup, runJob, type GroupJob, type StrategyJob } from "./strategy-runner.ts";
 
 /** What a worker posts: `ready` once its modules have loaded, then one reply per job. */
 type WorkerMessage = { ready: true } | WorkerReply;
@@ -17,6 +23,7 @@ type WorkerMessage = { ready: true } | WorkerReply;
 interface WorkerReply {
   ok: boolean;
   result?: StrategyResult;
+  results?: StrategyResult[];
   error?: { name: string; message: string; stack: string; input: string | null; where: string };
 }
 
@@ -29,29 +36,85 @@ export function defaultJobs(): number {
  * once per lane); with one lane, runs go one after another in this thread. `run` is the `runOne` the
  * lab's compare takes.
  */
+export interface RunPoolOptions {
+  /** Group the runs asked for together over one read of the source per lane (see the file comment). */
+  readonly fanOut?: boolean;
+}
+
+interface Waiting {
+  readonly spec: RunSpec;
+  readonly resolve: (r: StrategyResult) => void;
+  readonly reject: (e: unknown) => void;
+}
+
 export class RunPool {
   private readonly lanes: number;
   private readonly source: WorkloadSource;
+  private readonly fanOut: boolean;
   private readonly idle: JobWorker[] = [];
   private readonly all: JobWorker[] = [];
   private readonly waiting: (() => void)[] = [];
+  private asked: Waiting[] = [];
   private busy = 0;
   private first = true;
 
   /** `runs`: how many runs will come, so a single one stays in this thread. */
-  constructor(lanes: number, runs: number, source: WorkloadSource) {
+  constructor(lanes: number, runs: number, source: WorkloadSource, options: RunPoolOptions = {}) {
     this.lanes = Math.max(1, Math.min(lanes, runs));
     this.source = source;
+    this.fanOut = options.fanOut === true;
   }
 
-  readonly run = async (spec: RunSpec): Promise<StrategyResult> => {
+  readonly run = (spec: RunSpec): Promise<StrategyResult> => {
+    if (!this.fanOut) return this.job({ spec, source: this.source }).then((r) => r[0] as StrategyResult);
+    return new Promise((resolve, reject) => {
+      if (this.asked.length === 0) setImmediate(() => this.dispatch());
+      this.asked.push({ spec, resolve, reject });
+    });
+  };
+
+  /** The runs asked for since the last dispatch, by machine, in at most `lanes` round-robin groups each. */
+  private dispatch(): void {
+    const asked = this.asked;
+    this.asked = [];
+    const byMachine = new Map<string, Waiting[]>();
+    for (const w of asked) {
+      const key = JSON.stringify(w.spec.machine);
+      const list = byMachine.get(key);
+      if (list === undefined) byMachine.set(key, [w]);
+      else list.push(w);
+    }
+    for (const list of byMachine.values()) {
+      const n = Math.min(this.lanes, list.length);
+      // Round robin keeps the cheap domain-less strategies (listed first and last) on different lanes.
+      const groups: Waiting[][] = Array.from({ length: n }, () => []);
+      for (let i = 0; i < list.length; i++) groups[i % n]?.push(list[i] as Waiting);
+      for (const g of groups) {
+        this.job({ specs: g.map((w) => w.spec), source: this.source }).then(
+          (results) => {
+            for (let i = 0; i < g.length; i++) {
+              const r = results[i];
+              if (r === undefined) g[i]?.reject(new Error("strategy worker returned too few results"));
+              else g[i]?.resolve(r);
+            }
+          },
+          (e: unknown) => {
+            for (const w of g) w.reject(e);
+          },
+        );
+      }
+    }
+  }
+
+  /** One job on a free lane: in this thread with one lane, else on a worker. */
+  private async job(asked: StrategyJob | GroupJob): Promise<StrategyResult[]> {
     while (this.busy >= this.lanes) await new Promise<void>((go) => this.waiting.push(go));
     this.busy++;
     try {
-      // edges: the first run prints the trace-quality line, once for the comparison.
-      const job: StrategyJob = { spec, source: this.source, ...(this.first ? { reportQuality: true } : {}) };
+      // edges: the first job prints the trace-quality line, once for the comparison.
+      const job = this.first ? { ...asked, reportQuality: true } : asked;
       this.first = false;
-      if (this.lanes === 1) return await runJob(job);
+      if (this.lanes === 1) return "specs" in job ? await runGroup(job) : [await runJob(job)];
       const worker = this.idle.pop() ?? this.spawn();
       try {
         return await worker.run(job);
@@ -62,7 +125,7 @@ export class RunPool {
       this.busy--;
       this.waiting.shift()?.();
     }
-  };
+  }
 
   private spawn(): JobWorker {
     const w = new JobWorker();
@@ -91,12 +154,14 @@ export function startStrategyWorker(): Worker {
 class JobWorker {
   private readonly worker = startStrategyWorker();
 
-  run(job: StrategyJob): Promise<StrategyResult> {
+  run(job: StrategyJob | GroupJob): Promise<StrategyResult[]> {
+    const label = "specs" in job ? job.specs.map((s) => s.variant.label).join(", ") : job.spec.variant.label;
     return new Promise((resolve, reject) => {
       const onMessage = (m: WorkerMessage): void => {
         if ("ready" in m) return;
         cleanup();
-        if (m.ok && m.result !== undefined) resolve(m.result);
+        if (m.ok && m.results !== undefined) resolve(m.results);
+        else if (m.ok && m.result !== undefined) resolve([m.result]);
         else reject(revive(m.error));
       };
       const onError = (e: Error): void => {
@@ -105,7 +170,7 @@ class JobWorker {
       };
       const onExit = (code: number): void => {
         cleanup();
-        reject(new Error(`strategy worker for ${job.spec.variant.label} exited with code ${code} before reporting`));
+        reject(new Error(`strategy worker for ${label} exited with code ${code} before reporting`));
       };
       const cleanup = (): void => {
         this.worker.off("message", onMessage);

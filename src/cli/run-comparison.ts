@@ -46,7 +46,7 @@ export async function runComparison(source: WorkloadSource, flags: ComparisonFla
   const lanes = flags.jobs === undefined ? defaultJobs() : integerFlag("--jobs", flags.jobs, 1, 64);
   // edges: a trace on stdin or a FIFO is read once into a private temporary that every strategy reads.
   const spool = source.kind === "trace" ? await spoolTrace(source.path) : null;
-  const pool = new RunPool(lanes, variants.length, spool !== null && source.kind === "trace" ? { ...source, readPath: spool.path } : source);
+  const pool = new RunPool(lanes, variants.length, spool !== null && source.kind === "trace" ? { ...source, readPath: spool.path } : source, { fanOut: true });
   const progress = new Progress(variants.length, "strategies");
   try {
     return await compare({ machine, switches, variants, workload: workloadRef(source, scenario), version: VERSION }, pool.run, (v, r) =>

@@ -113,7 +113,7 @@ export function buildReport(spec: Omit<ComparisonSpec, "variants">, results: rea
     tlbEntries: spec.machine.tlbEntries ?? DEFAULT_TLB_ENTRIES,
   };
   return {
-    schema: "iommu-lab/compare/1",
+    schema: "iommu-lab/compare/2",
     tool: { name: "iommu-lab", version: spec.version },
     params,
     platform: {

@@ -53,7 +53,11 @@ export interface ExperimentOptions {
   readonly until?: StopRule;
   /** Boot options for every spec booted here (a system passed in is already booted). */
   readonly boot?: BootOptions;
-  /** Wall clock for runTimeMs; without one runTimeMs is null. */
+  /**
+   * Wall clock for runTimeMs; without one runTimeMs is null. With one system runTimeMs is the whole run
+   * (reading the source included); with several sharing a source, each system's own boot, feeding and
+   * finish (the shared reading is nobody's).
+   */
   readonly clock?: () => number;
   readonly maxSamples?: number;
   /** Further observers per system; their outputs come back in `extras`, in order. */
@@ -89,12 +93,16 @@ class Experiment {
   private readonly until: StopRule;
   private readonly clock: (() => number) | null;
   private readonly startedAt: number;
+  /** Time inside this system's own work, when it shares the source with others (null: alone). */
+  private own: number | null;
+  private finishAt = 0;
   private consumed = 0;
   private stopped: Stop["reason"] | null = null;
 
-  constructor(item: RunSpec | System, source: EventSource, options: ExperimentOptions) {
+  constructor(item: RunSpec | System, source: EventSource, options: ExperimentOptions, shared = false) {
     this.clock = options.clock ?? null;
     this.startedAt = this.clock?.() ?? 0;
+    this.own = shared && this.clock !== null ? 0 : null;
     const system = "spec" in item ? item : bootSystem(item, options.boot ?? {});
     this.system = system;
     this.messages = new MessagesObserver(system);
@@ -112,6 +120,8 @@ class Experiment {
         : null;
     this.faults = source.mode === "replay" ? new FaultsObserver(system, source.pastedFaults) : null;
     this.until = options.until ?? { kind: "end" };
+    // Boot (and the observers' set-up) is this system's own.
+    if (this.own !== null) this.own = (this.clock as () => number)() - this.startedAt;
   }
 
   get done(): boolean {
@@ -121,6 +131,14 @@ class Experiment {
   /** Feeds one batch; false once the stop rule has fired. */
   feed(batch: readonly WorkloadEvent[]): boolean {
     if (this.stopped !== null) return false;
+    if (this.own === null) return this.feedEvents(batch);
+    const t0 = (this.clock as () => number)();
+    const more = this.feedEvents(batch);
+    this.own += (this.clock as () => number)() - t0;
+    return more;
+  }
+
+  private feedEvents(batch: readonly WorkloadEvent[]): boolean {
     const u = this.until;
     for (let i = 0; i < batch.length; i++) {
       const ev = batch[i] as WorkloadEvent;
@@ -141,7 +159,14 @@ class Experiment {
     return true;
   }
 
+  /** Boot + feeding + finish so far: all of it alone, or this system's own share of a shared source. */
+  private runTime(): number {
+    const now = (this.clock as () => number)();
+    return this.own === null ? now - this.startedAt : this.own + (now - this.finishAt);
+  }
+
   finish(source: EventSource): ExperimentRun {
+    if (this.clock !== null) this.finishAt = this.clock();
     const r = this.replayer;
     const quality: InputQuality | null = source.quality?.(r === null ? null : r.stats) ?? null;
     if (r !== null) {
@@ -164,7 +189,7 @@ class Experiment {
       attribution: this.attribution.finish(),
       bufferFailures: this.executor.bufferFailures,
       devices: this.executor.deviceStats,
-      runTimeMs: this.clock === null ? null : this.clock() - this.startedAt,
+      runTimeMs: this.clock === null ? null : this.runTime(),
       deviceFaults: faults?.faults ?? [],
     });
     const extras = this.extra.map((o) => o.finish(end));
@@ -174,7 +199,8 @@ class Experiment {
 
 /** Reads `source` once, feeding each batch to every system; results keep the order of `items`. */
 export async function runExperiments(items: readonly (RunSpec | System)[], source: EventSource, options: ExperimentOptions = {}): Promise<ExperimentRun[]> {
-  const runs = items.map((it) => new Experiment(it, source, options));
+  const shared = items.length > 1;
+  const runs = items.map((it) => new Experiment(it, source, options, shared));
   for await (const batch of source.batches()) if (!feedAll(runs, batch)) break;
   return runs.map((x) => x.finish(source));
 }

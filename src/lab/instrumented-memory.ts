@@ -8,7 +8,8 @@ import type { Usage, ZoneName } from "../mm/page-source.ts";
 import type { TableMemory } from "../strategies/table-memory.ts";
 import { SZ_4G } from "../core/u32.ts";
 import { L2_TABLE_BYTES } from "../pgtable/format.ts";
-import type { TablePlacement } from "./types.ts";
+import { FreedTables } from "./freed-tables.ts";
+import type { FreedTablesSummary, TablePlacement } from "./types.ts";
 
 interface MutablePlacement {
   pa: number;
@@ -21,8 +22,10 @@ interface MutablePlacement {
 export class InstrumentedTableMemory implements TableMemory {
   readonly inner: TableMemory;
   private readonly zoneOf: (pa: number) => ZoneName | null;
-  private readonly placements: MutablePlacement[] = [];
+  /** Live tables by PA; a Map keeps insertion order, which is allocation order. */
   private readonly livePlacement = new Map<number, MutablePlacement>();
+  /** Freed tables leave the list for a bounded summary, so memory follows live state, not history. */
+  private readonly freed = new FreedTables();
   allocFailures = 0;
   l2Allocated = 0;
   l2Freed = 0;
@@ -109,9 +112,14 @@ export class InstrumentedTableMemory implements TableMemory {
     this.notePeaks();
   }
 
-  /** Every table ever placed, in allocation order, with whether it is still live. */
+  /** The live tables, in allocation order. */
   tables(): readonly TablePlacement[] {
-    return this.placements;
+    return [...this.livePlacement.values()];
+  }
+
+  /** The tables freed so far, summarised in bins. */
+  freedTables(): FreedTablesSummary {
+    return this.freed.summary();
   }
 
   /** Bytes held below 4 GiB (the DMA/DMA32 memory a strategy consumes). */
@@ -135,7 +143,6 @@ export class InstrumentedTableMemory implements TableMemory {
     }
     if (pa >= SZ_4G) this.tablesAbove4GiB++;
     const p: MutablePlacement = { pa, bytes, level, zone: this.zoneOf(pa) ?? "", live: true };
-    this.placements.push(p);
     this.livePlacement.set(pa, p);
     this.notePeaks();
     return pa;
@@ -144,8 +151,8 @@ export class InstrumentedTableMemory implements TableMemory {
   private released(pa: number): void {
     const p = this.livePlacement.get(pa);
     if (p !== undefined) {
-      p.live = false;
       this.livePlacement.delete(pa);
+      this.freed.add(p.pa, p.bytes, p.zone, p.level);
     }
     this.notePeaks();
   }

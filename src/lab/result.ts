@@ -70,6 +70,7 @@ export function assembleResult(sys: System, p: ObservedParts): StrategyResult {
     kernelCounters: t.kernelCounters,
     samples: p.samples,
     tables: t.tables,
+    freedTables: t.freedTables,
     l2Occupancy: p.occupancy,
     runTimeMs: p.runTimeMs,
     kernelViews: collectKernelViews(sys),

@@ -34,6 +34,32 @@ export interface TablePlacement {
   readonly live: boolean;
 }
 
+/** Freed tables of one 1 MiB-aligned (or `binBytes`-aligned) physical range and zone. */
+export interface FreedTableBin {
+  /** First byte of the bin (inclusive). */
+  readonly start: number;
+  /** End of the bin (exclusive): start + binBytes. */
+  readonly end: number;
+  readonly zone: string;
+  /** Tables freed in the bin (each counted by its first byte) and their bytes. */
+  readonly count: number;
+  readonly bytes: number;
+}
+
+/** A fixed-size summary of every table the run freed (report schema 2: `tables` keeps only live ones). */
+export interface FreedTablesSummary {
+  readonly count: number;
+  readonly bytes: number;
+  /** Freed tables that lay at or above 4 GiB. */
+  readonly above4GiB: number;
+  /** Width of every bin: 1 MiB, doubled while more than 512 bins would result. */
+  readonly binBytes: number;
+  /** Non-empty bins in address order (then zone). */
+  readonly bins: readonly FreedTableBin[];
+  /** The freed L1 tables themselves (`live: false`), in the order they were freed: a refused domain's L1. */
+  readonly l1: readonly TablePlacement[];
+}
+
 export interface KernelCounters {
   /** What /proc/slabinfo would show for the v7s L2 cache, or null when the strategy uses no slab cache. */
   readonly slabinfo: SlabinfoRow | null;
@@ -135,7 +161,10 @@ export interface StrategyResult {
   readonly messages: readonly { readonly text: string; readonly count: number }[];
   readonly kernelCounters: KernelCounters;
   readonly samples: readonly Sample[];
+  /** The tables still live at the end, in allocation order (all `live: true`). */
   readonly tables: readonly TablePlacement[];
+  /** The tables freed during the run, summarised. */
+  readonly freedTables: FreedTablesSummary;
   /**
    * l2Occupancy[i] = live L2 tables with valid-entry count in bucket i (0, 1-31, 32-63, ..., 224-256): 9
    * buckets, taken when the teardown phase begins (teardown empties every table), else at the end.
@@ -255,7 +284,7 @@ export interface RunParams {
 }
 
 export interface ComparisonReport {
-  readonly schema: "iommu-lab/compare/1";
+  readonly schema: "iommu-lab/compare/2";
   readonly tool: { readonly name: string; readonly version: string };
   readonly params: RunParams;
   readonly platform: {

@@ -28,6 +28,23 @@ const TablePlacementSchema = z.strictObject({
   live: z.boolean().describe("Still live at the end of the run"),
 });
 
+const FreedTablesSchema = z.strictObject({
+  count: count.describe("Tables freed during the run"),
+  bytes: byteCount.describe("Bytes of the freed tables"),
+  above4GiB: count.describe("Freed tables that lay at or above 4 GiB"),
+  binBytes: byteCount.describe("Width of every bin: 1 MiB, doubled while more than 512 bins would result"),
+  bins: z.array(
+    z.strictObject({
+      start: physAddr.describe("First byte of the bin (inclusive), a multiple of binBytes"),
+      end: physAddr.describe("End of the bin (exclusive)"),
+      zone: z.string().describe("Zone of the tables counted here"),
+      count: count.describe("Tables freed in the bin, each counted at its first byte"),
+      bytes: byteCount.describe("Their bytes"),
+    }),
+  ),
+  l1: z.array(TablePlacementSchema).describe("The freed L1 tables themselves, in the order they were freed"),
+});
+
 const SlabinfoSchema = z.strictObject({
   name: z.string(),
   activeObjs: count,
@@ -129,6 +146,7 @@ export const StrategyResultSchema = z.strictObject({
   kernelCounters: KernelCountersSchema,
   samples: z.array(SampleSchema),
   tables: z.array(TablePlacementSchema),
+  freedTables: FreedTablesSchema,
   l2Occupancy: z.array(count).length(9),
   runTimeMs: z.number().nonnegative().nullable(),
   kernelViews: KernelViewsSchema.optional(),
@@ -173,7 +191,7 @@ export const AnswerSchema = z.strictObject({
 });
 
 export const ComparisonReportSchema = z.strictObject({
-  schema: z.literal("iommu-lab/compare/1"),
+  schema: z.literal("iommu-lab/compare/2"),
   tool: z.strictObject({ name: z.string(), version: z.string() }),
   params: z.strictObject({
     scenario: z.string(),

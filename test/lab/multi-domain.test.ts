@@ -26,7 +26,7 @@ function run(platform: string, strategy: string, era = "latest"): StrategyResult
 
 function report(platform: string, results: readonly StrategyResult[]): ComparisonReport {
   return {
-    schema: "iommu-lab/compare/1",
+    schema: "iommu-lab/compare/2",
     tool: { name: "iommu-lab", version: "test" },
     params: { scenario: `${platform}-default`, era: "latest", platform, cpus: 8, seed: 1, strategies: results.map((r) => r.strategy), fitCheck: true },
     platform: { name: platform, description: "", ram: [], zones: [] },

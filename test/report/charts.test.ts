@@ -186,7 +186,7 @@ describe("charts", () => {
     assert.equal(many.bins.length, 375);
     const r = fixtureResults()[1];
     assert.ok(r);
-    const own = { count: 1, bytes: 1024, above4GiB: 0, binBytes: 1024 * 1024, bins: [{ start: 0, end: 1024 * 1024, zone: "DMA32", count: 1, bytes: 1024 }] };
+    const own = { count: 1, bytes: 1024, above4GiB: 0, binBytes: 1024 * 1024, bins: [{ start: 0, end: 1024 * 1024, zone: "DMA32", count: 1, bytes: 1024 }], l1: [] };
     assert.deepEqual(tableShape({ ...r, freedTables: own } as typeof r).freed, own);
   });
 

@@ -28,7 +28,7 @@ describe("toJson", () => {
   it("is deterministic, 2-space indented, and independent of the producer's key order", () => {
     const a = toJson(fixtureReport());
     assert.equal(toJson(fixtureReport()), a);
-    assert.ok(a.startsWith('{\n  "schema": "iommu-lab/compare/1",\n  "tool": {'));
+    assert.ok(a.startsWith('{\n  "schema": "iommu-lab/compare/2",\n  "tool": {'));
     assert.ok(a.endsWith("}\n"));
     const shuffled = JSON.parse(a, function (_k, v: unknown) {
       if (v === null || typeof v !== "object" || Array.isArray(v)) return v;

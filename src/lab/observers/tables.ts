@@ -21,6 +21,7 @@ export type TablesOut = Pick<
   | "peakDma32Bytes"
   | "dirtyTables"
   | "tables"
+  | "freedTables"
   | "kernelCounters"
 > & { readonly notes: readonly string[] };
 
@@ -47,6 +48,7 @@ export class TablesObserver implements Observer<TablesOut> {
       peakDma32Bytes: mem.peakLowBytes,
       dirtyTables: mem.dirtyTables,
       tables: mem.tables().map((t) => ({ ...t })),
+      freedTables: mem.freedTables(),
       // v7s allocates with __get_free_pages and kmem_cache, never iommu-pages: SecPageTables and
       // nr_iommu_pages show none of its memory, whatever the strategy; only slabinfo does.
       kernelCounters: { slabinfo: mem.slabinfoRow(), secPageTablesBytes: 0, nrIommuPages: 0 },

@@ -5,9 +5,10 @@
  * faulting page. At the end every live mapping is probed again (a final sweep).
  */
 import { SZ_4K, hex } from "../../core/u32.ts";
-import { fourGbBusToCpu } from "../../iommu/walker.ts";
+import type { IommuDomain } from "../../dma/iommu-core.ts";
+import { fourGbBusToCpu, WalkRecord } from "../../iommu/walker.ts";
 import type { System } from "../system.ts";
-import type { LiveMapping, Observer, RunEnd } from "./observer.ts";
+import type { LiveMapping, Observer, Piece, RunEnd } from "./observer.ts";
 
 const FIRST_MISMATCHES = 5;
 
@@ -24,6 +25,11 @@ export class VerifyObserver implements Observer<VerifyOut> {
   private mismatches = 0;
   private zero = 0;
   private readonly first: string[] = [];
+  /** The walk record every probe writes into, and the piece being checked: a verification allocates nothing. */
+  private readonly rec = new WalkRecord();
+  private piece: Piece | null = null;
+  private device = "";
+  private domain: IommuDomain | null = null;
 
   constructor(sys: System) {
     this.sys = sys;
@@ -33,35 +39,47 @@ export class VerifyObserver implements Observer<VerifyOut> {
     const route = this.sys.route(m.device);
     const d = route.domain.state;
     if (!d.ok) return;
-    const domain = d.domain;
+    this.domain = d.domain;
+    this.device = m.device;
     const m4u = route.m4u;
     for (const p of m.pieces) {
-      let page = p.iova - (p.iova % SZ_4K);
-      while (page < p.iova + p.bytes) {
-        const iova = Math.max(page, p.iova);
-        const want = p.pa + (iova - p.iova);
-        const hw = m4u.probe(iova);
-        const sw = this.driverCpuPa(domain.iovaToPhys(iova));
-        const hwPa = hw.ok ? hw.pa : null;
-        // One probe per leaf: inside a leaf both the walk and iova_to_phys are base + offset, so one
-        // correct address proves the whole entry (a 1 MiB section is one probe, not 256).
-        page = hw.ok ? iova - (iova % hw.pageSize) + hw.pageSize : page + SZ_4K;
-        if (hwPa === want && sw === 0 && want !== 0) {
-          // iova_to_phys returns 0 both for "no mapping" and for a page whose 32-bit output address is
-          // 0 (v4.19 4GB mode: CPU PA 0x1_0000_0000): a kernel quirk, not a wrong walk.
-          this.zero++;
-          continue;
-        }
-        if (hwPa !== want || sw !== want) {
-          this.mismatches++;
-          if (this.first.length < FIRST_MISMATCHES) {
-            const walk = hw.ok ? hex(hw.pa) : `fault (${hw.fault.type} at L${hw.fault.level})`;
-            this.first.push(`iova ${hex(iova)} (${m.device}): intended ${hex(want)}, iova_to_phys ${hex(sw)}, hardware walk ${walk}`);
-          }
-        }
+      this.piece = p;
+      // One probe per leaf, in IOVA order (M4u.probeRun: PT_BASE -> L1 -> L2 through physical memory,
+      // the L1 word read once per MiB): inside a leaf both the walk and iova_to_phys are base + offset,
+      // so one correct address proves the whole entry (a 1 MiB section is one probe, not 256).
+      const offset = p.iova % SZ_4K;
+      const pfn = (p.iova - offset) / SZ_4K;
+      if (p.bytes > 0) m4u.probeRun(this.rec, pfn, offset, p.bytes, this.visit);
+      else if (offset + p.bytes > 0) {
+        // An empty piece inside a page still has its page probed (the page-by-page loop's rule).
+        m4u.probePageInto(this.rec, pfn, offset);
+        this.visit(this.rec, pfn, offset);
       }
     }
+    this.piece = null;
   }
+
+  /** Checks one leaf's probe: built once, so probeRun's callback allocates nothing. */
+  private readonly visit = (rec: WalkRecord, pfn: number, off: number): void => {
+    const p = this.piece as Piece;
+    const iova = pfn * SZ_4K + off;
+    const want = p.pa + (iova - p.iova);
+    const sw = this.driverCpuPa((this.domain as IommuDomain).iovaToPhys(iova));
+    const hwPa = rec.ok ? rec.pa : null;
+    if (hwPa === want && sw === 0 && want !== 0) {
+      // iova_to_phys returns 0 both for "no mapping" and for a page whose 32-bit output address is
+      // 0 (v4.19 4GB mode: CPU PA 0x1_0000_0000): a kernel quirk, not a wrong walk.
+      this.zero++;
+      return;
+    }
+    if (hwPa !== want || sw !== want) {
+      this.mismatches++;
+      if (this.first.length < FIRST_MISMATCHES) {
+        const walk = rec.ok ? hex(rec.pa) : `fault (${rec.fault ?? "?"} at L${rec.level})`;
+        this.first.push(`iova ${hex(iova)} (${this.device}): intended ${hex(want)}, iova_to_phys ${hex(sw)}, hardware walk ${walk}`);
+      }
+    }
+  };
 
   /**
    * The driver's iova_to_phys as a CPU physical address. In 4GB mode the 4.19 driver returns the M4U's
