@@ -109,6 +109,7 @@ export function buildReport(spec: Omit<ComparisonSpec, "variants">, results: rea
     seed: spec.machine.seed,
     strategies: results.map((x) => x.strategy),
     fitCheck: spec.switches.fitCheck,
+    domainTiming: spec.switches.domainTiming,
   };
   return {
     schema: "iommu-lab/compare/1",

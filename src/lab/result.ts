@@ -5,7 +5,7 @@ import type { StrayDmaOut } from "./observers/stray-dma.ts";
 import type { TablesOut } from "./observers/tables.ts";
 import type { VerifyOut } from "./observers/verify.ts";
 import type { System } from "./system.ts";
-import type { Sample, StrategyResult } from "./types.ts";
+import type { DomainProbeOut, Sample, StrategyResult } from "./types.ts";
 
 export interface ObservedParts {
   readonly messages: MessageLog;
@@ -61,5 +61,22 @@ export function assembleResult(sys: System, p: ObservedParts): StrategyResult {
     tables: t.tables,
     l2Occupancy: p.occupancy,
     runTimeMs: p.runTimeMs,
+    boot: sys.boot,
+    domainProbe: domainProbeOut(sys),
+  };
+}
+
+function domainProbeOut(sys: System): DomainProbeOut | null {
+  const d = sys.domainProbe;
+  if (d === null) return null;
+  return {
+    masters: d.masters.length,
+    attempts: d.attempts,
+    failures: d.failures,
+    succeeded: d.domain !== null,
+    createdBy: d.createdBy,
+    createdAtAttempt: d.createdAtAttempt,
+    withoutIommu: d.withoutIommu,
+    outcome: sys.domainProbeText ?? "",
   };
 }

@@ -44,6 +44,33 @@ const KernelCountersSchema = z.strictObject({
   nrIommuPages: count,
 });
 
+const BootStepSchema = z.strictObject({
+  step: z.enum(["memblock", "buddy", "device-probe", "background", "workload"]).describe("The boot step"),
+  timeIndex: count.describe("Position in this run's boot (0 = memblock)"),
+  allocated: z.array(
+    z.strictObject({
+      what: z.string(),
+      where: physAddr.nullable(),
+      bytes: byteCount,
+      zone: z.string().nullable(),
+      freed: z.boolean(),
+    }),
+  ),
+  messages: z.array(z.string()),
+  zonesAtStart: z.array(z.strictObject({ zone: z.string(), freePages: count, low: count, high: count })),
+});
+
+const DomainProbeSchema = z.strictObject({
+  masters: count,
+  attempts: count,
+  failures: count,
+  succeeded: z.boolean(),
+  createdBy: z.string().nullable(),
+  createdAtAttempt: count.nullable(),
+  withoutIommu: z.array(z.string()),
+  outcome: z.string(),
+});
+
 export const StrategyResultSchema = z.strictObject({
   strategy: z.string().min(1),
   description: z.string(),
@@ -78,6 +105,8 @@ export const StrategyResultSchema = z.strictObject({
   tables: z.array(TablePlacementSchema),
   l2Occupancy: z.array(count).length(9),
   runTimeMs: z.number().nonnegative().nullable(),
+  boot: z.array(BootStepSchema),
+  domainProbe: DomainProbeSchema.nullable(),
 });
 
 export const PredictionSchema = z.strictObject({
@@ -122,6 +151,7 @@ export const ComparisonReportSchema = z.strictObject({
     seed: z.number().int(),
     strategies: z.array(z.string()),
     fitCheck: z.boolean(),
+    domainTiming: z.enum(["at-probe", "after-background"]),
   }),
   platform: z.strictObject({
     name: z.string(),
