@@ -10,6 +10,7 @@ import { bytes } from "../core/u32.ts";
 import type { Variant, VariantSwitches } from "../lab/spec.ts";
 import { STRATEGY_NAMES, strategy as strategyByName, type Provenance } from "../strategies/index.ts";
 import type { ComparisonReport, StrategyResult } from "../lab/types.ts";
+import { analyseBoot, type BootAnalysis } from "./boot.ts";
 import { formatRatio } from "./figures.ts";
 import { plural, type Prediction } from "./prediction.ts";
 import { PREDICTIONS } from "./predictions/index.ts";
@@ -47,6 +48,8 @@ export interface Answer {
   };
   /** Predictions whose strategies are in the run, in a fixed order. */
   readonly predictions: readonly Prediction[];
+  /** The boot timeline's meaning: when the domain was created and where the L1s went; mtk_iommu's retry per strategy. */
+  readonly boot: BootAnalysis;
 }
 
 /** Allocation failures, map failures, faults, translation mismatches, stray DMA writes and dirty tables, summed; a domain that could not be created counts as one. */
@@ -146,7 +149,7 @@ export function computeAnswer(report: ComparisonReport, ran?: RunVariants): Answ
   };
   const bestInfo = first === undefined ? null : info(first);
   const mergedNote = bestInfo !== null && bestInfo.provenance.kind === "merged" && era !== null && !bestInfo.existsIn(era) ? bestInfo.provenance.release : null;
-  return { best: { ...best, summary: summarise(best, mostReasons, results.length, mergedNote) }, predictions: predictions(report, ran) };
+  return { best: { ...best, summary: summarise(best, mostReasons, results.length, mergedNote) }, predictions: predictions(report, ran), boot: analyseBoot(report) };
 }
 
 /** The strategy a result ran: its variant's, or (a report read back from JSON) a label that is a registry name. */

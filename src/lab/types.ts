@@ -50,6 +50,8 @@ export interface BootAllocationOut {
   readonly zone: string | null;
   /** Allocated and freed again within the step (an L1 that alloc_io_pgtable_ops refused). */
   readonly freed: boolean;
+  /** The zone gfp_zone() chose, where the zonelist walk began (differs from `zone` after a fallback). */
+  readonly requestedZone: string | null;
 }
 
 /** One step of the run's boot timeline (mm/boot.ts BootStep). */

@@ -50,6 +50,8 @@ export interface BootAllocation {
   readonly zone: ZoneName | null;
   /** Allocated and freed again within the step (an L1 that alloc_io_pgtable_ops refused). */
   readonly freed: boolean;
+  /** The zone gfp_zone() chose for the request, where its zonelist walk began; null for memblock and aggregates. */
+  readonly requestedZone: ZoneName | null;
 }
 
 /** One zone as the buddy saw it when a step began (pages, as /proc/zoneinfo counts them). */
@@ -193,7 +195,7 @@ export interface BootOptions {
 }
 
 /** The buddy allocator's allocation observer, as the probe step uses it. */
-type AllocRecord = { pa: number; order: number; owner: string };
+type AllocRecord = { pa: number; order: number; owner: string; requestedZone: ZoneName };
 
 /**
  * One boot in the kernel's order. Call `memblock`, `buddy`, then `probe`/`background` in the scenario's
@@ -236,7 +238,7 @@ export class KernelBoot {
     this.expect(this.steps.length === 0, "memblock", "it must be the first step");
     const { regions, messages } = memblockReservations(this.platform, this.zones);
     this.regions = regions;
-    return this.push("memblock", [], regions.map((r) => ({ what: r.what, where: r.start, bytes: r.end - r.start, zone: zoneAt(this.zones, r.start), freed: false })), messages);
+    return this.push("memblock", [], regions.map((r) => ({ what: r.what, where: r.start, bytes: r.end - r.start, zone: zoneAt(this.zones, r.start), freed: false, requestedZone: null })), messages);
   }
 
   /** memblock_free_all: the buddy with the era's free-list order, without the reserved pages. */
@@ -259,9 +261,9 @@ export class KernelBoot {
     const atStart = this.zoneSnapshot();
     const seen: AllocRecord[] = [];
     const prev = buddy.onAlloc;
-    buddy.onAlloc = (pa, order, owner) => {
-      seen.push({ pa, order, owner });
-      prev?.(pa, order, owner);
+    buddy.onAlloc = (pa, order, owner, requestedZone) => {
+      seen.push({ pa, order, owner, requestedZone });
+      prev?.(pa, order, owner, requestedZone);
     };
     let result: T;
     try {
@@ -277,6 +279,7 @@ export class KernelBoot {
       bytes: PAGE_SIZE << a.order,
       zone: buddy.zoneOf(a.pa),
       freed: !(last.get(a.pa) === i && buddy.ownerOf(a.pa) === a.owner && buddy.blockOf(a.pa)?.head === a.pa),
+      requestedZone: a.requestedZone,
     }));
     return { step: this.push("device-probe", atStart, allocated, messages(result)), result };
   }
@@ -291,7 +294,7 @@ export class KernelBoot {
     for (const [owner, byZone] of buddy.usageByOwner()) {
       if (!owner.startsWith("background:")) continue;
       for (const [zone, bytes] of Object.entries(byZone) as [ZoneName, number][]) {
-        if (bytes > 0) allocated.push({ what: owner, where: null, bytes, zone, freed: false });
+        if (bytes > 0) allocated.push({ what: owner, where: null, bytes, zone, freed: false, requestedZone: null });
       }
     }
     return this.push("background", atStart, allocated, []);

@@ -54,6 +54,7 @@ const BootStepSchema = z.strictObject({
       bytes: byteCount,
       zone: z.string().nullable(),
       freed: z.boolean(),
+      requestedZone: z.string().nullable(),
     }),
   ),
   messages: z.array(z.string()),
@@ -138,6 +139,10 @@ export const AnswerSchema = z.strictObject({
     summary: z.string(),
   }),
   predictions: z.array(PredictionSchema),
+  boot: z.strictObject({
+    timing: z.array(z.string()),
+    devices: z.array(z.strictObject({ strategy: z.string(), outcome: z.string() })),
+  }),
 });
 
 export const ComparisonReportSchema = z.strictObject({

@@ -4,6 +4,7 @@ import { bytes } from "../core/u32.ts";
 import type { ComparisonReport, StrategyResult } from "../lab/types.ts";
 import type { Answer } from "../analysis/index.ts";
 import { renderAnswerText } from "./answer.ts";
+import { renderBootText } from "./boot.ts";
 import { COLUMNS, GROUP_TITLES, type Column, type ColumnGroup } from "./columns.ts";
 import { SEC_PAGE_TABLES_NOTE, wrap } from "./format.ts";
 
@@ -29,7 +30,7 @@ export function renderTerminal(report: ComparisonReport, answer: Answer, options
   const field = (name: string, value: string): string[] => wrap(value, width, name.padEnd(10), " ".repeat(10));
   out.push(...field("platform", `${report.platform.name}: ${report.platform.description}`));
   out.push(...field("zones", report.platform.zones.map((z) => `${z.name} ${bytes(z.end - z.start)}`).join(", ") || "none"));
-  out.push("era".padEnd(10) + `${p.era}    scenario ${p.scenario}    seed ${p.seed}    cpus ${p.cpus}    fit check ${p.fitCheck ? "on" : "off"}`);
+  out.push("era".padEnd(10) + `${p.era}    scenario ${p.scenario}    seed ${p.seed}    cpus ${p.cpus}    fit check ${p.fitCheck ? "on" : "off"}    domain ${p.domainTiming}`);
   out.push(...field("workload", `${w.events} events (${w.maps} maps, ${w.unmaps} unmaps): ${w.description}`));
   out.push("");
 
@@ -59,6 +60,8 @@ export function renderTerminal(report: ComparisonReport, answer: Answer, options
     out.push("");
   }
 
+  const boot = renderBootText(report, answer, width);
+  if (boot.length > 0) out.push(paint(ANSI.bold, boot[0] as string), ...boot.slice(1), "");
   out.push(renderAnswerText(answer, { color: options.color, width }).trimEnd());
   return out.join("\n") + "\n";
 }

@@ -50,7 +50,7 @@ describe("mtk_iommu domain creation while the masters are added (4.19)", () => {
     // The refused L1 is freed and the next attempt gets the same block back from the head of the list.
     assert.ok(result.masters.every((m) => m.refusal !== null));
     // Each attempt's L1 is listed, at the same address, freed again.
-    const l1 = { what: "io-pgtable-arm-v7s:l1", where: 0x1_3bc0_0000, bytes: 16384, zone: "NORMAL", freed: true };
+    const l1 = { what: "io-pgtable-arm-v7s:l1", where: 0x1_3bc0_0000, bytes: 16384, zone: "NORMAL", freed: true, requestedZone: "NORMAL" };
     assert.deepEqual(boot.steps.at(-1)?.allocated, Array.from({ length: 14 }, () => l1));
     boot.buddy.checkInvariants();
   });
