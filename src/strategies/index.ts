@@ -71,7 +71,7 @@ const DATA: readonly StrategyData[] = [
     // The release (v5.1, later in 4.19.y stable) is the project's record, not re-read here.
     provenance: {
       kind: "merged",
-      release: "v5.1 (also backported to 4.19.y stable, after the 4.19.0 the v4.19 era models)",
+      release: "v5.1 (backported to 4.19.y stable; the v4.19 era models 4.19.0)",
       commit: "6d6ea1e967a2 \"mm: add support for kmem caches in DMA32 zone\" + \"iommu/io-pgtable-arm-v7s: Request DMA32 memory, and improve debugging\"",
       eras: ["v5.10", "v6.6", "latest"],
     },
