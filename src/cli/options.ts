@@ -108,7 +108,7 @@ export function switchFlags(flags: RunFlags): VariantSwitches {
 export type WorkloadSource =
   | { readonly kind: "builtin"; readonly name: string }
   | { readonly kind: "file"; readonly path: string; readonly text: string }
-  | { readonly kind: "trace"; readonly path: string; readonly skipMalformed: boolean };
+  | { readonly kind: "trace"; readonly path: string; readonly skipMalformed: boolean; readonly readPath?: string };
 
 /** Picks the workload: `--trace FILE`, a scenario file, a built-in scenario name, or the default. */
 export function workloadSource(arg: string | undefined, trace: string | undefined, skipMalformed = false): WorkloadSource {

@@ -36,6 +36,7 @@ export class RunPool {
   private readonly all: JobWorker[] = [];
   private readonly waiting: (() => void)[] = [];
   private busy = 0;
+  private first = true;
 
   /** `runs`: how many runs will come, so a single one stays in this thread. */
   constructor(lanes: number, runs: number, source: WorkloadSource) {
@@ -47,7 +48,9 @@ export class RunPool {
     while (this.busy >= this.lanes) await new Promise<void>((go) => this.waiting.push(go));
     this.busy++;
     try {
-      const job: StrategyJob = { spec, source: this.source };
+      // edges: the first run prints the trace-quality line, once for the comparison.
+      const job: StrategyJob = { spec, source: this.source, ...(this.first ? { reportQuality: true } : {}) };
+      this.first = false;
       if (this.lanes === 1) return await runJob(job);
       const worker = this.idle.pop() ?? this.spawn();
       try {

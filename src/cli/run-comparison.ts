@@ -3,12 +3,12 @@
  * The shell around the lab's compare, shared by `compare` and `repro`: flags to a ComparisonSpec, the
  * worker pool as `runOne`, a progress bar, and the report files.
  */
-import { InputError } from "../core/errors.ts";
 import { compare, withoutTiming, type Comparison } from "../lab/compare.ts";
 import type { MachineSpec, Variant, VariantSwitches } from "../lab/spec.ts";
 import { chartNotes, computeAnswer } from "../analysis/index.ts";
 import { renderCharts, renderHtml, renderTerminal, toJson } from "../report/index.ts";
-import { checkWritable, writeFileAtomic } from "./io.ts";
+import { checkOutputs, planOutputs } from "./io.ts";
+import { spoolTrace } from "./trace-input.ts";
 import { integerFlag, loadScenario, switchFlags, workloadRef, type RunFlags, type WorkloadSource } from "./options.ts";
 import { defaultJobs, RunPool } from "./parallel.ts";
 import { Progress } from "./progress.ts";
@@ -33,15 +33,16 @@ export interface ComparisonPlan {
 }
 
 export async function runComparison(source: WorkloadSource, flags: ComparisonFlags, plan: ComparisonPlan): Promise<Comparison> {
-  if (flags.trace === "-") throw new InputError("--trace", "", "compare reads the trace once per strategy: give a file, not stdin ('-')");
-  if (flags.html !== false) checkWritable(flags.html);
-  if (flags.json !== false) checkWritable(flags.json);
+  // edges: outputs checked against the inputs before any work (io.ts planOutputs).
+  checkOutputs({ inputs: [source.kind === "builtin" ? undefined : source.path], outputs: [flags.html, flags.json] });
   const scenario = loadScenario(source);
   const machine = plan.machine(flags, scenario);
   const switches = switchFlags(flags);
   const variants = plan.variants(switches);
   const lanes = flags.jobs === undefined ? defaultJobs() : integerFlag("--jobs", flags.jobs, 1, 64);
-  const pool = new RunPool(lanes, variants.length, source);
+  // edges: a trace on stdin or a FIFO is read once into a private temporary that every strategy reads.
+  const spool = source.kind === "trace" ? await spoolTrace(source.path) : null;
+  const pool = new RunPool(lanes, variants.length, spool !== null && source.kind === "trace" ? { ...source, readPath: spool.path } : source);
   const progress = new Progress(variants.length, "strategies");
   try {
     return await compare({ machine, switches, variants, workload: workloadRef(source, scenario), version: VERSION }, pool.run, (v, r) =>
@@ -50,6 +51,7 @@ export async function runComparison(source: WorkloadSource, flags: ComparisonFla
   } finally {
     progress.stop();
     await pool.close();
+    spool?.cleanup();
   }
 }
 
@@ -65,13 +67,14 @@ export function terminalText(c: Comparison, color: boolean): string {
 export async function writeReports(c: Comparison, flags: ReportFlags): Promise<void> {
   const report = flags.timing === true ? c.report : withoutTiming(c.report);
   const answer = computeAnswer(report, c);
-  if (flags.json !== false) {
-    writeFileAtomic(flags.json, toJson(report, { answer }));
-    process.stderr.write(`wrote ${flags.json}\n`);
+  // edges: both reports staged, then committed together (all or none; temporaries removed on a signal).
+  const out = planOutputs({ inputs: [], outputs: [flags.json, flags.html] });
+  try {
+    if (flags.json !== false) out.write(flags.json, toJson(report, { answer }));
+    if (flags.html !== false) out.write(flags.html, renderHtml(report, answer, await renderCharts(report, chartNotes())));
+    await out.commit();
+  } finally {
+    out.abort();
   }
-  if (flags.html !== false) {
-    const svgs = await renderCharts(report, chartNotes());
-    writeFileAtomic(flags.html, renderHtml(report, answer, svgs));
-    process.stderr.write(`wrote ${flags.html}\n`);
-  }
+  for (const f of [flags.json, flags.html]) if (f !== false && f !== "-") process.stderr.write(`wrote ${f}\n`);
 }

@@ -1,11 +1,21 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /**
- * Streams an ftrace text file (or stdin) through the FtraceParser in 1 MiB reads, so a trace of any
- * length is parsed in memory bounded by one chunk plus the events of that chunk. A StringDecoder
- * carries a UTF-8 character split across two reads (comm names can hold any bytes).
+ * Streams a trace (a file, a FIFO, `<(zcat …)`, or stdin for "-") in 1 MiB reads, one pass, never probing
+ * a size it cannot know. What it holds is told by its first bytes, not its name:
+ * - gzip (1f 8b): inflated on the fly with node:zlib, then looked at again;
+ * - trace-cmd's trace.dat (17 08 44 "tracing"): held in memory and decoded (src/workload/tracedat);
+ * - anything else: ftrace text through the FtraceParser, in memory bounded by one chunk plus the events
+ *   of that chunk. A StringDecoder carries a UTF-8 character split across two reads.
  */
-import { closeSync, fstatSync, openSync, read } from "node:fs";
+import { closeSync, createReadStream, createWriteStream, fstatSync, openSync, read, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { pipeline } from "node:stream/promises";
+import { trackedTempDir } from "./io.ts";
 import { StringDecoder } from "node:string_decoder";
+import { Readable } from "node:stream";
+import { createGunzip, inflateSync } from "node:zlib";
+import { decompress as zstdDecompress } from "fzstd";
 import { createRequire } from "node:module";
 import type cliProgress from "cli-progress";
 import { InputError } from "../core/errors.ts";
@@ -13,6 +23,8 @@ import { fsProblem } from "./errors.ts";
 import type { TraceEvent } from "../workload/events.ts";
 import { FtraceParser } from "../workload/ftrace.ts";
 import type { FtraceStats } from "../workload/ftrace.ts";
+import { isTraceDat, readTraceDat, type Codecs } from "../workload/tracedat/index.ts";
+import { traceQuality, type ReplayFindings, type TraceQuality } from "../workload/trace-quality.ts";
 
 export interface TraceInputOptions {
   /** Count malformed iommu lines and go on; otherwise the first one is an InputError naming its line. */
@@ -25,12 +37,16 @@ export interface TraceInputOptions {
   readonly maxMessages?: number;
   /** Where "-" reads from. Default process.stdin. */
   readonly stdin?: AsyncIterable<Buffer | string>;
+  /** The name errors and messages use; default the path ("stdin" for "-"). */
+  readonly name?: string;
 }
 
 export interface TraceInputStats {
   bytesRead: number;
-  /** File size; null for stdin. */
+  /** File size; null for stdin, a FIFO or a device. */
   readonly totalBytes: number | null;
+  /** How the trace is stored, once its first bytes were seen: "ftrace text", "ftrace text (gzip)", "trace.dat v7 (zstd)". */
+  format: string;
   /** Events yielded so far. */
   events: number;
   /** Wall time from the first read to the end of the input. */
@@ -52,7 +68,18 @@ export interface TraceInput {
   batches(): AsyncGenerator<TraceEvent[]>;
   /** Closes the file when batches() will not be run to the end (it closes it itself when it ends). */
   close(): void;
+  /** What the trace did not tell, with the replayer's findings when it was replayed. */
+  quality(replay: ReplayFindings | null): TraceQuality;
 }
+
+/** trace.dat's compressed sections: zlib through node:zlib, zstd through fzstd (pure JavaScript). */
+export const TRACE_DAT_CODECS: Codecs = {
+  zlib: (data) => new Uint8Array(inflateSync(data)),
+  zstd: (data) => zstdDecompress(data),
+};
+
+/** A trace.dat is decoded whole; past this it is refused rather than exhausting memory. */
+const MAX_TRACE_DAT = 1 << 30;
 
 const DEFAULT_CHUNK = 1 << 20;
 
@@ -69,7 +96,7 @@ export function openTrace(path: string, opts: TraceInputOptions): TraceInput {
   const chunkBytes = opts.chunkBytes ?? DEFAULT_CHUNK;
   if (!Number.isInteger(chunkBytes) || chunkBytes < 4) throw new RangeError(`openTrace: chunkBytes ${chunkBytes} is not an integer >= 4`);
   const isStdin = path === "-";
-  const name = isStdin ? "stdin" : path;
+  const name = opts.name ?? (isStdin ? "stdin" : path);
   let fd = -1;
   let totalBytes: number | null = null;
   if (isStdin && opts.stdin === undefined && process.stdin.isTTY === true) {
@@ -79,66 +106,96 @@ export function openTrace(path: string, opts: TraceInputOptions): TraceInput {
     try {
       fd = openSync(path, "r");
     } catch (err) {
-      throw new InputError(path, "", `cannot open the trace (${fsProblem(err)})`);
+      throw new InputError(name, "", `cannot open the trace (${fsProblem(err)})`);
     }
     try {
       const st = fstatSync(fd);
-      if (st.isDirectory()) throw new InputError(path, "", "is a directory, not a trace file");
+      if (st.isDirectory()) throw new InputError(name, "", "is a directory, not a trace file");
+      // Only a regular file has a size to trust; a FIFO, `<(zcat …)` or a device is read to its end.
       if (st.isFile()) {
         totalBytes = st.size;
-        if (st.size === 0) throw new InputError(path, "", "the trace file is empty (no iommu:map or iommu:unmap events)");
+        // A spooled copy of a stream (named other than its path) was a pipe the user gave, not a file.
+        if (st.size === 0) throw new InputError(name, "", `${name !== path ? "the input" : "the trace file"} is empty (no iommu:map or iommu:unmap events)`);
       }
     } catch (err) {
       closeSync(fd);
       if (err instanceof InputError) throw err;
-      throw new InputError(path, "", `cannot read the trace (${fsProblem(err)})`);
+      throw new InputError(name, "", `cannot read the trace (${fsProblem(err)})`);
     }
   }
   const parser = new FtraceParser({ fileName: name, skipMalformed: opts.skipMalformed, ...(opts.maxMessages === undefined ? {} : { maxMessages: opts.maxMessages }) });
-  const stats: TraceInputStats = { bytesRead: 0, totalBytes, events: 0, elapsedMs: 0, ftrace: parser.stats };
+  const stats: TraceInputStats = { bytesRead: 0, totalBytes, format: "ftrace text", events: 0, elapsedMs: 0, ftrace: parser.stats };
   let used = false;
+
+  /** The raw bytes, counted for the progress bar. */
+  async function* raw(): AsyncGenerator<Buffer> {
+    if (isStdin) {
+      const it = (opts.stdin ?? (process.stdin as AsyncIterable<Buffer | string>))[Symbol.asyncIterator]();
+      for (;;) {
+        let r: IteratorResult<Buffer | string>;
+        try {
+          r = await it.next();
+        } catch (err) {
+          throw new InputError(name, `byte ${stats.bytesRead}`, `read failed (${fsProblem(err)})`);
+        }
+        if (r.done === true) return;
+        const b = typeof r.value === "string" ? Buffer.from(r.value) : r.value;
+        stats.bytesRead += b.length;
+        yield b;
+      }
+    }
+    for (;;) {
+      // A fresh buffer per read: the gzip and trace.dat paths keep the chunks they are given.
+      const buf = Buffer.allocUnsafe(chunkBytes);
+      const n = await readAt(fd, buf, name, stats.bytesRead);
+      if (n === 0) return;
+      stats.bytesRead += n;
+      yield buf.subarray(0, n);
+    }
+  }
 
   async function* batches(): AsyncGenerator<TraceEvent[]> {
     if (used) throw new RangeError(`openTrace(${name}): batches() can be iterated only once`);
     used = true;
     const bar = wantProgress(opts.progress) ? new Progress(totalBytes) : null;
     const t0 = performance.now();
-    const decoder = new StringDecoder("utf8");
-    let first = true;
-    const take = (bytes: Buffer | string): TraceEvent[] => {
-      if (first) {
-        first = false;
-        checkNotBinary(name, bytes);
-      }
-      stats.bytesRead += typeof bytes === "string" ? Buffer.byteLength(bytes) : bytes.length;
-      const text = typeof bytes === "string" ? bytes : decoder.write(bytes);
-      const evs = parser.push(text);
-      stats.events += evs.length;
-      return evs;
-    };
     try {
-      if (isStdin) {
-        for await (const chunk of opts.stdin ?? (process.stdin as AsyncIterable<Buffer | string>)) {
-          const evs = take(chunk);
-          bar?.update(stats, t0);
-          if (evs.length > 0) yield evs;
+      let source: AsyncIterator<Buffer> = raw();
+      let first = await nextNonEmpty(source);
+      let gzip = false;
+      if (first !== null && first[0] === 0x1f && first[1] === 0x8b) {
+        gzip = true;
+        source = gunzip(name, first, source);
+        first = await nextNonEmpty(source);
+      }
+      if (first !== null && isTraceDat(first)) {
+        const bytes = await collect(name, first, source);
+        const dat = readTraceDat(bytes, { fileName: name, codecs: TRACE_DAT_CODECS, stats: parser.stats });
+        stats.format = `trace.dat v${dat.version}${dat.compression === "none" ? "" : ` (${dat.compression})`}${gzip ? " (gzip)" : ""}`;
+        bar?.update(stats, t0);
+        for (let i = 0; i < dat.events.length; i += 65_536) {
+          const batch = dat.events.slice(i, i + 65_536);
+          stats.events += batch.length;
+          yield batch;
         }
       } else {
-        const buf = Buffer.allocUnsafe(chunkBytes);
-        for (;;) {
-          const n = await readAt(fd, buf, name, stats.bytesRead);
-          if (n === 0) break;
-          // The parser keeps only substrings of the decoded text, never views of `buf`, so reuse is safe.
-          const evs = take(buf.subarray(0, n));
+        stats.format = gzip ? "ftrace text (gzip)" : "ftrace text";
+        const decoder = new StringDecoder("utf8");
+        let chunk = first;
+        while (chunk !== null) {
+          const evs = parser.push(decoder.write(chunk));
+          stats.events += evs.length;
           bar?.update(stats, t0);
           if (evs.length > 0) yield evs;
+          const r = await source.next();
+          chunk = r.done === true ? null : r.value;
         }
+        const tail = parser.push(decoder.end());
+        for (const ev of parser.end()) tail.push(ev);
+        stats.events += tail.length;
+        if (tail.length > 0) yield tail;
       }
-      const tail = parser.push(decoder.end());
-      for (const ev of parser.end()) tail.push(ev);
-      stats.events += tail.length;
       stats.elapsedMs = performance.now() - t0;
-      if (tail.length > 0) yield tail;
       if (stats.events === 0) throw new InputError(name, "", noEventsProblem(stats));
     } finally {
       stats.elapsedMs = performance.now() - t0;
@@ -152,7 +209,82 @@ export function openTrace(path: string, opts: TraceInputOptions): TraceInput {
     fd = -1;
   }
 
-  return { path, name, stats, batches, close };
+  return { path, name, stats, batches, close, quality: (replay) => traceQuality(stats.format, stats.ftrace, replay) };
+}
+
+async function nextNonEmpty(it: AsyncIterator<Buffer>): Promise<Buffer | null> {
+  for (;;) {
+    const r = await it.next();
+    if (r.done === true) return null;
+    if (r.value.length > 0) return r.value;
+  }
+}
+
+/** `first` and the rest of `it`, inflated; a corrupt or cut gzip stream is an InputError. */
+async function* gunzip(name: string, first: Buffer, it: AsyncIterator<Buffer>): AsyncGenerator<Buffer> {
+  async function* all(): AsyncGenerator<Buffer> {
+    yield first;
+    for (;;) {
+      const r = await it.next();
+      if (r.done === true) return;
+      yield r.value;
+    }
+  }
+  const z = createGunzip();
+  const src = Readable.from(all());
+  // pipe() does not carry a read failure on; without this the inflater would wait for ever.
+  src.on("error", (err) => z.destroy(err));
+  const out = src.pipe(z);
+  try {
+    for await (const chunk of out as AsyncIterable<Buffer>) yield chunk;
+  } catch (err) {
+    if (err instanceof InputError) throw err;
+    throw new InputError(name, "", `is not a valid gzip stream (${err instanceof Error ? err.message : String(err)})`);
+  } finally {
+    src.destroy();
+  }
+}
+
+async function collect(name: string, first: Buffer, it: AsyncIterator<Buffer>): Promise<Uint8Array> {
+  const parts = [first];
+  let total = first.length;
+  for (;;) {
+    const r = await it.next();
+    if (r.done === true) break;
+    total += r.value.length;
+    if (total > MAX_TRACE_DAT) throw new InputError(name, "", `a trace.dat above ${MAX_TRACE_DAT / (1 << 20)} MiB is not read (convert it: trace-cmd report -i FILE > trace.txt)`);
+    parts.push(r.value);
+  }
+  return Buffer.concat(parts, total);
+}
+
+/**
+ * A trace that can be read only once (stdin, a FIFO, `<(zcat …)`) copied as it comes into a private
+ * temporary file, so that each strategy of a comparison can read it; null for a regular file. The bytes
+ * are copied unchanged (a gzip stays compressed). The temporary is removed by cleanup(), on exit and on
+ * SIGINT/SIGTERM.
+ */
+export async function spoolTrace(path: string, stdin: NodeJS.ReadableStream = process.stdin): Promise<{ path: string; cleanup: () => void } | null> {
+  if (path !== "-") {
+    let st: ReturnType<typeof statSync>;
+    try {
+      st = statSync(path);
+    } catch (err) {
+      throw new InputError(path, "", `cannot open the trace (${fsProblem(err)})`);
+    }
+    if (st.isFile() || st.isDirectory()) return null;
+  } else if (process.stdin.isTTY === true && stdin === process.stdin) {
+    throw new InputError("stdin", "", "is a terminal; pipe a trace in (e.g. cat trace.txt | iommu-lab … -) or give a file");
+  }
+  const t = trackedTempDir("iommu-lab-spool-", tmpdir());
+  const file = join(t.dir, "trace");
+  try {
+    await pipeline(path === "-" ? stdin : createReadStream(path), createWriteStream(file));
+  } catch (err) {
+    t.remove();
+    throw new InputError(path === "-" ? "stdin" : path, "", `read failed (${fsProblem(err)})`);
+  }
+  return { path: file, cleanup: t.remove };
 }
 
 /** Every event of a trace in memory: for small traces and tests (the CLI streams `batches()`). */
@@ -183,15 +315,6 @@ function noEventsProblem(s: TraceInputStats): string {
   if (f.malformed > 0) return `no usable iommu:map or iommu:unmap events (${count(f.malformed, "malformed line")} skipped; first: ${f.messages[0] ?? "?"})`;
   if (s.bytesRead === 0) return "the input is empty (no iommu:map or iommu:unmap events)";
   return `no iommu:map or iommu:unmap events in ${f.lines} lines (record with: echo 1 > /sys/kernel/tracing/events/iommu/map/enable; same for unmap)`;
-}
-
-/** trace-cmd's binary trace.dat and gzip start with magic bytes no text trace has. */
-function checkNotBinary(name: string, first: Buffer | string): void {
-  if (typeof first === "string" || first.length < 2) return;
-  if (first[0] === 0x1f && first[1] === 0x8b) throw new InputError(name, "", "is gzip-compressed; decompress it first (e.g. zcat FILE | iommu-lab … -)");
-  if (first.length >= 10 && first[0] === 0x17 && first[1] === 0x08 && first[2] === 0x44 && first.toString("latin1", 3, 10) === "tracing") {
-    throw new InputError(name, "", "is a binary trace-cmd file; convert it with `trace-cmd report -i FILE > trace.txt`");
-  }
 }
 
 function readAt(fd: number, buf: Buffer, name: string, at: number): Promise<number> {

@@ -35,6 +35,20 @@ export interface FtraceParseOptions {
   readonly firstLine?: number;
 }
 
+/**
+ * The four lost-event markers a text trace can hold (one per ring-buffer overrun seen by the reader):
+ * - kernel `cat trace`: "CPU:%d [LOST %lu EVENTS]" and, when the count is unknown, "CPU:%d [LOST EVENTS]"
+ *   (torvalds/linux kernel/trace/trace.c:print_trace_line);
+ * - `trace-cmd report`: "CPU:%d [%lld EVENTS DROPPED]" and "CPU:%d [EVENTS DROPPED]"
+ *   (rostedt/trace-cmd@3ce20923 tracecmd/trace-read.c:trace_show_data).
+ * A trace.dat page that carries the ring buffer's missed-events flag is the fifth source ("page").
+ */
+export type LostEventForm = "lost-count" | "lost" | "dropped-count" | "dropped" | "page";
+export const LOST_EVENT_FORMS: readonly LostEventForm[] = ["lost-count", "lost", "dropped-count", "dropped", "page"];
+
+/** Line numbers kept per kind of problem, so memory stays bounded on a bad trace. */
+export const FIRST_LINES_KEPT = 10;
+
 export interface FtraceStats {
   lines: number;
   maps: number;
@@ -43,11 +57,31 @@ export interface FtraceStats {
   blank: number;
   /** Lines that are not iommu map/unmap events (other tracepoints, trace-cmd headers, ...). */
   otherLines: number;
-  /** `CPU:n [LOST m EVENTS]` markers: the ring buffer overflowed, so maps or unmaps may be missing. */
+  /** Lost-event markers of every form: the ring buffer overflowed, so maps or unmaps may be missing. */
   lostEventMarkers: number;
+  /** Events lost, summed over the markers that give a count. */
   lostEvents: number;
+  /** Markers that give no count ("[LOST EVENTS]", "[EVENTS DROPPED]", a flagged page without one). */
+  lostMarkersWithoutCount: number;
+  /** Markers per form (see LostEventForm). */
+  readonly lostByForm: Record<LostEventForm, number>;
+  /** Line numbers of the first lost-event markers. */
+  readonly lostLines: number[];
+  /** Lines longer than 64 KiB: not a trace line, counted among otherLines too. */
+  overlongLines: number;
   /** Malformed iommu lines skipped (skipMalformed). */
   malformed: number;
+  /** The first malformed lines' numbers. */
+  readonly malformedLines: number[];
+  /** The last line had no newline and was cut inside an iommu event: its number; it was skipped. */
+  truncatedLastLine: number | null;
+  /** The last line had no newline but parsed (it may still have lost digits at the end): its number. */
+  unterminatedLastLine: number | null;
+  /** Timestamps (seconds) of the first and last iommu event that had one. */
+  firstTimestamp: number | null;
+  lastTimestamp: number | null;
+  /** CPUs of the iommu events and lost-event markers, ascending. */
+  readonly cpus: number[];
   /** The first `maxMessages` malformed-line messages, in full InputError text. */
   readonly messages: string[];
   /** Events parsed in each payload format. */
@@ -114,7 +148,17 @@ export class FtraceParser {
       otherLines: 0,
       lostEventMarkers: 0,
       lostEvents: 0,
+      lostMarkersWithoutCount: 0,
+      lostByForm: { "lost-count": 0, lost: 0, "dropped-count": 0, dropped: 0, page: 0 },
+      lostLines: [],
+      overlongLines: 0,
       malformed: 0,
+      malformedLines: [],
+      truncatedLastLine: null,
+      unterminatedLastLine: null,
+      firstTimestamp: null,
+      lastTimestamp: null,
+      cpus: [],
       messages: [],
       oldFormat: 0,
       rangeFormat: 0,
@@ -153,9 +197,21 @@ export class FtraceParser {
   /** The last line when the input does not end with a newline. */
   end(): TraceEvent[] {
     const out: TraceEvent[] = [];
-    if (this.carry.length > 0 || this.carryOverlong) this.flushCarry(out);
+    if (this.carry.length > 0 || this.carryOverlong) {
+      // A capture stopped mid-write ends in a cut line: reported and skipped, never fatal.
+      this.atLastLine = true;
+      try {
+        this.flushCarry(out);
+      } finally {
+        this.atLastLine = false;
+      }
+      if (this.stats.truncatedLastLine === null) this.stats.unterminatedLastLine = this.lineNo;
+    }
     return out;
   }
+
+  /** Set while the unterminated last line is parsed: a failure there is a cut, not a malformed line. */
+  private atLastLine = false;
 
   private appendCarry(chunk: string, from: number, to: number): void {
     if (this.carryOverlong) return;
@@ -172,6 +228,7 @@ export class FtraceParser {
     if (this.carryOverlong) {
       this.stats.lines++;
       this.stats.otherLines++;
+      this.stats.overlongLines++;
     } else {
       const line = this.carry;
       this.gen++;
@@ -206,7 +263,7 @@ export class FtraceParser {
       i = this.findMapToken(s, i + 1);
     }
     st.otherLines++;
-    if (s.startsWith("CPU", p)) this.countLost(s, p, end);
+    if (s.charCodeAt(p) === 67 /* C */) this.countLost(s, p, end);
   }
 
   /** Position of the first "map:" at or after `from` in `s`, through the cache. */
@@ -241,7 +298,9 @@ export class FtraceParser {
         if (s.charCodeAt(q) !== CH_COLON || q - 1 < lineStart || !isDigit(s.charCodeAt(q - 1))) return undefined;
       }
     }
-    return unmap ? this.parseUnmap(s, after, end) : this.parseMap(s, after, end);
+    const ev = unmap ? this.parseUnmap(s, after, end) : this.parseMap(s, after, end);
+    if (ev !== null) this.noteHeader(s, lineStart, ts);
+    return ev;
   }
 
   private parseMap(s: string, p: number, end: number): IommuMapEvent | null {
@@ -367,24 +426,105 @@ export class FtraceParser {
     return false;
   }
 
+  /** One of the four marker forms at `p` (the line starts with "CPU"); anything else stays an other line. */
   private countLost(s: string, p: number, end: number): void {
-    // "CPU:2 [LOST 1234 EVENTS]" (cat trace) or "CPU 2 [LOST 1234 EVENTS]"-like trace-cmd text.
-    const line = s.slice(p, Math.min(end, p + 80));
-    const at = line.indexOf("[LOST ");
-    if (at < 0) return;
-    let q = at + 6;
-    let n = 0;
-    let digits = 0;
-    while (q < line.length) {
-      const c = line.charCodeAt(q);
-      if (c < CH_0 || c > CH_9) break;
-      n = n * 10 + (c - CH_0);
-      digits++;
-      q++;
+    if (!s.startsWith("CPU:", p)) return;
+    let q = p + 4;
+    const cpu = this.digitsAt(s, q, end);
+    if (cpu < 0) return;
+    q = this.cur;
+    if (!s.startsWith(" [", q)) return;
+    q += 2;
+    let form: LostEventForm;
+    let n = -1;
+    if (s.startsWith("LOST ", q)) {
+      q += 5;
+      if (s.startsWith("EVENTS]", q)) {
+        form = "lost";
+        q += 7;
+      } else {
+        n = this.digitsAt(s, q, end);
+        if (n < 0 || !s.startsWith(" EVENTS]", this.cur)) return;
+        form = "lost-count";
+        q = this.cur + 8;
+      }
+    } else if (s.startsWith("EVENTS DROPPED]", q)) {
+      form = "dropped";
+      q += 15;
+    } else {
+      n = this.digitsAt(s, q, end);
+      if (n < 0 || !s.startsWith(" EVENTS DROPPED]", this.cur)) return;
+      form = "dropped-count";
+      q = this.cur + 16;
     }
-    if (digits === 0 || !line.startsWith(" EVENTS]", q)) return;
-    this.stats.lostEventMarkers++;
-    this.stats.lostEvents += n;
+    while (q < end && isBlank(s.charCodeAt(q))) q++;
+    if (q !== end) return;
+    this.noteLost(form, n < 0 ? null : n, cpu);
+  }
+
+  /** Counts one lost-event marker; `count` null when the marker gives none. */
+  private noteLost(form: LostEventForm, count: number | null, cpu: number | null): void {
+    const st = this.stats;
+    st.otherLines--;
+    st.lostEventMarkers++;
+    st.lostByForm[form]++;
+    if (count !== null) st.lostEvents += count;
+    else st.lostMarkersWithoutCount++;
+    if (st.lostLines.length < FIRST_LINES_KEPT) st.lostLines.push(this.lineNo);
+    if (cpu !== null) this.noteCpu(cpu);
+  }
+
+  /** Decimal digits at `p` (at most 15); sets `cur` after them; -1 when there are none. */
+  private digitsAt(s: string, p: number, end: number): number {
+    let v = 0;
+    const start = p;
+    while (p < end && p - start < 15) {
+      const c = s.charCodeAt(p);
+      if (c < CH_0 || c > CH_9) break;
+      v = v * 10 + (c - CH_0);
+      p++;
+    }
+    if (p === start) return -1;
+    this.cur = p;
+    return v;
+  }
+
+  private noteCpu(cpu: number): void {
+    const cpus = this.stats.cpus;
+    if (this.cpuSeen[cpu] === 1) return;
+    if (cpu < this.cpuSeen.length) this.cpuSeen[cpu] = 1;
+    else if (cpus.includes(cpu)) return;
+    let i = cpus.length;
+    while (i > 0 && (cpus[i - 1] as number) > cpu) i--;
+    cpus.splice(i, 0, cpu);
+  }
+
+  private readonly cpuSeen = new Uint8Array(4096);
+
+  /**
+   * The header before the event name at `nameStart`: `... [<cpu>] <flags> <secs>.<frac>: `. Notes the
+   * timestamp and the CPU when they are there; a bare line has neither.
+   */
+  private noteHeader(s: string, lineStart: number, nameStart: number): void {
+    let q = nameStart - 1;
+    while (q >= lineStart && isBlank(s.charCodeAt(q))) q--;
+    if (q < lineStart || s.charCodeAt(q) !== CH_COLON) return;
+    const tsEnd = q;
+    q--;
+    while (q >= lineStart && (isDigit(s.charCodeAt(q)) || s.charCodeAt(q) === 46)) q--;
+    const ts = Number(s.slice(q + 1, tsEnd));
+    if (q + 1 < tsEnd && Number.isFinite(ts)) {
+      const st = this.stats;
+      if (st.firstTimestamp === null) st.firstTimestamp = ts;
+      st.lastTimestamp = ts;
+    }
+    // The CPU is the nearest "[digits]" before the timestamp (a flags column may sit between them).
+    const close = s.lastIndexOf("]", q);
+    if (close < lineStart || q - close > 12) return;
+    const open = s.lastIndexOf("[", close);
+    if (open < lineStart || close - open < 2 || close - open > 6) return;
+    const cpu = this.digitsAt(s, open + 1, close);
+    if (cpu >= 0 && this.cur === close) this.noteCpu(cpu);
   }
 
   private failNum(problem: string): number {
@@ -394,9 +534,14 @@ export class FtraceParser {
 
   /** Throws, or in skip mode counts the line and keeps the first few messages. */
   private fail(problem: string): null {
+    if (this.atLastLine) {
+      this.stats.truncatedLastLine = this.lineNo;
+      return null;
+    }
     const err = new InputError(this.fileName, `line ${this.lineNo}`, problem);
     if (!this.skipMalformed) throw err;
     this.stats.malformed++;
+    if (this.stats.malformedLines.length < FIRST_LINES_KEPT) this.stats.malformedLines.push(this.lineNo);
     if (this.stats.messages.length < this.maxMessages) this.stats.messages.push(err.message);
     return null;
   }
@@ -430,9 +575,8 @@ export function parseFtrace(text: string, options: FtraceParseOptions = {}): Ftr
 export function parseTraceLine(line: string, fileName = "trace", lineNo = 1): TraceEvent | null {
   if (line.includes("\n")) throw new RangeError(`parseTraceLine: the line contains a newline at ${line.indexOf("\n")}`);
   const parser = new FtraceParser({ fileName, firstLine: lineNo });
-  const events = parser.push(line);
-  const last = parser.end();
-  return events[0] ?? last[0] ?? null;
+  // One whole line, so a malformed one is an error, not a cut last line.
+  return parser.push(line + "\n")[0] ?? null;
 }
 
 // ---------------------------------------------------------------------------------------------------

@@ -13,7 +13,9 @@
  * The live set is shared with whoever drives the sink (`live`): each range records whether the sink
  * accepted its map, so the system behind the sink can sweep its live mappings from it.
  */
+import { InputError } from "../core/errors.ts";
 import type { TraceEvent } from "./events.ts";
+import { FIRST_LINES_KEPT } from "./ftrace.ts";
 import { LiveRanges, type LiveRange } from "./live-ranges.ts";
 
 /** Where replayed calls go: map returns 0 or a negative errno, unmap the bytes it unmapped. */
@@ -35,6 +37,19 @@ export interface ReplayOptions {
   readonly forwardUnknownUnmaps?: boolean;
   /** Messages kept about inconsistencies. Default 5. */
   readonly maxMessages?: number;
+  /**
+   * Where the addresses must lie: an IOVA (and its end) below 2^iovaBits, a physical address below
+   * 2^paBits; `source` names who sets the limit ("the M4U's ias"). A traced map succeeded on the traced
+   * machine, so an address past the limit means the trace is not from this platform: an InputError.
+   */
+  readonly bounds?: ReplayBounds;
+}
+
+export interface ReplayBounds {
+  readonly iovaBits: number;
+  readonly iovaSource: string;
+  readonly paBits?: number;
+  readonly paSource?: string;
 }
 
 export interface ReplayStats {
@@ -61,6 +76,16 @@ export interface ReplayStats {
   overlappingMaps: number;
   /** Events with size 0, not sent to the sink. */
   zeroSizeEvents: number;
+  /** Their first line numbers. */
+  readonly zeroSizeLines: number[];
+  /**
+   * Unmaps whose traced unmapped_size differs from the bytes the trace's own live mappings covered in
+   * the range (the kernel unmapped something the trace never showed mapped, or less than it showed).
+   */
+  unmapMismatches: number;
+  readonly unmapMismatchLines: number[];
+  /** First lines of the unknownUnmaps. */
+  readonly unknownUnmapLines: number[];
   /** Sink map calls that returned an error. */
   sinkMapFailures: number;
   /** Sink unmaps that unmapped a different byte count than the kernel's traced unmapped_size. */
@@ -76,8 +101,14 @@ export class TraceReplayer {
   private readonly fileName: string;
   private readonly forwardUnknown: boolean;
   private readonly maxMessages: number;
+  private readonly iovaLimit: number;
+  private readonly paLimit: number;
+  private readonly bounds: ReplayBounds | undefined;
 
   constructor(sink: ReplaySink, options: ReplayOptions = {}) {
+    this.bounds = options.bounds;
+    this.iovaLimit = options.bounds === undefined ? Infinity : 2 ** options.bounds.iovaBits;
+    this.paLimit = options.bounds?.paBits === undefined ? Infinity : 2 ** options.bounds.paBits;
     this.sink = sink;
     this.fileName = options.fileName ?? "trace";
     this.forwardUnknown = options.forwardUnknownUnmaps ?? false;
@@ -98,6 +129,10 @@ export class TraceReplayer {
       duplicateMaps: 0,
       overlappingMaps: 0,
       zeroSizeEvents: 0,
+      zeroSizeLines: [],
+      unmapMismatches: 0,
+      unmapMismatchLines: [],
+      unknownUnmapLines: [],
       sinkMapFailures: 0,
       sinkUnmapMismatches: 0,
       messages: [],
@@ -125,8 +160,13 @@ export class TraceReplayer {
     st.maps++;
     st.bytesMapped += size;
     if (size === 0) {
-      st.zeroSizeEvents++;
+      this.zeroSize(line);
       return;
+    }
+    this.checkIova(iova, size, line);
+    if (paddr + size > this.paLimit) {
+      const b = this.bounds as ReplayBounds;
+      throw new InputError(this.fileName, `line ${line}`, `paddr 0x${paddr.toString(16)} + size ${size} is beyond 2^${b.paBits}, the physical address limit of ${b.paSource ?? "the IOMMU"}`);
     }
     const end = iova + size;
     const clash = this.live.tryInsert(iova, end, paddr, line);
@@ -154,15 +194,22 @@ export class TraceReplayer {
     st.events++;
     st.unmaps++;
     if (size === 0) {
-      st.zeroSizeEvents++;
+      this.zeroSize(line);
       return;
     }
+    this.checkIova(iova, size, line);
     const removed = this.live.remove(iova, iova + size);
+    if (removed !== unmappedSize && removed > 0) {
+      st.unmapMismatches++;
+      if (st.unmapMismatchLines.length < FIRST_LINES_KEPT) st.unmapMismatchLines.push(line);
+      this.note(line, `unmap of iova 0x${iova.toString(16)} size ${size}: the kernel reported unmapped_size=${unmappedSize}, the trace's live mappings cover ${removed} bytes`);
+    }
     st.liveMappings = this.live.size;
     st.liveBytes = this.live.bytes;
     st.splitMappings += this.live.lastTrimmed;
     if (removed === 0) {
       st.unknownUnmaps++;
+      if (st.unknownUnmapLines.length < FIRST_LINES_KEPT) st.unknownUnmapLines.push(line);
       this.note(line, `unmap of iova 0x${iova.toString(16)} size ${size} matches no live mapping`);
       if (!this.forwardUnknown) return;
     } else {
@@ -172,6 +219,19 @@ export class TraceReplayer {
     if (this.sink.unmap(iova, size) !== unmappedSize) st.sinkUnmapMismatches++;
     // the live size may have grown by a split
     if (this.live.size > st.peakLiveMappings) st.peakLiveMappings = this.live.size;
+  }
+
+  private zeroSize(line: number): void {
+    const st = this.stats;
+    st.zeroSizeEvents++;
+    if (st.zeroSizeLines.length < FIRST_LINES_KEPT) st.zeroSizeLines.push(line);
+  }
+
+  private checkIova(iova: number, size: number, line: number): void {
+    if (iova + size <= this.iovaLimit) return;
+    const b = this.bounds as ReplayBounds;
+    const what = iova >= this.iovaLimit ? `iova 0x${iova.toString(16)} is at or above` : `iova 0x${iova.toString(16)} + size ${size} ends beyond`;
+    throw new InputError(this.fileName, `line ${line}`, `${what} 2^${b.iovaBits}, the IOVA space of ${b.iovaSource}`);
   }
 
   private note(line: number, text: string): void {

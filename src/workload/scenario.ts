@@ -95,6 +95,8 @@ export interface Scenario {
 /** Parses and validates scenario JSON text. Every problem is an InputError naming `fileName` and the field. */
 export function parseScenario(text: string, fileName: string): Scenario {
   let json: unknown;
+  // A UTF-8 byte order mark (Windows editors write one) is not part of the JSON.
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   try {
     json = JSON.parse(text) as unknown;
   } catch (err) {
@@ -104,7 +106,28 @@ export function parseScenario(text: string, fileName: string): Scenario {
     const where = `line ${before.split("\n").length} column ${at - before.lastIndexOf("\n")}`;
     throw new InputError(fileName, where, `not valid JSON (${msg.length > 120 ? msg.slice(0, 120) + "…" : msg})`);
   }
+  const proto = protoKeyPath(json, "");
+  if (proto !== null) throw new InputError(fileName, proto, 'a "__proto__" key is refused (it would set an object\'s prototype, not a field)');
   return validateScenario(json, fileName);
+}
+
+/** Where JSON.parse made an own "__proto__" property, as a field path; null if nowhere. */
+function protoKeyPath(v: unknown, path: string): string | null {
+  if (v === null || typeof v !== "object") return null;
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) {
+      const p = protoKeyPath(v[i], `${path}[${i}]`);
+      if (p !== null) return p;
+    }
+    return null;
+  }
+  for (const k of Object.keys(v)) {
+    const here = path === "" ? k : `${path}.${k}`;
+    if (k === "__proto__") return here;
+    const p = protoKeyPath((v as Record<string, unknown>)[k], here);
+    if (p !== null) return p;
+  }
+  return null;
 }
 
 /** Validates an already-parsed JSON value (a built-in scenario object, or a file's contents). */

@@ -119,6 +119,34 @@ describe("openTrace", () => {
     await rejectsInput(readAllTraceEvents(openTrace(gz, OFF)), gz, /gzip/);
   });
 
+  it("reads gzip by its magic bytes (file, stdin, any name) and a FIFO in one pass, to the same events", async () => {
+    const text = generateTraceText({ events: 5000, seed: 5, format: "old", layout: "trace-cmd" });
+    const plain = parseFtrace(text, { fileName: "x" }).events;
+    const { gzipSync } = await import("node:zlib");
+    const gz = file("noext", gzipSync(text));
+    const a = openTrace(gz, { ...OFF, chunkBytes: 4099 });
+    assert.deepEqual(await readAllTraceEvents(a), plain);
+    assert.equal(a.stats.format, "ftrace text (gzip)");
+    const z = gzipSync(text);
+    const parts: Buffer[] = [];
+    for (let i = 0; i < z.length; i += 1000) parts.push(z.subarray(i, i + 1000));
+    assert.deepEqual(await readAllTraceEvents(openTrace("-", { ...OFF, stdin: Readable.from(parts) })), plain);
+    const { execFileSync, spawn } = await import("node:child_process");
+    const fifo = join(tmp, "t.fifo");
+    execFileSync("mkfifo", [fifo]);
+    const writer = spawn("sh", ["-c", `cat '${file("fifo-src.txt", text)}' > '${fifo}'`]);
+    const f = openTrace(fifo, OFF);
+    assert.equal(f.stats.totalBytes, null, "no size probed on a FIFO");
+    assert.deepEqual(await readAllTraceEvents(f), plain);
+    writer.kill();
+    await rejectsInput(readAllTraceEvents(openTrace(file("cut.gz", gzipSync(text).subarray(0, 5000)), OFF)), join(tmp, "cut.gz"), /not a valid gzip stream/);
+    async function* failing(): AsyncGenerator<Buffer> {
+      yield z.subarray(0, 1000);
+      throw Object.assign(new Error("boom"), { code: "EIO" });
+    }
+    await rejectsInput(readAllTraceEvents(openTrace("-", { ...OFF, stdin: failing() })), "stdin", /byte 1000: read failed \(EIO\)/);
+  });
+
   it("reads stdin for '-', with chunks split inside UTF-8 characters", async () => {
     const text = "  😀-1 [000] ...1 1.000000: map: IOMMU: iova=0x0000000000001000 paddr=0x0000000040000000 size=4096\n".repeat(50);
     const bytes = Buffer.from(text);

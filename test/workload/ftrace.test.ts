@@ -69,7 +69,7 @@ describe("ftrace line parser", () => {
     assert.equal(events[0]?.line, 9);
     assert.deepEqual(
       { lines: stats.lines, comments: stats.comments, blank: stats.blank, other: stats.otherLines, lost: stats.lostEventMarkers, lostEvents: stats.lostEvents },
-      { lines: 11, comments: 3, blank: 2, other: 5, lost: 1, lostEvents: 42 },
+      { lines: 11, comments: 3, blank: 2, other: 4, lost: 1, lostEvents: 42 },
     );
   });
 
@@ -116,9 +116,10 @@ describe("ftrace line parser", () => {
   it("in skip mode counts malformed lines, keeps the first messages and goes on", () => {
     const lines: string[] = [];
     for (let i = 0; i < 10; i++) lines.push(`map: ${PAYLOAD.old.map}`, "map: IOMMU: iova=0x1000 paddr=0x2000");
-    const { events, stats } = parseFtrace(lines.join("\n"), { fileName: "t", skipMalformed: true, maxMessages: 3 });
+    const { events, stats } = parseFtrace(lines.join("\n") + "\n", { fileName: "t", skipMalformed: true, maxMessages: 3 });
     assert.equal(events.length, 10);
     assert.equal(stats.malformed, 10);
+    assert.deepEqual(stats.malformedLines, [2, 4, 6, 8, 10, 12, 14, 16, 18, 20]);
     assert.deepEqual(stats.messages, ["t: line 2: map event without size=", "t: line 4: map event without size=", "t: line 6: map event without size="]);
   });
 
@@ -259,7 +260,7 @@ describe("ftrace parser fuzzing", () => {
     fc.assert(
       fc.property(input, (line) => {
         try {
-          parseFtrace(line, { fileName: "fuzz" });
+          parseFtrace(line + "\n", { fileName: "fuzz" });
         } catch (err) {
           if (!(err instanceof InputError)) throw err;
           assert.match(err.message, /^fuzz: line \d+: /);
@@ -267,6 +268,9 @@ describe("ftrace parser fuzzing", () => {
         }
         const skipped = parseFtrace(line + "\n" + line + "\n", { skipMalformed: true });
         assert.ok(skipped.stats.lines === 2);
+        // The same line cut off at the end of the input is never an error, only reported.
+        const cut = parseFtrace(line + "\n" + line, { fileName: "fuzz" , skipMalformed: true });
+        assert.ok(cut.stats.truncatedLastLine === null || cut.stats.truncatedLastLine === 2);
       }),
       { numRuns: 100_000 },
     );

@@ -5,7 +5,7 @@ import { variant } from "../../lab/spec.ts";
 import { dumpTable } from "../../pgtable/dump.ts";
 import { computeAnswer } from "../../analysis/index.ts";
 import { renderTerminal, toJson } from "../../report/index.ts";
-import { checkWritable, writeFileAtomic } from "../io.ts";
+import { checkOutputs, planOutputs } from "../io.ts";
 import { colorWanted, eraFlag, loadScenario, runMachine, strategyFlag, switchFlags, workloadRef, workloadSource, type RunFlags, type WorkloadSource } from "../options.ts";
 import { runJobFull } from "../strategy-runner.ts";
 import { VERSION } from "../version.ts";
@@ -31,7 +31,8 @@ export async function replayAction(trace: string, flags: RunCommandFlags): Promi
 }
 
 async function runOne(source: WorkloadSource, flags: RunCommandFlags): Promise<void> {
-  for (const f of [flags.json, flags.traceOut, flags.dumpTables]) if (f !== undefined) checkWritable(f);
+  // edges: outputs checked against the inputs before any work (io.ts planOutputs).
+  checkOutputs({ inputs: [source.kind === "builtin" ? undefined : source.path], outputs: [flags.json, flags.traceOut, flags.dumpTables] });
   const strategy = strategyFlag(flags.strategy);
   const scenario = loadScenario(source);
   const machine = runMachine(flags, scenario);
@@ -45,17 +46,19 @@ async function runOne(source: WorkloadSource, flags: RunCommandFlags): Promise<v
   const report = buildReport({ machine, switches, workload: workloadRef(source, scenario), version: VERSION }, [result]);
   // The terminal shows the run time; the JSON leaves it out unless --timing (reproducible files).
   process.stdout.write(renderTerminal(report, computeAnswer(report), { color: colorWanted(flags) }));
-  if (flags.traceOut !== undefined) {
-    writeFileAtomic(flags.traceOut, traceLines.map((l) => l + "\n").join(""));
-    process.stderr.write(`wrote ${flags.traceOut} (${traceLines.length} events)\n`);
+  // edges: the run's files staged, then committed together.
+  const out = planOutputs({ inputs: [source.kind === "builtin" ? undefined : source.path], outputs: [flags.traceOut, flags.dumpTables, flags.json] });
+  try {
+    if (flags.traceOut !== undefined) out.write(flags.traceOut, traceLines.map((l) => l + "\n").join(""));
+    if (flags.dumpTables !== undefined) {
+      const engine = system.domain.ok ? system.domain.domain.table : null;
+      out.write(flags.dumpTables, JSON.stringify(engine === null ? null : dumpTable(engine)) + "\n");
+    }
+    if (flags.json !== undefined) out.write(flags.json, toJson(flags.timing === true ? report : withoutTiming(report)));
+    await out.commit();
+  } finally {
+    out.abort();
   }
-  if (flags.dumpTables !== undefined) {
-    const engine = system.domain.ok ? system.domain.domain.table : null;
-    writeFileAtomic(flags.dumpTables, JSON.stringify(engine === null ? null : dumpTable(engine)) + "\n");
-    process.stderr.write(`wrote ${flags.dumpTables}\n`);
-  }
-  if (flags.json !== undefined) {
-    writeFileAtomic(flags.json, toJson(flags.timing === true ? report : withoutTiming(report)));
-    process.stderr.write(`wrote ${flags.json}\n`);
-  }
+  if (flags.traceOut !== undefined && flags.traceOut !== "-") process.stderr.write(`wrote ${flags.traceOut} (${traceLines.length} events)\n`);
+  for (const f of [flags.dumpTables, flags.json]) if (f !== undefined && f !== "-") process.stderr.write(`wrote ${f}\n`);
 }
