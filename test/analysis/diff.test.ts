@@ -90,7 +90,7 @@ describe("diff", () => {
     );
     const same = lab("diff", A, B, "--json", A);
     assert.equal(same.status, 2);
-    assert.match(same.stderr, /is the input/);
+    assert.match(same.stderr, /is also an input of this run/);
   });
 
   it("renders in order and deterministically", () => {

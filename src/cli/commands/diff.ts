@@ -4,7 +4,7 @@ import { existsSync, readFileSync, statSync } from "node:fs";
 import { diffReports, parseDiffableReport } from "../../analysis/diff.ts";
 import { InputError } from "../../core/errors.ts";
 import { diffToJson, renderDiffHtml, renderDiffMarkdown, renderDiffText } from "../../report/diff.ts";
-import { checkWritable, writeFileAtomic } from "../io.ts";
+import { planOutputs } from "../io.ts";
 
 interface DiffFlags {
   format: string;
@@ -16,18 +16,20 @@ interface DiffFlags {
 const FORMATS = ["text", "markdown", "json"] as const;
 
 /** `diff A B` (declared in commands/index.ts). */
-export function action(a: string, b: string, flags: DiffFlags): void {
+export async function action(a: string, b: string, flags: DiffFlags): Promise<void> {
   if (!(FORMATS as readonly string[]).includes(flags.format)) throw new InputError("--format", "", `unknown format "${flags.format}" (known: ${FORMATS.join(", ")})`);
-  for (const out of [flags.json, flags.html]) {
-    if (out === undefined) continue;
-    checkWritable(out);
-    for (const input of [a, b]) if (existsSync(out) && existsSync(input) && statSync(out).ino === statSync(input).ino) throw new InputError(out, "", `is the input ${input}: give another output`);
+  const out = planOutputs({ inputs: [a, b], outputs: [flags.json, flags.html] });
+  try {
+    const d = diffReports(read(a), read(b), { a, b });
+    if (flags.json !== undefined) out.write(flags.json, diffToJson(d));
+    if (flags.html !== undefined) out.write(flags.html, renderDiffHtml(d));
+    await out.commit();
+    process.stdout.write(flags.format === "json" ? diffToJson(d) : flags.format === "markdown" ? renderDiffMarkdown(d) : renderDiffText(d));
+    if (flags.exitCode === true && d.changedFigures > 0) process.exitCode = 1;
+  } catch (err) {
+    out.abort();
+    throw err;
   }
-  const d = diffReports(read(a), read(b), { a, b });
-  process.stdout.write(flags.format === "json" ? diffToJson(d) : flags.format === "markdown" ? renderDiffMarkdown(d) : renderDiffText(d));
-  if (flags.json !== undefined) writeFileAtomic(flags.json, diffToJson(d));
-  if (flags.html !== undefined) writeFileAtomic(flags.html, renderDiffHtml(d));
-  if (flags.exitCode === true && d.changedFigures > 0) process.exitCode = 1;
 }
 
 function read(path: string) {

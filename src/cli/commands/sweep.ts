@@ -27,7 +27,7 @@ import { platform as platformByName } from "../../phys/platform.ts";
 import { renderSvg } from "../../report/charts.ts";
 import { renderSweepHtml, renderSweepTerminal, sweepHeatmapSpec, sweepToJson } from "../../report/sweep.ts";
 import { BUILTIN_SCENARIOS } from "../../workload/builtin-scenarios.ts";
-import { checkWritable, writeFileAtomic } from "../io.ts";
+import { checkOutputs, planOutputs } from "../io.ts";
 import { integerFlag, type WorkloadSource } from "../options.ts";
 import { defaultJobs, RunPool } from "../parallel.ts";
 import { Progress } from "../progress.ts";
@@ -51,16 +51,16 @@ export async function runAction(gridPath: string, flags: SweepFlags): Promise<vo
 
 /** `sweep merge REPORTS...`. */
 export async function mergeAction(paths: string[], flags: SweepFlags): Promise<void> {
+  checkReportOutputs(flags, paths);
   const reports = paths.map((name) => ({ name, report: readSweepReport(name) }));
-  checkOutputs(flags);
   const merged = mergeSweepReports(reports);
   process.stdout.write(renderSweepTerminal(merged));
   await writeSweepReports(merged, flags);
 }
 
-function checkOutputs(flags: SweepFlags): void {
-  if (flags.json !== false) checkWritable(flags.json);
-  if (flags.html !== false) checkWritable(flags.html);
+/** The reports against every file the sweep reads (the grid, a scenario or trace, merged shards), before any work. */
+function checkReportOutputs(flags: SweepFlags, inputs: readonly string[]): void {
+  checkOutputs({ inputs, outputs: [flags.json, flags.html] });
 }
 
 async function runSweep(gridPath: string, flags: SweepFlags): Promise<number> {
@@ -72,9 +72,9 @@ async function runSweep(gridPath: string, flags: SweepFlags): Promise<number> {
     if ("problem" in s) throw new InputError("--shard", "", s.problem);
     shard = s;
   }
-  checkOutputs(flags);
   const base = dirname(gridPath);
   const source = workloadOf(grid, base, gridPath);
+  checkReportOutputs(flags, [gridPath, ...(source.kind === "builtin" ? [] : [source.path])]);
   const digest = source.kind === "builtin" ? `builtin:${source.name}` : await fileDigest(source.path);
   const cache = new SweepCache(flags.cache ?? gridPath.replace(/\.json$/i, "") + ".cache");
   const cells = shardCells(expandGrid(grid), shard);
@@ -173,16 +173,20 @@ function readSweepReport(path: string): SweepReport {
   return r;
 }
 
+/** Both reports staged, then committed together: all or none. */
 async function writeSweepReports(report: SweepReport, flags: SweepFlags): Promise<void> {
-  if (flags.json !== false) {
-    writeFileAtomic(flags.json, sweepToJson(report));
-    process.stderr.write(`wrote ${flags.json}\n`);
+  const out = planOutputs({ inputs: [], outputs: [flags.json, flags.html] });
+  try {
+    if (flags.json !== false) out.write(flags.json, sweepToJson(report));
+    if (flags.html !== false) {
+      const svg = await renderSvg(sweepHeatmapSpec(report), { idPrefix: "sweep" });
+      const caption = "Each cell: one strategy on one platform, era, CPU count, background load and seed; colour is the verdict, the label the bytes its tables held at peak.";
+      out.write(flags.html, renderSweepHtml(report, { title: "Sweep heatmap", caption, svg }));
+    }
+    await out.commit();
+  } catch (err) {
+    out.abort();
+    throw err;
   }
-  if (flags.html !== false) {
-    const spec = sweepHeatmapSpec(report);
-    const svg = await renderSvg(spec, { idPrefix: "sweep" });
-    const caption = "Each cell: one strategy on one platform, era, CPU count, background load and seed; colour is the verdict, the label the bytes its tables held at peak.";
-    writeFileAtomic(flags.html, renderSweepHtml(report, { title: "Sweep heatmap", caption, svg }));
-    process.stderr.write(`wrote ${flags.html}\n`);
-  }
+  for (const f of [flags.json, flags.html]) if (f !== false) process.stderr.write(`wrote ${f}\n`);
 }
