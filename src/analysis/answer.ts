@@ -50,6 +50,46 @@ export interface Answer {
   readonly predictions: readonly Prediction[];
   /** The boot timeline's meaning: when the domain was created and where the L1s went; mtk_iommu's retry per strategy. */
   readonly boot: BootAnalysis;
+  /**
+   * On systems with several IOMMU instances or domains: for each strategy with failures, the domains
+   * and instances they happened in. Absent on single-domain runs.
+   */
+  readonly whereFailed?: readonly WhereFailed[];
+}
+
+export interface WhereFailed {
+  readonly strategy: string;
+  /** Domains that were refused or had map failures, in creation order. */
+  readonly domains: readonly { readonly id: string; readonly instances: readonly string[]; readonly refused: boolean; readonly mapFailures: number }[];
+  /** Instances whose M4U faulted. */
+  readonly instances: readonly { readonly name: string; readonly faults: number }[];
+}
+
+/** Where each strategy's failures happened, from the results' breakdowns; null when no result has one. */
+export function whereFailed(results: readonly StrategyResult[]): WhereFailed[] | null {
+  if (!results.some((r) => r.breakdown !== undefined)) return null;
+  const out: WhereFailed[] = [];
+  for (const r of results) {
+    const b = r.breakdown;
+    if (b === undefined) continue;
+    const domains = b.domains.filter((d) => !d.created || d.mapFailures > 0).map((d) => ({ id: d.id, instances: d.instances, refused: !d.created, mapFailures: d.mapFailures }));
+    const instances = b.instances.filter((i) => i.faults > 0).map((i) => ({ name: i.name, faults: i.faults }));
+    if (domains.length > 0 || instances.length > 0) out.push({ strategy: r.strategy, domains, instances });
+  }
+  return out;
+}
+
+/** One sentence naming the domains and instances the worst strategy failed in, and how many others failed there too. */
+function whereSentence(where: readonly WhereFailed[], worst: string | null): string | null {
+  const w = where.find((x) => x.strategy === worst) ?? where[0];
+  if (w === undefined) return null;
+  const parts = [
+    ...w.domains.map((d) => `domain ${d.id} (${d.instances.join("+")}) ${d.refused ? "not created" : plural(d.mapFailures, "map failure", "map failures")}`),
+    ...w.instances.map((i) => `instance ${i.name} ${plural(i.faults, "fault", "faults")}`),
+  ];
+  const others = where.filter((x) => x !== w).map((x) => x.strategy);
+  const tail = others.length === 0 ? "" : `; ${others.length === 1 ? `${others[0]} also failed` : `${others.length} other strategies also failed`} by domain`;
+  return `Where ${w.strategy} failed: ${parts.join(", ")}${tail}.`;
 }
 
 /** Allocation failures, map failures, faults, translation mismatches, stray DMA writes and dirty tables, summed; a domain that could not be created counts as one. */
@@ -149,7 +189,10 @@ export function computeAnswer(report: ComparisonReport, ran?: RunVariants): Answ
   };
   const bestInfo = first === undefined ? null : info(first);
   const mergedNote = bestInfo !== null && bestInfo.provenance.kind === "merged" && era !== null && !bestInfo.existsIn(era) ? bestInfo.provenance.release : null;
-  return { best: { ...best, summary: summarise(best, mostReasons, results.length, mergedNote) }, predictions: predictions(report, ran), boot: analyseBoot(report) };
+  const where = whereFailed(results);
+  const whereText = where === null ? null : whereSentence(where, most?.strategy ?? null);
+  const summary = summarise(best, mostReasons, results.length, mergedNote) + (whereText === null ? "" : ` ${whereText}`);
+  return { best: { ...best, summary }, predictions: predictions(report, ran), boot: analyseBoot(report), ...(where === null ? {} : { whereFailed: where }) };
 }
 
 /** The strategy a result ran: its variant's, or (a report read back from JSON) a label that is a registry name. */

@@ -15,6 +15,7 @@ export function addRunFlags(cmd: Command): Command {
   return cmd
     .option("--era <era>", `kernel era, with the releases each stands for: ${eraChoices()}; default: the scenario's, else ${RUN_DEFAULTS.era}`)
     .option("--platform <name>", `platform memory map (${PLATFORM_NAMES.join(", ")}); default: the scenario's`)
+    .option("--platform-file <file>", "your own board as a platform JSON file (what board-import writes), instead of --platform")
     .option("--cpus <n>", "present CPUs (SLUB slab geometry, IOVA rcache); default: the platform's")
     .option("--seed <n>", "seed of the workload and the background load; default: the scenario's")
     .option("--background <preset>", `other kernel allocations before the run (${BACKGROUND_PRESETS.join(", ")})`, RUN_DEFAULTS.background)
@@ -24,7 +25,8 @@ export function addRunFlags(cmd: Command): Command {
       "--domain-timing <when>",
       `when the IOMMU domain and its L1 table are allocated: ${DOMAIN_TIMING_CHOICES.join(" | ")} (at-probe: while the masters are added at boot, before the background load, as the kernel does; after-background: a driver bound late)`,
       RUN_DEFAULTS.domainTiming,
-    );
+    )
+    .option("--tlb-entries <n>", "entries of the M4U's TLB (fully associative, LRU); default: the model's");
 }
 
 /** `--strategy NAME` of the single-strategy commands (run, replay, explain). */
@@ -46,11 +48,31 @@ export function addOneStrategyFlags(cmd: Command): Command {
     .option("--no-color", "no ANSI colours");
 }
 
+/** The text formats of the commands that print tables (diff adds json). */
+export const TEXT_FORMATS = ["terminal", "text", "markdown"] as const;
+export type TextFormat = (typeof TEXT_FORMATS)[number];
+
+/**
+ * `--format`, one definition for every command that prints tables: `terminal` is the rich default
+ * (within 100 columns), `text` plain ASCII within 72 columns for a mail, `markdown` for a tracker.
+ */
+export function addFormatFlag(cmd: Command, formats: readonly string[] = TEXT_FORMATS, fallback: string = formats[0] ?? "terminal"): Command {
+  return cmd.option("--format <format>", `what to print: ${formats.join(" | ")} (text is ASCII within 72 columns, no timing, for mail)`, fallback);
+}
+
+/** `--format`, `--quiet` and `--views` of the comparing and running commands. */
+export function addOutputFlags(cmd: Command): Command {
+  return addFormatFlag(cmd)
+    .option("--quiet", "print only the answer")
+    .option("--views <list>", "kernel views of the end state to print and keep in the JSON: slabinfo,buddyinfo,zoneinfo,allocinfo,ptdump (or 'all')");
+}
+
 /** `mm`'s machine flags: the same defaults as the run commands, shown by commander. */
 export function addMmFlags(cmd: Command): Command {
   return cmd
     .option("--era <era>", `kernel era (${eraChoices()})`, RUN_DEFAULTS.era)
-    .option("--platform <name>", `platform memory map (${PLATFORM_NAMES.join(", ")})`, RUN_DEFAULTS.platform)
+    .option("--platform <name>", `platform memory map (${PLATFORM_NAMES.join(", ")}); default: ${RUN_DEFAULTS.platform}`)
+    .option("--platform-file <file>", "your own board as a platform JSON file (what board-import writes), instead of --platform")
     .option("--background <preset>", `background load (${BACKGROUND_PRESETS.join(", ")})`, RUN_DEFAULTS.background)
     .option("--seed <n>", "seed of the background load", String(RUN_DEFAULTS.seed));
 }

@@ -10,26 +10,32 @@ import type { WorkloadRef } from "../lab/compare.ts";
 import { DEFAULT_MACHINE, DEFAULT_STRATEGY, DEFAULT_SWITCHES, DOMAIN_TIMINGS, MAX_CPUS, type DomainTiming, type MachineSpec, type VariantSwitches } from "../lab/spec.ts";
 import { BACKGROUND_PRESETS, isBackgroundPreset } from "../mm/background.ts";
 import { PLATFORM_NAMES } from "../phys/platform.ts";
+import { parsePlatformFile, type PlatformFile } from "../phys/platform-file.ts";
 import { STRATEGY_NAMES } from "../strategies/index.ts";
-import { BUILTIN_SCENARIOS, DEFAULT_SCENARIO, builtinScenario } from "../workload/builtin-scenarios.ts";
+import { BUILTIN_SCENARIOS, DEFAULT_SCENARIO, builtinScenario, defaultScenarioFor } from "../workload/builtin-scenarios.ts";
 import { parseScenario, type Scenario } from "../workload/scenario.ts";
 
 /** The flags every run command accepts, as commander hands them over (strings until validated). */
 export interface RunFlags {
   era?: string;
   platform?: string;
+  platformFile?: string;
   cpus?: string;
   seed?: string;
   background?: string;
   fitCheck?: boolean;
   churn?: string;
   domainTiming?: string;
+  tlbEntries?: string;
 }
 
 /** ANSI colour on stdout: wanted unless --no-color, and only on a terminal. */
 export function colorWanted(flags: { readonly color?: boolean }): boolean {
   return (flags.color ?? true) && process.stdout.isTTY === true;
 }
+
+/** A bound on --tlb-entries: far beyond any M4U, small enough that the LRU stays cheap. */
+const MAX_TLB_ENTRIES = 65536;
 
 export function integerFlag(flag: string, value: string, min: number, max: number): number {
   const t = value.trim();
@@ -58,6 +64,15 @@ export function strategiesFlag(value: string | undefined): string[] {
   return [...new Set(names)];
 }
 
+/** `--platforms a,b,...`: preset names, each checked, "all" for every preset; at least one. */
+export function platformsFlag(value: string): string[] {
+  if (value.trim() === "all") return [...PLATFORM_NAMES];
+  const names = [...new Set(value.split(",").map((s) => s.trim()).filter((s) => s !== ""))];
+  if (names.length === 0) throw new InputError("--platforms", "", "names no platform");
+  for (const n of names) if (!PLATFORM_NAMES.includes(n)) throw new InputError("--platforms", "", `unknown platform "${n}" (known: ${PLATFORM_NAMES.join(", ")})`);
+  return names;
+}
+
 export function strategyFlag(value: string | undefined): string {
   const name = value ?? DEFAULT_STRATEGY;
   if (!STRATEGY_NAMES.includes(name)) throw new InputError("--strategy", "", `unknown strategy "${name}" (known: ${STRATEGY_NAMES.join(", ")})`);
@@ -66,21 +81,32 @@ export function strategyFlag(value: string | undefined): string {
 
 /** The machine the flags describe, over `defaults` (a scenario names its platform, era and seed). */
 export function machineFlags(flags: RunFlags, defaults: Pick<MachineSpec, "platform" | "era" | "seed"> = DEFAULT_MACHINE): MachineSpec {
-  const eraName = eraFlag(flags.era ?? defaults.era).name;
-  const platform = flags.platform ?? defaults.platform;
-  if (!PLATFORM_NAMES.includes(platform)) throw new InputError("--platform", "", `unknown platform "${platform}" (known: ${PLATFORM_NAMES.join(", ")})`);
+  const file = flags.platformFile === undefined ? null : platformFileFlag(flags.platformFile);
+  if (file !== null && flags.platform !== undefined) throw new InputError("--platform-file", "", "give either --platform or --platform-file, not both");
+  const eraName = eraFlag(flags.era ?? file?.kernel?.era ?? defaults.era).name;
+  const platform = file?.name ?? flags.platform ?? defaults.platform;
+  if (file === null && !PLATFORM_NAMES.includes(platform)) throw new InputError("--platform", "", `unknown platform "${platform}" (known: ${PLATFORM_NAMES.join(", ")})`);
   const background = flags.background ?? DEFAULT_MACHINE.background;
   if (!isBackgroundPreset(background)) {
     throw new InputError("--background", "", `unknown background load "${background}" (known: ${BACKGROUND_PRESETS.join(", ")})`);
   }
   return {
     platform,
+    ...(file === null ? {} : { platformFile: file }),
     era: eraName,
     cpus: flags.cpus === undefined ? null : integerFlag("--cpus", flags.cpus, 1, MAX_CPUS),
     seed: flags.seed === undefined ? defaults.seed : integerFlag("--seed", flags.seed, 0, 0xffff_ffff),
     background,
     backgroundChurn: flags.churn === undefined ? DEFAULT_MACHINE.backgroundChurn : integerFlag("--churn", flags.churn, 0, 64),
+    ...(flags.tlbEntries === undefined ? {} : { tlbEntries: integerFlag("--tlb-entries", flags.tlbEntries, 1, MAX_TLB_ENTRIES) }),
   };
+}
+
+/** `--platform-file FILE`: read and validated; a missing file or a bad field is an InputError naming the path and the rule. */
+export function platformFileFlag(path: string): PlatformFile {
+  if (!existsSync(path)) throw new InputError(path, "", "no such platform file (--platform-file; `iommu-lab board-import` writes one from a boot log)");
+  if (statSync(path).isDirectory()) throw new InputError(path, "", "is a directory, not a platform file");
+  return parsePlatformFile(readFileSync(path, "utf8"), path);
 }
 
 /** The machine of a run: the flags over the scenario's own platform, era and seed, then the defaults. */
@@ -109,6 +135,15 @@ export type WorkloadSource =
   | { readonly kind: "builtin"; readonly name: string }
   | { readonly kind: "file"; readonly path: string; readonly text: string }
   | { readonly kind: "trace"; readonly path: string; readonly skipMalformed: boolean; readonly readPath?: string };
+
+/**
+ * The scenario a run uses when none is named: the platform's own default (`defaultScenarioFor`), for
+ * `--platform P` or a `--platform-file` based on a preset; undefined (the model's default) otherwise.
+ */
+export function defaultScenarioArg(flags: RunFlags): string | undefined {
+  const base = flags.platform ?? (flags.platformFile === undefined ? undefined : platformFileFlag(flags.platformFile).basedOn);
+  return base === undefined ? undefined : defaultScenarioFor(base);
+}
 
 /** Picks the workload: `--trace FILE`, a scenario file, a built-in scenario name, or the default. */
 export function workloadSource(arg: string | undefined, trace: string | undefined, skipMalformed = false): WorkloadSource {

@@ -6,7 +6,9 @@
 import { compare, withoutTiming, type Comparison } from "../lab/compare.ts";
 import type { MachineSpec, Variant, VariantSwitches } from "../lab/spec.ts";
 import { chartNotes, computeAnswer } from "../analysis/index.ts";
-import { renderCharts, renderHtml, renderTerminal, toJson } from "../report/index.ts";
+import { renderCharts, renderHtml, toJson } from "../report/index.ts";
+import { reportText, withViews, type OutputFlags } from "./output.ts";
+import type { ExtraSection } from "../report/mail.ts";
 import { checkOutputs, planOutputs } from "./io.ts";
 import { spoolTrace } from "./trace-input.ts";
 import { integerFlag, loadScenario, switchFlags, workloadRef, type RunFlags, type WorkloadSource } from "./options.ts";
@@ -19,6 +21,8 @@ export interface ReportFlags {
   html: string | false;
   json: string | false;
   timing?: boolean;
+  /** No "wrote FILE" lines on stderr (--quiet). */
+  quiet?: boolean;
 }
 
 export interface ComparisonFlags extends RunFlags, ReportFlags {
@@ -60,8 +64,14 @@ export async function runComparison(source: WorkloadSource, flags: ComparisonFla
  * same inputs give the same bytes.
  */
 /** The comparison as terminal text, with its answer. */
-export function terminalText(c: Comparison, color: boolean): string {
-  return renderTerminal(c.report, computeAnswer(c.report, c), { color });
+export function terminalText(c: Comparison, flags: OutputFlags, sections: readonly ExtraSection[] = []): string {
+  return reportText(c.report, computeAnswer(c.report, c), flags, sections);
+}
+
+/** The comparison with only the kernel views --views asks for (none by default), and their sections. */
+export function selectViews(c: Comparison, flags: OutputFlags): { c: Comparison; sections: ExtraSection[] } {
+  const v = withViews(c.report, flags);
+  return { c: { ...c, report: v.report }, sections: v.sections };
 }
 
 export async function writeReports(c: Comparison, flags: ReportFlags): Promise<void> {
@@ -76,5 +86,5 @@ export async function writeReports(c: Comparison, flags: ReportFlags): Promise<v
   } finally {
     out.abort();
   }
-  for (const f of [flags.json, flags.html]) if (f !== false && f !== "-") process.stderr.write(`wrote ${f}\n`);
+  if (flags.quiet !== true) for (const f of [flags.json, flags.html]) if (f !== false && f !== "-") process.stderr.write(`wrote ${f}\n`);
 }

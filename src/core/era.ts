@@ -196,6 +196,13 @@ export interface MmEraFeatures {
    * in __free_pages_core()"); before, at the head, so a fresh 4.x boot hands out its highest blocks first.
    */
   readonly bootFreeToTail: boolean;
+  /**
+   * The /proc/zoneinfo watermark lines beyond 4.19's free/min/low/high/spanned/present/managed
+   * (mm/vmstat.c zoneinfo_show_print): `boost` (watermark_boost, v5.0: 1c30844d2dfe), `promo` (the
+   * memory-tiering promo watermark) and `cma`, all three in the 6.x text. Simplified: v5.10 is given
+   * boost only, as the release of promo and of the cma line was not pinned down.
+   */
+  readonly zoneinfoLines: { readonly boost: boolean; readonly promo: boolean; readonly cma: boolean };
 }
 
 export type EraName = "v4.14" | "v4.19" | "v5.10" | "v6.6" | "latest";
@@ -246,7 +253,7 @@ const ERAS: Readonly<Record<EraName, Era>> = {
     mt8173ApertureEnd: 0xffff_ffff,
     mapPagesBatched: false,
     iovaRcacheMagazineSize: 128,
-    mm: { slubCpuPartialForm: "objects", slubCpuPartialObjects: [2, 6, 13, 30], pageFragBias: "size", pageFragRefillNoDirectReclaim: false, kmallocMinAlign: 128, kmallocDmaCaches: true, genallocChunk: { headerBytes: 48, alloc: "kzalloc_node" }, bootFreeToTail: false },
+    mm: { slubCpuPartialForm: "objects", slubCpuPartialObjects: [2, 6, 13, 30], pageFragBias: "size", pageFragRefillNoDirectReclaim: false, kmallocMinAlign: 128, kmallocDmaCaches: true, genallocChunk: { headerBytes: 48, alloc: "kzalloc_node" }, bootFreeToTail: false, zoneinfoLines: { boost: false, promo: false, cma: false } },
     dma: DMA_V4_19,
   },
   "v4.19": {
@@ -262,7 +269,7 @@ const ERAS: Readonly<Record<EraName, Era>> = {
     mt8173ApertureEnd: 0xffff_ffff,
     mapPagesBatched: false,
     iovaRcacheMagazineSize: 128,
-    mm: { slubCpuPartialForm: "objects", slubCpuPartialObjects: [2, 6, 13, 30], pageFragBias: "size", pageFragRefillNoDirectReclaim: false, kmallocMinAlign: 128, kmallocDmaCaches: false, genallocChunk: { headerBytes: 48, alloc: "kzalloc_node" }, bootFreeToTail: false },
+    mm: { slubCpuPartialForm: "objects", slubCpuPartialObjects: [2, 6, 13, 30], pageFragBias: "size", pageFragRefillNoDirectReclaim: false, kmallocMinAlign: 128, kmallocDmaCaches: false, genallocChunk: { headerBytes: 48, alloc: "kzalloc_node" }, bootFreeToTail: false, zoneinfoLines: { boost: false, promo: false, cma: false } },
     dma: DMA_V4_19,
   },
   "v5.10": {
@@ -279,7 +286,7 @@ const ERAS: Readonly<Record<EraName, Era>> = {
     mt8173ApertureEnd: 0xffff_ffff,
     mapPagesBatched: false,
     iovaRcacheMagazineSize: 128,
-    mm: { slubCpuPartialForm: "objects", slubCpuPartialObjects: [2, 6, 13, 30], pageFragBias: "max+1", pageFragRefillNoDirectReclaim: false, kmallocMinAlign: 128, kmallocDmaCaches: true, genallocChunk: { headerBytes: 56, alloc: "vzalloc_node" }, bootFreeToTail: true },
+    mm: { slubCpuPartialForm: "objects", slubCpuPartialObjects: [2, 6, 13, 30], pageFragBias: "max+1", pageFragRefillNoDirectReclaim: false, kmallocMinAlign: 128, kmallocDmaCaches: true, genallocChunk: { headerBytes: 56, alloc: "vzalloc_node" }, bootFreeToTail: true, zoneinfoLines: { boost: true, promo: false, cma: false } },
     dma: {
       mtkFlush: "sync-map",
       rejectZoneGfp: false,
@@ -309,7 +316,7 @@ const ERAS: Readonly<Record<EraName, Era>> = {
     mt8173ApertureEnd: 0xff7f_ffff,
     mapPagesBatched: true,
     iovaRcacheMagazineSize: 127,
-    mm: { slubCpuPartialForm: "slabs", slubCpuPartialObjects: [6, 24, 52, 120], pageFragBias: "max+1", pageFragRefillNoDirectReclaim: false, kmallocMinAlign: 8, kmallocDmaCaches: true, genallocChunk: { headerBytes: 56, alloc: "vzalloc_node" }, bootFreeToTail: true },
+    mm: { slubCpuPartialForm: "slabs", slubCpuPartialObjects: [6, 24, 52, 120], pageFragBias: "max+1", pageFragRefillNoDirectReclaim: false, kmallocMinAlign: 8, kmallocDmaCaches: true, genallocChunk: { headerBytes: 56, alloc: "vzalloc_node" }, bootFreeToTail: true, zoneinfoLines: { boost: true, promo: true, cma: true } },
     dma: DMA_V6_6,
   },
   latest: {
@@ -325,7 +332,7 @@ const ERAS: Readonly<Record<EraName, Era>> = {
     mt8173ApertureEnd: 0xff7f_ffff,
     mapPagesBatched: true,
     iovaRcacheMagazineSize: 127,
-    mm: { slubCpuPartialForm: "slabs", slubCpuPartialObjects: [6, 24, 52, 120], pageFragBias: "max+1", pageFragRefillNoDirectReclaim: true, kmallocMinAlign: 8, kmallocDmaCaches: true, genallocChunk: { headerBytes: 56, alloc: "vzalloc_node" }, bootFreeToTail: true },
+    mm: { slubCpuPartialForm: "slabs", slubCpuPartialObjects: [6, 24, 52, 120], pageFragBias: "max+1", pageFragRefillNoDirectReclaim: true, kmallocMinAlign: 8, kmallocDmaCaches: true, genallocChunk: { headerBytes: 56, alloc: "vzalloc_node" }, bootFreeToTail: true, zoneinfoLines: { boost: true, promo: true, cma: true } },
     dma: { ...DMA_V6_6, iovaDepotLimit: null },
   },
 };

@@ -19,7 +19,9 @@ import { __GFP_COMP, __GFP_DMA, __GFP_DMA32, __GFP_HIGHMEM, type Gfp } from "../
 import type { IommuHardware } from "../iommu/types.ts";
 import { MTK_4GB_MODE_REMAP_BASE } from "../iommu/walker.ts";
 import type { TableMemory } from "../strategies/table-memory.ts";
+import type { IoPgtableCfg } from "../phys/iommu-plan.ts";
 import { quirkBits } from "../pgtable/config.ts";
+import type { V7sQuirk } from "../pgtable/text.ts";
 import {
   type AllocResult,
   type DmaApi,
@@ -115,25 +117,32 @@ export interface IommuDomainOptions {
   readonly fitCheck?: boolean;
   /** io-pgtable quirks the table memory needs on top of the driver's (IO_PGTABLE_QUIRK_ARM_MTK_TTBR_EXT). */
   readonly extraQuirks?: number;
+  /** The instance's io_pgtable_cfg (ias, oas, quirk names); absent: MT8173's M4U under enable4GB. */
+  readonly pgtableCfg?: IoPgtableCfg;
 }
 
 /**
- * The io_pgtable_cfg mtk_iommu_domain_finalise builds for MT8173 in `era`: the era's quirk names
- * (DmaEraFeatures.mtkQuirks), numbered by the era's io-pgtable text, ias 32 and the era's oas.
+ * The io_pgtable_cfg mtk_iommu_domain_finalise builds in `era`. `io` is an instance's (ias, oas and quirk
+ * names from src/phys/iommu-plan.ts ioPgtableCfgFor), or, as a boolean (enable_4GB), MT8173's: the
+ * era's quirk names (DmaEraFeatures.mtkQuirks), ias 32 and the era's oas. Either way the names become
+ * bits as the era's io-pgtable text numbers them.
  */
-export function mtkV7sConfig(era: Era, enable4GB: boolean, fitCheck?: boolean, extraQuirks = 0): V7sConfig {
-  const names = enable4GB ? [...era.dma.mtkQuirks, ...era.dma.mtkQuirks4gb] : era.dma.mtkQuirks;
+export function mtkV7sConfig(era: Era, io: boolean | IoPgtableCfg, fitCheck?: boolean, extraQuirks = 0): V7sConfig {
+  const own = typeof io === "boolean" ? null : io;
+  const enable4GB = io === true;
+  const names: readonly V7sQuirk[] = own !== null ? (own.quirks as readonly V7sQuirk[]) : enable4GB ? [...era.dma.mtkQuirks, ...era.dma.mtkQuirks4gb] : era.dma.mtkQuirks;
   const q = quirkBits(era, names);
   if (!q.ok) throw new RangeError(`mtkV7sConfig: era ${era.name}: ${q.refusal.message}`);
   return {
     quirks: q.bits | extraQuirks,
-    ias: 32,
-    oas: enable4GB ? era.dma.mtkOas.fourGb : era.dma.mtkOas.normal,
+    ias: own?.ias ?? 32,
+    oas: own?.oas ?? (enable4GB ? era.dma.mtkOas.fourGb : era.dma.mtkOas.normal),
     pgsizeBitmap: MTK_PGSIZE_BITMAP,
     coherentWalk: false,
     ...(fitCheck === undefined ? {} : { fitCheck }),
   };
 }
+
 
 function isAligned(x: number, a: number): boolean {
   return x % a === 0;
@@ -203,7 +212,7 @@ export class IommuDomain {
    */
   static create(opts: IommuDomainOptions): CreateDomainResult {
     const d = new IommuDomain(opts);
-    const cfg = mtkV7sConfig(opts.era, d.enable4GB, opts.fitCheck, opts.extraQuirks ?? 0);
+    const cfg = mtkV7sConfig(opts.era, opts.pgtableCfg ?? d.enable4GB, opts.fitCheck, opts.extraQuirks ?? 0);
     const log: EngineLog = {
       warn: (kind, text) => d.messages.push({ level: "warn", text: `${kind}: ${text}` }),
       error: (text) => d.messages.push({ level: "err", text }),
@@ -228,6 +237,20 @@ export class IommuDomain {
     d.tableRef = r.table;
     d.hw?.writePtBase(r.table.out.ttbr);
     return { ok: true, domain: d };
+  }
+
+  /**
+   * A further domain on the table `owner` allocated (mtk_iommu_domain_finalise reusing share_dom->iop:
+   * "Share pgtable when 2 MM IOMMU share the pgtable or one IOMMU use multiple iova ranges"): its own
+   * aperture, hardware list, counters and messages, the owner's io-pgtable. PT_BASE is written again,
+   * as each instance's attach writes the shared table's TTBR. `opts.mem` is ignored: the table's memory
+   * is the owner's.
+   */
+  static sharing(owner: IommuDomain, opts: IommuDomainOptions): IommuDomain {
+    const d = new IommuDomain(opts);
+    d.tableRef = owner.table;
+    d.hw?.writePtBase(owner.table.out.ttbr);
+    return d;
   }
 
   get table(): V7sPageTable {

@@ -4,6 +4,7 @@
  * shell passes in `runOne` (a worker pool, or an in-process run), so this file decides what runs and
  * how the report reads, never how or where a run executes.
  */
+import { DEFAULT_TLB_ENTRIES } from "../iommu/tlb.ts";
 import { zonesFor } from "../phys/zones.ts";
 import { STRATEGY_NAMES } from "../strategies/index.ts";
 import type { WorkloadEvent } from "../workload/events.ts";
@@ -110,6 +111,7 @@ export function buildReport(spec: Omit<ComparisonSpec, "variants">, results: rea
     strategies: results.map((x) => x.strategy),
     fitCheck: spec.switches.fitCheck,
     domainTiming: spec.switches.domainTiming,
+    tlbEntries: spec.machine.tlbEntries ?? DEFAULT_TLB_ENTRIES,
   };
   return {
     schema: "iommu-lab/compare/1",

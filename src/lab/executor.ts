@@ -17,6 +17,8 @@ import type { System } from "./system.ts";
 
 interface LiveBuffer extends LiveMapping {
   readonly dev: DmaDevice;
+  /** The DMA layer of the device's domain. */
+  readonly dma: IommuDma;
   readonly dmaAddr: number;
   readonly bytes: number;
   readonly buffer?: DmaBuffer;
@@ -40,7 +42,11 @@ export class Executor {
   events = 0;
   /** Workload buffers whose pages (or DMA API call) could not be had: the device driver's -ENOMEM. */
   bufferFailures = 0;
+  /** Per workload device: buffers it asked to map, those the DMA API failed, those that got no pages. */
+  readonly deviceStats = new Map<string, { maps: number; mapErrors: number; bufferFailures: number }>();
   private readonly observers: readonly Observer<unknown>[];
+  /** Some domain exists: with none, no event reaches the DMA layer. */
+  private readonly anyDomain: boolean;
   private readonly devices = new Map<string, DmaDevice>();
   private readonly masters = new Map<string, DmaMaster>();
   private readonly live = new Map<number, LiveBuffer>();
@@ -52,6 +58,7 @@ export class Executor {
   constructor(system: System, observers: readonly Observer<unknown>[]) {
     this.system = system;
     this.observers = observers;
+    this.anyDomain = system.domains.some((d) => d.state.ok);
     this.settle();
   }
 
@@ -60,8 +67,7 @@ export class Executor {
     this.events++;
     const km = this.system.km;
     for (let i = 0; i < this.system.spec.machine.backgroundChurn; i++) km.background.step(km.backgroundRng);
-    const d = this.system.domain;
-    if (d.ok) this.execute(ev, d.dma);
+    if (this.anyDomain) this.execute(ev);
     this.settle();
   }
 
@@ -91,7 +97,13 @@ export class Executor {
     for (const o of this.observers) o.settled?.(this.events);
   }
 
-  private execute(ev: WorkloadEvent, dma: IommuDma): void {
+  /** The DMA layer of `device`'s domain, or null when that domain does not exist (its master never probed). */
+  private dmaOf(device: string): IommuDma | null {
+    const s = this.system.route(device).domain.state;
+    return s.ok ? s.dma : null;
+  }
+
+  private execute(ev: WorkloadEvent): void {
     const buddy = this.system.km.buddy;
     switch (ev.type) {
       case "device":
@@ -101,11 +113,16 @@ export class Executor {
         for (const o of this.observers) o.phase?.(ev.phase);
         return;
       case "alloc": {
+        const dma = this.dmaOf(ev.device);
+        if (dma === null) return;
         const dev = this.device(ev.device);
         let attrs = 0;
         for (const a of ev.attrs) attrs |= ATTR_BITS[a] ?? 0;
         const buf = dma.allocAttrs(dev, ev.bytes, ev.gfp === "GFP_ATOMIC" ? GFP_ATOMIC : GFP_KERNEL, attrs);
+        const st = this.stats(ev.device);
+        st.maps++;
         if (buf === null) {
+          st.mapErrors++;
           this.bufferFailures++;
           return;
         }
@@ -116,28 +133,36 @@ export class Executor {
           pieces.push({ iova, pa: b.pa, bytes: Math.min(len, buf.dmaHandle + ev.bytes - iova) });
           iova += len;
         }
-        this.track(ev.handle, { dev, device: dev.name, dmaAddr: buf.dmaHandle, bytes: ev.bytes, pieces, buffer: buf, blocks: [], dir: "DMA_BIDIRECTIONAL" });
+        this.track(ev.handle, { dev, dma, device: dev.name, dmaAddr: buf.dmaHandle, bytes: ev.bytes, pieces, buffer: buf, blocks: [], dir: "DMA_BIDIRECTIONAL" });
         return;
       }
       case "mapSingle": {
+        const dma = this.dmaOf(ev.device);
+        if (dma === null) return;
         const dev = this.device(ev.device);
         const src = ev.paddrSource;
         const pa = buddy.allocPages(GFP_KERNEL, src.order, src.owner);
+        const st = this.stats(ev.device);
         if (pa === null) {
+          st.bufferFailures++;
           this.bufferFailures++;
           return;
         }
         const dir = ev.dir;
         const addr = dma.mapSingle(dev, pa + src.offset, ev.bytes, dir);
+        st.maps++;
         if (addr === DMA_MAPPING_ERROR) {
+          st.mapErrors++;
           buddy.freePages(pa, src.order);
           return;
         }
         const pieces = [{ iova: addr, pa: pa + src.offset, bytes: ev.bytes }];
-        this.track(ev.handle, { dev, device: dev.name, dmaAddr: addr, bytes: ev.bytes, pieces, blocks: [{ pa, order: src.order }], dir });
+        this.track(ev.handle, { dev, dma, device: dev.name, dmaAddr: addr, bytes: ev.bytes, pieces, blocks: [{ pa, order: src.order }], dir });
         return;
       }
       case "mapSg": {
+        const dma = this.dmaOf(ev.device);
+        if (dma === null) return;
         const dev = this.device(ev.device);
         const blocks: { pa: number; order: number }[] = [];
         const sg: { phys: number; length: number; offset: number }[] = [];
@@ -145,6 +170,7 @@ export class Executor {
           const pa = buddy.allocPages(GFP_KERNEL, s.order, ev.owner);
           if (pa === null) {
             for (const b of blocks) buddy.freePages(b.pa, b.order);
+            this.stats(ev.device).bufferFailures++;
             this.bufferFailures++;
             return;
           }
@@ -153,7 +179,10 @@ export class Executor {
         }
         const dir = ev.dir;
         const m = dma.mapSg(dev, sg, dir);
+        const st = this.stats(ev.device);
+        st.maps++;
         if (m === null) {
+          st.mapErrors++;
           for (const b of blocks) buddy.freePages(b.pa, b.order);
           return;
         }
@@ -164,7 +193,7 @@ export class Executor {
           pieces.push({ iova, pa: s.phys, bytes: s.length });
           iova += Math.ceil(s.length / SZ_4K) * SZ_4K;
         }
-        this.track(ev.handle, { dev, device: dev.name, dmaAddr: m.iova, bytes: iova - m.iova, pieces, sg: m, blocks, dir });
+        this.track(ev.handle, { dev, dma, device: dev.name, dmaAddr: m.iova, bytes: iova - m.iova, pieces, sg: m, blocks, dir });
         return;
       }
       case "unmap":
@@ -172,6 +201,8 @@ export class Executor {
         const b = this.live.get(ev.handle);
         if (b === undefined) return;
         this.live.delete(ev.handle);
+        this.unmapped(b);
+        const dma = b.dma;
         if (b.buffer !== undefined) dma.freeAttrs(b.dev, b.buffer);
         else if (b.sg !== undefined) dma.unmapSg(b.dev, b.sg, b.dir);
         else dma.unmapSingle(b.dev, b.dmaAddr, b.bytes, b.dir);
@@ -185,17 +216,22 @@ export class Executor {
         return;
       }
       case "iommuMap": {
+        // A trace names no device: its maps go to the first domain.
+        const dma = this.dmaOf("trace");
+        if (dma === null) return;
         const r = dma.domain.map(ev.iova, ev.paddr, ev.size, IOMMU_READ | IOMMU_WRITE, GFP_ATOMIC);
         this.lastCoreMapRet = r.ret;
         if (r.ret === 0) {
           const dev = this.device("trace");
-          const b: LiveBuffer = { dev, device: dev.name, dmaAddr: ev.iova, bytes: ev.size, pieces: [{ iova: ev.iova, pa: ev.paddr, bytes: ev.size }], blocks: [], dir: "DMA_BIDIRECTIONAL" };
+          const b: LiveBuffer = { dev, dma, device: dev.name, dmaAddr: ev.iova, bytes: ev.size, pieces: [{ iova: ev.iova, pa: ev.paddr, bytes: ev.size }], blocks: [], dir: "DMA_BIDIRECTIONAL" };
           this.coreLive.set(ev.iova, b);
           this.mapped(b);
         }
         return;
       }
       case "iommuUnmap": {
+        const dma = this.dmaOf("trace");
+        if (dma === null) return;
         dma.domain.unmap(ev.iova, ev.size);
         this.forgetCore(ev.iova, ev.size);
         return;
@@ -212,22 +248,38 @@ export class Executor {
     let at = iova;
     for (let b = this.coreLive.get(at); b !== undefined && at < end; b = this.coreLive.get(at)) {
       this.coreLive.delete(at);
+      this.unmapped(b);
       at += b.bytes;
     }
     if (at < end) {
       // An unmap that starts inside a mapping, or skips a hole: stop verifying whatever it overlaps.
-      for (const [start, b] of this.coreLive) if (start < end && iova < start + b.bytes) this.coreLive.delete(start);
+      for (const [start, b] of this.coreLive) {
+        if (start < end && iova < start + b.bytes) {
+          this.coreLive.delete(start);
+          this.unmapped(b);
+        }
+      }
     }
   }
 
   private device(name: string, coherent = false): DmaDevice {
     let d = this.devices.get(name);
     if (d === undefined) {
-      d = platformDevice(name, { coherent });
+      const route = this.system.route(name);
+      d = platformDevice(name, { coherent, dmaMask: route.dmaMask, coherentDmaMask: route.dmaMask });
       this.devices.set(name, d);
-      this.masters.set(name, new DmaMaster(name, this.system.m4u, this.system.km.phys));
+      this.masters.set(name, new DmaMaster(name, route.m4u, this.system.km.phys));
     }
     return d;
+  }
+
+  private stats(device: string): { maps: number; mapErrors: number; bufferFailures: number } {
+    let st = this.deviceStats.get(device);
+    if (st === undefined) {
+      st = { maps: 0, mapErrors: 0, bufferFailures: 0 };
+      this.deviceStats.set(device, st);
+    }
+    return st;
   }
 
   private track(handle: number, b: LiveBuffer): void {
@@ -237,6 +289,10 @@ export class Executor {
 
   private mapped(b: LiveBuffer): void {
     for (const o of this.observers) o.mapped?.(b);
+  }
+
+  private unmapped(b: LiveBuffer): void {
+    for (const o of this.observers) o.unmapped?.(b);
   }
 
   /** A device access through the IOMMU (translate: TLB, faults), one word per 4 KiB page. */

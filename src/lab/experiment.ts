@@ -14,6 +14,7 @@
 import type { TraceEvent, WorkloadEvent } from "../workload/events.ts";
 import { TraceReplayer, type ReplayStats } from "../workload/replay.ts";
 import { Executor } from "./executor.ts";
+import { AttributionObserver } from "./observers/attribution.ts";
 import { MessagesObserver } from "./observers/messages.ts";
 import type { Observer } from "./observers/observer.ts";
 import { OccupancyObserver } from "./observers/occupancy.ts";
@@ -31,12 +32,14 @@ import type { StrategyResult } from "./types.ts";
  * When to stop feeding a system, checked before each source event:
  * - "end": run the whole source;
  * - "after-events": stop once `events` source events have gone in;
- * - "before-phase": stop at the start of the named phase (the event is not executed).
+ * - "before-phase": stop at the start of the named phase (the event is not executed);
+ * - "after-line": stop before the first trace event from a line after `line` (trace sources).
  */
 export type StopRule =
   | { readonly kind: "end" }
   | { readonly kind: "after-events"; readonly events: number }
-  | { readonly kind: "before-phase"; readonly phase: string };
+  | { readonly kind: "before-phase"; readonly phase: string }
+  | { readonly kind: "after-line"; readonly line: number };
 
 export interface Stop {
   /** Which rule ended the run ("end": the source ran out). */
@@ -77,6 +80,7 @@ class Experiment {
   private readonly samples: SamplesObserver;
   private readonly occupancy: OccupancyObserver;
   private readonly tables: TablesObserver;
+  private readonly attribution: AttributionObserver;
   private readonly extra: readonly Observer<unknown>[];
   private readonly replayer: TraceReplayer | null;
   private readonly until: StopRule;
@@ -97,7 +101,8 @@ class Experiment {
     this.occupancy = new OccupancyObserver(system);
     this.tables = new TablesObserver(system);
     this.extra = options.observers?.(system) ?? [];
-    this.executor = new Executor(system, [this.messages, this.verify, this.stray, this.samples, this.occupancy, this.tables, ...this.extra]);
+    this.attribution = new AttributionObserver(system);
+    this.executor = new Executor(system, [this.messages, this.verify, this.stray, this.samples, this.occupancy, this.tables, this.attribution, ...this.extra]);
     this.replayer =
       source.mode === "replay"
         ? new TraceReplayer(this.executor.replaySink(), { fileName: source.name, ...source.replayOptions?.(system.m4u.config.ias) })
@@ -115,7 +120,11 @@ class Experiment {
     const u = this.until;
     for (let i = 0; i < batch.length; i++) {
       const ev = batch[i] as WorkloadEvent;
-      if ((u.kind === "after-events" && this.consumed >= u.events) || (u.kind === "before-phase" && ev.type === "phase" && ev.phase === u.phase)) {
+      if (
+        (u.kind === "after-events" && this.consumed >= u.events) ||
+        (u.kind === "before-phase" && ev.type === "phase" && ev.phase === u.phase) ||
+        (u.kind === "after-line" && TRACE_TYPES.has(ev.type) && (ev as TraceEvent).line > u.line)
+      ) {
         this.stopped = u.kind;
         return false;
       }
@@ -144,7 +153,9 @@ class Experiment {
       samples: this.samples.finish(end),
       occupancy: this.occupancy.finish(),
       tables: this.tables.finish(),
+      attribution: this.attribution.finish(),
       bufferFailures: this.executor.bufferFailures,
+      devices: this.executor.deviceStats,
       runTimeMs: this.clock === null ? null : this.clock() - this.startedAt,
     });
     const extras = this.extra.map((o) => o.finish(end));

@@ -1,11 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /** A run's StrategyResult, assembled from what the observers saw; the message order is fixed here. */
+import { collectKernelViews } from "./kernel-views.ts";
+import type { IommuDomain } from "../dma/iommu-core.ts";
 import type { MessageLog } from "./observers/messages.ts";
 import type { StrayDmaOut } from "./observers/stray-dma.ts";
 import type { TablesOut } from "./observers/tables.ts";
 import type { VerifyOut } from "./observers/verify.ts";
+import { breakdown, isMulti, liveDomains, tableOwners, type DeviceStats } from "./domains.ts";
 import type { System } from "./system.ts";
-import type { DomainProbeOut, Sample, StrategyResult } from "./types.ts";
+import type { DeviceAttribution, DomainProbeOut, Sample, StrategyResult } from "./types.ts";
 
 export interface ObservedParts {
   readonly messages: MessageLog;
@@ -16,6 +19,10 @@ export interface ObservedParts {
   readonly tables: TablesOut;
   readonly bufferFailures: number;
   readonly runTimeMs: number | null;
+  /** Per-device breakdown (observers/attribution.ts); absent for callers that do not observe it. */
+  readonly attribution?: readonly DeviceAttribution[];
+  /** Per workload device (the executor's counts), for the per-device breakdown. */
+  readonly devices?: ReadonlyMap<string, DeviceStats>;
 }
 
 export function assembleResult(sys: System, p: ObservedParts): StrategyResult {
@@ -27,7 +34,9 @@ export function assembleResult(sys: System, p: ObservedParts): StrategyResult {
   }
   for (const m of p.verify.zeroNotes) log.add(m);
   const d = sys.domain;
-  const counters = d.ok ? d.domain.counters : null;
+  // Summed over every domain (one on a single-M4U system); tables once per io-pgtable, however many domains share it.
+  const live = liveDomains(sys);
+  const sum = (f: (c: IommuDomain["counters"]) => number): number => live.reduce((a, x) => a + f(x.counters), 0);
   const info = sys.strategy;
   const t = p.tables;
   return {
@@ -35,13 +44,13 @@ export function assembleResult(sys: System, p: ObservedParts): StrategyResult {
     description: info.description,
     capabilities: { canShrink: info.capabilities.canShrink, allocatesInAtomicContext: info.capabilities.allocatesInAtomicContext, preallocates: info.capabilities.preallocates, tablesAbove4GiBAddressable: info.capabilities.needsTtbrExt },
     domainCreated: d.ok,
-    mapCalls: counters?.mapCalls ?? 0,
-    mapFailures: counters?.mapFailures ?? 0,
-    unmapCalls: counters?.unmapCalls ?? 0,
+    mapCalls: sum((c) => c.mapCalls),
+    mapFailures: sum((c) => c.mapFailures),
+    unmapCalls: sum((c) => c.unmapCalls),
     // With the fit check on and no TTBR extension, every table placed at or above 4 GiB was refused by
     // the engine (v4.19 refuses silently, later kernels log "Page table does not fit in PTE").
-    allocFailures: t.allocFailures + (sys.spec.variant.fitCheck && !info.capabilities.needsTtbrExt ? t.tablesAbove4GiB : 0),
-    l2Tables: d.ok ? d.domain.table.l2TablesLive() : 0,
+    allocFailures: t.allocFailures + (sys.spec.variant.fitCheck && !sys.ttbrExt ? t.tablesAbove4GiB : 0),
+    l2Tables: tableOwners(sys).reduce((a, x) => a + x.table.l2TablesLive(), 0),
     l2TablesAllocated: t.l2TablesAllocated,
     l2TablesFreed: t.l2TablesFreed,
     tablesAbove4GiB: t.tablesAbove4GiB,
@@ -50,7 +59,7 @@ export function assembleResult(sys: System, p: ObservedParts): StrategyResult {
     peakInUseBytes: t.peakInUseBytes,
     finalInUseBytes: t.finalInUseBytes,
     peakDma32Bytes: t.peakDma32Bytes,
-    faults: Object.values(sys.m4u.counters().faults).reduce((a, b) => a + b, 0),
+    faults: sys.instances.reduce((a, i) => a + Object.values(i.m4u.counters().faults).reduce((x, y) => x + y, 0), 0),
     translationMismatches: p.verify.translationMismatches,
     strayDmaWrites: p.stray.strayDmaWrites,
     dirtyTables: t.dirtyTables,
@@ -63,6 +72,9 @@ export function assembleResult(sys: System, p: ObservedParts): StrategyResult {
     runTimeMs: p.runTimeMs,
     boot: sys.boot,
     domainProbe: domainProbeOut(sys),
+    kernelViews: collectKernelViews(sys),
+    ...(p.attribution === undefined ? {} : { attribution: p.attribution }),
+    ...(isMulti(sys) ? { breakdown: breakdown(sys, p.devices ?? new Map()) } : {}),
   };
 }
 

@@ -7,11 +7,15 @@
 import { era as eraByName, type Era } from "../core/era.ts";
 import type { BackgroundPreset } from "../mm/background.ts";
 import { platform as platformByName, type Platform } from "../phys/platform.ts";
+import { platformFromFile, type PlatformFile } from "../phys/platform-file.ts";
 import { DOMAIN_TIMING_CHOICES, RUN_DEFAULTS } from "../workload/run-defaults.ts";
 
 /** The machine and its kernel: everything a system needs besides the variant. */
 export interface MachineSpec {
+  /** A preset name, or the name of `platformFile`'s platform. */
   readonly platform: string;
+  /** A platform read from a --platform-file (validated, plain data, so the spec still crosses worker threads); it wins over the name. */
+  readonly platformFile?: PlatformFile;
   readonly era: string;
   /** Present CPUs (SLUB geometry, IOVA rcache); null: the platform's. */
   readonly cpus: number | null;
@@ -90,7 +94,7 @@ export const MAX_CPUS = 256;
 
 /** Resolves names; an unknown platform or era, or a CPU count outside [1, MAX_CPUS], throws RangeError. */
 export function resolveMachine(m: MachineSpec): ResolvedMachine {
-  const platform = platformByName(m.platform);
+  const platform = m.platformFile === undefined ? platformByName(m.platform) : platformFromFile(m.platformFile);
   const era = eraByName(m.era);
   const cpus = m.cpus ?? platform.cpus;
   if (!Number.isInteger(cpus) || cpus < 1 || cpus > MAX_CPUS) throw new RangeError(`machine: ${cpus} CPUs; must be an integer from 1 to ${MAX_CPUS}`);

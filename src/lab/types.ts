@@ -4,6 +4,7 @@
  * (numbers, strings, arrays), so it serialises as is and crosses worker threads.
  */
 import type { SlabinfoRow } from "../mm/slub.ts";
+import type { KernelViews } from "./kernel-views.ts";
 
 export interface Capabilities {
   readonly canShrink: boolean;
@@ -130,6 +131,95 @@ export interface StrategyResult {
   readonly boot: readonly BootStepOut[];
   /** mtk_iommu's retry; null when the domain was refused before any master was added (a quirk the era lacks). */
   readonly domainProbe: DomainProbeOut | null;
+  /**
+   * The end state in the kernel's own views (lab/kernel-views.ts). Every run collects them; a report
+   * keeps only the views asked for (--views), and none by default, so files stay small.
+   */
+  readonly kernelViews?: Partial<KernelViews>;
+  /** Per device (a scenario's master, "trace" for a replay): what its mappings cost, by device name. */
+  readonly attribution?: readonly DeviceAttribution[];
+  /**
+   * Per IOMMU instance, per domain and per device: present only on systems with more than one M4U or
+   * domain (a single-M4U run's result is what it always was). docs/report-schema.md describes them.
+   */
+  readonly breakdown?: Breakdown;
+}
+
+/** What one device's mappings cost over the run. */
+export interface DeviceAttribution {
+  readonly device: string;
+  /** Mappings made (DMA-API buffers, or a trace's iommu_map calls). */
+  readonly maps: number;
+  readonly bytesMapped: number;
+  /** L2 tables allocated while this device's maps ran. */
+  readonly l2TablesCaused: number;
+  /** Peak IOVA bytes the device held mapped at once (page-granular). */
+  readonly peakLiveIovaBytes: number;
+}
+
+/** One IOMMU instance (M4U) at the end of a run. */
+export interface InstanceResult {
+  readonly name: string;
+  readonly compatible: string;
+  /** REG_MMU_PT_BASE_ADDR as last written (0: never written, its domain has no table). */
+  readonly ptBase: number;
+  /** The L1 table PA the M4U decodes from PT_BASE. */
+  readonly l1Pa: number;
+  readonly translations: number;
+  readonly tlbMisses: number;
+  readonly faults: number;
+}
+
+/** One IOMMU domain (iommu_group) at the end of a run. */
+export interface DomainResult {
+  readonly id: string;
+  /** The instance whose master's attach created it, and the M4Us its flushes reach. */
+  readonly instance: string;
+  readonly instances: readonly string[];
+  readonly region: string;
+  readonly apertureStart: number;
+  readonly apertureEnd: number;
+  readonly ias: number;
+  readonly oas: number;
+  /** Bytes of the L1 table: 16 KiB for ias 32, 64 KiB for ias 34. */
+  readonly l1Bytes: number;
+  readonly ttbrExt: boolean;
+  /** null: it allocated its own table; else the id of the domain whose table it reuses. */
+  readonly sharesTableOf: string | null;
+  readonly created: boolean;
+  /** Why alloc_io_pgtable_ops refused it (null when created). */
+  readonly refusal: string | null;
+  /** The L1 table's PA and zone (null when not created). */
+  readonly l1Pa: number | null;
+  readonly l1Zone: string | null;
+  /** Live L2 tables of its table (a shared table counts in each domain that uses it). */
+  readonly l2Tables: number;
+  readonly mapCalls: number;
+  readonly mapFailures: number;
+  readonly unmapCalls: number;
+  readonly bytesMapped: number;
+  /** "instance:master" names of the platform attached to it. */
+  readonly masters: readonly string[];
+}
+
+/** One workload device: where its DMA went and how much of it failed. */
+export interface DeviceResult {
+  readonly device: string;
+  /** The domain id it was routed to; its master name was not the platform's when `routed` is false. */
+  readonly domain: string;
+  readonly instance: string;
+  readonly routed: boolean;
+  /** Buffers it asked the DMA API to map, and those that got no mapping (the DMA API's error). */
+  readonly maps: number;
+  readonly mapErrors: number;
+  /** Buffers whose pages could not be had (the device driver's -ENOMEM before any mapping). */
+  readonly bufferFailures: number;
+}
+
+export interface Breakdown {
+  readonly instances: readonly InstanceResult[];
+  readonly domains: readonly DomainResult[];
+  readonly devices: readonly DeviceResult[];
 }
 
 export interface ZoneSpan {
@@ -148,6 +238,8 @@ export interface RunParams {
   readonly fitCheck: boolean;
   /** When the IOMMU domain (its L1) was allocated: "at-probe" (the kernel's) or "after-background". */
   readonly domainTiming: string;
+  /** Entries of the M4U's TLB the run modelled (fully associative, LRU). */
+  readonly tlbEntries?: number;
 }
 
 export interface ComparisonReport {

@@ -1,15 +1,19 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /**
- * Vega-Lite chart specs built from a ComparisonReport, and their rendering to SVG at build time (vega's
- * headless View with renderer "none": no DOM, no canvas; text widths are estimated, so the output does
- * not depend on installed fonts). The SVG is byte-stable: vega numbers clip paths and gradients from
- * process-wide counters, which renderSvg renames per chart.
+ * The report's charts: Vega-Lite specs built from a ComparisonReport and rendered to SVG at build time
+ * (vega's headless View with renderer "none": no DOM, no canvas; text widths are estimated, so the
+ * output does not depend on installed fonts), and the memory map (memory-map.ts). Each chart comes with
+ * an accessible title and its data as a table. The SVG is byte-stable: vega numbers clip paths and
+ * gradients from process-wide counters, which renderSvg renames per chart.
  */
 import type * as VegaLite from "vega-lite";
 import type * as Vega from "vega";
-import { bytes, SZ_4G } from "../core/u32.ts";
+import { bytes } from "../core/u32.ts";
 import type { ChartNotes } from "../analysis/notes.ts";
 import type { ComparisonReport, StrategyResult } from "../lab/types.ts";
+import type { ChartTable } from "./chart-table.ts";
+import { esc } from "./escape.ts";
+import { memoryMap } from "./memory-map.ts";
 
 export type ChartId = "held-over-time" | "memory-map" | "l2-occupancy" | "held-vs-in-use";
 
@@ -17,18 +21,22 @@ export type ChartId = "held-over-time" | "memory-map" | "l2-occupancy" | "held-v
 export type VegaLiteSpec = Readonly<Record<string, unknown>>;
 
 export interface ChartSpec {
-  readonly id: ChartId;
+  readonly id: Exclude<ChartId, "memory-map">;
   readonly title: string;
   /** One or two sentences under the chart, with the figures a reader needs to read it. */
   readonly caption: string;
   readonly spec: VegaLiteSpec;
+  /** The plotted data, printed under the chart. */
+  readonly table: ChartTable;
 }
 
 export interface ChartSvg {
   readonly id: ChartId;
   readonly title: string;
   readonly caption: string;
+  /** Inline SVG with role="img", a <title> and a <desc>. */
   readonly svg: string;
+  readonly table: ChartTable;
 }
 
 export const FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif";
@@ -40,6 +48,8 @@ export const STRATEGY_PALETTE = [
 
 const CONFIG = {
   background: "#ffffff",
+  // One accessible name per chart (see accessible()) rather than an aria-label on every mark.
+  aria: false,
   font: FONT,
   padding: 8,
   view: { stroke: null },
@@ -55,12 +65,10 @@ const CONFIG = {
     domainColor: "#9aa0a6",
     tickColor: "#9aa0a6",
   },
-  legend: { labelFont: FONT, titleFont: FONT, labelFontSize: 11, titleFontSize: 12, titleFontWeight: 600, labelLimit: 220 },
+  legend: { labelFont: FONT, titleFont: FONT, labelFontSize: 11, titleFontSize: 12, titleFontWeight: 600, labelLimit: 420 },
   title: { font: FONT },
   text: { font: FONT },
 } as const;
-
-const GiB = 1024 ** 3;
 
 function strategyColor(report: ComparisonReport): { domain: string[]; range: string[] } {
   const domain = report.results.map((r) => r.strategy);
@@ -106,136 +114,142 @@ function powerTicks(lo: number, hi: number, step: number): number[] {
   return out;
 }
 
-export function heldOverTimeSpec(report: ComparisonReport): ChartSpec {
-  const values: { strategy: string; event: number; held: number }[] = [];
-  let maxHeld = 0;
-  let minPositive = Infinity;
+/** Dash pattern per strategy, in the report's order: coinciding lines stay distinguishable in print. */
+export const STRATEGY_DASHES: readonly (readonly number[])[] = [
+  [1, 0], [7, 3], [2, 2], [10, 3, 2, 3], [4, 4], [1, 3], [12, 4], [6, 2, 2, 2, 2, 2],
+];
+
+/** Vertices of a step-after line: the first sample, each sample whose value differs from the one before, and the last. */
+function changePoints(samples: StrategyResult["samples"]): StrategyResult["samples"] {
+  const out: StrategyResult["samples"][number][] = [];
+  for (const s of samples) if (out.length === 0 || out[out.length - 1]?.heldBytes !== s.heldBytes) out.push(s);
+  const last = samples[samples.length - 1];
+  if (last !== undefined && out[out.length - 1] !== last) out.push(last);
+  return out;
+}
+
+/** For each strategy whose whole series equals an earlier strategy's, that strategy's name. */
+export function sameAs(report: ComparisonReport): Map<string, string> {
+  const first = new Map<string, string>();
+  const out = new Map<string, string>();
   for (const r of report.results) {
-    for (const s of downsample(r.samples, 300)) {
-      values.push({ strategy: r.strategy, event: s.event, held: s.heldBytes });
-      maxHeld = Math.max(maxHeld, s.heldBytes);
-      if (s.heldBytes > 0) minPositive = Math.min(minPositive, s.heldBytes);
-    }
+    const key = r.samples.map((s) => `${s.event}:${s.heldBytes}`).join(",");
+    const earlier = first.get(key);
+    if (earlier === undefined) first.set(key, r.strategy);
+    else out.set(r.strategy, earlier);
   }
+  return out;
+}
+
+const BUCKETS = 300;
+
+interface HeldPoint {
+  strategy: string;
+  event: number;
+  held: number;
+}
+
+function heldPoints(report: ComparisonReport): { points: HeldPoint[]; downsampled: string[] } {
+  const points: HeldPoint[] = [];
+  const downsampled: string[] = [];
+  for (const r of report.results) {
+    const steps = changePoints(r.samples);
+    const kept = downsample(steps, BUCKETS);
+    if (kept.length < steps.length) downsampled.push(`${r.strategy} (${kept.length} of ${steps.length})`);
+    for (const s of kept) points.push({ strategy: r.strategy, event: s.event, held: s.heldBytes });
+  }
+  return { points, downsampled };
+}
+
+export function heldOverTimeSpec(report: ComparisonReport): ChartSpec {
+  const { points: held, downsampled } = heldPoints(report);
+  const maxHeld = Math.max(1024, ...held.map((p) => p.held));
+  const minPositive = Math.min(Infinity, ...held.filter((p) => p.held > 0).map((p) => p.held));
   // Strategies differ by up to three orders of magnitude (a 4 MiB pool vs a few KiB of slab), so a
-  // linear axis would flatten all but one line.
-  const log = minPositive !== Infinity && maxHeld / minPositive > 20;
-  const plotted = log ? values.filter((v) => v.held > 0) : values;
+  // linear axis would flatten all but one line; symlog is logarithmic above `constant` and linear
+  // through 0, so a strategy holding nothing is still a drawn line (a log axis cannot show 0). The
+  // domain starts a little below 0 so a 0 B line does not lie under the axis.
+  const wide = minPositive !== Infinity && maxHeld / minPositive > 20;
+  const constant = 1024;
+  const domain = wide ? [-constant / 2, maxHeld * 1.3] : [0, maxHeld * 1.1];
+  const ticks = wide ? [0, ...powerTicks(Math.max(constant, minPositive), maxHeld, 1).filter((t) => t >= constant && t <= (domain[1] ?? 0))] : [];
+  const axis = wide ? { labelExpr: BYTES_LABEL, values: ticks.length > 8 ? [0, ...ticks.slice(1).filter((_, i) => i % 2 === 0)] : ticks } : { labelExpr: BYTES_LABEL };
+  const same = sameAs(report);
+  const names = report.results.map((r) => r.strategy);
+  const labels = Object.fromEntries(names.map((s) => [s, same.has(s) ? `${s} (same as ${same.get(s) ?? ""})` : s]));
+  const copied = new Set(same.values());
+  const points = held.map((p) => ({ ...p, width: copied.has(p.strategy) ? 4 : same.has(p.strategy) ? 1.25 : 1.75 }));
+  const zero = report.results.filter((r) => r.samples.length > 0 && r.samples.every((s) => s.heldBytes === 0)).map((r) => r.strategy);
   const peaks = report.results
     .slice()
     .sort((a, b) => b.peakHeldBytes - a.peakHeldBytes)
     .map((r) => `${r.strategy} ${bytes(r.peakHeldBytes)}`)
     .join(", ");
-  const domain = [minPositive / 1.3, maxHeld * 1.3];
-  const ticks = log ? powerTicks(minPositive, maxHeld, 1).filter((t) => t >= (domain[0] ?? 0) && t <= (domain[1] ?? 0)) : [];
-  const axis = log
-    ? { labelExpr: BYTES_LABEL, values: ticks.length > 8 ? ticks.filter((_, i) => i % 2 === 0) : ticks }
-    : { labelExpr: BYTES_LABEL };
+  // Peak held is tracked at every allocation, samples after each event: a peak reached and left within
+  // one event (an L1 table allocated, refused by the fit check and freed) lies between two samples.
+  const between = report.results
+    .filter((r) => r.samples.length > 0 && r.peakHeldBytes > Math.max(...r.samples.map((s) => s.heldBytes)))
+    .map((r) => `${r.strategy} ${bytes(r.peakHeldBytes)}`);
+  const sameText = [...same].map(([a, b]) => `${a} is the same as ${b} at every sample`).join("; ");
   return {
     id: "held-over-time",
     title: "Bytes held over the workload",
-    caption: `Bytes each strategy held from the page allocator after each workload event${log ? " (log scale)" : ""}. Peaks: ${peaks || "none"}.`,
+    caption:
+      `Bytes each strategy held from the page allocator after each workload event${wide ? " (symmetric log scale: logarithmic above 1 KiB, linear through 0 B)" : ""}. Peaks: ${peaks || "none"}.` +
+      (sameText ? ` Coinciding lines, told apart by dash pattern and width: ${sameText}.` : "") +
+      (zero.length > 0 ? ` At 0 B throughout: ${zero.join(", ")}.` : "") +
+      (between.length > 0 ? ` Peaks reached and left within one event, so between two samples and not drawn: ${between.join(", ")}.` : "") +
+      (downsampled.length > 0 ? ` Long series are drawn from the minimum and maximum of ${BUCKETS} buckets: ${downsampled.join(", ")} points.` : ""),
     spec: {
       config: CONFIG,
       width: 720,
       height: 300,
-      data: { values: plotted },
-      mark: { type: "line", interpolate: "step-after", strokeWidth: 1.75, clip: true },
+      data: { values: points },
+      mark: { type: "line", interpolate: "step-after", clip: true },
       encoding: {
         x: { field: "event", type: "quantitative", title: "workload event", axis: { format: ",d" } },
         y: {
           field: "held",
           type: "quantitative",
-          title: log ? "bytes held (log scale)" : "bytes held",
-          scale: log ? { type: "log", base: 2, domain, nice: false } : { zero: true },
+          title: wide ? "bytes held (symlog scale)" : "bytes held",
+          scale: wide ? { type: "symlog", constant, domain, nice: false } : { zero: true, domain, nice: false },
           axis,
         },
-        color: { field: "strategy", type: "nominal", title: "strategy", scale: strategyColor(report), sort: null },
+        color: {
+          field: "strategy",
+          type: "nominal",
+          title: "strategy",
+          scale: strategyColor(report),
+          sort: null,
+          legend: { labelExpr: `${JSON.stringify(labels)}[datum.label] || datum.label`, symbolType: "stroke", symbolStrokeWidth: 2, labelLimit: 420 },
+        },
+        strokeDash: {
+          field: "strategy",
+          type: "nominal",
+          title: "strategy",
+          sort: null,
+          scale: { domain: names, range: names.map((s, i) => (same.has(s) ? [1, 0] : [...(STRATEGY_DASHES[i % STRATEGY_DASHES.length] ?? [1, 0])])) },
+          legend: { labelExpr: `${JSON.stringify(labels)}[datum.label] || datum.label`, symbolType: "stroke", symbolStrokeWidth: 2, labelLimit: 420 },
+        },
+        // A line another one repeats is drawn wide underneath and the repeat thin and solid on top of
+        // it, so both stay visible where they coincide.
+        strokeWidth: { field: "width", type: "quantitative", scale: null },
       },
     },
-  };
-}
-
-function zoneFill(name: string): string {
-  return name === "DMA" ? "#e3f2e1" : name === "DMA32" ? "#e4ecf7" : name === "NORMAL" ? "#fbe9e4" : "#eeeeee";
-}
-
-export function memoryMapSpec(report: ComparisonReport): ChartSpec {
-  const zones = report.platform.zones.filter((z) => z.end > z.start);
-  const lo = Math.min(...report.platform.ram.map((b) => b.start), ...zones.map((z) => z.start), SZ_4G);
-  const hi = Math.max(...report.platform.ram.map((b) => b.end), ...zones.map((z) => z.end), SZ_4G);
-  const x0 = Math.floor(lo / GiB);
-  const x1 = Math.max(Math.ceil(hi / GiB), x0 + 1);
-  // Tables are 1 KiB on a multi-GiB axis: bin them so the SVG stays small; each tick is a bin with tables.
-  const bins = 480;
-  const binBytes = ((x1 - x0) * GiB) / bins;
-  const ticks = new Map<string, { strategy: string; kind: string; gib: number; tables: number }>();
-  for (const r of report.results) {
-    for (const t of r.tables) {
-      const kind = `L${t.level} ${t.live ? "live" : "freed"}`;
-      const bin = Math.min(bins - 1, Math.max(0, Math.floor((t.pa - x0 * GiB) / binBytes)));
-      const key = `${r.strategy}\u0000${kind}\u0000${bin}`;
-      const tick = ticks.get(key);
-      if (tick === undefined) ticks.set(key, { strategy: r.strategy, kind, gib: x0 + ((bin + 0.5) * binBytes) / GiB, tables: 1 });
-      else tick.tables++;
-    }
-  }
-  const zoneValues = zones.map((z) => ({ zone: z.name, from: z.start / GiB, to: z.end / GiB, mid: (z.start + z.end) / 2 / GiB }));
-  const placed = report.results
-    .filter((r) => r.tables.length > 0)
-    .map((r) => {
-      const high = r.tables.filter((t) => t.pa >= SZ_4G).length;
-      return `${r.strategy} ${high}/${r.tables.length} above 4 GiB`;
-    });
-  const rows = Math.max(1, report.results.length);
-  const kindColors = { domain: ["L1 live", "L1 freed", "L2 live", "L2 freed"], range: ["#1f2328", "#9aa0a6", "#2f6fb3", "#e8a33d"] };
-  const xScale = { domain: [x0, x1], nice: false, zero: false };
-  return {
-    id: "memory-map",
-    title: "Where the tables landed in physical memory",
-    caption: `Physical address space of ${report.platform.name} with its zones as bands and the 4 GiB line: L1 tables point to L2 tables with 32-bit fields, so every table must lie below it. Each tick is a ${bytes(Math.round(binBytes))} bin holding at least one table. ${placed.join("; ")}.`,
-    spec: {
-      config: CONFIG,
-      width: 720,
-      height: rows * 30,
-      layer: [
-        {
-          data: { values: zoneValues },
-          mark: { type: "rect", opacity: 1 },
-          encoding: {
-            x: { field: "from", type: "quantitative", scale: xScale, title: "physical address (GiB)" },
-            x2: { field: "to" },
-            fill: {
-              field: "zone",
-              type: "nominal",
-              title: "zone",
-              scale: { domain: zoneValues.map((z) => z.zone), range: zoneValues.map((z) => zoneFill(z.zone)) },
-              legend: { symbolStrokeColor: "#9aa0a6", symbolStrokeWidth: 0.5 },
-            },
-          },
-        },
-        {
-          // Freed tables first, so live ones are drawn on top.
-          data: { values: [...ticks.values()].sort((a, b) => Number(a.kind.endsWith("live")) - Number(b.kind.endsWith("live"))) },
-          mark: { type: "tick", thickness: 3, bandSize: 22, opacity: 1 },
-          encoding: {
-            x: { field: "gib", type: "quantitative", scale: xScale },
-            y: { field: "strategy", type: "nominal", title: null, sort: report.results.map((r) => r.strategy), scale: { domain: report.results.map((r) => r.strategy) } },
-            color: { field: "kind", type: "nominal", title: "table", scale: kindColors },
-          },
-        },
-        {
-          data: { values: [{ gib: SZ_4G / GiB, label: "4 GiB: limit of a 32-bit table pointer" }] },
-          layer: [
-            { mark: { type: "rule", color: "#c62828", strokeWidth: 1.5, strokeDash: [5, 3] }, encoding: { x: { field: "gib", type: "quantitative", scale: xScale } } },
-            {
-              mark: { type: "text", color: "#c62828", align: "left", baseline: "top", dx: 4, dy: -14, fontSize: 11, fontWeight: 600 },
-              encoding: { x: { field: "gib", type: "quantitative", scale: xScale }, y: { value: 0 }, text: { field: "label" } },
-            },
-          ],
-        },
+    table: {
+      summary: `Data: the ${points.length} plotted points (where each series changes, plus its first and last sample)`,
+      headers: [
+        { label: "event", numeric: true },
+        { label: "bytes held", numeric: true },
       ],
-      resolve: { scale: { color: "independent", fill: "independent" } },
+      rows: points.map((p) => ({
+        strategy: p.strategy,
+        kind: "sample",
+        cells: [
+          { field: "event", value: p.event, text: p.event.toLocaleString("en-US") },
+          { field: "heldBytes", value: p.held, text: bytes(p.held) },
+        ],
+      })),
     },
   };
 }
@@ -245,7 +259,9 @@ export const OCCUPANCY_BUCKETS = ["0", "1\u201331", "32\u201363", "64\u201395", 
 export function occupancySpec(report: ComparisonReport, notes: ChartNotes): ChartSpec {
   const values: { strategy: string; bucket: string; order: number; tables: number }[] = [];
   for (const r of report.results) {
-    OCCUPANCY_BUCKETS.forEach((bucket, i) => values.push({ strategy: r.strategy, bucket, order: i, tables: r.l2Occupancy[i] ?? 0 }));
+    OCCUPANCY_BUCKETS.forEach((bucket, i) => {
+      values.push({ strategy: r.strategy, bucket, order: i, tables: r.l2Occupancy[i] ?? 0 });
+    });
   }
   const full = report.results.map((r) => `${r.strategy} ${r.l2Occupancy[0] ?? 0}/${r.l2Occupancy.reduce((a, b) => a + b, 0)}`).join(", ");
   return {
@@ -264,6 +280,14 @@ export function occupancySpec(report: ComparisonReport, notes: ChartNotes): Char
         y: { field: "tables", type: "quantitative", title: "live L2 tables", axis: { tickMinStep: 1, format: "d" } },
         color: { field: "strategy", type: "nominal", title: "strategy", scale: strategyColor(report), sort: null },
       },
+    },
+    table: {
+      summary: "Data: live L2 tables per valid-entry bucket",
+      headers: OCCUPANCY_BUCKETS.map((b) => ({ label: b, numeric: true })),
+      rows: report.results.map((r) => ({
+        strategy: r.strategy,
+        cells: OCCUPANCY_BUCKETS.map((_, i) => ({ field: `l2Occupancy.${i}`, value: r.l2Occupancy[i] ?? 0, text: String(r.l2Occupancy[i] ?? 0) })),
+      })),
     },
   };
 }
@@ -311,12 +335,26 @@ export function heldVsInUseSpec(report: ComparisonReport): ChartSpec {
         { mark: { type: "text", align: "left", dx: 3, fontSize: 10, color: "#3a3f45" }, encoding: { x, text: { field: "label" } } },
       ],
     },
+    table: {
+      summary: "Data: peak bytes held and peak bytes of live tables",
+      headers: [
+        { label: "peak held", numeric: true },
+        { label: "peak in use", numeric: true },
+      ],
+      rows: report.results.map((r) => ({
+        strategy: r.strategy,
+        cells: [
+          { field: "peakHeldBytes", value: r.peakHeldBytes, text: bytes(r.peakHeldBytes) },
+          { field: "peakInUseBytes", value: r.peakInUseBytes, text: bytes(r.peakInUseBytes) },
+        ],
+      })),
+    },
   };
 }
 
-/** `notes`: the analysis's readings printed under the charts. */
+/** The Vega-Lite charts (all but the memory map). `notes`: the analysis's readings printed under the charts. */
 export function chartSpecs(report: ComparisonReport, notes: ChartNotes): ChartSpec[] {
-  return [heldOverTimeSpec(report), memoryMapSpec(report), occupancySpec(report, notes), heldVsInUseSpec(report)];
+  return [heldOverTimeSpec(report), occupancySpec(report, notes), heldVsInUseSpec(report)];
 }
 
 export interface RenderSvgOptions {
@@ -366,11 +404,25 @@ export function normaliseIds(svg: string, prefix: string): string {
     .replace(/url\(#((?:clip|gradient_|p_gradient_)\d+)\)/g, (_m, id: string) => `url(#${rename(id)})`);
 }
 
-/** Every chart of the report, rendered. */
+/**
+ * Gives a vega SVG one accessible name: role="img" with a <title> and a <desc> (the caption), which
+ * screen readers announce and browsers show on hover.
+ */
+export function accessible(svg: string, id: string, title: string, desc: string): string {
+  const open = /^<svg\b[^>]*>/.exec(svg);
+  if (open === null) throw new Error(`chart ${id}: not an SVG`);
+  const tag = open[0].replace(/\s(?:role|aria-[a-z]+)="[^"]*"/g, "").replace(/^<svg/, `<svg role="img" aria-labelledby="${id}-title ${id}-desc"`);
+  return `${tag}<title id="${id}-title">${esc(title)}</title><desc id="${id}-desc">${esc(desc)}</desc>${svg.slice(open[0].length)}`;
+}
+
+/** Every chart of the report, rendered, in reading order. */
 export async function renderCharts(report: ComparisonReport, notes: ChartNotes): Promise<ChartSvg[]> {
   const out: ChartSvg[] = [];
   for (const c of chartSpecs(report, notes)) {
-    out.push({ id: c.id, title: c.title, caption: c.caption, svg: await renderSvg(c.spec, { idPrefix: c.id }) });
+    const svg = await renderSvg(c.spec, { idPrefix: c.id });
+    out.push({ id: c.id, title: c.title, caption: c.caption, svg: accessible(svg, c.id, c.title, c.caption), table: c.table });
   }
+  const map = memoryMap(report);
+  out.splice(1, 0, { id: "memory-map", title: "Where the tables landed in physical memory", caption: map.caption, svg: map.svg, table: map.table });
   return out;
 }

@@ -5,6 +5,7 @@
  */
 import type { FigureChange, ReportDiff } from "../analysis/diff.ts";
 import { bytes } from "../core/u32.ts";
+import { ascii } from "./ascii.ts";
 import { esc } from "./escape.ts";
 import { wrap } from "./format.ts";
 
@@ -44,19 +45,6 @@ function textChanges(changes: readonly FigureChange[], indent: string): string[]
     else out.push(...wrap(full.slice(indent.length), WIDTH, indent, indent + "    "));
   }
   return out;
-}
-
-function ascii(s: string): string {
-  // Kernel messages and summaries may carry typographic characters; mail-ready text is ASCII.
-  return s
-    .replace(/[\u2013\u2014]/g, "-")
-    .replace(/\u00d7/g, "x")
-    .replace(/[\u2018\u2019]/g, "'")
-    .replace(/[\u201c\u201d]/g, '"')
-    .replace(/\u2265/g, ">=")
-    .replace(/\u2264/g, "<=")
-    .replace(/\u2026/g, "...")
-    .replace(/[^\x20-\x7e]/g, "?");
 }
 
 export function renderDiffText(d: ReportDiff): string {

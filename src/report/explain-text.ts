@@ -7,9 +7,15 @@ import type { DescriptorView, IovaExplanation } from "../lab/explain.ts";
 export type ExplainMoment =
   | { readonly kind: "end" }
   | { readonly kind: "event"; readonly events: number }
-  | { readonly kind: "phase-start"; readonly events: number; readonly phase: string };
+  | { readonly kind: "phase-start"; readonly events: number; readonly phase: string }
+  /** After the trace's line `line` (asked as a line, or as the last event at or before `seconds`). */
+  | { readonly kind: "line"; readonly line: number; readonly events: number; readonly seconds?: number };
 
 function momentText(m: ExplainMoment): string {
+  if (m.kind === "line") {
+    const at = `trace line ${m.line} (${m.events} events in)`;
+    return m.seconds === undefined ? at : `${m.seconds}s: ${at}`;
+  }
   return m.kind === "end" ? "the end" : m.kind === "event" ? `event ${m.events}` : `event ${m.events} (the start of ${m.phase})`;
 }
 

@@ -9,8 +9,11 @@ import type { ComparisonReport, StrategyResult } from "../lab/types.ts";
 import type { Answer } from "../analysis/index.ts";
 import { renderAnswerHtml } from "./answer.ts";
 import { renderBootHtml } from "./boot.ts";
+import { attributionHtml } from "./attribution.ts";
 import type { ChartSvg } from "./charts.ts";
+import type { ChartTable } from "./chart-table.ts";
 import { COLUMNS, GROUP_TITLES, type Column, type ColumnGroup } from "./columns.ts";
+import { renderBreakdownHtml } from "./domains.ts";
 import { esc } from "./escape.ts";
 import { SEC_PAGE_TABLES_NOTE } from "./format.ts";
 import { v7sLegend, type LegendFormat } from "./legend.ts";
@@ -52,12 +55,17 @@ export function renderHtml(report: ComparisonReport, answer: Answer, svgs: reado
       `<h3>${esc(c.title)}</h3>`,
       `<div class="chart">${inlineSvg(c.svg)}</div>`,
       `<figcaption>${esc(c.caption)}</figcaption>`,
+      chartData(c.id, c.table),
       `</figure>`,
     );
   }
   parts.push(`</section>`);
-  parts.push(renderBootHtml(report, answer));
+  const bootHtml = renderBootHtml(report, answer);
+  if (bootHtml !== "") parts.push(bootHtml);
   parts.push(`<section id="summary"><h2>Summary table</h2>`, summaryTable(report.results), noteOnSecPageTables(report.results), `</section>`);
+  parts.push(attributionHtml(report));
+  const domains = renderBreakdownHtml(report);
+  if (domains !== "") parts.push(domains);
   parts.push(`<section id="strategies"><h2>Strategies and kernel messages</h2>`, strategyCards(report.results), `</section>`);
   const formats = options.legend ?? v7sLegend();
   if (formats.length > 0) {
@@ -70,6 +78,22 @@ export function renderHtml(report: ComparisonReport, answer: Answer, svgs: reado
     `</html>`,
   );
   return parts.join("\n") + "\n";
+}
+
+/** The chart's data under it, folded: each cell names its JSON field and exact value. */
+function chartData(id: string, t: ChartTable): string {
+  const out: string[] = [`<details class="chart-data"><summary>${esc(t.summary)}</summary>`, `<div class="table-wrap"><table class="chart-data" data-chart="${esc(id)}">`];
+  out.push(`<thead><tr><th scope="col">strategy</th>${t.headers.map((h) => `<th scope="col"${h.numeric ? ` class="right"` : ""}>${esc(h.label)}</th>`).join("")}</tr></thead>`, `<tbody>`);
+  for (const r of t.rows) {
+    const cells = r.cells.map((c, i) => {
+      const right = t.headers[i]?.numeric === true ? ` class="right"` : "";
+      const value = c.value === null ? "" : ` data-value="${esc(String(c.value))}"`;
+      return `<td${right} data-field="${esc(c.field)}"${value}${c.derived === true ? ` data-derived="true"` : ""}>${esc(c.text)}</td>`;
+    });
+    out.push(`<tr data-strategy="${esc(r.strategy)}"${r.kind === undefined ? "" : ` data-kind="${esc(r.kind)}"`}><th scope="row">${esc(r.strategy)}</th>${cells.join("")}</tr>`);
+  }
+  out.push(`</tbody>`, `</table></div>`, `</details>`);
+  return out.join("\n");
 }
 
 /** Drops the XML namespace declarations (HTML parses inline SVG without them) so the page names no URL. */
@@ -227,6 +251,14 @@ figure h3{margin:0 0 8px}
 .chart{overflow-x:auto}
 .chart svg{display:block;max-width:100%;height:auto}
 figcaption{color:var(--muted);font-size:14px;margin-top:6px}
+details.chart-data{margin-top:8px;font-size:13.5px}
+details.chart-data summary{cursor:pointer;color:var(--accent)}
+details.chart-data .table-wrap{max-height:360px;overflow:auto;margin:6px 0 0}
+table.chart-data{border-collapse:collapse;width:100%;font-size:12.5px;font-variant-numeric:tabular-nums;white-space:nowrap}
+table.chart-data th,table.chart-data td{padding:3px 10px;border-bottom:1px solid var(--line);text-align:left}
+table.chart-data thead th{background:var(--soft);font-weight:600;position:sticky;top:0}
+table.chart-data .right{text-align:right}
+svg.memory-map rect.table-mark:hover{stroke:#1f2328;stroke-width:1}
 .table-wrap{overflow-x:auto;border:1px solid var(--line);border-radius:6px;margin-bottom:14px}
 table.summary tbody tr:last-child th,table.summary tbody tr:last-child td{border-bottom:0}
 table.summary{border-collapse:collapse;width:100%;font-size:13.5px;font-variant-numeric:tabular-nums;white-space:nowrap}

@@ -7,6 +7,7 @@
 import { z } from "zod";
 import type { ComparisonReport } from "../lab/types.ts";
 import type { Answer } from "../analysis/index.ts";
+import { BreakdownSchema, WhereFailedSchema } from "./domains.ts";
 
 const count = z.number().int().nonnegative();
 const byteCount = z.number().int().nonnegative();
@@ -72,6 +73,29 @@ const DomainProbeSchema = z.strictObject({
   outcome: z.string(),
 });
 
+const ZoneViewSchema = z.strictObject({
+  name: z.string(),
+  freePages: count,
+  min: count,
+  low: count,
+  high: count,
+  spanned: count,
+  present: count,
+  managed: count,
+  protection: z.array(count),
+  freeByOrder: z.array(count),
+  boost: count.nullable(),
+  promo: count.nullable(),
+  cma: count.nullable(),
+});
+
+const KernelViewsSchema = z.strictObject({
+  slabinfo: z.array(SlabinfoSchema).optional(),
+  zones: z.array(ZoneViewSchema).optional(),
+  allocinfo: z.array(z.strictObject({ bytes: byteCount, calls: count, file: z.string(), line: count, func: z.string() })).optional(),
+  ptdump: z.array(z.strictObject({ iova: physAddr, pa: physAddr, bytes: byteCount, kind: z.string(), attrs: z.string() })).optional(),
+});
+
 export const StrategyResultSchema = z.strictObject({
   strategy: z.string().min(1),
   description: z.string(),
@@ -108,6 +132,11 @@ export const StrategyResultSchema = z.strictObject({
   runTimeMs: z.number().nonnegative().nullable(),
   boot: z.array(BootStepSchema),
   domainProbe: DomainProbeSchema.nullable(),
+  kernelViews: KernelViewsSchema.optional(),
+  attribution: z
+    .array(z.strictObject({ device: z.string(), maps: count, bytesMapped: byteCount, l2TablesCaused: count, peakLiveIovaBytes: byteCount }))
+    .optional(),
+  breakdown: BreakdownSchema.optional(),
 });
 
 export const PredictionSchema = z.strictObject({
@@ -143,6 +172,7 @@ export const AnswerSchema = z.strictObject({
     timing: z.array(z.string()),
     devices: z.array(z.strictObject({ strategy: z.string(), outcome: z.string() })),
   }),
+  whereFailed: WhereFailedSchema.optional(),
 });
 
 export const ComparisonReportSchema = z.strictObject({
@@ -157,6 +187,7 @@ export const ComparisonReportSchema = z.strictObject({
     strategies: z.array(z.string()),
     fitCheck: z.boolean(),
     domainTiming: z.enum(["at-probe", "after-background"]),
+    tlbEntries: count.positive().optional(),
   }),
   platform: z.strictObject({
     name: z.string(),

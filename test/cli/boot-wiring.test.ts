@@ -77,7 +77,7 @@ describe("--domain-timing", () => {
     const r = lab("run", "--strategy", "legacy-gfp-dma", "--domain-timing", "after-background", "--json", "late.json", "--no-color");
     assert.equal(r.status, 0, r.stderr);
     const text = r.stdout.replace(/\n\s+/g, " ");
-    assert.match(text, /domain after-background/);
+    assert.match(text, /^domain +after-background \(L1 allocated after the background load\)/m);
     assert.match(text, /Domain created after the background load .*ZONE_NORMAL had 2\.86 MiB free, at its low watermark/);
     assert.match(text, /legacy-gfp-dma's L1 asked for ZONE_NORMAL and fell back to ZONE_DMA32 \(0x7154_8000, below 4 GiB\)/);
     const rep = JSON.parse(readFileSync(join(dir, "late.json"), "utf8")) as {
@@ -93,7 +93,7 @@ describe("--domain-timing", () => {
     const r = lab("run", "--strategy", "legacy-gfp-dma", "--no-color");
     assert.equal(r.status, 0, r.stderr);
     const text = r.stdout.replace(/\n\s+/g, " ");
-    assert.match(text, /domain at-probe/);
+    assert.match(text, /^domain +at-probe \(L1 allocated as the masters are added at boot\)/m);
     assert.match(text, /\(14x\) mtk-iommu 10205000\.iommu: Failed to alloc io pgtable/);
     assert.match(text, /legacy-gfp-dma +14 of 14 attempts failed: no domain, 14 masters on platform DMA ops/);
   });

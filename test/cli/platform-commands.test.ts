@@ -13,10 +13,12 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 const cli = (...args: string[]) => spawnSync(process.execPath, [CLI, ...args], { encoding: "utf8", cwd: dir, env: { ...process.env, CI: "1" } });
 const LOGS = resolve(REPO_ROOT, "test/phys/boot-logs");
 
-test("platforms lists every preset on one line", () => {
+test("platforms lists every preset, its summary wrapped under it within 100 columns", () => {
   const r = cli("platforms");
   assert.equal(r.status, 0, r.stderr);
-  const lines = r.stdout.trimEnd().split("\n");
+  assert.ok(r.stdout.split("\n").every((l) => l.length <= 100));
+  // A preset's line, with its wrapped continuation lines (indented) joined back on.
+  const lines = r.stdout.trimEnd().replace(/\n {19}/g, " ").split("\n");
   assert.ok(lines.length >= 11);
   const cherry = lines.find((l) => l.startsWith("mt8195-cherry-8g "));
   assert.match(cherry ?? "", /8 GiB \(5 GiB above 4 GiB\), 8 CPUs; 2 mtk_iommu \(vpp, vdo\), 5 domains, 1 table, ias 34, no TTBR_EXT, tables must lie < 4 GiB in latest; since 5\.19; eras v6\.6, latest/);

@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 import assert from "node:assert/strict";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import { before, describe, it } from "node:test";
 import type { ComparisonReport } from "../../src/lab/types.ts";
 import { renderCharts, type ChartSvg } from "../../src/report/charts.ts";
@@ -49,13 +51,37 @@ describe("renderHtml", () => {
   });
 
   it("marks table rows by strategy and numeric cells with field and value", () => {
+    const summary = html.split(`<table class="summary"`).slice(1).map((t) => t.slice(0, t.indexOf("</table>"))).join("");
     for (const r of report.results) {
-      assert.equal(html.split(`<tr data-strategy="${r.strategy}">`).length - 1, 3, `${r.strategy}: one row per table`);
+      assert.equal(summary.split(`<tr data-strategy="${r.strategy}">`).length - 1, 3, `${r.strategy}: one row per table`);
     }
     assert.ok(html.includes(`<td class="right" data-field="peakHeldBytes" data-value="${4 * 1024 * 1024 + 16384}">4.02 MiB</td>`));
     assert.ok(html.includes(`<td class="right bad" data-field="mapFailures" data-value="40">40</td>`));
     assert.ok(html.includes(`data-field="kernelCounters.secPageTablesBytes" data-value="0">0 B</td>`));
     assert.ok(html.includes(`data-field="overhead" data-value="1" data-derived="true">1.00×</td>`));
+  });
+
+  it("puts each chart's data under it as a table of JSON fields and values", () => {
+    for (const c of charts) {
+      const start = html.indexOf(`<figure data-chart="${c.id}">`);
+      const fig = html.slice(start, html.indexOf("</figure>", start));
+      assert.ok(fig.includes(`<details class="chart-data"><summary>${c.table.summary}</summary>`), c.id);
+      const table = fig.slice(fig.indexOf(`<table class="chart-data" data-chart="${c.id}">`));
+      assert.equal((table.match(/<tr data-strategy=/g) ?? []).length, c.table.rows.length, c.id);
+    }
+    assert.ok(html.includes(`<tr data-strategy="genalloc-prealloc"><th scope="row">genalloc-prealloc</th><td class="right" data-field="peakHeldBytes" data-value="${4 * 1024 * 1024 + 16384}">4.02 MiB</td><td class="right" data-field="peakInUseBytes" data-value="${16384 + 40 * 1024}">56 KiB</td></tr>`));
+    assert.ok(html.includes(`<tr data-strategy="slab-dma32" data-kind="live"><th scope="row">slab-dma32</th><td data-field="level" data-value="1">live L1</td><td class="right" data-field="pa" data-value="${0xfdf0_0000}">0xfdf0_0000</td><td class="right" data-field="end" data-value="${0xfdf0_4000}" data-derived="true">0xfdf0_4000</td>`));
+    assert.ok(html.includes(`<tr data-strategy="slab-dma32" data-kind="sample"><th scope="row">slab-dma32</th><td class="right" data-field="event" data-value="0">0</td><td class="right" data-field="heldBytes" data-value="32768">32 KiB</td></tr>`));
+  });
+
+  it("matches the golden page (accept a deliberate change with the cp command printed on failure)", () => {
+    // Not named .html, so the linter leaves the generated page alone; the .actual.html is git-ignored.
+    const golden = fileURLToPath(new URL("./golden/fixture-page.html.golden", import.meta.url));
+    if (!existsSync(golden) || readFileSync(golden, "utf8") !== html) {
+      const actual = golden.replace(/\.html\.golden$/, ".actual.html");
+      writeFileSync(actual, html);
+      assert.fail(`the page differs from ${golden}; look at ${actual} and, if it is right: cp ${actual} ${golden}`);
+    }
   });
 
   it("states the answer and each prediction with its verdict", () => {

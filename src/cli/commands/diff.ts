@@ -5,6 +5,7 @@ import { diffReports, parseDiffableReport } from "../../analysis/diff.ts";
 import { InputError } from "../../core/errors.ts";
 import { diffToJson, renderDiffHtml, renderDiffMarkdown, renderDiffText } from "../../report/diff.ts";
 import { planOutputs } from "../io.ts";
+import { formatFlag } from "../output.ts";
 
 interface DiffFlags {
   format: string;
@@ -17,14 +18,14 @@ const FORMATS = ["text", "markdown", "json"] as const;
 
 /** `diff A B` (declared in commands/index.ts). */
 export async function action(a: string, b: string, flags: DiffFlags): Promise<void> {
-  if (!(FORMATS as readonly string[]).includes(flags.format)) throw new InputError("--format", "", `unknown format "${flags.format}" (known: ${FORMATS.join(", ")})`);
+  const format = formatFlag(flags.format, FORMATS, "text");
   const out = planOutputs({ inputs: [a, b], outputs: [flags.json, flags.html] });
   try {
     const d = diffReports(read(a), read(b), { a, b });
     if (flags.json !== undefined) out.write(flags.json, diffToJson(d));
     if (flags.html !== undefined) out.write(flags.html, renderDiffHtml(d));
     await out.commit();
-    process.stdout.write(flags.format === "json" ? diffToJson(d) : flags.format === "markdown" ? renderDiffMarkdown(d) : renderDiffText(d));
+    process.stdout.write(format === "json" ? diffToJson(d) : format === "markdown" ? renderDiffMarkdown(d) : renderDiffText(d));
     if (flags.exitCode === true && d.changedFigures > 0) process.exitCode = 1;
   } catch (err) {
     out.abort();

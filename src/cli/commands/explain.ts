@@ -6,8 +6,9 @@ import { explainIova } from "../../lab/explain.ts";
 import { variant } from "../../lab/spec.ts";
 import { iovaLimitFor } from "../../lab/system.ts";
 import { renderExplanation, type ExplainMoment } from "../../report/index.ts";
-import { integerFlag, loadScenario, runMachine, strategyFlag, switchFlags, workloadSource, type RunFlags } from "../options.ts";
+import { loadScenario, runMachine, strategyFlag, switchFlags, workloadSource, type RunFlags } from "../options.ts";
 import { runJobFull } from "../strategy-runner.ts";
+import { atFlag, lineAtTime } from "../trace-at.ts";
 
 interface ExplainFlags extends RunFlags {
   iova?: string;
@@ -21,7 +22,7 @@ interface ExplainFlags extends RunFlags {
 export async function action(scenarioArg: string | undefined, flags: ExplainFlags): Promise<void> {
   const iova = parseAddress(flags.iova ?? "");
   if (iova === null) throw new InputError("--iova", "", `"${flags.iova}" is not an address`);
-  const at = flags.at === undefined ? null : integerFlag("--at", flags.at, 0, Number.MAX_SAFE_INTEGER);
+  const at = flags.at === undefined ? null : atFlag(flags.at, flags.trace);
   const source = workloadSource(scenarioArg, flags.trace, flags.skipMalformed ?? false);
   const machine = runMachine(flags, loadScenario(source));
   const spec = { machine, variant: variant(strategyFlag(flags.strategy), {}, switchFlags(flags)) };
@@ -29,11 +30,19 @@ export async function action(scenarioArg: string | undefined, flags: ExplainFlag
   const outOfRange = (limit: number): InputError => new InputError("--iova", "", `"${flags.iova}" is not an address below 2^${Math.log2(limit)} (the IOMMU's input address size)`);
   const limit = iovaLimitFor(spec);
   if (iova >= limit) throw outOfRange(limit);
-  const until: StopRule = at === null ? { kind: "before-phase", phase: "teardown" } : { kind: "after-events", events: at };
+  const line = at === null || at.kind === "events" ? null : at.kind === "line" ? at.line : await lineAtTime(flags.trace ?? "", at.seconds);
+  const until: StopRule =
+    at === null ? { kind: "before-phase", phase: "teardown" } : line !== null ? { kind: "after-line", line } : { kind: "after-events", events: at.kind === "events" ? at.events : 0 };
   const { system, stop } = await runJobFull({ spec, source, progress: "auto" }, { until });
   const x = explainIova(system, iova);
   if ("code" in x) throw outOfRange(x.limit);
   const moment: ExplainMoment =
-    at !== null ? { kind: "event", events: stop.events } : stop.reason === "before-phase" ? { kind: "phase-start", events: stop.events, phase: "teardown" } : { kind: "end" };
+    line !== null
+      ? { kind: "line", line, events: stop.events, ...(at?.kind === "time" ? { seconds: at.seconds } : {}) }
+      : at !== null
+        ? { kind: "event", events: stop.events }
+        : stop.reason === "before-phase"
+          ? { kind: "phase-start", events: stop.events, phase: "teardown" }
+          : { kind: "end" };
   process.stdout.write(renderExplanation(x, moment));
 }

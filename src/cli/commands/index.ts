@@ -9,7 +9,7 @@ import { ERA_NAMES } from "../../core/era.ts";
 import { STRATEGY_NAMES } from "../../strategies/index.ts";
 import { DEFAULT_SCENARIO } from "../../workload/default-scenario.ts";
 import { REGRESSION_2018 } from "../../workload/run-defaults.ts";
-import { addJobsFlag, addMmFlags, addOneStrategyFlags, addRunFlags, addStrategyFlag } from "../flags.ts";
+import { addFormatFlag, addJobsFlag, addMmFlags, addOneStrategyFlags, addOutputFlags, addRunFlags, addStrategyFlag } from "../flags.ts";
 import { TRACE_FORMATS, TRACE_LAYOUTS } from "../../workload/trace-gen.ts";
 
 /** A command's action, imported on its first call. */
@@ -32,16 +32,17 @@ function repro(program: Command): void {
     .option("--json <file>", "also write the results as JSON")
     .option("--html <file>", "also write the HTML report");
   addJobsFlag(cmd).option("--timing", "include wall-clock run times in the JSON").option("--no-color", "no ANSI colours");
-  addRunFlags(cmd).action(lazy(() => import("./repro.ts").then((m) => m.action)));
+  addRunFlags(addOutputFlags(cmd)).action(lazy(() => import("./repro.ts").then((m) => m.action)));
 }
 
 function compare(program: Command): void {
   const cmd = program
     .command("compare")
-    .argument("[scenario]", SCENARIO_ARGUMENT)
+    .argument("[scenario]", `${SCENARIO_ARGUMENT}; with --platform P, P's own default scenario`)
     .description("Run one workload against every table-memory strategy; print a table and write report.html and report.json")
     .option("--trace <file>", "replay an ftrace iommu:map/unmap log instead of a scenario ('-' reads stdin)")
     .option("--strategies <list>", `comma-separated strategies, or 'all' (${STRATEGY_NAMES.join(", ")})`)
+    .option("--platforms <list>", "comma-separated platforms, or 'all': one table of the strategies across them, each with its own default scenario unless one is named")
     .option("--html <file>", "where to write the HTML report", "report.html")
     .option("--no-html", "do not write the HTML report")
     .option("--json <file>", "where to write the JSON report", "report.json")
@@ -50,7 +51,7 @@ function compare(program: Command): void {
     .option("--skip-malformed", "with --trace: count and skip malformed iommu lines instead of stopping at the first")
     .option("--timing", "include wall-clock run times in the JSON and HTML (they are then no longer byte-identical across runs)")
     .option("--no-color", "no ANSI colours in the terminal table");
-  addRunFlags(cmd).action(lazy(() => import("./compare.ts").then((m) => m.action)));
+  addRunFlags(addOutputFlags(cmd)).action(lazy(() => import("./compare.ts").then((m) => m.action)));
 }
 
 function runAndReplay(program: Command): void {
@@ -59,14 +60,14 @@ function runAndReplay(program: Command): void {
     .argument("[scenario]", SCENARIO_ARGUMENT)
     .description("Run a scenario against one table-memory strategy and print what it cost")
     .option("--trace-out <file>", "write the iommu:map/unmap tracepoint log the run produces (ftrace text, the era's format)");
-  addRunFlags(addOneStrategyFlags(run)).action(lazy(() => import("./run.ts").then((m) => m.runAction)));
+  addRunFlags(addOutputFlags(addOneStrategyFlags(run))).action(lazy(() => import("./run.ts").then((m) => m.runAction)));
 
   const replay = program
     .command("replay")
     .argument("<trace>", "an ftrace log with iommu:map / iommu:unmap events ('cat trace' or 'trace-cmd report' text; '-' reads stdin)")
     .description("Replay a real ftrace iommu log against one strategy and era, streaming it in bounded memory")
     .option("--skip-malformed", "count and skip malformed iommu lines instead of stopping at the first");
-  addRunFlags(addOneStrategyFlags(replay)).action(lazy(() => import("./run.ts").then((m) => m.replayAction)));
+  addRunFlags(addOutputFlags(addOneStrategyFlags(replay))).action(lazy(() => import("./run.ts").then((m) => m.replayAction)));
 }
 
 function explain(program: Command): void {
@@ -75,7 +76,7 @@ function explain(program: Command): void {
     .argument("[scenario]", SCENARIO_ARGUMENT)
     .description("Show the walk of one IOVA at one moment: L1 and L2 descriptors decoded, where the L2 table lives, and what the hardware sees")
     .requiredOption("--iova <addr>", "the IOVA (hex 0x… or decimal)")
-    .option("--at <event>", "stop after this many workload events (default: before teardown, else the end)")
+    .option("--at <when>", "stop after N workload events, or with --trace after trace line N (line:N) or at a timestamp (1234.5s); default: before teardown, else the end")
     .option("--trace <file>", "replay an ftrace iommu log instead of a scenario");
   addStrategyFlag(cmd).option("--skip-malformed", "with --trace: skip malformed iommu lines");
   addRunFlags(cmd).action(lazy(() => import("./explain.ts").then((m) => m.action)));
@@ -85,14 +86,14 @@ function mm(program: Command): void {
   const cmd = program
     .command("mm")
     .description("Show the kernel memory a run starts from: zones, watermarks, lowmem_reserve and /proc/buddyinfo after the background load");
-  addMmFlags(cmd).action(lazy(() => import("./mm.ts").then((m) => m.action)));
+  addFormatFlag(addMmFlags(cmd)).action(lazy(() => import("./mm.ts").then((m) => m.action)));
 }
 
 function platforms(program: Command): void {
-  program
+  const cmd = program
     .command("platforms")
-    .description("List the platform presets with RAM, CPUs, IOMMU instances, domains and the eras that support each SoC")
-    .action(lazy(() => import("./platforms.ts").then((m) => m.action)));
+    .description("List the platform presets with RAM, CPUs, IOMMU instances, domains and the eras that support each SoC");
+  addFormatFlag(cmd).action(lazy(() => import("./platforms.ts").then((m) => m.action)));
 }
 
 function boardImport(program: Command): void {
@@ -114,7 +115,7 @@ function sweep(program: Command): void {
     .command("sweep")
     .description("Run a grid of platforms x eras x CPU counts x background loads x seeds x strategies; resumable, shardable");
   const outputs = (c: Command): Command =>
-    c
+    addFormatFlag(c)
       .option("--json <file>", "where to write the JSON report", "sweep.json")
       .option("--no-json", "do not write the JSON report")
       .option("--html <file>", "where to write the HTML report with the grid's heatmap", "sweep.html")
@@ -130,13 +131,15 @@ function sweep(program: Command): void {
   );
 }
 
+const DIFF_FORMATS = ["text", "markdown", "json"] as const;
+
 function diff(program: Command): void {
-  program
+  const cmd = program
     .command("diff")
     .argument("<a>", "the first compare report (report.json)")
     .argument("<b>", "the second compare report")
-    .description("What changed between two compare reports: parameters, every per-strategy figure with deltas and ratios, messages, flipped predictions")
-    .option("--format <format>", "what to print: text | markdown | json (text is ASCII within 72 columns, for mail)", "text")
+    .description("What changed between two compare reports: parameters, every per-strategy figure with deltas and ratios, messages, flipped predictions");
+  addFormatFlag(cmd, DIFF_FORMATS, "text")
     .option("--json <file>", "also write the diff as JSON")
     .option("--html <file>", "also write the diff as an HTML page")
     .option("--exit-code", "exit 1 when anything changed, 0 when nothing did")

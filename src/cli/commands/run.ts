@@ -4,9 +4,10 @@ import { buildReport, withoutTiming } from "../../lab/compare.ts";
 import { variant } from "../../lab/spec.ts";
 import { dumpTable } from "../../pgtable/dump.ts";
 import { computeAnswer } from "../../analysis/index.ts";
-import { renderTerminal, toJson } from "../../report/index.ts";
+import { toJson } from "../../report/index.ts";
+import { reportText, textFormat, viewsFlag, withViews } from "../output.ts";
 import { checkOutputs, planOutputs } from "../io.ts";
-import { colorWanted, eraFlag, loadScenario, runMachine, strategyFlag, switchFlags, workloadRef, workloadSource, type RunFlags, type WorkloadSource } from "../options.ts";
+import { eraFlag, loadScenario, runMachine, strategyFlag, switchFlags, workloadRef, workloadSource, type RunFlags, type WorkloadSource } from "../options.ts";
 import { runJobFull } from "../strategy-runner.ts";
 import { VERSION } from "../version.ts";
 
@@ -18,6 +19,9 @@ interface RunCommandFlags extends RunFlags {
   skipMalformed?: boolean;
   timing?: boolean;
   color?: boolean;
+  format?: string;
+  quiet?: boolean;
+  views?: string;
 }
 
 /** `run [scenario]`: one strategy over a scenario. */
@@ -31,6 +35,8 @@ export async function replayAction(trace: string, flags: RunCommandFlags): Promi
 }
 
 async function runOne(source: WorkloadSource, flags: RunCommandFlags): Promise<void> {
+  textFormat(flags);
+  viewsFlag(flags.views);
   // edges: outputs checked against the inputs before any work (io.ts planOutputs).
   checkOutputs({ inputs: [source.kind === "builtin" ? undefined : source.path], outputs: [flags.json, flags.traceOut, flags.dumpTables] });
   const strategy = strategyFlag(flags.strategy);
@@ -43,9 +49,9 @@ async function runOne(source: WorkloadSource, flags: RunCommandFlags): Promise<v
   const sink: TraceSink | null = flags.traceOut === undefined ? null : { emit: (ev) => traceLines.push(formatFtraceLine(ev, era, traceLines.length)) };
   const spec = { machine, variant: variant(strategy, {}, switches) };
   const { system, result } = await runJobFull({ spec, source, progress: true }, { boot: { trace: sink } });
-  const report = buildReport({ machine, switches, workload: workloadRef(source, scenario), version: VERSION }, [result]);
+  const { report, sections } = withViews(buildReport({ machine, switches, workload: workloadRef(source, scenario), version: VERSION }, [result]), flags);
   // The terminal shows the run time; the JSON leaves it out unless --timing (reproducible files).
-  process.stdout.write(renderTerminal(report, computeAnswer(report), { color: colorWanted(flags) }));
+  process.stdout.write(reportText(report, computeAnswer(report), flags, sections));
   // edges: the run's files staged, then committed together.
   const out = planOutputs({ inputs: [source.kind === "builtin" ? undefined : source.path], outputs: [flags.traceOut, flags.dumpTables, flags.json] });
   try {
@@ -59,6 +65,7 @@ async function runOne(source: WorkloadSource, flags: RunCommandFlags): Promise<v
   } finally {
     out.abort();
   }
+  if (flags.quiet === true) return;
   if (flags.traceOut !== undefined && flags.traceOut !== "-") process.stderr.write(`wrote ${flags.traceOut} (${traceLines.length} events)\n`);
   for (const f of [flags.dumpTables, flags.json]) if (f !== undefined && f !== "-") process.stderr.write(`wrote ${f}\n`);
 }

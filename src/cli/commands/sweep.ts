@@ -25,6 +25,7 @@ import {
 } from "../../lab/sweep.ts";
 import { platform as platformByName } from "../../phys/platform.ts";
 import { renderSvg } from "../../report/charts.ts";
+import { textFormat } from "../output.ts";
 import { renderSweepHtml, renderSweepTerminal, sweepHeatmapSpec, sweepToJson } from "../../report/sweep.ts";
 import { BUILTIN_SCENARIOS } from "../../workload/builtin-scenarios.ts";
 import { checkOutputs, planOutputs } from "../io.ts";
@@ -38,11 +39,23 @@ interface SweepFlags {
   shard?: string;
   cache?: string;
   jobs?: string;
+  format?: string;
   json: string | false;
   html: string | false;
 }
 
 const EXIT_INTERRUPTED = 130;
+
+/**
+ * The grid as --format asks: the ASCII table within 100 columns, within 72 for mail text; Markdown
+ * carries the same fixed-layout table in a code block (its cells are already aligned text).
+ */
+function sweepText(report: Parameters<typeof renderSweepTerminal>[0], flags: SweepFlags): string {
+  const format = textFormat(flags);
+  if (format === "text") return renderSweepTerminal(report, { width: 72 });
+  if (format === "markdown") return "## iommu-lab sweep\n\n```\n" + renderSweepTerminal(report) + "```\n";
+  return renderSweepTerminal(report);
+}
 
 /** `sweep GRID` (declared in commands/index.ts). */
 export async function runAction(gridPath: string, flags: SweepFlags): Promise<void> {
@@ -54,12 +67,13 @@ export async function mergeAction(paths: string[], flags: SweepFlags): Promise<v
   checkReportOutputs(flags, paths);
   const reports = paths.map((name) => ({ name, report: readSweepReport(name) }));
   const merged = mergeSweepReports(reports);
-  process.stdout.write(renderSweepTerminal(merged));
+  process.stdout.write(sweepText(merged, flags));
   await writeSweepReports(merged, flags);
 }
 
 /** The reports against every file the sweep reads (the grid, a scenario or trace, merged shards), before any work. */
 function checkReportOutputs(flags: SweepFlags, inputs: readonly string[]): void {
+  textFormat(flags);
   checkOutputs({ inputs, outputs: [flags.json, flags.html] });
 }
 
@@ -122,7 +136,7 @@ async function runSweep(gridPath: string, flags: SweepFlags): Promise<number> {
   }
   if (interrupted) return EXIT_INTERRUPTED;
   const report = buildSweepReport(grid, shard, VERSION, done);
-  process.stdout.write(renderSweepTerminal(report));
+  process.stdout.write(sweepText(report, flags));
   await writeSweepReports(report, flags);
   return 0;
 }

@@ -39,16 +39,19 @@ export class MessagesObserver implements Observer<MessageLog> {
       // account of why each refused attempt failed.
       for (const m of probe.masters) for (const line of m.messages) this.log.add(line);
       for (const m of probe.masters) if (m.refusal !== null) this.log.add(`model: alloc_io_pgtable_ops refused: ${m.refusal}`);
-    } else if (!d.ok) {
-      // Refused before any master was added (a quirk this era's io-pgtable does not have).
-      this.log.add(`${MT8173_M4U_DEVICE}: Failed to alloc io pgtable`);
-      this.log.add(`model: alloc_io_pgtable_ops refused: ${d.refusal.text}`);
+    } else {
+      // No per-master probe (a quirk this era's io-pgtable lacks, or a multi-instance system): each
+      // refused domain gets mtk_iommu_domain_finalise's line, then the model's account of why.
+      for (const { state: dd } of sys.domains) {
+        if (dd.ok) continue;
+        this.log.add(`${MT8173_M4U_DEVICE}: Failed to alloc io pgtable`);
+        this.log.add(`model: alloc_io_pgtable_ops refused: ${dd.refusal.text}`);
+      }
     }
   }
 
   settled(): void {
-    const d = this.sys.domain;
-    if (d.ok) for (const m of d.domain.drainMessages()) this.log.add(m.text);
+    for (const { state: d } of this.sys.domains) if (d.ok) for (const m of d.domain.drainMessages()) this.log.add(m.text);
     for (const m of this.sys.mem.drainMessages()) this.log.add(m);
   }
 

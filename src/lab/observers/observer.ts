@@ -37,6 +37,8 @@ export interface RunEnd {
 export interface Observer<Out> {
   /** Every leaf of a new mapping is new. */
   mapped?(m: LiveMapping): void;
+  /** A live mapping was unmapped (or forgotten by a core unmap that overlapped it). */
+  unmapped?(m: LiveMapping): void;
   accessed?(a: DeviceAccess): void;
   /** A workload phase begins (before its first event). */
   phase?(name: string): void;

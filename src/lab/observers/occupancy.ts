@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /** The L2 fill histogram: live L2 tables by valid-entry count, taken when teardown begins, else at the end. */
+import { tableOwners } from "../domains.ts";
 import type { System } from "../system.ts";
 import type { Observer } from "./observer.ts";
 
@@ -23,9 +24,8 @@ export class OccupancyObserver implements Observer<readonly number[]> {
 
   private histogram(): number[] {
     const buckets = new Array<number>(OCCUPANCY_BUCKETS).fill(0);
-    const d = this.sys.domain;
-    if (d.ok) {
-      d.domain.table.forEachL2Table((_l1, _pa, valid) => {
+    for (const d of tableOwners(this.sys)) {
+      d.table.forEachL2Table((_l1, _pa, valid) => {
         const b = valid === 0 ? 0 : Math.min(OCCUPANCY_BUCKETS - 1, Math.floor(valid / OCCUPANCY_BUCKET_ENTRIES) + 1);
         buckets[b] = (buckets[b] ?? 0) + 1;
       });

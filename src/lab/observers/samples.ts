@@ -4,6 +4,7 @@
  * evenly once there are more than `maxSamples`, and a last sample at the end of the run.
  */
 import type { Sample } from "../types.ts";
+import { tableOwners } from "../domains.ts";
 import type { System } from "../system.ts";
 import type { Observer, RunEnd } from "./observer.ts";
 
@@ -24,8 +25,7 @@ export class SamplesObserver implements Observer<readonly Sample[]> {
   }
 
   private liveL2(): number {
-    const d = this.sys.domain;
-    return d.ok ? d.domain.table.l2TablesLive() : 0;
+    return tableOwners(this.sys).reduce((a, d) => a + d.table.l2TablesLive(), 0);
   }
 
   settled(events: number): void {

@@ -30,10 +30,11 @@ export class VerifyObserver implements Observer<VerifyOut> {
   }
 
   mapped(m: LiveMapping): void {
-    const d = this.sys.domain;
+    const route = this.sys.route(m.device);
+    const d = route.domain.state;
     if (!d.ok) return;
     const domain = d.domain;
-    const m4u = this.sys.m4u;
+    const m4u = route.m4u;
     for (const p of m.pieces) {
       let page = p.iova - (p.iova % SZ_4K);
       while (page < p.iova + p.bytes) {
