@@ -10,6 +10,7 @@ import { bytes } from "../core/u32.ts";
 import type { Variant, VariantSwitches } from "../lab/spec.ts";
 import { STRATEGY_NAMES, strategy as strategyByName, type Provenance } from "../strategies/index.ts";
 import type { ComparisonReport, StrategyResult } from "../lab/types.ts";
+import { analyseBoot, type BootAnalysis } from "./boot.ts";
 import { formatRatio } from "./figures.ts";
 import { plural, type Prediction } from "./prediction.ts";
 import { PREDICTIONS } from "./predictions/index.ts";
@@ -47,6 +48,8 @@ export interface Answer {
   };
   /** Predictions whose strategies are in the run, in a fixed order. */
   readonly predictions: readonly Prediction[];
+  /** The boot timeline's meaning: when the domain was created and where the L1s went; mtk_iommu's retry per strategy. */
+  readonly boot: BootAnalysis;
   /**
    * On systems with several IOMMU instances or domains: for each strategy with failures, the domains
    * and instances they happened in. Absent on single-domain runs.
@@ -189,7 +192,7 @@ export function computeAnswer(report: ComparisonReport, ran?: RunVariants): Answ
   const where = whereFailed(results);
   const whereText = where === null ? null : whereSentence(where, most?.strategy ?? null);
   const summary = summarise(best, mostReasons, results.length, mergedNote) + (whereText === null ? "" : ` ${whereText}`);
-  return { best: { ...best, summary }, predictions: predictions(report, ran), ...(where === null ? {} : { whereFailed: where }) };
+  return { best: { ...best, summary }, predictions: predictions(report, ran), boot: analyseBoot(report), ...(where === null ? {} : { whereFailed: where }) };
 }
 
 /** The strategy a result ran: its variant's, or (a report read back from JSON) a label that is a registry name. */

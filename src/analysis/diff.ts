@@ -86,10 +86,11 @@ export interface ReportDiff {
 
 /**
  * Keys that are not figures: names and prose (compared elsewhere or not at all), per-event series and
- * table lists and the freed tables' bins (too long to diff as scalars; their summaries are figures of
- * their own: freedTables.count, bytes, above4GiB), and wall times.
+ * table lists, the freed tables' bins and the boot timeline (too long to diff as scalars; their summaries
+ * are figures of their own: freedTables.count, bytes, above4GiB, the L1's table row, domainProbe's attempts
+ * and failures), master lists, and wall times.
  */
-const SKIP = new Set(["strategy", "description", "messages", "samples", "tables", "bins", "runTimeMs", "label", "text", "source", "evidence"]);
+const SKIP = new Set(["strategy", "description", "messages", "samples", "tables", "bins", "boot", "withoutIommu", "outcome", "runTimeMs", "label", "text", "source", "evidence"]);
 /** Arrays of at most this many scalars are compared element by element (the occupancy histogram). */
 const SHORT_ARRAY = 32;
 

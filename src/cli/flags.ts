@@ -5,23 +5,28 @@
  * `--help` stays fast (commands/index.ts). options.ts validates the values.
  */
 import type { Command } from "commander";
-import { ERA_NAMES } from "../core/era.ts";
+import { eraChoices } from "../core/era.ts";
 import { BACKGROUND_PRESETS } from "../mm/background.ts";
 import { PLATFORM_NAMES } from "../phys/platform.ts";
-import { RUN_DEFAULTS } from "../workload/run-defaults.ts";
+import { DOMAIN_TIMING_CHOICES, RUN_DEFAULTS } from "../workload/run-defaults.ts";
 
 /** Run flags shared by compare, repro, run, replay and explain, so --help reads the same everywhere. */
 export function addRunFlags(cmd: Command): Command {
   return cmd
-    .option("--era <era>", `kernel era (${ERA_NAMES.join(", ")}); default: the scenario's, else ${RUN_DEFAULTS.era}`)
+    .option("--era <era>", `kernel era, with the releases each stands for: ${eraChoices()}; default: the scenario's, else ${RUN_DEFAULTS.era}`)
     .option("--platform <name>", `platform memory map (${PLATFORM_NAMES.join(", ")}); default: the scenario's`)
     .option("--platform-file <file>", "your own board as a platform JSON file (what board-import writes), instead of --platform")
     .option("--cpus <n>", "present CPUs (SLUB slab geometry, IOVA rcache); default: the platform's")
     .option("--seed <n>", "seed of the workload and the background load; default: the scenario's")
     .option("--background <preset>", `other kernel allocations before the run (${BACKGROUND_PRESETS.join(", ")})`, RUN_DEFAULTS.background)
     .option("--churn <n>", "background allocations and frees interleaved per workload event", String(RUN_DEFAULTS.backgroundChurn))
-    .option("--tlb-entries <n>", "entries of the M4U's TLB (fully associative, LRU); default: the model's")
-    .option("--no-fit-check", "model the kernel without the 'Page table does not fit in PTE' check: tables above 4 GiB are installed with truncated pointers");
+    .option("--no-fit-check", "model the kernel without the 'Page table does not fit in PTE' check: tables above 4 GiB are installed with truncated pointers")
+    .option(
+      "--domain-timing <when>",
+      `when the IOMMU domain and its L1 table are allocated: ${DOMAIN_TIMING_CHOICES.join(" | ")} (at-probe: while the masters are added at boot, before the background load, as the kernel does; after-background: a driver bound late)`,
+      RUN_DEFAULTS.domainTiming,
+    )
+    .option("--tlb-entries <n>", "entries of the M4U's TLB (fully associative, LRU); default: the model's");
 }
 
 /** `--strategy NAME` of the single-strategy commands (run, replay, explain). */
@@ -65,7 +70,7 @@ export function addOutputFlags(cmd: Command): Command {
 /** `mm`'s machine flags: the same defaults as the run commands, shown by commander. */
 export function addMmFlags(cmd: Command): Command {
   return cmd
-    .option("--era <era>", "kernel era", RUN_DEFAULTS.era)
+    .option("--era <era>", `kernel era (${eraChoices()})`, RUN_DEFAULTS.era)
     .option("--platform <name>", `platform memory map (${PLATFORM_NAMES.join(", ")}); default: ${RUN_DEFAULTS.platform}`)
     .option("--platform-file <file>", "your own board as a platform JSON file (what board-import writes), instead of --platform")
     .option("--background <preset>", `background load (${BACKGROUND_PRESETS.join(", ")})`, RUN_DEFAULTS.background)

@@ -7,7 +7,7 @@ import { existsSync, readFileSync, statSync } from "node:fs";
 import { ERA_NAMES, era, isEraName, type Era } from "../core/era.ts";
 import { InputError } from "../core/errors.ts";
 import type { WorkloadRef } from "../lab/compare.ts";
-import { DEFAULT_MACHINE, DEFAULT_STRATEGY, DEFAULT_SWITCHES, MAX_CPUS, type MachineSpec, type VariantSwitches } from "../lab/spec.ts";
+import { DEFAULT_MACHINE, DEFAULT_STRATEGY, DEFAULT_SWITCHES, DOMAIN_TIMINGS, MAX_CPUS, type DomainTiming, type MachineSpec, type VariantSwitches } from "../lab/spec.ts";
 import { BACKGROUND_PRESETS, isBackgroundPreset } from "../mm/background.ts";
 import { PLATFORM_NAMES } from "../phys/platform.ts";
 import { parsePlatformFile, type PlatformFile } from "../phys/platform-file.ts";
@@ -26,6 +26,7 @@ export interface RunFlags {
   background?: string;
   fitCheck?: boolean;
   churn?: string;
+  domainTiming?: string;
   tlbEntries?: string;
 }
 
@@ -118,8 +119,16 @@ export function runMachine(flags: RunFlags, scenario: Scenario | null): MachineS
   });
 }
 
+/** `--domain-timing WHEN`; an unknown value is bad input naming the flag and the choices. */
+export function domainTimingFlag(value: string | undefined): DomainTiming {
+  const v = value ?? DEFAULT_SWITCHES.domainTiming;
+  const known = DOMAIN_TIMINGS.find((t) => t === v);
+  if (known === undefined) throw new InputError("--domain-timing", "", `unknown domain timing "${v}" (known: ${DOMAIN_TIMINGS.join(", ")})`);
+  return known;
+}
+
 export function switchFlags(flags: RunFlags): VariantSwitches {
-  return { ...DEFAULT_SWITCHES, fitCheck: flags.fitCheck ?? DEFAULT_SWITCHES.fitCheck };
+  return { fitCheck: flags.fitCheck ?? DEFAULT_SWITCHES.fitCheck, domainTiming: domainTimingFlag(flags.domainTiming) };
 }
 
 /** Where a run's events come from. Plain data, so it can be posted to a worker thread. */

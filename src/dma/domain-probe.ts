@@ -118,12 +118,14 @@ export function probeMtkMasters<D>(
   };
 }
 
-/** One sentence per outcome, for reports: what the attempts mean for the devices. */
-export function describeDomainProbe(r: DomainProbeResult<unknown>): string {
+/** One sentence per outcome, for reports: what the attempts mean for the devices, in the kernel's words. */
+export function describeDomainProbe(r: DomainProbeResult<unknown>, m4uDevice: string = MT8173_M4U_DEVICE): string {
   const n = r.masters.length;
+  const kept = (who: string): string =>
+    `"Failed to set up IOMMU for device ${who}; retaining platform DMA ops": they DMA untranslated, without the M4U (the platform's swiotlb ops with the device's own DMA mask)`;
   if (r.domain === null) {
-    return `all ${r.attempts} domain allocations failed ("Failed to alloc io pgtable" once per master): none of the ${n} masters has an IOMMU; each keeps the platform DMA ops (32-bit DMA through swiotlb, no M4U translation)`;
+    return `all ${r.attempts} domain allocations failed ("${m4uDevice}: Failed to alloc io pgtable", once per master added): no master gets an IOMMU domain; each of the ${n} prints ${kept("<master>")}`;
   }
   if (r.failures === 0) return `the first master's add created the domain; all ${n} masters are attached to it`;
-  return `${r.failures} domain allocation(s) failed before attempt ${r.createdAtAttempt} (${r.createdBy}) succeeded: the ${r.withoutIommu.length} master(s) added before it keep the platform DMA ops without the M4U, the ${n - r.withoutIommu.length} from ${r.createdBy} on use the IOMMU`;
+  return `${r.failures} domain allocation(s) failed before attempt ${r.createdAtAttempt} (${r.createdBy}) succeeded: the ${r.withoutIommu.length} master(s) added before it (${r.withoutIommu.join(", ")}) print ${kept("<master>")}; the ${n - r.withoutIommu.length} from ${r.createdBy} on are attached to the domain`;
 }

@@ -274,6 +274,12 @@ export class IommuDomain {
     };
   }
 
+  /**
+   * Simplification: the M4U is always powered, so the range flush always reaches it; the kernel's
+   * mtk_iommu_tlb_flush_range_sync skips an M4U with pm_runtime_get_if_in_use() <= 0 (MT8173 has no
+   * PM_CLK_AO) and mtk_iommu_runtime_resume rewrites PT_BASE and flushes all on resume: the model flushes
+   * at least as often as the kernel.
+   */
   private flushRange(iova: number, size: number, cause: FlushRecord["cause"], skip: boolean): void {
     const end = iova + size - 1;
     if (this.recordFlushes) this.flushLog.push({ kind: "range", start: iova, end, cause, skipped: skip });

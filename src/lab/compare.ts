@@ -110,6 +110,7 @@ export function buildReport(spec: Omit<ComparisonSpec, "variants">, results: rea
     seed: spec.machine.seed,
     strategies: results.map((x) => x.strategy),
     fitCheck: spec.switches.fitCheck,
+    domainTiming: spec.switches.domainTiming,
     tlbEntries: spec.machine.tlbEntries ?? DEFAULT_TLB_ENTRIES,
   };
   return {

@@ -48,7 +48,13 @@ export interface IovaExplanation {
   readonly era: string;
   /** Null when the domain was never created. */
   readonly walk: {
-    readonly l1Table: { readonly pa: number; readonly zone: string | null; readonly ttbr: number };
+    readonly l1Table: {
+      readonly pa: number;
+      readonly zone: string | null;
+      readonly ttbr: number;
+      /** The boot step that allocated it, and where the background load fell (null: a boot without one). */
+      readonly allocatedAt: { readonly step: string; readonly timeIndex: number; readonly backgroundIndex: number | null } | null;
+    };
     readonly l1: DescriptorView;
     readonly l2: L2View | null;
     /** The driver's iova_to_phys (0: no translation). */
@@ -62,6 +68,13 @@ export interface IovaOutOfRange {
   readonly code: "iova-out-of-range";
   readonly iova: number;
   readonly limit: number;
+}
+
+/** The boot step whose live allocations include `pa` (the L1 comes from device probe, wherever the run put it). */
+function bootStepOf(s: System, pa: number): { step: string; timeIndex: number; backgroundIndex: number | null } | null {
+  const step = s.boot.find((b) => b.allocated.some((a) => a.where === pa && !a.freed));
+  if (step === undefined) return null;
+  return { step: step.step, timeIndex: step.timeIndex, backgroundIndex: s.boot.find((b) => b.step === "background")?.timeIndex ?? null };
 }
 
 export function explainIova(s: System, iova: number): IovaExplanation | IovaOutOfRange {
@@ -97,7 +110,7 @@ export function explainIova(s: System, iova: number): IovaExplanation | IovaOutO
   return {
     ...head,
     walk: {
-      l1Table: { pa: table.out.pgdPhys, zone: zone(table.out.pgdPhys), ttbr: table.out.ttbr },
+      l1Table: { pa: table.out.pgdPhys, zone: zone(table.out.pgdPhys), ttbr: table.out.ttbr, allocatedAt: bootStepOf(s, table.out.pgdPhys) },
       l1: view(1, l1.l1Index, l1.pte),
       l2,
       iovaToPhys: domain.iovaToPhys(iova),

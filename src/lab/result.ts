@@ -8,7 +8,7 @@ import type { TablesOut } from "./observers/tables.ts";
 import type { VerifyOut } from "./observers/verify.ts";
 import { breakdown, isMulti, liveDomains, tableOwners, type DeviceStats } from "./domains.ts";
 import type { System } from "./system.ts";
-import type { DeviceAttribution, FaultAttribution, Sample, StrategyResult } from "./types.ts";
+import type { DeviceAttribution, DomainProbeOut, FaultAttribution, Sample, StrategyResult } from "./types.ts";
 
 export interface ObservedParts {
   readonly messages: MessageLog;
@@ -73,9 +73,26 @@ export function assembleResult(sys: System, p: ObservedParts): StrategyResult {
     freedTables: t.freedTables,
     l2Occupancy: p.occupancy,
     runTimeMs: p.runTimeMs,
+    boot: sys.boot,
+    domainProbe: domainProbeOut(sys),
     kernelViews: collectKernelViews(sys),
     ...(p.attribution === undefined ? {} : { attribution: p.attribution }),
     ...(isMulti(sys) ? { breakdown: breakdown(sys, p.devices ?? new Map()) } : {}),
     ...(p.deviceFaults !== undefined && p.deviceFaults.length > 0 ? { deviceFaults: p.deviceFaults } : {}),
+  };
+}
+
+function domainProbeOut(sys: System): DomainProbeOut | null {
+  const d = sys.domainProbe;
+  if (d === null) return null;
+  return {
+    masters: d.masters.length,
+    attempts: d.attempts,
+    failures: d.failures,
+    succeeded: d.domain !== null,
+    createdBy: d.createdBy,
+    createdAtAttempt: d.createdAtAttempt,
+    withoutIommu: d.withoutIommu,
+    outcome: sys.domainProbeText ?? "",
   };
 }

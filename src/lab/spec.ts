@@ -8,7 +8,7 @@ import { era as eraByName, type Era } from "../core/era.ts";
 import type { BackgroundPreset } from "../mm/background.ts";
 import { platform as platformByName, type Platform } from "../phys/platform.ts";
 import { platformFromFile, type PlatformFile } from "../phys/platform-file.ts";
-import { RUN_DEFAULTS } from "../workload/run-defaults.ts";
+import { DOMAIN_TIMING_CHOICES, RUN_DEFAULTS } from "../workload/run-defaults.ts";
 
 /** The machine and its kernel: everything a system needs besides the variant. */
 export interface MachineSpec {
@@ -33,8 +33,8 @@ export interface MachineSpec {
  *   report so far has used: the L1 lands wherever a loaded system has room);
  * - "at-probe": the device probes on a freshly booted kernel, then the rest of the kernel loads.
  */
-export type DomainTiming = "after-background" | "at-probe";
-export const DOMAIN_TIMINGS: readonly DomainTiming[] = ["after-background", "at-probe"];
+export type DomainTiming = (typeof DOMAIN_TIMING_CHOICES)[number];
+export const DOMAIN_TIMINGS: readonly DomainTiming[] = DOMAIN_TIMING_CHOICES;
 
 /** One column of a comparison. `label` names it in reports; the other fields say what it ran. */
 export interface Variant {
@@ -56,7 +56,7 @@ export interface VariantSwitches {
   readonly domainTiming: DomainTiming;
 }
 
-export const DEFAULT_SWITCHES: VariantSwitches = { fitCheck: true, domainTiming: "at-probe" };
+export const DEFAULT_SWITCHES: VariantSwitches = { fitCheck: true, domainTiming: RUN_DEFAULTS.domainTiming };
 
 /**
  * A variant of `strategy`; its label is the strategy's name, plus what differs from `base` (the

@@ -151,7 +151,10 @@ export function bootSystem(spec: RunSpec, options: BootOptions = {}): System {
         boot.loadBackground(spec.machine.background);
         break;
       case "device-probe":
-        probed = boot.probeDevices(() => probe(spec, boot.kernelMemory(), info, m.cpus, options.trace ?? null)).result;
+        probed = boot.probeDevices(
+          () => probe(spec, boot.kernelMemory(), info, m.cpus, options.trace ?? null),
+          (p) => p.domainProbe?.masters.flatMap((x) => x.messages) ?? [],
+        ).result;
         break;
     }
   }

@@ -122,6 +122,44 @@ export interface FaultAttribution {
   readonly reason: string;
 }
 
+/** What a boot step allocated (mm/boot.ts BootAllocation). */
+export interface BootAllocationOut {
+  readonly what: string;
+  /** Lowest physical address; null for an aggregate (the background's pages of one zone). */
+  readonly where: number | null;
+  readonly bytes: number;
+  readonly zone: string | null;
+  /** Allocated and freed again within the step (an L1 that alloc_io_pgtable_ops refused). */
+  readonly freed: boolean;
+  /** The zone gfp_zone() chose, where the zonelist walk began (differs from `zone` after a fallback). */
+  readonly requestedZone: string | null;
+}
+
+/** One step of the run's boot timeline (mm/boot.ts BootStep). */
+export interface BootStepOut {
+  readonly step: string;
+  readonly timeIndex: number;
+  readonly allocated: readonly BootAllocationOut[];
+  readonly messages: readonly string[];
+  /** Free pages and low/high watermarks per zone when the step began; empty before the buddy exists. */
+  readonly zonesAtStart: readonly { readonly zone: string; readonly freePages: number; readonly low: number; readonly high: number }[];
+}
+
+/** mtk_iommu's domain allocation per added master (dma/domain-probe.ts), as a run reports it. */
+export interface DomainProbeOut {
+  readonly masters: number;
+  readonly attempts: number;
+  readonly failures: number;
+  /** A later (or the first) attempt created the domain. */
+  readonly succeeded: boolean;
+  readonly createdBy: string | null;
+  readonly createdAtAttempt: number | null;
+  /** Masters left on the platform DMA ops (they DMA untranslated, without the M4U). */
+  readonly withoutIommu: readonly string[];
+  /** What the outcome means for the devices, one sentence. */
+  readonly outcome: string;
+}
+
 export interface StrategyResult {
   readonly strategy: string;
   readonly description: string;
@@ -172,6 +210,10 @@ export interface StrategyResult {
   readonly l2Occupancy: readonly number[];
   /** Wall-clock time of the run; null unless the caller keeps it, so reports stay reproducible. */
   readonly runTimeMs: number | null;
+  /** This run's boot timeline (per result: the device-probe step holds this strategy's L1, placed by the variant's domain timing). */
+  readonly boot: readonly BootStepOut[];
+  /** mtk_iommu's retry; null when the domain was refused before any master was added (a quirk the era lacks). */
+  readonly domainProbe: DomainProbeOut | null;
   /**
    * The end state in the kernel's own views (lab/kernel-views.ts). Every run collects them; a report
    * keeps only the views asked for (--views), and none by default, so files stay small.
@@ -279,6 +321,8 @@ export interface RunParams {
   readonly seed: number;
   readonly strategies: readonly string[];
   readonly fitCheck: boolean;
+  /** When the IOMMU domain (its L1) was allocated: "at-probe" (the kernel's) or "after-background". */
+  readonly domainTiming: string;
   /** Entries of the M4U's TLB the run modelled (fully associative, LRU). */
   readonly tlbEntries?: number;
 }

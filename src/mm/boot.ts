@@ -48,6 +48,18 @@ export interface BootAllocation {
   readonly where: number | null;
   readonly bytes: number;
   readonly zone: ZoneName | null;
+  /** Allocated and freed again within the step (an L1 that alloc_io_pgtable_ops refused). */
+  readonly freed: boolean;
+  /** The zone gfp_zone() chose for the request, where its zonelist walk began; null for memblock and aggregates. */
+  readonly requestedZone: ZoneName | null;
+}
+
+/** One zone as the buddy saw it when a step began (pages, as /proc/zoneinfo counts them). */
+export interface BootZoneState {
+  readonly zone: ZoneName;
+  readonly freePages: number;
+  readonly low: number;
+  readonly high: number;
 }
 
 export interface BootStep {
@@ -57,6 +69,8 @@ export interface BootStep {
   readonly allocated: readonly BootAllocation[];
   /** Kernel lines the step printed (e.g. swiotlb's "Cannot allocate buffer"). */
   readonly messages: readonly string[];
+  /** Free pages and watermarks of every zone when the step began; empty before the buddy exists. */
+  readonly zonesAtStart: readonly BootZoneState[];
 }
 
 /** A memblock.reserved region made at boot: [start, end), page aligned. */
@@ -181,7 +195,7 @@ export interface BootOptions {
 }
 
 /** The buddy allocator's allocation observer, as the probe step uses it. */
-type AllocRecord = { pa: number; order: number; owner: string };
+type AllocRecord = { pa: number; order: number; owner: string; requestedZone: ZoneName };
 
 /**
  * One boot in the kernel's order. Call `memblock`, `buddy`, then `probe`/`background` in the scenario's
@@ -224,7 +238,7 @@ export class KernelBoot {
     this.expect(this.steps.length === 0, "memblock", "it must be the first step");
     const { regions, messages } = memblockReservations(this.platform, this.zones);
     this.regions = regions;
-    return this.push("memblock", regions.map((r) => ({ what: r.what, where: r.start, bytes: r.end - r.start, zone: zoneAt(this.zones, r.start) })), messages);
+    return this.push("memblock", [], regions.map((r) => ({ what: r.what, where: r.start, bytes: r.end - r.start, zone: zoneAt(this.zones, r.start), freed: false, requestedZone: null })), messages);
   }
 
   /** memblock_free_all: the buddy with the era's free-list order, without the reserved pages. */
@@ -234,21 +248,22 @@ export class KernelBoot {
       reserved: this.regions ?? [],
       ...(this.opts.minFreeKbytes === undefined ? {} : { minFreeKbytes: this.opts.minFreeKbytes }),
     });
-    return this.push("buddy", [], []);
+    return this.push("buddy", [], [], []);
   }
 
   /**
-   * Device probe: runs `hook` with the buddy and records every page allocation it made that is still
-   * live when it returns (an L1 that was refused and freed again is not listed). Returns the hook's
-   * result with the step.
+   * Device probe: runs `hook` with the buddy and records every page allocation it made, in order, each
+   * marked `freed` unless it is still live when the hook returns (an L1 that was refused and freed
+   * again). Returns the hook's result with the step.
    */
   probeDevices<T>(hook: (buddy: BuddyAllocator) => T, messages: (result: T) => readonly string[] = () => []): { step: BootStep; result: T } {
     const buddy = this.buddy;
+    const atStart = this.zoneSnapshot();
     const seen: AllocRecord[] = [];
     const prev = buddy.onAlloc;
-    buddy.onAlloc = (pa, order, owner) => {
-      seen.push({ pa, order, owner });
-      prev?.(pa, order, owner);
+    buddy.onAlloc = (pa, order, owner, requestedZone) => {
+      seen.push({ pa, order, owner, requestedZone });
+      prev?.(pa, order, owner, requestedZone);
     };
     let result: T;
     try {
@@ -256,32 +271,40 @@ export class KernelBoot {
     } finally {
       buddy.onAlloc = prev;
     }
-    const allocated = seen
-      .filter((a) => buddy.ownerOf(a.pa) === a.owner && buddy.blockOf(a.pa)?.head === a.pa)
-      .map((a) => ({ what: a.owner, where: a.pa, bytes: PAGE_SIZE << a.order, zone: buddy.zoneOf(a.pa) }));
-    return { step: this.push("device-probe", allocated, messages(result)), result };
+    // Only the last allocation at an address can still be live.
+    const last = new Map(seen.map((a, i) => [a.pa, i]));
+    const allocated = seen.map((a, i) => ({
+      what: a.owner,
+      where: a.pa,
+      bytes: PAGE_SIZE << a.order,
+      zone: buddy.zoneOf(a.pa),
+      freed: !(last.get(a.pa) === i && buddy.ownerOf(a.pa) === a.owner && buddy.blockOf(a.pa)?.head === a.pa),
+      requestedZone: a.requestedZone,
+    }));
+    return { step: this.push("device-probe", atStart, allocated, messages(result)), result };
   }
 
   /** The background load's fill; its pages are listed per zone. */
   loadBackground(preset: BackgroundPreset): BootStep {
     this.expect(this.backgroundRef === null, "background", "it runs once");
     const buddy = this.buddy;
+    const atStart = this.zoneSnapshot();
     this.backgroundRef = applyBackgroundLoad(buddy, preset, this.backgroundRng);
     const allocated: BootAllocation[] = [];
     for (const [owner, byZone] of buddy.usageByOwner()) {
       if (!owner.startsWith("background:")) continue;
       for (const [zone, bytes] of Object.entries(byZone) as [ZoneName, number][]) {
-        if (bytes > 0) allocated.push({ what: owner, where: null, bytes, zone });
+        if (bytes > 0) allocated.push({ what: owner, where: null, bytes, zone, freed: false, requestedZone: null });
       }
     }
-    return this.push("background", allocated, []);
+    return this.push("background", atStart, allocated, []);
   }
 
   /** The workload starts: the last step. */
   startWorkload(): BootStep {
     this.expect(this.buddyRef !== null, "workload", "it needs the buddy");
     this.expect(!this.steps.some((s) => s.step === "workload"), "workload", "it runs once");
-    return this.push("workload", [], []);
+    return this.push("workload", this.zoneSnapshot(), [], []);
   }
 
   /**
@@ -305,8 +328,12 @@ export class KernelBoot {
     if (!ok) throw new RangeError(`boot: step ${step} out of order (${why}; done: ${this.steps.map((s) => s.step).join(", ") || "none"})`);
   }
 
-  private push(step: BootStepName, allocated: readonly BootAllocation[], messages: readonly string[]): BootStep {
-    const s: BootStep = { step, timeIndex: this.steps.length, allocated, messages };
+  private zoneSnapshot(): BootZoneState[] {
+    return this.buddy.zoneStates().map((z) => ({ zone: z.name, freePages: z.freePages, low: z.low, high: z.high }));
+  }
+
+  private push(step: BootStepName, zonesAtStart: readonly BootZoneState[], allocated: readonly BootAllocation[], messages: readonly string[]): BootStep {
+    const s: BootStep = { step, timeIndex: this.steps.length, allocated, messages, zonesAtStart };
     this.steps.push(s);
     return s;
   }

@@ -115,8 +115,11 @@ export class BuddyAllocator implements PageSource {
   private lastOwnerId = -1;
   /** Called from the slow path for requests with __GFP_KSWAPD_RECLAIM; set by whoever plays kswapd. */
   kswapd: KswapdWake | null = null;
-  /** Told of every successful allocation (the boot's device-probe step records what probing allocated). */
-  onAlloc: ((pa: number, order: number, owner: string) => void) | null = null;
+  /**
+   * Told of every successful allocation with the zone gfp_zone() chose for it, where the zonelist walk
+   * began (the boot's device-probe step records what probing allocated, and whether it fell back).
+   */
+  onAlloc: ((pa: number, order: number, owner: string, requestedZone: ZoneName) => void) | null = null;
 
   constructor(phys: PhysMemory, zones: readonly Zone[], era: Era, opts: BuddyOptions = {}) {
     if (zones.length === 0) throw new RangeError("buddy: no zones");
@@ -233,7 +236,7 @@ export class BuddyAllocator implements PageSource {
     row[z] = (row[z] as number) + (1 << order);
     const pa = (this.basePfn + off) * PAGE_SIZE;
     if ((gfp & F_ZERO) !== 0) this.phys.zero(pa, PAGE_SIZE << order);
-    if (this.onAlloc !== null) this.onAlloc(pa, order, owner);
+    if (this.onAlloc !== null) this.onAlloc(pa, order, owner, (this.zones[req] as Zone).name);
     return pa;
   }
 

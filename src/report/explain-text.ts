@@ -28,6 +28,11 @@ export function renderExplanation(x: IovaExplanation, at: ExplainMoment): string
   }
   const zone = (z: string | null): string => z ?? "not managed RAM";
   out.push(`  L1 table       ${hex(w.l1Table.pa)} (${zone(w.l1Table.zone)}), TTBR ${hex(w.l1Table.ttbr, 8)}`);
+  const made = w.l1Table.allocatedAt;
+  if (made !== null) {
+    const bg = made.backgroundIndex === null ? "" : `, ${made.timeIndex < made.backgroundIndex ? "before" : "after"} the background load (step ${made.backgroundIndex})`;
+    out.push(`                 allocated at boot step ${made.timeIndex} (${made.step})${bg}`);
+  }
   descriptor(out, "L1", w.l1);
   if (w.l2 !== null) {
     out.push(`  L2 table       ${hex(w.l2.tablePa)} (${zone(w.l2.tableZone)}, ${w.l2.tableAbove4GiB ? "above" : "below"} 4 GiB)`);

@@ -8,6 +8,7 @@ import { bytes, hexGrouped } from "../core/u32.ts";
 import type { ComparisonReport, StrategyResult } from "../lab/types.ts";
 import type { Answer } from "../analysis/index.ts";
 import { renderAnswerHtml } from "./answer.ts";
+import { renderBootHtml } from "./boot.ts";
 import { attributionHtml } from "./attribution.ts";
 import type { ChartSvg } from "./charts.ts";
 import type { ChartTable } from "./chart-table.ts";
@@ -60,6 +61,8 @@ export function renderHtml(report: ComparisonReport, answer: Answer, svgs: reado
     );
   }
   parts.push(`</section>`);
+  const bootHtml = renderBootHtml(report, answer);
+  if (bootHtml !== "") parts.push(bootHtml);
   parts.push(`<section id="summary"><h2>Summary table</h2>`, summaryTable(report.results), noteOnSecPageTables(report.results), `</section>`);
   const attribution = attributionHtml(report);
   if (attribution !== "") parts.push(attribution);
@@ -178,8 +181,9 @@ function parameters(report: ComparisonReport): string {
     ["workload", `${w.events} events: ${w.maps} maps, ${w.unmaps} unmaps. ${w.description}`],
     ["fit check", p.fitCheck ? "on (tables above 4 GiB are refused, as the kernel does)" : "off (tables above 4 GiB are used: the device walks a truncated pointer)"],
     ["strategies", p.strategies.join(", ")],
+    ["domain timing", p.domainTiming === "at-probe" ? "at-probe (the L1 is allocated while the masters are added at boot, before the background load)" : `${p.domainTiming} (the L1 is allocated after the background load, as for a driver bound late)`],
   ];
-  const wide = new Set(["platform", "RAM", "zones", "workload", "fit check", "strategies"]);
+  const wide = new Set(["platform", "RAM", "zones", "workload", "fit check", "strategies", "domain timing"]);
   return `<dl class="params">${rows.map(([k, v]) => `<div${wide.has(k) ? ` class="wide"` : ""}><dt>${esc(k)}</dt><dd>${esc(v)}</dd></div>`).join("")}</dl>`;
 }
 

@@ -62,6 +62,34 @@ const KernelCountersSchema = z.strictObject({
   nrIommuPages: count,
 });
 
+const BootStepSchema = z.strictObject({
+  step: z.enum(["memblock", "buddy", "device-probe", "background", "workload"]).describe("The boot step"),
+  timeIndex: count.describe("Position in this run's boot (0 = memblock)"),
+  allocated: z.array(
+    z.strictObject({
+      what: z.string(),
+      where: physAddr.nullable(),
+      bytes: byteCount,
+      zone: z.string().nullable(),
+      freed: z.boolean(),
+      requestedZone: z.string().nullable(),
+    }),
+  ),
+  messages: z.array(z.string()),
+  zonesAtStart: z.array(z.strictObject({ zone: z.string(), freePages: count, low: count, high: count })),
+});
+
+const DomainProbeSchema = z.strictObject({
+  masters: count,
+  attempts: count,
+  failures: count,
+  succeeded: z.boolean(),
+  createdBy: z.string().nullable(),
+  createdAtAttempt: count.nullable(),
+  withoutIommu: z.array(z.string()),
+  outcome: z.string(),
+});
+
 const ZoneViewSchema = z.strictObject({
   name: z.string(),
   freePages: count,
@@ -149,6 +177,8 @@ export const StrategyResultSchema = z.strictObject({
   freedTables: FreedTablesSchema,
   l2Occupancy: z.array(count).length(9),
   runTimeMs: z.number().nonnegative().nullable(),
+  boot: z.array(BootStepSchema),
+  domainProbe: DomainProbeSchema.nullable(),
   kernelViews: KernelViewsSchema.optional(),
   attribution: z
     .array(z.strictObject({ device: z.string(), maps: count, bytesMapped: byteCount, l2TablesCaused: count, peakLiveIovaBytes: byteCount }))
@@ -187,6 +217,10 @@ export const AnswerSchema = z.strictObject({
     summary: z.string(),
   }),
   predictions: z.array(PredictionSchema),
+  boot: z.strictObject({
+    timing: z.array(z.string()),
+    devices: z.array(z.strictObject({ strategy: z.string(), outcome: z.string() })),
+  }),
   whereFailed: WhereFailedSchema.optional(),
 });
 
@@ -201,6 +235,7 @@ export const ComparisonReportSchema = z.strictObject({
     seed: z.number().int(),
     strategies: z.array(z.string()),
     fitCheck: z.boolean(),
+    domainTiming: z.enum(["at-probe", "after-background"]),
     tlbEntries: count.positive().optional(),
   }),
   platform: z.strictObject({

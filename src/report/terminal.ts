@@ -4,6 +4,7 @@ import { bytes } from "../core/u32.ts";
 import type { ComparisonReport, StrategyResult } from "../lab/types.ts";
 import type { Answer } from "../analysis/index.ts";
 import { renderAnswerText } from "./answer.ts";
+import { renderBootText } from "./boot.ts";
 import { attributionText } from "./attribution.ts";
 import { COLUMNS, GROUP_TITLES, type Column, type ColumnGroup } from "./columns.ts";
 import { renderBreakdownText } from "./domains.ts";
@@ -35,6 +36,7 @@ export function renderTerminal(report: ComparisonReport, answer: Answer, options
   out.push(...field("platform", `${report.platform.name}: ${report.platform.description}`));
   out.push(...field("zones", report.platform.zones.map((z) => `${z.name} ${bytes(z.end - z.start)}`).join(", ") || "none"));
   out.push("era".padEnd(10) + `${p.era}    scenario ${p.scenario}    seed ${p.seed}    cpus ${p.cpus}    fit check ${p.fitCheck ? "on" : "off"}`);
+  out.push("domain".padEnd(10) + (p.domainTiming === "at-probe" ? "at-probe (L1 allocated as the masters are added at boot)" : `${p.domainTiming} (L1 allocated after the background load)`));
   if (p.tlbEntries !== undefined) out.push("tlb".padEnd(10) + `${p.tlbEntries} entries (fully associative, LRU)`);
   out.push(...field("workload", `${w.events} events (${w.maps} maps, ${w.unmaps} unmaps): ${w.description}`));
   out.push("");
@@ -71,6 +73,8 @@ export function renderTerminal(report: ComparisonReport, answer: Answer, options
     out.push("");
   }
 
+  const boot = renderBootText(report, answer, width);
+  if (boot.length > 0) out.push(paint(ANSI.bold, boot[0] as string), ...boot.slice(1), "");
   const byDevice = attributionText(report, width);
   for (const s of [...(byDevice === null ? [] : [byDevice]), ...(options.sections ?? [])]) out.push(paint(ANSI.bold, s.title), s.text.trimEnd(), "");
   out.push(...renderFaultsText(report.results, width));

@@ -664,7 +664,10 @@ export function formatTraceEvent(ev: TraceEvent, format: TracepointFormat, heade
   const ts = header.ts.toFixed(6).padStart(12);
   const payload = formatTracePayload(ev, format);
   if (header.layout === "trace-cmd") {
-    return `${header.comm.padStart(16)}-${header.pid} ${cpu} ${ts}: ${`${name}:`.padEnd(20)} ${payload}`;
+    // trace_show_data's "%16s-%-5d [%03d]" and " %5llu.%06llu:", then print_event_name's " %s: " padded with
+    // 20 - strlen(name) spaces (rostedt/trace-cmd tracecmd/trace-read.c). Simplification: the latency field
+    // trace-cmd prints by default since 1e713bfc (2024) is left out, as older trace-cmd did.
+    return `${header.comm.padStart(16)}-${String(header.pid).padEnd(5)} ${cpu} ${ts}: ${name}: ${" ".repeat(Math.max(0, 20 - name.length))}${payload}`;
   }
   const flags = header.flags !== undefined && header.flags !== "" ? ` ${header.flags}` : "";
   return `${header.comm.padStart(16)}-${String(header.pid).padEnd(7)} ${cpu}${flags} ${ts}: ${name}: ${payload}`;

@@ -12,7 +12,12 @@ export const RUN_DEFAULTS = {
   background: "typical",
   backgroundChurn: 0,
   strategy: "slab-dma32",
+  /** The kernel's: the L1 is allocated while the masters are added at boot (lab/spec.ts DomainTiming). */
+  domainTiming: "at-probe",
 } as const;
+
+/** When a run allocates the IOMMU domain (lab/spec.ts DomainTiming), in --help's order. */
+export const DOMAIN_TIMING_CHOICES = ["at-probe", "after-background"] as const;
 
 /**
  * The 2018 MT8173 regression as an experiment (lab/compare.ts reproVariants): Linux v4.19, where arm64

@@ -19,7 +19,7 @@
  * Device mix, buffer sizes, chunk-failure rates and hold times are this model's choices, not
  * measurements. A small share of unmaps hit nothing live, as when a trace starts after the map.
  */
-import { alignUp, getOrder, PAGE_SHIFT, PAGE_SIZE } from "../core/bits.ts";
+import { alignUp, getOrder, PAGE_SIZE } from "../core/bits.ts";
 import { Rng } from "../core/rng.ts";
 import { SZ_1M, SZ_4K, SZ_64K } from "../core/u32.ts";
 import type { TraceEvent } from "./events.ts";
@@ -50,8 +50,15 @@ export interface TraceGenOptions {
   readonly chunkLines?: number;
 }
 
-/** Where the allocator's IOVA space ends (exclusive). */
-export const TRACE_GEN_IOVA_TOP = 0xff80_0000;
+/**
+ * Where the allocator's IOVA space ends (exclusive), for the kernels that print the format: the "old"
+ * payload (v4.19-v5.16) comes from kernels whose MT8173 aperture is the full 4 GiB, so a 4.19 or 5.10
+ * trace tops out at 0xFFFF_F000; the "range" payload (v5.17+) is written here as v6.4+ writes it, with
+ * mtk_iommu's 8 MiB reserved gap at 0xFF80_0000 (5.17-6.3 would still use the full 4 GiB).
+ */
+export function traceGenIovaTop(format: TracepointFormat): number {
+  return format === "old" ? 0x1_0000_0000 : 0xff80_0000;
+}
 const ELM_DRAM = { start: 0x4000_0000, end: 0x1_4000_0000 } as const;
 /** 8 MiB: the largest buffer the device mix asks for. */
 const MAX_IOVA_ORDER = 11;
@@ -183,7 +190,7 @@ export function traceHeaderLines(layout: TraceLayout, format: TracepointFormat, 
 export function* generateTraceEvents(options: TraceGenOptions): Generator<GeneratedEvent> {
   const o = resolve(options);
   const rng = new Rng(o.seed);
-  const iova = new IovaBuddy(TRACE_GEN_IOVA_TOP >>> PAGE_SHIFT, MAX_IOVA_ORDER);
+  const iova = new IovaBuddy(traceGenIovaTop(o.format) / PAGE_SIZE, MAX_IOVA_ORDER);
   const live: LiveBuffer[] = [];
   let liveMaps = 0;
   let line = o.header ? traceHeaderLines(o.layout, o.format, o.events).length : 0;

@@ -158,7 +158,8 @@ describe("the default views fit their widths", () => {
     assert.ok(widest(lab("mm").stdout) <= 100);
     const t = lab("mm", "--format", "text").stdout;
     assert.ok(widest(t) <= 72 && /^[\x20-\x7e\n]*$/.test(t));
-    assert.match(t, /DMA32 +1 1 0 1 0 1 0 0 0 0 204/);
+    // mm boots as a run does (mm/boot.ts): the memmap and swiotlb reservations are not the buddy's.
+    assert.match(t, /DMA32 +1 1 0 1 1 1 0 1 0 1 197/);
   });
   it("compare: 100 columns", () => {
     const r = lab("compare", "--no-html", "--no-json", "--jobs", "2");

@@ -97,7 +97,7 @@ describe("the system builder", () => {
     assert.equal(sys.domain.ok ? null : sys.domain.refusal.code, "quirk-not-in-era");
     const r = runExperimentSync(sys, eventListSource([])).result;
     assert.equal(r.domainCreated, false);
-    assert.deepEqual(r.messages.slice(0, 1), [{ text: "mtk-iommu: Failed to alloc io pgtable", count: 1 }]);
+    assert.deepEqual(r.messages.slice(0, 1), [{ text: "mtk-iommu 10205000.iommu: Failed to alloc io pgtable", count: 1 }]);
   });
 
   it("iovaLimit is the M4U's input address size", () => {

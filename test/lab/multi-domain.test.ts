@@ -28,7 +28,7 @@ function report(platform: string, results: readonly StrategyResult[]): Compariso
   return {
     schema: "iommu-lab/compare/2",
     tool: { name: "iommu-lab", version: "test" },
-    params: { scenario: `${platform}-default`, era: "latest", platform, cpus: 8, seed: 1, strategies: results.map((r) => r.strategy), fitCheck: true },
+    params: { scenario: `${platform}-default`, era: "latest", platform, cpus: 8, seed: 1, strategies: results.map((r) => r.strategy), fitCheck: true, domainTiming: "at-probe" },
     platform: { name: platform, description: "", ram: [], zones: [] },
     workload: { events: 0, maps: 0, unmaps: 0, description: "" },
     results,

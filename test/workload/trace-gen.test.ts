@@ -5,7 +5,7 @@ import { describe, it } from "node:test";
 import type { TraceEvent } from "../../src/workload/events.ts";
 import { parseFtrace } from "../../src/workload/ftrace.ts";
 import { NULL_SINK, TraceReplayer } from "../../src/workload/replay.ts";
-import { TRACE_GEN_IOVA_TOP, generateTrace, generateTraceEvents, generateTraceText, traceHeaderLines } from "../../src/workload/trace-gen.ts";
+import { generateTrace, traceGenIovaTop, generateTraceEvents, generateTraceText, traceHeaderLines } from "../../src/workload/trace-gen.ts";
 
 const SZ_4K = 4096;
 const SZ_1M = 1 << 20;
@@ -38,14 +38,14 @@ describe("generateTrace", () => {
     }
   }
 
-  it("keeps IOVAs below 0xFF80_0000, sizes 4 KiB to 8 MiB, paddrs in elm's DRAM, some 1 MiB-aligned maps", () => {
+  it("keeps IOVAs below the old format's 4 GiB aperture, sizes 4 KiB to 8 MiB, paddrs in elm's DRAM, some 1 MiB-aligned maps", () => {
     const evs = events({ events: 40_000, seed: 5 });
     let sectionable = 0;
     let small = 0;
     for (const ev of evs) {
       assert.ok(ev.iova % SZ_4K === 0 && ev.size % SZ_4K === 0, `line ${ev.line}: page aligned`);
       assert.ok(ev.size >= SZ_4K && ev.size <= 8 * SZ_1M, `line ${ev.line}: size ${ev.size}`);
-      assert.ok(ev.iova + ev.size <= TRACE_GEN_IOVA_TOP, `line ${ev.line}: iova 0x${ev.iova.toString(16)}`);
+      assert.ok(ev.iova + ev.size <= 2 ** 32, `line ${ev.line}: iova 0x${ev.iova.toString(16)}`);
       if (ev.type !== "iommuMap") continue;
       assert.ok(ev.paddr >= 0x4000_0000 && ev.paddr + ev.size <= 0x1_4000_0000, `line ${ev.line}: paddr 0x${ev.paddr.toString(16)}`);
       if (ev.size >= SZ_1M && ev.iova % SZ_1M === 0 && ev.paddr % SZ_1M === 0) sectionable++;
@@ -56,10 +56,15 @@ describe("generateTrace", () => {
     assert.ok(evs.some((ev) => ev.type === "iommuMap" && ev.paddr >= 0x1_0000_0000), "some pages above 4 GiB");
   });
 
-  it("IOVAs are handed out top-down: the first map ends at the top of the space", () => {
-    const first = events({ events: 1, seed: 77 })[0];
-    assert.ok(first !== undefined);
-    assert.ok(first.iova + first.size <= TRACE_GEN_IOVA_TOP && first.iova >= TRACE_GEN_IOVA_TOP - 8 * SZ_1M);
+  it("IOVAs are handed out top-down: the first map ends at the top of the era's space (4 GiB for old, the v6.4 gap for range)", () => {
+    assert.deepEqual([traceGenIovaTop("old"), traceGenIovaTop("range")], [0x1_0000_0000, 0xff80_0000]);
+    for (const format of ["old", "range"] as const) {
+      const first = events({ events: 1, seed: 77, format })[0];
+      const top = traceGenIovaTop(format);
+      assert.ok(first !== undefined);
+      assert.ok(first.iova + first.size === top && first.iova >= top - 8 * SZ_1M, `${format}: 0x${first.iova.toString(16)}`);
+      assert.ok(events({ events: 2000, seed: 3, format }).every((ev) => ev.iova + ev.size <= top), format);
+    }
   });
 
   it("never maps over a live mapping, unmaps match live maps, and the live set stays bounded", () => {

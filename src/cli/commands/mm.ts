@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 import { bytes, hexGrouped } from "../../core/u32.ts";
-import { bootKernelMemory } from "../../mm/kernel.ts";
+import { KernelBoot } from "../../mm/boot.ts";
 import { ascii, fitWidth } from "../../report/ascii.ts";
 import { wrap } from "../../report/format.ts";
 import { resolveMachine } from "../../lab/spec.ts";
@@ -18,6 +18,10 @@ interface MmFlags {
 
 const PAGE = 4096;
 
+/**
+ * `mm`: the kernel memory a run starts from, booted in the kernel's order (mm/boot.ts): the memblock
+ * reservations and where they sit, then the zones, watermarks and free lists after the background load.
+ */
 /** Rows of cells as left-aligned columns two spaces apart. */
 function columns(rows: readonly (readonly string[])[]): string[] {
   const widths: number[] = [];
@@ -33,21 +37,41 @@ function columns(rows: readonly (readonly string[])[]): string[] {
 export function action(flags: MmFlags): void {
   const format = textFormat(flags);
   const p = machineFlags(flags);
-  const km = bootKernelMemory({ platform: resolveMachine(p).platform, era: p.era, background: p.background, seed: p.seed });
+  // Booted in the kernel's order (mm/boot.ts): memblock reservations first, so managed = present - reserved.
+  const boot = new KernelBoot({ platform: resolveMachine(p).platform, era: p.era, seed: p.seed });
+  const memblock = boot.reserveMemblock();
+  boot.initBuddy();
+  boot.loadBackground(p.background);
+  const km = boot.kernelMemory();
   const title = `${km.platform.name}, Linux ${km.era.name} (${km.era.zones}), background "${p.background}", seed ${p.seed}`;
   const zones = km.buddy.zoneStates();
-  const head = ["zone", "span", "managed", "free", "min/low/high (pages)", "lowmem_reserve"];
+  const head = ["zone", "span", "present", "managed", "free", "min/low/high", "lowmem_reserve"];
   const rows = zones.map((z) => [
     z.name,
     z.endPfn > z.startPfn ? `${hexGrouped(z.startPfn * PAGE)}-${hexGrouped(z.endPfn * PAGE)}` : "empty",
+    bytes((z.endPfn - z.startPfn) * PAGE),
     bytes(z.managedPages * PAGE),
     bytes(z.freePages * PAGE),
     `${z.min}/${z.low}/${z.high}`,
     `[${z.lowmemReserve.join(", ")}]`,
   ]);
+  const reserved = [
+    "memblock reservations (top-down, before the buddy; not managed by it):",
+    ...(memblock.allocated.length === 0 ? ["  none modelled"] : []),
+    ...columns(
+      memblock.allocated.map((r) => [
+        `  ${r.what}`,
+        r.where === null ? "?" : `${hexGrouped(r.where)}-${hexGrouped(r.where + r.bytes)}`,
+        bytes(r.bytes),
+        r.zone ?? "outside every zone",
+      ]),
+    ),
+    ...memblock.messages.map((m) => `  ${m}`),
+    "",
+  ];
   const buddyinfo = km.buddy.buddyinfo().trimEnd();
   if (format === "markdown") {
-    const out = [`## ${title}`, "", `| ${head.join(" | ")} |`, `|${head.map(() => "---").join("|")}|`, ...rows.map((r) => `| ${r.join(" | ")} |`)];
+    const out = [`## ${title}`, "", ...reserved.map((l) => l.trimEnd()), `| ${head.join(" | ")} |`, `|${head.map(() => "---").join("|")}|`, ...rows.map((r) => `| ${r.join(" | ")} |`)];
     out.push("", "```", buddyinfo, "```");
     process.stdout.write(out.join("\n") + "\n");
     return;
@@ -55,7 +79,7 @@ export function action(flags: MmFlags): void {
   if (format === "text") {
     // 72 columns: the zone table in two halves, and free blocks per order as wrapped lists, since a
     // buddyinfo line (eleven 7-column orders) is wider than a mail line.
-    const out = [...wrap(ascii(title), 72, "", "  "), ""];
+    const out = [...wrap(ascii(title), 72, "", "  "), "", ...reserved];
     out.push(...columns([head.slice(0, 4), ...rows.map((r) => r.slice(0, 4))]), "");
     out.push(...columns([[head[0] ?? "", ...head.slice(4)], ...rows.map((r) => [r[0] ?? "", ...r.slice(4)])]), "");
     out.push("free blocks per order (/proc/buddyinfo, orders 0 up)");
@@ -63,5 +87,5 @@ export function action(flags: MmFlags): void {
     process.stdout.write(fitWidth(out.map(ascii).join("\n"), 72) + "\n");
     return;
   }
-  process.stdout.write([title, "", ...columns([head, ...rows]), "", buddyinfo].join("\n") + "\n");
+  process.stdout.write([title, "", ...reserved, ...columns([head, ...rows]), "", buddyinfo].join("\n") + "\n");
 }

@@ -45,8 +45,9 @@ async function runOne(source: WorkloadSource, flags: RunCommandFlags): Promise<v
   const machine = runMachine(flags, scenario);
   const switches = switchFlags(flags);
   const traceLines: string[] = [];
-  const format = eraFlag(machine.era).tracepointFormat;
-  const sink: TraceSink | null = flags.traceOut === undefined ? null : { emit: (ev) => traceLines.push(formatFtraceLine(ev, format, traceLines.length)) };
+  // The Era, not only its tracepoint format: the line's columns (pid width, flag characters) are the era's too.
+  const era = eraFlag(machine.era);
+  const sink: TraceSink | null = flags.traceOut === undefined ? null : { emit: (ev) => traceLines.push(formatFtraceLine(ev, era, traceLines.length)) };
   const spec = { machine, variant: variant(strategy, {}, switches) };
   const { system, result } = await runJobFull({ spec, source, progress: true }, { boot: { trace: sink } });
   const { report, sections } = withViews(buildReport({ machine, switches, workload: workloadRef(source, scenario), version: VERSION }, [result]), flags);

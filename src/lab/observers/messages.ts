@@ -4,6 +4,7 @@
  * logged: the domain's and the table memory's, drained after every event, plus notes added by the
  * experiment (a refused domain, the replay's findings).
  */
+import { MT8173_M4U_DEVICE } from "../../dma/domain-probe.ts";
 import type { System } from "../system.ts";
 import type { Observer } from "./observer.ts";
 
@@ -30,11 +31,22 @@ export class MessagesObserver implements Observer<MessageLog> {
 
   constructor(sys: System) {
     this.sys = sys;
-    for (const { state: d } of sys.domains) {
-      if (d.ok) continue;
-      // The kernel's own line (mtk_iommu_domain_finalise), then the model's account of why.
-      this.log.add("mtk-iommu: Failed to alloc io pgtable");
-      this.log.add(`model: alloc_io_pgtable_ops refused: ${d.refusal.text}`);
+    const d = sys.domain;
+    const probe = sys.domainProbe;
+    if (probe !== null) {
+      // The kernel's lines as each master's add printed them (mtk_iommu_domain_finalise's dev_err once
+      // per failed attempt, arm64's pr_warn per master left on the platform DMA ops), then the model's
+      // account of why each refused attempt failed.
+      for (const m of probe.masters) for (const line of m.messages) this.log.add(line);
+      for (const m of probe.masters) if (m.refusal !== null) this.log.add(`model: alloc_io_pgtable_ops refused: ${m.refusal}`);
+    } else {
+      // No per-master probe (a quirk this era's io-pgtable lacks, or a multi-instance system): each
+      // refused domain gets mtk_iommu_domain_finalise's line, then the model's account of why.
+      for (const { state: dd } of sys.domains) {
+        if (dd.ok) continue;
+        this.log.add(`${MT8173_M4U_DEVICE}: Failed to alloc io pgtable`);
+        this.log.add(`model: alloc_io_pgtable_ops refused: ${dd.refusal.text}`);
+      }
     }
   }
 
