@@ -44,17 +44,29 @@ export async function run(): Promise<{ name: string; unit: string; value: number
     const runs = await runExperiments(specs, openSource(source, DEFAULT_MACHINE.seed));
     const cpu = cpuMs() - c0;
     const results = runs.map((r) => r.result);
-    const report = withoutTiming(buildReport({ machine: DEFAULT_MACHINE, switches: DEFAULT_SWITCHES, workload: { kind: "trace", name: path }, version: "bench" }, results));
+    const report = withoutTiming(
+      buildReport({ machine: DEFAULT_MACHINE, switches: DEFAULT_SWITCHES, workload: { kind: "trace", name: path }, version: "bench" }, results),
+    );
     const json = toJson(report, { answer: computeAnswer(report, { variants, switches: DEFAULT_SWITCHES }) });
 
     const t0 = performance.now();
-    const child = spawnSync(process.execPath, [BIN, "compare", "--json", join(dir, "c.json"), "--html", join(dir, "c.html")], { stdio: ["ignore", "ignore", "pipe"] });
+    const child = spawnSync(process.execPath, [BIN, "compare", "--json", join(dir, "c.json"), "--html", join(dir, "c.html")], {
+      stdio: ["ignore", "ignore", "pipe"],
+    });
     const wall = performance.now() - t0;
     if (child.status !== 0) throw new Error(`bench: compare exited ${child.status}: ${child.stderr.toString()}`);
     return [
-      { name: "compare_trace_1m_strategy_events_per_cpu_s", unit: `strategy-events/CPU-s (1M-event trace file x ${specs.length} strategies, one read, v4.19; target >= 700,000)`, value: ((EVENTS * specs.length) / cpu) * 1000 },
+      {
+        name: "compare_trace_1m_strategy_events_per_cpu_s",
+        unit: `strategy-events/CPU-s (1M-event trace file x ${specs.length} strategies, one read, v4.19; target >= 700,000)`,
+        value: ((EVENTS * specs.length) / cpu) * 1000,
+      },
       { name: "compare_trace_1m_report_json_bytes", unit: "bytes of report.json (1M-event trace, 8 strategies, with answer)", value: Buffer.byteLength(json) },
-      { name: "compare_default_wall_ms", unit: "ms wall, `iommu-lab compare` (built CLI, default scenario, json+html; target < 3,000 on a quiet machine)", value: wall },
+      {
+        name: "compare_default_wall_ms",
+        unit: "ms wall, `iommu-lab compare` (built CLI, default scenario, json+html; target < 3,000 on a quiet machine)",
+        value: wall,
+      },
     ];
   } finally {
     rmSync(dir, { recursive: true, force: true });

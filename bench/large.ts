@@ -42,7 +42,10 @@ function timed(args: readonly string[]): Timed {
 }
 
 function main(): void {
-  const { values } = parseArgs({ options: { events: { type: "string", default: "10000000" }, trace: { type: "string" }, keep: { type: "string" } }, strict: true });
+  const { values } = parseArgs({
+    options: { events: { type: "string", default: "10000000" }, trace: { type: "string" }, keep: { type: "string" } },
+    strict: true,
+  });
   const dir = values.keep ?? mkdtempSync(join(tmpdir(), "iommu-lab-large-"));
   try {
     let trace = values.trace;

@@ -34,7 +34,12 @@ export function generateTraceChunks(events: number, seed = 1): string[] {
   const chunks: string[] = [];
   let lines: string[] = [];
   let tail = "";
-  const heads = ["  mtk-vcodec-dec-300     [000] d..1. ", "    kworker/u8:2-301     [001] d..1. ", "          mdp_wq-302     [002] d..1. ", "  surfaceflinger-303     [003] d..1. "];
+  const heads = [
+    "  mtk-vcodec-dec-300     [000] d..1. ",
+    "    kworker/u8:2-301     [001] d..1. ",
+    "          mdp_wq-302     [002] d..1. ",
+    "  surfaceflinger-303     [003] d..1. ",
+  ];
   let us = 100_000_000;
   for (let i = 0; i < events; i++) {
     us += 13;

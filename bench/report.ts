@@ -23,7 +23,13 @@ function bigReport(): ComparisonReport {
       const live = Math.round(2048 + 2047 * Math.sin((i + s) / 700));
       return { event: i, heldBytes: 16384 + live * 1024 * (1 + (s % 4)), inUseBytes: 16384 + live * 1024, liveL2Tables: live };
     }),
-    tables: Array.from({ length: TABLES }, (_, i) => ({ pa: 0x4000_0000 + ((i * 7919 + s * 104729) % 786432) * 4096, bytes: 1024, level: 2 as const, zone: "DMA32", live: true })),
+    tables: Array.from({ length: TABLES }, (_, i) => ({
+      pa: 0x4000_0000 + ((i * 7919 + s * 104729) % 786432) * 4096,
+      bytes: 1024,
+      level: 2 as const,
+      zone: "DMA32",
+      live: true,
+    })),
     freedTables: { count: 0, bytes: 0, above4GiB: 0, binBytes: 1 << 20, bins: [], l1: [] },
   }));
   return fixtureReport(results);

@@ -40,7 +40,9 @@ async function workersReadyMs(n: number): Promise<number> {
       workers.map(
         (w) =>
           new Promise<void>((ready, fail) => {
-            w.once("message", (m: unknown) => (typeof m === "object" && m !== null && "ready" in m ? ready() : fail(new Error("bench startup: first worker message is not `ready`"))));
+            w.once("message", (m: unknown) =>
+              typeof m === "object" && m !== null && "ready" in m ? ready() : fail(new Error("bench startup: first worker message is not `ready`")),
+            );
             w.once("error", fail);
           }),
       ),

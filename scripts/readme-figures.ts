@@ -36,6 +36,8 @@ function runAll(scenario: Scenario, machine: MachineSpec, variants: readonly Var
 }
 
 const count = (n: number): string => n.toLocaleString("en-US");
+/** A clause from the model as a sentence of the README. */
+const sentence = (s: string): string => (s === "" ? "" : `${s.charAt(0).toUpperCase()}${s.slice(1)}${/[.!?]$/.test(s) ? "" : "."}`);
 // Report schema 2: a refused domain's L1 was freed, so it is in freedTables.l1, not in tables.
 const l1Of = (r: StrategyResult) => r.tables.find((t) => t.level === 1) ?? r.freedTables.l1[r.freedTables.l1.length - 1] ?? null;
 const byName = (run: Run, name: string): StrategyResult => {
@@ -116,7 +118,9 @@ export function renderReadmeBlocks(): Figures {
     "default-checks": `Every strategy whose domain was created maps every IOVA to exactly the physical address the workload intended: ${count(fixes.length)} strategies, ${count(fixes.reduce((n, r) => n + r.mapCalls, 0))} map calls, ${count(mismatches)} mismatches between the hardware walk, \`iova_to_phys\` and the intended address.`,
     mechanism:
       `At device probe, before the rest of the kernel loads, the legacy \`GFP_DMA\` L1 lands at ${hex(legacyL1?.pa ?? 0)} (${legacyL1?.zone ?? "?"}), ` +
-      `so \`alloc_io_pgtable_ops\` refuses it ("${legacy.messages[0]?.text ?? ""}"). It lands there whatever the background load: ${byPreset.join(", ")}. ` +
+      `so \`alloc_io_pgtable_ops\` refuses it ("${legacy.messages[0]?.text ?? ""}"); ` +
+      `mtk_iommu retries once per added master: ${count(legacy.domainProbe?.attempts ?? 0)} attempts, ${count(legacy.domainProbe?.failures ?? 0)} failures. ${sentence(legacy.domainProbe?.outcome ?? "")} ` +
+      `It lands there whatever the background load: ${byPreset.join(", ")}. ` +
       `Created after the typical background load instead (\`--domain-timing after-background\`), the same L1 lands at ${hex(lateL1?.pa ?? 0)} (${lateL1?.zone ?? "?"}) and the domain ${late.domainCreated ? `is created, with ${count(late.tablesAbove4GiB)} tables at or above 4 GiB and ${count(late.mapFailures + late.allocFailures)} failures` : "is still refused"}. ` +
       `The merged fix (\`slab-dma32\`) puts its L1 at ${hex(l1Of(slab)?.pa ?? 0)} (${l1Of(slab)?.zone ?? "?"}) at probe and at ${hex(lateSlabL1?.pa ?? 0)} (${lateSlabL1?.zone ?? "?"}) after the load.`,
     repro:

@@ -68,7 +68,9 @@ const under = (f: string, dir: string): boolean => !relative(join(SRC, dir), f).
 
 /** Command names, from the `.command("name")` calls of the CLI. */
 const COMMAND_NAMES = [
-  ...new Set(sources(join(SRC, "cli", "commands")).flatMap((f) => [...readFileSync(f, "utf8").matchAll(/\.command\("([a-z][a-z-]*)"/g)].map((m) => m[1] as string))),
+  ...new Set(
+    sources(join(SRC, "cli", "commands")).flatMap((f) => [...readFileSync(f, "utf8").matchAll(/\.command\("([a-z][a-z-]*)"/g)].map((m) => m[1] as string)),
+  ),
 ];
 
 /** A string that tells the user to type something: a `--flag`, or a command in backquotes or after the program name. */

@@ -72,7 +72,9 @@ export function whereFailed(results: readonly StrategyResult[]): WhereFailed[] |
   for (const r of results) {
     const b = r.breakdown;
     if (b === undefined) continue;
-    const domains = b.domains.filter((d) => !d.created || d.mapFailures > 0).map((d) => ({ id: d.id, instances: d.instances, refused: !d.created, mapFailures: d.mapFailures }));
+    const domains = b.domains
+      .filter((d) => !d.created || d.mapFailures > 0)
+      .map((d) => ({ id: d.id, instances: d.instances, refused: !d.created, mapFailures: d.mapFailures }));
     const instances = b.instances.filter((i) => i.faults > 0).map((i) => ({ name: i.name, faults: i.faults }));
     if (domains.length > 0 || instances.length > 0) out.push({ strategy: r.strategy, domains, instances });
   }
@@ -152,7 +154,9 @@ export function computeAnswer(report: ComparisonReport, ran?: RunVariants): Answ
   const needsExt = (r: StrategyResult): number => (info(r)?.capabilities.needsTtbrExt === true ? 1 : 0);
   const eligible = clean
     .filter(merged)
-    .sort((a, b) => a.peakHeldBytes - b.peakHeldBytes || inEra(a) - inEra(b) || needsExt(a) - needsExt(b) || a.finalHeldBytes - b.finalHeldBytes || byName(a, b));
+    .sort(
+      (a, b) => a.peakHeldBytes - b.peakHeldBytes || inEra(a) - inEra(b) || needsExt(a) - needsExt(b) || a.finalHeldBytes - b.finalHeldBytes || byName(a, b),
+    );
   const outsideKernel = clean
     .filter((r) => !merged(r) && info(r) !== null)
     .sort((a, b) => a.peakHeldBytes - b.peakHeldBytes || byName(a, b))

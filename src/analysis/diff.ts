@@ -90,7 +90,22 @@ export interface ReportDiff {
  * are figures of their own: freedTables.count, bytes, above4GiB, the L1's table row, domainProbe's attempts
  * and failures), master lists, and wall times.
  */
-const SKIP = new Set(["strategy", "description", "messages", "samples", "tables", "bins", "boot", "withoutIommu", "outcome", "runTimeMs", "label", "text", "source", "evidence"]);
+const SKIP = new Set([
+  "strategy",
+  "description",
+  "messages",
+  "samples",
+  "tables",
+  "bins",
+  "boot",
+  "withoutIommu",
+  "outcome",
+  "runTimeMs",
+  "label",
+  "text",
+  "source",
+  "evidence",
+]);
 /** Arrays of at most this many scalars are compared element by element (the occupancy histogram). */
 const SHORT_ARRAY = 32;
 

@@ -7,7 +7,16 @@ import { existsSync, readFileSync, statSync } from "node:fs";
 import { ERA_NAMES, era, isEraName, type Era } from "../core/era.ts";
 import { InputError } from "../core/errors.ts";
 import type { WorkloadRef } from "../lab/compare.ts";
-import { DEFAULT_MACHINE, DEFAULT_STRATEGY, DEFAULT_SWITCHES, DOMAIN_TIMINGS, MAX_CPUS, type DomainTiming, type MachineSpec, type VariantSwitches } from "../lab/spec.ts";
+import {
+  DEFAULT_MACHINE,
+  DEFAULT_STRATEGY,
+  DEFAULT_SWITCHES,
+  DOMAIN_TIMINGS,
+  MAX_CPUS,
+  type DomainTiming,
+  type MachineSpec,
+  type VariantSwitches,
+} from "../lab/spec.ts";
 import { BACKGROUND_PRESETS, isBackgroundPreset } from "../mm/background.ts";
 import { PLATFORM_NAMES } from "../phys/platform.ts";
 import { parsePlatformFile, type PlatformFile } from "../phys/platform-file.ts";
@@ -68,9 +77,17 @@ export function strategiesFlag(value: string | undefined): string[] {
 /** `--platforms a,b,...`: preset names, each checked, "all" for every preset; at least one. */
 export function platformsFlag(value: string): string[] {
   if (value.trim() === "all") return [...PLATFORM_NAMES];
-  const names = [...new Set(value.split(",").map((s) => s.trim()).filter((s) => s !== ""))];
+  const names = [
+    ...new Set(
+      value
+        .split(",")
+        .map((s) => s.trim())
+        .filter((s) => s !== ""),
+    ),
+  ];
   if (names.length === 0) throw new InputError("--platforms", "", "names no platform");
-  for (const n of names) if (!PLATFORM_NAMES.includes(n)) throw new InputError("--platforms", "", `unknown platform "${n}" (known: ${PLATFORM_NAMES.join(", ")})`);
+  for (const n of names)
+    if (!PLATFORM_NAMES.includes(n)) throw new InputError("--platforms", "", `unknown platform "${n}" (known: ${PLATFORM_NAMES.join(", ")})`);
   return names;
 }
 
@@ -86,7 +103,8 @@ export function machineFlags(flags: RunFlags, defaults: Pick<MachineSpec, "platf
   if (file !== null && flags.platform !== undefined) throw new InputError("--platform-file", "", "give either --platform or --platform-file, not both");
   const eraName = eraFlag(flags.era ?? file?.kernel?.era ?? defaults.era).name;
   const platform = file?.name ?? flags.platform ?? defaults.platform;
-  if (file === null && !PLATFORM_NAMES.includes(platform)) throw new InputError("--platform", "", `unknown platform "${platform}" (known: ${PLATFORM_NAMES.join(", ")})`);
+  if (file === null && !PLATFORM_NAMES.includes(platform))
+    throw new InputError("--platform", "", `unknown platform "${platform}" (known: ${PLATFORM_NAMES.join(", ")})`);
   const background = flags.background ?? DEFAULT_MACHINE.background;
   if (!isBackgroundPreset(background)) {
     throw new InputError("--background", "", `unknown background load "${background}" (known: ${BACKGROUND_PRESETS.join(", ")})`);

@@ -20,9 +20,13 @@ export interface OutputFlags {
 export function viewsFlag(value: string | undefined): KernelViewName[] {
   if (value === undefined) return [];
   if (value.trim() === "all") return [...KERNEL_VIEW_NAMES];
-  const names = value.split(",").map((s) => s.trim()).filter((s) => s !== "");
+  const names = value
+    .split(",")
+    .map((s) => s.trim())
+    .filter((s) => s !== "");
   for (const n of names) {
-    if (!(KERNEL_VIEW_NAMES as readonly string[]).includes(n)) throw new InputError("--views", "", `unknown view "${n}" (known: ${KERNEL_VIEW_NAMES.join(", ")})`);
+    if (!(KERNEL_VIEW_NAMES as readonly string[]).includes(n))
+      throw new InputError("--views", "", `unknown view "${n}" (known: ${KERNEL_VIEW_NAMES.join(", ")})`);
   }
   return [...new Set(names)] as KernelViewName[];
 }

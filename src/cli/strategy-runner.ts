@@ -45,7 +45,12 @@ export function openSource(source: WorkloadSource, seed: number, progress: boole
   // edges: a stream spooled once by the command is read from readPath, named as the user gave it.
   let printed = false;
   // With the trace's own fault lines and timestamps: faults are attributed where they occur.
-  const input = openTrace(source.readPath ?? source.path, { skipMalformed: source.skipMalformed, progress, name: source.path === "-" ? "stdin" : source.path, faults: true });
+  const input = openTrace(source.readPath ?? source.path, {
+    skipMalformed: source.skipMalformed,
+    progress,
+    name: source.path === "-" ? "stdin" : source.path,
+    faults: true,
+  });
   return traceSource(input.name, () => input.batches(), {
     ...(source.faults === undefined ? {} : { pastedFaults: source.faults }),
     // TraceQuality for the report: input.quality(replay) (src/workload/trace-quality.ts).
@@ -61,7 +66,10 @@ export function openSource(source: WorkloadSource, seed: number, progress: boole
 }
 
 export function runJobFull(job: StrategyJob, options: ExperimentOptions = {}): Promise<ExperimentRun> {
-  return runExperiment(job.spec, openSource(job.source, job.spec.machine.seed, job.progress ?? false, job.reportQuality ?? (job.progress ?? false) !== false), { clock, ...options });
+  return runExperiment(job.spec, openSource(job.source, job.spec.machine.seed, job.progress ?? false, job.reportQuality ?? (job.progress ?? false) !== false), {
+    clock,
+    ...options,
+  });
 }
 
 /** The worker's unit: one run's result. */

@@ -16,7 +16,13 @@ parentPort?.on("message", (job: StrategyJob | GroupJob) => {
       const e = err instanceof Error ? err : new Error(String(err));
       parentPort?.postMessage({
         ok: false,
-        error: { name: e.name, message: e.message, stack: e.stack ?? "", input: e instanceof InputError ? e.input : null, where: e instanceof InputError ? e.where : "" },
+        error: {
+          name: e.name,
+          message: e.message,
+          stack: e.stack ?? "",
+          input: e instanceof InputError ? e.input : null,
+          where: e instanceof InputError ? e.where : "",
+        },
       });
     },
   );

@@ -265,7 +265,8 @@ async function collect(name: string, first: Buffer, it: AsyncIterator<Buffer>): 
     const r = await it.next();
     if (r.done === true) break;
     total += r.value.length;
-    if (total > MAX_TRACE_DAT) throw new InputError(name, "", `a trace.dat above ${MAX_TRACE_DAT / (1 << 20)} MiB is not read (convert it: trace-cmd report -i FILE > trace.txt)`);
+    if (total > MAX_TRACE_DAT)
+      throw new InputError(name, "", `a trace.dat above ${MAX_TRACE_DAT / (1 << 20)} MiB is not read (convert it: trace-cmd report -i FILE > trace.txt)`);
     parts.push(r.value);
   }
   return Buffer.concat(parts, total);
@@ -326,7 +327,9 @@ export async function readAllTraceEvents(input: TraceInput): Promise<TraceRecord
 export function describeTraceInput(input: TraceInput): string {
   const s = input.stats;
   const f = s.ftrace;
-  const parts = [`${f.maps.toLocaleString("en-US")} maps + ${f.unmaps.toLocaleString("en-US")} unmaps from ${f.lines.toLocaleString("en-US")} lines (${mib(s.bytesRead)})`];
+  const parts = [
+    `${f.maps.toLocaleString("en-US")} maps + ${f.unmaps.toLocaleString("en-US")} unmaps from ${f.lines.toLocaleString("en-US")} lines (${mib(s.bytesRead)})`,
+  ];
   const skipped = skippedLines(f);
   if (skipped > 0) parts.push(`${count(skipped, "other line")} ignored`);
   if (f.malformed > 0) parts.push(`${count(f.malformed, "malformed line")} skipped${f.messages[0] === undefined ? "" : ` (first: ${f.messages[0]})`}`);
@@ -354,7 +357,6 @@ function readAt(fd: number, buf: Buffer, name: string, at: number): Promise<numb
   });
 }
 
-
 function wantProgress(p: boolean | "auto"): boolean {
   if (p !== "auto") return p;
   return process.stderr.isTTY === true && !process.env["CI"];
@@ -376,7 +378,10 @@ class Progress {
     this.bar = new bars.SingleBar(
       {
         stream: process.stderr,
-        format: total === null ? "trace {done} | {events} events | {rate} events/s" : "trace [{bar}] {percentage}% | {done}/{size} | {events} events | {rate} events/s",
+        format:
+          total === null
+            ? "trace {done} | {events} events | {rate} events/s"
+            : "trace [{bar}] {percentage}% | {done}/{size} | {events} events | {rate} events/s",
         clearOnComplete: true,
         // A hidden cursor would stay hidden after Ctrl-C (restoring it needs a SIGINT handler that stops exit).
         hideCursor: false,

@@ -432,4 +432,3 @@ export class IommuDma {
 function checkSize(what: string, v: number): void {
   if (!Number.isSafeInteger(v) || v <= 0) throw new RangeError(`${what} = ${v}: must be a positive integer`);
 }
-

@@ -130,7 +130,8 @@ export interface IommuDomainOptions {
 export function mtkV7sConfig(era: Era, io: boolean | IoPgtableCfg, fitCheck?: boolean, extraQuirks = 0): V7sConfig {
   const own = typeof io === "boolean" ? null : io;
   const enable4GB = io === true;
-  const names: readonly V7sQuirk[] = own !== null ? (own.quirks as readonly V7sQuirk[]) : enable4GB ? [...era.dma.mtkQuirks, ...era.dma.mtkQuirks4gb] : era.dma.mtkQuirks;
+  const names: readonly V7sQuirk[] =
+    own !== null ? (own.quirks as readonly V7sQuirk[]) : enable4GB ? [...era.dma.mtkQuirks, ...era.dma.mtkQuirks4gb] : era.dma.mtkQuirks;
   const q = quirkBits(era, names);
   if (!q.ok) throw new RangeError(`mtkV7sConfig: era ${era.name}: ${q.refusal.message}`);
   return {
@@ -142,7 +143,6 @@ export function mtkV7sConfig(era: Era, io: boolean | IoPgtableCfg, fitCheck?: bo
     ...(fitCheck === undefined ? {} : { fitCheck }),
   };
 }
-
 
 function isAligned(x: number, a: number): boolean {
   return x % a === 0;
@@ -229,9 +229,7 @@ export class IommuDomain {
       },
     };
     const env: EngineEnv =
-      d.features.mtkFlush === "gather-ops"
-        ? { era: opts.era, mem: opts.mem, dma, log, tlb: d.gatherOps() }
-        : { era: opts.era, mem: opts.mem, dma, log };
+      d.features.mtkFlush === "gather-ops" ? { era: opts.era, mem: opts.mem, dma, log, tlb: d.gatherOps() } : { era: opts.era, mem: opts.mem, dma, log };
     const r = (opts.allocPgtable ?? allocV7s)(cfg, env);
     if (!r.ok) return { ok: false, reason: r.reason };
     d.tableRef = r.table;
@@ -514,4 +512,3 @@ export class IommuDomain {
 function checkAddr(what: string, v: number): void {
   if (!Number.isSafeInteger(v) || v < 0) throw new RangeError(`${what} = ${v}: must be a non-negative safe integer`);
 }
-

@@ -210,9 +210,7 @@ export class IovaDomain {
     }
     const rangePages = this.tree.hi(c) - pfn + 1;
     if (orderBase2(pages) !== orderBase2(rangePages)) {
-      throw new RangeError(
-        `freeIova: ${pages} pages at pfn 0x${pfn.toString(16)} is not the size class of the allocated ${rangePages} pages`,
-      );
+      throw new RangeError(`freeIova: ${pages} pages at pfn 0x${pfn.toString(16)} is not the size class of the allocated ${rangePages} pages`);
     }
     if (this.rcacheInsert(pfn, pages, cpu)) return;
     this.removeAt(this.tree.find(pfn));

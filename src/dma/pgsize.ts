@@ -78,6 +78,6 @@ export function iommuPgsizeInto(out: PgsizeOut, bitmap: number, iova: number, pa
       if (offset + next <= size) runSize = offset;
     }
   }
-  out.count = runSize < 0x1_0000_0000 ? (runSize >>> pgsizeIdx) : Math.floor(runSize / pgsize);
+  out.count = runSize < 0x1_0000_0000 ? runSize >>> pgsizeIdx : Math.floor(runSize / pgsize);
   return pgsize;
 }

@@ -128,11 +128,7 @@ export interface StrayAccess {
  * byte at `iova` should reach (null: unmapped); `whoOwns(pa)` names the owner of a PA (e.g. a buddy's
  * ownerOf) for the report.
  */
-export function findStrayDma(
-  report: DmaReport,
-  intendedPa: (iova: number) => number | null,
-  whoOwns?: (pa: number) => string | null,
-): StrayAccess[] {
+export function findStrayDma(report: DmaReport, intendedPa: (iova: number) => number | null, whoOwns?: (pa: number) => string | null): StrayAccess[] {
   const out: StrayAccess[] = [];
   for (const c of report.chunks) {
     if (c.pa === null) continue;

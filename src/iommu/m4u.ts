@@ -230,7 +230,7 @@ export class M4u implements IommuHardware {
 
   /** probeInto for IOVA `pfn` * 4 KiB + `offset`: page frame numbers stay small integers (no heap numbers). */
   probePageInto(rec: WalkRecord, pfn: number, offset = 0): boolean {
-    if (!((pfn >>> 0) === pfn && pfn < this.iovaLimitPfn && (offset >>> 0) === offset && offset < SZ_4K)) {
+    if (!(pfn >>> 0 === pfn && pfn < this.iovaLimitPfn && offset >>> 0 === offset && offset < SZ_4K)) {
       throw new RangeError(`M4U probe: page ${pfn} offset ${offset} is outside [0, 2^${this.config.ias})`);
     }
     return walkPageInto(rec, this.phys, this.config, this.l1Base, pfn, offset, "read", false, null);
@@ -244,7 +244,7 @@ export class M4u implements IommuHardware {
   probeRun(rec: WalkRecord, pfn: number, offset: number, bytes: number, visit: (rec: WalkRecord, pfn: number, offset: number) => void): void {
     if (!(bytes > 0)) return;
     const endPfn = pfn + Math.ceil((offset + bytes) / SZ_4K);
-    if (!((pfn >>> 0) === pfn && endPfn <= this.iovaLimitPfn && (offset >>> 0) === offset && offset < SZ_4K)) {
+    if (!(pfn >>> 0 === pfn && endPfn <= this.iovaLimitPfn && offset >>> 0 === offset && offset < SZ_4K)) {
       throw new RangeError(`M4U probe: ${bytes} bytes at page ${pfn} offset ${offset} reach outside [0, 2^${this.config.ias})`);
     }
     probeRunInto(rec, this.phys, this.config, this.l1Base, pfn, offset, endPfn, visit);
@@ -301,4 +301,3 @@ export class M4u implements IommuHardware {
     }
   }
 }
-

@@ -241,7 +241,16 @@ export function walkPageInto(
 }
 
 /** The walk's second half, from an L1 table descriptor `d1`: its L2 pointer, the L2 word, the leaf. */
-function level2Into(rec: WalkRecord, phys: PhysMemory, cfg: WalkConfig, d1: number, pfn: number, offset: number, access: Access, sideEffects: boolean): boolean {
+function level2Into(
+  rec: WalkRecord,
+  phys: PhysMemory,
+  cfg: WalkConfig,
+  d1: number,
+  pfn: number,
+  offset: number,
+  access: Access,
+  sideEffects: boolean,
+): boolean {
   // A 32-bit pointer unless the table-PA extension is wired (the driver's iopte_to_paddr ORs the MTK
   // bits into any entry; this hardware only honours them on tables with TTBR_EXT).
   let l2Base = (d1 & TABLE_MASK) >>> 0;

@@ -133,7 +133,17 @@ export class Executor {
           pieces.push({ iova, pa: b.pa, bytes: Math.min(len, buf.dmaHandle + ev.bytes - iova) });
           iova += len;
         }
-        this.track(ev.handle, { dev, dma, device: dev.name, dmaAddr: buf.dmaHandle, bytes: ev.bytes, pieces, buffer: buf, blocks: [], dir: "DMA_BIDIRECTIONAL" });
+        this.track(ev.handle, {
+          dev,
+          dma,
+          device: dev.name,
+          dmaAddr: buf.dmaHandle,
+          bytes: ev.bytes,
+          pieces,
+          buffer: buf,
+          blocks: [],
+          dir: "DMA_BIDIRECTIONAL",
+        });
         return;
       }
       case "mapSingle": {
@@ -223,7 +233,16 @@ export class Executor {
         this.lastCoreMapRet = r.ret;
         if (r.ret === 0) {
           const dev = this.device("trace");
-          const b: LiveBuffer = { dev, dma, device: dev.name, dmaAddr: ev.iova, bytes: ev.size, pieces: [{ iova: ev.iova, pa: ev.paddr, bytes: ev.size }], blocks: [], dir: "DMA_BIDIRECTIONAL" };
+          const b: LiveBuffer = {
+            dev,
+            dma,
+            device: dev.name,
+            dmaAddr: ev.iova,
+            bytes: ev.size,
+            pieces: [{ iova: ev.iova, pa: ev.paddr, bytes: ev.size }],
+            blocks: [],
+            dir: "DMA_BIDIRECTIONAL",
+          };
           this.coreLive.set(ev.iova, b);
           this.mapped(b);
         }

@@ -34,7 +34,14 @@ export interface L2View extends DescriptorView {
 }
 
 export type HardwareWalk =
-  | { readonly ok: true; readonly steps: readonly WalkStep[]; readonly pa: number; readonly pageSize: number; readonly writable: boolean; readonly owner: string | null }
+  | {
+      readonly ok: true;
+      readonly steps: readonly WalkStep[];
+      readonly pa: number;
+      readonly pageSize: number;
+      readonly writable: boolean;
+      readonly owner: string | null;
+    }
   | {
       readonly ok: false;
       readonly steps: readonly WalkStep[];
@@ -106,7 +113,11 @@ export function explainIova(s: System, iova: number): IovaExplanation | IovaOutO
   const hw = s.m4u.probe(iova);
   const hardware: HardwareWalk = hw.ok
     ? { ok: true, steps: hw.steps, pa: hw.pa, pageSize: hw.pageSize, writable: hw.writable, owner: s.km.buddy.ownerOf(hw.pa) }
-    : { ok: false, steps: hw.steps, fault: { type: hw.fault.type, level: hw.fault.level, descriptor: hw.fault.descriptor, descriptorPa: hw.fault.descriptorPa } };
+    : {
+        ok: false,
+        steps: hw.steps,
+        fault: { type: hw.fault.type, level: hw.fault.level, descriptor: hw.fault.descriptor, descriptorPa: hw.fault.descriptorPa },
+      };
   return {
     ...head,
     walk: {

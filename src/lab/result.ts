@@ -44,7 +44,12 @@ export function assembleResult(sys: System, p: ObservedParts): StrategyResult {
   return {
     strategy: sys.spec.variant.label,
     description: info.description,
-    capabilities: { canShrink: info.capabilities.canShrink, allocatesInAtomicContext: info.capabilities.allocatesInAtomicContext, preallocates: info.capabilities.preallocates, tablesAbove4GiBAddressable: info.capabilities.needsTtbrExt },
+    capabilities: {
+      canShrink: info.capabilities.canShrink,
+      allocatesInAtomicContext: info.capabilities.allocatesInAtomicContext,
+      preallocates: info.capabilities.preallocates,
+      tablesAbove4GiBAddressable: info.capabilities.needsTtbrExt,
+    },
     domainCreated: d.ok,
     mapCalls: sum((c) => c.mapCalls),
     mapFailures: sum((c) => c.mapFailures),

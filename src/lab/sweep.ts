@@ -39,10 +39,7 @@ const distinct = <T extends z.ZodType>(item: T) =>
 const gridSchema = z.strictObject({
   $schema: z.string().optional(),
   workload: z
-    .union([
-      z.strictObject({ scenario: z.string().min(1) }),
-      z.strictObject({ trace: z.string().min(1), skipMalformed: z.boolean().default(false) }),
-    ])
+    .union([z.strictObject({ scenario: z.string().min(1) }), z.strictObject({ trace: z.string().min(1), skipMalformed: z.boolean().default(false) })])
     .default({ scenario: DEFAULT_SCENARIO }),
   platforms: distinct(oneOf(PLATFORM_NAMES, "platform")),
   eras: distinct(z.string().refine(isEraName, { message: `must be a known era (${ERA_NAMES.join(", ")})` })),
@@ -94,7 +91,8 @@ export function parseSweepGrid(text: string, fileName: string): SweepGrid {
   const r = gridSchema.safeParse(json);
   if (!r.success) throwIssues(fileName, r.error.issues, json);
   const g = r.data;
-  const workload: SweepWorkload = "scenario" in g.workload ? { scenario: g.workload.scenario } : { trace: g.workload.trace, skipMalformed: g.workload.skipMalformed };
+  const workload: SweepWorkload =
+    "scenario" in g.workload ? { scenario: g.workload.scenario } : { trace: g.workload.trace, skipMalformed: g.workload.skipMalformed };
   if ("scenario" in workload && !BUILTIN_SCENARIOS.some((s) => s.name === workload.scenario) && !/\.json$/i.test(workload.scenario)) {
     throw new InputError(fileName, "workload.scenario", `must be a built-in scenario (${BUILTIN_SCENARIOS.map((s) => s.name).join(", ")}) or a .json file`);
   }
@@ -118,7 +116,8 @@ export function expandGrid(grid: SweepGrid): SweepCell[] {
       for (const cpus of grid.cpus)
         for (const background of grid.backgrounds)
           for (const seed of grid.seeds)
-            for (const strategy of grid.strategies) cells.push({ index: cells.length, platform, era, cpus, background, seed, strategy, fitCheck: grid.fitCheck });
+            for (const strategy of grid.strategies)
+              cells.push({ index: cells.length, platform, era, cpus, background, seed, strategy, fitCheck: grid.fitCheck });
   return cells;
 }
 
@@ -243,7 +242,8 @@ export function mergeSweepReports(reports: readonly { readonly name: string; rea
     }
     for (const c of report.cells) {
       const seen = byIndex.get(c.index);
-      if (seen !== undefined && JSON.stringify(seen) !== JSON.stringify(c)) throw new InputError(name, `cells index ${c.index}`, "differs from the same cell in an earlier report");
+      if (seen !== undefined && JSON.stringify(seen) !== JSON.stringify(c))
+        throw new InputError(name, `cells index ${c.index}`, "differs from the same cell in an earlier report");
       byIndex.set(c.index, c);
     }
   }

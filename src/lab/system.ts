@@ -62,9 +62,7 @@ export interface DomainRefusal {
   readonly text: string;
 }
 
-export type DomainState =
-  | { readonly ok: true; readonly domain: IommuDomain; readonly dma: IommuDma }
-  | { readonly ok: false; readonly refusal: DomainRefusal };
+export type DomainState = { readonly ok: true; readonly domain: IommuDomain; readonly dma: IommuDma } | { readonly ok: false; readonly refusal: DomainRefusal };
 
 /** One IOMMU instance of the system and its M4U. */
 export interface InstanceEntry {
@@ -213,7 +211,15 @@ function driverCfg(inst: IommuInstance, plan: PlannedDomain): IoPgtableCfg | nul
   return inst.driver === "mtk_iommu" && inst.flags.includes("HAS_4GB_MODE") && plan.cfg.ias === 32 ? null : plan.cfg;
 }
 
-function multiProbe(spec: RunSpec, km: KernelMemory, info: StrategyInfo, cpus: number, trace: TraceSink | null, plan: readonly PlannedDomain[], insts: readonly IommuInstance[]): Probed {
+function multiProbe(
+  spec: RunSpec,
+  km: KernelMemory,
+  info: StrategyInfo,
+  cpus: number,
+  trace: TraceSink | null,
+  plan: readonly PlannedDomain[],
+  insts: readonly IommuInstance[],
+): Probed {
   const buddy = km.buddy;
   const mem = new InstrumentedTableMemory(info.create({ buddy, era: km.era, cpus }), (pa) => buddy.zoneOf(pa));
   const tlb = spec.machine.tlbEntries;
@@ -251,7 +257,15 @@ function multiProbe(spec: RunSpec, km: KernelMemory, info: StrategyInfo, cpus: n
     const ttbrExt = d.cfg.ttbrExt || needs;
     let state: DomainState;
     if (owner !== undefined) {
-      const shared = IommuDomain.sharing(owner.domain, { era: km.era, mem, hw, enable4GB: km.platform.iommu4gbMode, apertureStart: d.aperture.start, apertureEnd: d.aperture.end, trace });
+      const shared = IommuDomain.sharing(owner.domain, {
+        era: km.era,
+        mem,
+        hw,
+        enable4GB: km.platform.iommu4gbMode,
+        apertureStart: d.aperture.start,
+        apertureEnd: d.aperture.end,
+        trace,
+      });
       state = { ok: true, domain: shared, dma: new IommuDma({ domain: shared, pages: buddy, cpus }) };
     } else {
       state = createDomain(spec, km, mem, hw, ttbrExt && !d.cfg.ttbrExt, cpus, trace, driverCfg(instOf(d.instance), d), d.aperture);
@@ -284,7 +298,16 @@ function multiProbe(spec: RunSpec, km: KernelMemory, info: StrategyInfo, cpus: n
   }
   const fallback: Route = { domain: first, m4u: m4uOf(first.instance), dmaMask: dmaBitMask(32) };
   const lead = required(instances[0] ?? null, "device-probe").m4u;
-  return { mem, m4u: lead, domain: first.state, domainProbe: null, instances, domains, ttbrExt: domains.some((d) => d.ttbrExt), route: (dev) => routes.get(dev) ?? fallback };
+  return {
+    mem,
+    m4u: lead,
+    domain: first.state,
+    domainProbe: null,
+    instances,
+    domains,
+    ttbrExt: domains.some((d) => d.ttbrExt),
+    route: (dev) => routes.get(dev) ?? fallback,
+  };
 }
 
 /** A share group's hw_list: PT_BASE and every flush reach each M4U; translation is each master's own M4U. */
@@ -322,7 +345,15 @@ function dmaBitMask(n: number): number {
  * memory; a refused attempt destroys it, as arm_v7s_alloc_pgtable's error path does. A quirk the era
  * lacks is refused once, before any master is added.
  */
-function singleProbe(spec: RunSpec, km: KernelMemory, info: StrategyInfo, cpus: number, trace: TraceSink | null, plan: PlannedDomain | null, inst: IommuInstance | null): Probed {
+function singleProbe(
+  spec: RunSpec,
+  km: KernelMemory,
+  info: StrategyInfo,
+  cpus: number,
+  trace: TraceSink | null,
+  plan: PlannedDomain | null,
+  inst: IommuInstance | null,
+): Probed {
   const buddy = km.buddy;
   const tlb = spec.machine.tlbEntries;
   const overrides = tlb === undefined ? {} : { tlbEntries: tlb };
@@ -330,7 +361,9 @@ function singleProbe(spec: RunSpec, km: KernelMemory, info: StrategyInfo, cpus: 
   const ttbrExt = (drv?.ttbrExt ?? false) || info.capabilities.needsTtbrExt;
   const m4u = new M4u(
     km.phys,
-    inst === null ? m4uConfigFor(km.platform, { mtkTtbrExt: ttbrExt, ...overrides }) : m4uConfigForInstance(inst, km.era, km.platform.iommu4gbMode, { ...overrides, mtkTtbrExt: ttbrExt }),
+    inst === null
+      ? m4uConfigFor(km.platform, { mtkTtbrExt: ttbrExt, ...overrides })
+      : m4uConfigForInstance(inst, km.era, km.platform.iommu4gbMode, { ...overrides, mtkTtbrExt: ttbrExt }),
   );
   const cfg = inst === null || plan === null ? null : driverCfg(inst, plan);
   const aperture = plan?.aperture ?? null;

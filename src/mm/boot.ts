@@ -238,7 +238,12 @@ export class KernelBoot {
     this.expect(this.steps.length === 0, "memblock", "it must be the first step");
     const { regions, messages } = memblockReservations(this.platform, this.zones);
     this.regions = regions;
-    return this.push("memblock", [], regions.map((r) => ({ what: r.what, where: r.start, bytes: r.end - r.start, zone: zoneAt(this.zones, r.start), freed: false, requestedZone: null })), messages);
+    return this.push(
+      "memblock",
+      [],
+      regions.map((r) => ({ what: r.what, where: r.start, bytes: r.end - r.start, zone: zoneAt(this.zones, r.start), freed: false, requestedZone: null })),
+      messages,
+    );
   }
 
   /** memblock_free_all: the buddy with the era's free-list order, without the reserved pages. */

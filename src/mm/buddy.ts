@@ -61,7 +61,6 @@ export interface ZoneState {
   readonly lowmemReserve: readonly number[];
 }
 
-
 const NONE = -1;
 const KERNEL_ZONE_NAMES: Readonly<Record<ZoneName, string>> = { DMA: "DMA", DMA32: "DMA32", NORMAL: "Normal" };
 // Module-local copies, read on every allocation: V8 does not constant-fold imported bindings (with or
@@ -453,7 +452,8 @@ export class BuddyAllocator implements PageSource {
     };
     const mark = (off: number, order: number, what: string): void => {
       for (let i = off; i < off + (1 << order); i++) {
-        if (i >= this.span || this.zoneIdx[i] !== this.zoneIdx[off]) fail(`${what} at pfn 0x${(this.basePfn + off).toString(16)} order ${order} leaves its zone`);
+        if (i >= this.span || this.zoneIdx[i] !== this.zoneIdx[off])
+          fail(`${what} at pfn 0x${(this.basePfn + off).toString(16)} order ${order} leaves its zone`);
         if (covered[i] !== 0) fail(`${what} at pfn 0x${(this.basePfn + off).toString(16)} overlaps another block`);
         covered[i] = 1;
       }

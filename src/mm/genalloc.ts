@@ -116,7 +116,9 @@ export class GenPool {
     const start = off / this.granule;
     for (let i = start; i < start + nr; i++) {
       if (c.bits[i] !== 1) {
-        throw new RangeError(`gen_pool_free(${this.name}, ${hex(addr)}, ${size}): granule at ${hex(c.start + i * this.granule)} is not allocated (double free?)`);
+        throw new RangeError(
+          `gen_pool_free(${this.name}, ${hex(addr)}, ${size}): granule at ${hex(c.start + i * this.granule)} is not allocated (double free?)`,
+        );
       }
     }
     c.bits.fill(0, start, start + nr);

@@ -207,7 +207,8 @@ export class Kmalloc {
     const order = getOrder(size);
     if (order >= this.era.buddyOrders) {
       // __alloc_pages refuses order >= MAX_ORDER with a one-time warning unless __GFP_NOWARN.
-      if ((gfp & __GFP_NOWARN) === 0) this.messages.push(`kmalloc: order ${order} (${size} bytes) >= MAX_ORDER ${this.era.buddyOrders}: WARNING in __alloc_pages`);
+      if ((gfp & __GFP_NOWARN) === 0)
+        this.messages.push(`kmalloc: order ${order} (${size} bytes) >= MAX_ORDER ${this.era.buddyOrders}: WARNING in __alloc_pages`);
       return null;
     }
     const pa = this.pages.allocPages((flags | __GFP_COMP) as Gfp, order, LARGE_OWNER);

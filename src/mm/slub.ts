@@ -686,9 +686,7 @@ export class SlabCache {
         this.discardSlab(slab);
       }
       const pa = this.firstLiveObject();
-      throw new RangeError(
-        `kmem_cache_destroy ${this.name}: Slab cache still has objects (${this.liveObjects} remaining, e.g. ${fmt(pa)})`,
-      );
+      throw new RangeError(`kmem_cache_destroy ${this.name}: Slab cache still has objects (${this.liveObjects} remaining, e.g. ${fmt(pa)})`);
     }
     for (let slab = this.nodeHead; slab !== NIL; ) {
       const next = this.slabNext[slab] as number;

@@ -33,10 +33,7 @@ export function minFreeKbytes(lowmemPages: number): number {
  * Watermarks for zones given lowest first with their managed page counts. `minFreeKb` overrides the
  * computed min_free_kbytes (the sysctl).
  */
-export function computeWatermarks(
-  zones: readonly { readonly name: ZoneName; readonly managed: number }[],
-  minFreeKb?: number,
-): ZoneWatermarks[] {
+export function computeWatermarks(zones: readonly { readonly name: ZoneName; readonly managed: number }[], minFreeKb?: number): ZoneWatermarks[] {
   const lowmemPages = zones.reduce((n, z) => n + z.managed, 0);
   const kb = minFreeKb ?? minFreeKbytes(lowmemPages);
   const pagesMin = Math.floor(kb / 4);

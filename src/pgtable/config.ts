@@ -24,7 +24,12 @@ const refuse = (code: V7sRefusal["code"], message: string): DecodeResult => ({ o
  * Throws RangeError for values no io_pgtable_cfg can hold (negative, fractional, ias below 20).
  */
 export function decodeV7s(cfg: V7sConfig, facts: V7sTextFacts): DecodeResult {
-  for (const [name, v] of [["ias", cfg.ias], ["oas", cfg.oas], ["quirks", cfg.quirks], ["pgsizeBitmap", cfg.pgsizeBitmap]] as const) {
+  for (const [name, v] of [
+    ["ias", cfg.ias],
+    ["oas", cfg.oas],
+    ["quirks", cfg.quirks],
+    ["pgsizeBitmap", cfg.pgsizeBitmap],
+  ] as const) {
     if (!Number.isSafeInteger(v) || v < 0) throw new RangeError(`V7sConfig.${name} = ${v}: must be a non-negative integer`);
   }
   const has = (q: V7sQuirk): boolean => {
@@ -103,14 +108,23 @@ export function configRefusal(cfg: V7sConfig, era: Era): V7sRefusal | null {
  * the first name the era's text does not define (a 4.19 driver cannot ask for ARM_MTK_TTBR_EXT: its bit
  * 16 is NO_DMA there).
  */
-export function quirkBits(era: Era, names: readonly V7sQuirk[]): { readonly ok: true; readonly bits: number } | { readonly ok: false; readonly refusal: V7sRefusal } {
+export function quirkBits(
+  era: Era,
+  names: readonly V7sQuirk[],
+): { readonly ok: true; readonly bits: number } | { readonly ok: false; readonly refusal: V7sRefusal } {
   const facts = V7S_TEXTS[era.pgtable];
   let bits = 0;
   for (const q of names) {
     const bit = facts.quirkBits[q];
     if (bit === undefined) {
       const history = QUIRKS[q].history;
-      return { ok: false, refusal: { code: "quirk-not-in-era", message: `IO_PGTABLE_QUIRK_${q} does not exist in Linux ${era.name}${history === undefined ? "" : ` (${history})`}` } };
+      return {
+        ok: false,
+        refusal: {
+          code: "quirk-not-in-era",
+          message: `IO_PGTABLE_QUIRK_${q} does not exist in Linux ${era.name}${history === undefined ? "" : ` (${history})`}`,
+        },
+      };
     }
     bits |= bit;
   }

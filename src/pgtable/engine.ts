@@ -19,17 +19,7 @@ import * as F from "./format.ts";
 import { mtkHighBits, paddrToIopte, protToPte, pteToCont, toMtkIopte, type Level } from "./format.ts";
 import { splitBlkUnmap, splitCont, type SplitHost } from "./split.ts";
 import { V7S_TEXTS, type V7sText } from "./text.ts";
-import type {
-  AllocResult,
-  EngineEnv,
-  FlushOps,
-  IotlbGather,
-  L1Lookup,
-  MapResult,
-  V7sAllocated,
-  V7sConfig,
-  V7sPageTable,
-} from "./types.ts";
+import type { AllocResult, EngineEnv, FlushOps, IotlbGather, L1Lookup, MapResult, V7sAllocated, V7sConfig, V7sPageTable } from "./types.ts";
 
 // Module-local copies of imported constants for the hot paths: V8 folds a module's own `const` bindings
 // into optimised code but reads an imported binding through its module cell on every use (plain node on
@@ -539,7 +529,17 @@ class V7sEngine implements V7sPageTable {
     return this.unmapLevel(gather, iova, size, 3, table, l1i);
   }
 
-  private clearEntries(gather: IotlbGather | null, iova: number, size: number, lvl: Level, table: Uint32Array, idx: number, n: number, l1i: number, pte0: number): number {
+  private clearEntries(
+    gather: IotlbGather | null,
+    iova: number,
+    size: number,
+    lvl: Level,
+    table: Uint32Array,
+    idx: number,
+    n: number,
+    l1i: number,
+    pte0: number,
+  ): number {
     const old = n <= 16 ? this.scratch : new Uint32Array(n);
     for (let i = 0; i < n; i++) old[i] = table[idx + i] as number;
     old[0] = pte0;

@@ -93,8 +93,6 @@ export const FIELDS: Readonly<Record<DescriptorType, readonly PteField[]>> = {
   ],
 };
 
-
-
 /** MTK PA-extension bits, which overlay AP/XN bits (free because MTK_EXT requires NO_PERMS). */
 export const MTK_FIELDS: readonly PteField[] = [
   f("PA32", 9, 1, "PA bit 32 (MTK_EXT)"),
@@ -330,7 +328,8 @@ export function decodePte(lvl: Level, pte: number, fmt: PteFormat): DecodedPte {
     if (mtk) for (const m of MTK_FIELDS) fields[m.name] = fieldValue(p, m);
     if (mtk4gb) fields[MTK_4GB_FIELD.name] = fieldValue(p, MTK_4GB_FIELD);
   }
-  const span = kind === "table" ? 1024 : kind === "section" ? 0x100000 : kind === "supersection" ? 0x1000000 : kind === "small" ? 0x1000 : kind === "large" ? 0x10000 : 0;
+  const span =
+    kind === "table" ? 1024 : kind === "section" ? 0x100000 : kind === "supersection" ? 0x1000000 : kind === "small" ? 0x1000 : kind === "large" ? 0x10000 : 0;
   return { level: lvl, pte: p, kind, type, fields, address: kind === "invalid" ? null : ioptePaddr(p, lvl, fmt), span };
 }
 

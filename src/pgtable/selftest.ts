@@ -76,8 +76,10 @@ export function runSelftest(eraName: EraName = "latest"): SelftestResult {
   let iova = 0;
   for (const size of sizes) {
     const hexs = `0x${size.toString(16)}`;
-    if (mapOne(iova, iova, size, IOMMU_READ | IOMMU_WRITE | IOMMU_NOEXEC | IOMMU_CACHE) !== 0) return fail(`map ${hexs} at 0x${iova.toString(16)}: distinct mapping failed`);
-    if (mapOne(iova, iova + size, size, IOMMU_READ | IOMMU_NOEXEC) === 0) return fail(`map ${hexs} at 0x${iova.toString(16)}: overlapping mapping did not fail`);
+    if (mapOne(iova, iova, size, IOMMU_READ | IOMMU_WRITE | IOMMU_NOEXEC | IOMMU_CACHE) !== 0)
+      return fail(`map ${hexs} at 0x${iova.toString(16)}: distinct mapping failed`);
+    if (mapOne(iova, iova + size, size, IOMMU_READ | IOMMU_NOEXEC) === 0)
+      return fail(`map ${hexs} at 0x${iova.toString(16)}: overlapping mapping did not fail`);
     if (ops.iovaToPhys(iova + 42) !== iova + 42) return fail(`iova_to_phys(0x${(iova + 42).toString(16)}) after mapping ${hexs}`);
     iova += SZ_16M;
   }

@@ -112,9 +112,7 @@ export interface EngineEnv {
   readonly selftestRunning?: boolean;
 }
 
-export type AllocResult =
-  | { readonly ok: true; readonly table: V7sPageTable }
-  | { readonly ok: false; readonly code: V7sRefusalCode; readonly reason: string };
+export type AllocResult = { readonly ok: true; readonly table: V7sPageTable } | { readonly ok: false; readonly code: V7sRefusalCode; readonly reason: string };
 
 export interface MapResult {
   /** 0 or a negative errno: -EEXIST, -EINVAL, -ERANGE, -ENOMEM. */

@@ -86,7 +86,8 @@ export function domainPlan(p: Platform, era: Era): PlannedDomain[] {
     const owner = inst.shareGroup ?? inst.name;
     for (const m of inst.masters) {
       const region = inst.regions[m.region];
-      if (region === undefined) throw new RangeError(`platform ${p.name}: master ${inst.name}:${m.name} names region ${m.region}, which ${inst.name} does not have`);
+      if (region === undefined)
+        throw new RangeError(`platform ${p.name}: master ${inst.name}:${m.name} names region ${m.region}, which ${inst.name} does not have`);
       // msm_iommu gives every master's domain its own table; mtk_iommu one group per region per hw_list.
       const group = inst.driver === "msm_iommu" ? `${inst.name}/${m.name}` : `${owner}/${region.name}`;
       const existing = out.find((d) => d.id === group);

@@ -120,7 +120,7 @@ export class PhysMemory {
       const idx = Math.floor(at / CHUNK_BYTES);
       const chunkEnd = Math.min(end, (idx + 1) * CHUNK_BYTES);
       const chunk = this.chunks.get(idx);
-      if (chunk !== undefined) chunk.fill(0, (at % CHUNK_BYTES) >>> 2, ((chunkEnd - 1) % CHUNK_BYTES >>> 2) + 1);
+      if (chunk !== undefined) chunk.fill(0, (at % CHUNK_BYTES) >>> 2, (((chunkEnd - 1) % CHUNK_BYTES) >>> 2) + 1);
       at = chunkEnd;
     }
   }

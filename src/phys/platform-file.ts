@@ -29,26 +29,38 @@ export const PLATFORM_FILE_SCHEMA = "iommu-lab/platform/1";
 /** Highest physical address the model (and the v7s MTK extension) reaches: 35 bits. */
 const PHYS_LIMIT = 2 ** 35;
 
-const address = z
-  .union([z.number(), z.string()], { error: 'must be an address: an integer or a hex string like "0x40000000"' })
-  .transform((v, ctx) => {
-    const n = typeof v === "number" ? v : /^0x[0-9a-f_]+$/i.test(v.trim()) ? Number.parseInt(v.trim().slice(2).replace(/_/g, ""), 16) : NaN;
-    if (!Number.isSafeInteger(n) || n < 0 || n > PHYS_LIMIT) {
-      ctx.addIssue({ code: "custom", message: `must be an address from 0 to 0x${PHYS_LIMIT.toString(16)} (35 bits), not ${JSON.stringify(v)}` });
-      return z.NEVER;
-    }
-    return n;
-  });
+const address = z.union([z.number(), z.string()], { error: 'must be an address: an integer or a hex string like "0x40000000"' }).transform((v, ctx) => {
+  const n = typeof v === "number" ? v : /^0x[0-9a-f_]+$/i.test(v.trim()) ? Number.parseInt(v.trim().slice(2).replace(/_/g, ""), 16) : NaN;
+  if (!Number.isSafeInteger(n) || n < 0 || n > PHYS_LIMIT) {
+    ctx.addIssue({ code: "custom", message: `must be an address from 0 to 0x${PHYS_LIMIT.toString(16)} (35 bits), not ${JSON.stringify(v)}` });
+    return z.NEVER;
+  }
+  return n;
+});
 
 const pageAddress = address.refine((n) => n % 4096 === 0, { message: "must be a multiple of 4096 (page-aligned)" });
 
-const count = (max: number) => z.number({ error: "must be a number" }).int({ message: "must be an integer" }).min(0, { message: "must not be negative" }).max(max, { message: `must be at most ${max}` });
+const count = (max: number) =>
+  z
+    .number({ error: "must be a number" })
+    .int({ message: "must be an integer" })
+    .min(0, { message: "must not be negative" })
+    .max(max, { message: `must be at most ${max}` });
 
 const bank = z.strictObject({ start: pageAddress, end: pageAddress }).refine((b) => b.end > b.start, { message: "end must lie above start", path: ["end"] });
 
-const zoneName = z.enum(["DMA", "DMA32", "Normal", "HighMem", "Movable", "Device"], { error: 'must be one of "DMA", "DMA32", "Normal", "HighMem", "Movable", "Device"' });
+const zoneName = z.enum(["DMA", "DMA32", "Normal", "HighMem", "Movable", "Device"], {
+  error: 'must be one of "DMA", "DMA32", "Normal", "HighMem", "Movable", "Device"',
+});
 
-export const buddyinfoRow = z.strictObject({ node: count(1024), zone: z.string().min(1), free: z.array(count(2 ** 40)).min(1).max(16) });
+export const buddyinfoRow = z.strictObject({
+  node: count(1024),
+  zone: z.string().min(1),
+  free: z
+    .array(count(2 ** 40))
+    .min(1)
+    .max(16),
+});
 export const zoneinfoRow = z.strictObject({
   node: count(1024),
   zone: z.string().min(1),
@@ -81,11 +93,11 @@ export const platformFileSchema = z.strictObject({
   iommu4gbMode: z.boolean().optional(),
   dmaRangesLimit: pageAddress.nullable().optional(),
   config: z.strictObject({ arch: z.enum(["arm64", "arm"], { error: 'must be "arm64" or "arm"' }), zoneDma: z.boolean(), zoneDma32: z.boolean() }).optional(),
-  kernel: z.strictObject({ release: z.string().regex(/^\d+\.\d+(\.\d+)?/, { message: 'must start like "6.6" or "6.6.30"' }), era: z.string().optional() }).optional(),
-  observedZones: z.array(z.strictObject({ name: zoneName, start: address, end: address })).optional(),
-  memory: z
-    .strictObject({ totalKiB: count(2 ** 40), availableKiB: count(2 ** 40), reservedKiB: count(2 ** 40), cmaReservedKiB: count(2 ** 40) })
+  kernel: z
+    .strictObject({ release: z.string().regex(/^\d+\.\d+(\.\d+)?/, { message: 'must start like "6.6" or "6.6.30"' }), era: z.string().optional() })
     .optional(),
+  observedZones: z.array(z.strictObject({ name: zoneName, start: address, end: address })).optional(),
+  memory: z.strictObject({ totalKiB: count(2 ** 40), availableKiB: count(2 ** 40), reservedKiB: count(2 ** 40), cmaReservedKiB: count(2 ** 40) }).optional(),
   swiotlb: z.strictObject({ start: address, end: address }).optional(),
   cma: z.array(z.strictObject({ bytes: count(2 ** 40), base: address })).optional(),
   iommuDevices: z.array(z.string()).optional(),
@@ -113,7 +125,8 @@ export function validatePlatformFile(json: unknown, fileName: string): PlatformF
     const more = r.error.issues.length > 1 ? ` (and ${r.error.issues.length - 1} more problem${r.error.issues.length > 2 ? "s" : ""})` : "";
     if (issue === undefined) throw new InputError(fileName, "", "is not a platform file");
     const where = pathOf(issue.path as readonly PropertyKey[]);
-    const msg = issue.code === "unrecognized_keys" ? `unknown field${issue.keys.length > 1 ? "s" : ""} ${issue.keys.map((k) => `"${k}"`).join(", ")}` : issue.message;
+    const msg =
+      issue.code === "unrecognized_keys" ? `unknown field${issue.keys.length > 1 ? "s" : ""} ${issue.keys.map((k) => `"${k}"`).join(", ")}` : issue.message;
     throw new InputError(fileName, where, msg + more);
   }
   const f = r.data;
@@ -124,7 +137,8 @@ export function validatePlatformFile(json: unknown, fileName: string): PlatformF
   for (let i = 1; i < sorted.length; i++) {
     const prev = sorted[i - 1];
     const cur = sorted[i];
-    if (prev !== undefined && cur !== undefined && cur.start < prev.end) fail(`ram[${f.ram.indexOf(cur)}]`, `overlaps the bank at 0x${prev.start.toString(16)}-0x${prev.end.toString(16)}`);
+    if (prev !== undefined && cur !== undefined && cur.start < prev.end)
+      fail(`ram[${f.ram.indexOf(cur)}]`, `overlaps the bank at 0x${prev.start.toString(16)}-0x${prev.end.toString(16)}`);
   }
   if (f.basedOn !== undefined && !isPlatformName(f.basedOn)) fail("basedOn", `must name a preset (known: ${PLATFORM_NAMES.join(", ")}), not "${f.basedOn}"`);
   if (f.kernel?.era !== undefined && !isEraName(f.kernel.era)) fail("kernel.era", `must be a kernel era of the model, not "${f.kernel.era}"`);

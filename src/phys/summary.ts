@@ -35,7 +35,11 @@ export function platformSummary(p: Platform): string {
     const plan = domainPlan(p, era(newest));
     const tables = plan.filter((d) => d.sharesTableOf === null).length;
     const ias = [...new Set(plan.map((d) => d.cfg.ias))].join("/");
-    const placement = plan.every((d) => d.cfg.ttbrExt) ? "TTBR_EXT, tables anywhere < 32 GiB" : plan.some((d) => d.cfg.ttbrExt) ? "TTBR_EXT on some" : "no TTBR_EXT, tables must lie < 4 GiB";
+    const placement = plan.every((d) => d.cfg.ttbrExt)
+      ? "TTBR_EXT, tables anywhere < 32 GiB"
+      : plan.some((d) => d.cfg.ttbrExt)
+        ? "TTBR_EXT on some"
+        : "no TTBR_EXT, tables must lie < 4 GiB";
     iommu = `${inst.length} ${inst[0]?.driver ?? ""} (${inst.map((i) => i.name).join(", ")}), ${plan.length} domain${plan.length === 1 ? "" : "s"}, ${tables} table${tables === 1 ? "" : "s"}, ias ${ias}, ${placement} in ${newest}`;
   }
   const arch = p.config?.arch ?? "arm64";

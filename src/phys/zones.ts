@@ -70,7 +70,13 @@ export function zonesFor(platform: Platform, era: Era): Zone[] {
 /** Upper physical limit (exclusive) of each configured zone, lowest first; NORMAL takes the rest. */
 function zoneLimits(platform: Platform, era: Era, dramStart: number, dramEnd: number): [ZoneName, number][] {
   const config = platform.config ?? { arch: "arm64", zoneDma: true, zoneDma32: true };
-  if (config.arch === "arm") return config.zoneDma ? [["DMA", Math.min(SZ_4G, dramEnd)], ["NORMAL", Infinity]] : [["NORMAL", Infinity]];
+  if (config.arch === "arm")
+    return config.zoneDma
+      ? [
+          ["DMA", Math.min(SZ_4G, dramEnd)],
+          ["NORMAL", Infinity],
+        ]
+      : [["NORMAL", Infinity]];
   const limits = arm64ZoneLimits(platform, era, dramStart, dramEnd);
   return limits.filter(([name]) => (name === "DMA" ? config.zoneDma : name === "DMA32" ? config.zoneDma32 : true));
 }
@@ -78,9 +84,15 @@ function zoneLimits(platform: Platform, era: Era, dramStart: number, dramEnd: nu
 function arm64ZoneLimits(platform: Platform, era: Era, dramStart: number, dramEnd: number): [ZoneName, number][] {
   switch (era.zones) {
     case "dma-4g":
-      return [["DMA", maxZonePhysWindow(32, dramStart, dramEnd)], ["NORMAL", Infinity]];
+      return [
+        ["DMA", maxZonePhysWindow(32, dramStart, dramEnd)],
+        ["NORMAL", Infinity],
+      ];
     case "dma32-only":
-      return [["DMA32", maxZonePhysWindow(32, dramStart, dramEnd)], ["NORMAL", Infinity]];
+      return [
+        ["DMA32", maxZonePhysWindow(32, dramStart, dramEnd)],
+        ["NORMAL", Infinity],
+      ];
     case "dma30-dma32":
       return [
         ["DMA", maxZonePhysWindow(30, dramStart, dramEnd)],

@@ -37,7 +37,11 @@ export function attributionText(report: ComparisonReport, width: number): { titl
   if (src === null) return null;
   const rows = (src.attribution ?? []).map(cells);
   const widths = HEAD.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
-  const line = (r: readonly string[]): string => r.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join("  ").trimEnd();
+  const line = (r: readonly string[]): string =>
+    r
+      .map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0)))
+      .join("  ")
+      .trimEnd();
   const { title, note } = caption(report, src);
   const lines = [line(HEAD), widths.map((w) => "-".repeat(w)).join("  "), ...rows.map(line)];
   if (note !== null) lines.push(...wrap(note, width, "", ""));
@@ -48,7 +52,13 @@ export function attributionMarkdown(report: ComparisonReport): string | null {
   const src = source(report);
   if (src === null) return null;
   const { title, note } = caption(report, src);
-  const out = [`### ${title}`, "", `| ${HEAD.join(" | ")} |`, "|---|---:|---:|---:|---:|", ...(src.attribution ?? []).map((a) => `| ${cells(a).join(" | ")} |`)];
+  const out = [
+    `### ${title}`,
+    "",
+    `| ${HEAD.join(" | ")} |`,
+    "|---|---:|---:|---:|---:|",
+    ...(src.attribution ?? []).map((a) => `| ${cells(a).join(" | ")} |`),
+  ];
   if (note !== null) out.push("", note);
   return out.join("\n") + "\n";
 }
@@ -60,7 +70,10 @@ export function attributionHtml(report: ComparisonReport): string {
   const { title, note } = caption(report, src);
   const td = (v: number, text: string): string => `<td data-value="${v}">${esc(text)}</td>`;
   const body = (src.attribution ?? [])
-    .map((a) => `<tr><th scope="row">${esc(a.device)}</th>${td(a.maps, String(a.maps))}${td(a.bytesMapped, bytes(a.bytesMapped))}${td(a.l2TablesCaused, String(a.l2TablesCaused))}${td(a.peakLiveIovaBytes, bytes(a.peakLiveIovaBytes))}</tr>`)
+    .map(
+      (a) =>
+        `<tr><th scope="row">${esc(a.device)}</th>${td(a.maps, String(a.maps))}${td(a.bytesMapped, bytes(a.bytesMapped))}${td(a.l2TablesCaused, String(a.l2TablesCaused))}${td(a.peakLiveIovaBytes, bytes(a.peakLiveIovaBytes))}</tr>`,
+    )
     .join("\n");
   const head = HEAD.map((h) => `<th scope="col">${esc(h)}</th>`).join("");
   return `<section id="attribution"><h2>${esc(title)}</h2>

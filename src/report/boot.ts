@@ -11,7 +11,9 @@ import { esc } from "./escape.ts";
 import { wrap } from "./format.ts";
 
 function memblockLine(step: BootStepOut): string {
-  const regions = step.allocated.map((a) => `${a.what} ${bytes(a.bytes)} at ${a.where === null ? "?" : hexGrouped(a.where)}${a.zone === null ? "" : ` (${a.zone})`}`);
+  const regions = step.allocated.map(
+    (a) => `${a.what} ${bytes(a.bytes)} at ${a.where === null ? "?" : hexGrouped(a.where)}${a.zone === null ? "" : ` (${a.zone})`}`,
+  );
   return regions.length === 0 ? "no reservations modelled" : regions.join("; ");
 }
 
@@ -55,11 +57,15 @@ export function renderBootHtml(report: ComparisonReport, answer: Answer): string
   const memblock = first.boot.find((s) => s.step === "memblock");
   if (memblock !== undefined) out.push(`<p class="memblock"><strong>memblock</strong>: ${esc(memblockLine(memblock))}</p>`);
   for (const t of answer.boot.timing) out.push(`<p class="timing">${esc(t)}</p>`);
-  out.push(`<div class="table-wrap"><table class="boot"><thead><tr><th scope="col">strategy</th><th scope="col">steps</th><th scope="col">domain allocation</th></tr></thead><tbody>`);
+  out.push(
+    `<div class="table-wrap"><table class="boot"><thead><tr><th scope="col">strategy</th><th scope="col">steps</th><th scope="col">domain allocation</th></tr></thead><tbody>`,
+  );
   for (const r of report.results) {
     const d = r.domainProbe;
     const data = d === null ? "" : ` data-attempts="${d.attempts}" data-failures="${d.failures}" data-succeeded="${d.succeeded}"`;
-    out.push(`<tr data-strategy="${esc(r.strategy)}"${data}><th scope="row">${esc(r.strategy)}</th><td>${esc(stepOrder(r.boot))}</td><td>${esc(attemptsText(r))}</td></tr>`);
+    out.push(
+      `<tr data-strategy="${esc(r.strategy)}"${data}><th scope="row">${esc(r.strategy)}</th><td>${esc(stepOrder(r.boot))}</td><td>${esc(attemptsText(r))}</td></tr>`,
+    );
   }
   out.push(`</tbody></table></div>`);
   if (answer.boot.devices.length > 0) {

@@ -42,9 +42,7 @@ export interface ChartSvg {
 export const FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif";
 
 /** Colour per strategy, in the report's order (Tableau 10, muted enough for print). */
-export const STRATEGY_PALETTE = [
-  "#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac",
-] as const;
+export const STRATEGY_PALETTE = ["#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac"] as const;
 
 const CONFIG = {
   background: "#ffffff",
@@ -116,7 +114,14 @@ function powerTicks(lo: number, hi: number, step: number): number[] {
 
 /** Dash pattern per strategy, in the report's order: coinciding lines stay distinguishable in print. */
 export const STRATEGY_DASHES: readonly (readonly number[])[] = [
-  [1, 0], [7, 3], [2, 2], [10, 3, 2, 3], [4, 4], [1, 3], [12, 4], [6, 2, 2, 2, 2, 2],
+  [1, 0],
+  [7, 3],
+  [2, 2],
+  [10, 3, 2, 3],
+  [4, 4],
+  [1, 3],
+  [12, 4],
+  [6, 2, 2, 2, 2, 2],
 ];
 
 /** Vertices of a step-after line: the first sample, each sample whose value differs from the one before, and the last. */
@@ -173,7 +178,9 @@ export function heldOverTimeSpec(report: ComparisonReport): ChartSpec {
   const constant = 1024;
   const domain = wide ? [-constant / 2, maxHeld * 1.3] : [0, maxHeld * 1.1];
   const ticks = wide ? [0, ...powerTicks(Math.max(constant, minPositive), maxHeld, 1).filter((t) => t >= constant && t <= (domain[1] ?? 0))] : [];
-  const axis = wide ? { labelExpr: BYTES_LABEL, values: ticks.length > 8 ? [0, ...ticks.slice(1).filter((_, i) => i % 2 === 0)] : ticks } : { labelExpr: BYTES_LABEL };
+  const axis = wide
+    ? { labelExpr: BYTES_LABEL, values: ticks.length > 8 ? [0, ...ticks.slice(1).filter((_, i) => i % 2 === 0)] : ticks }
+    : { labelExpr: BYTES_LABEL };
   const same = sameAs(report);
   const names = report.results.map((r) => r.strategy);
   const labels = Object.fromEntries(names.map((s) => [s, same.has(s) ? `${s} (same as ${same.get(s) ?? ""})` : s]));
@@ -254,7 +261,17 @@ export function heldOverTimeSpec(report: ComparisonReport): ChartSpec {
   };
 }
 
-export const OCCUPANCY_BUCKETS = ["0", "1\u201331", "32\u201363", "64\u201395", "96\u2013127", "128\u2013159", "160\u2013191", "192\u2013223", "224\u2013256"] as const;
+export const OCCUPANCY_BUCKETS = [
+  "0",
+  "1\u201331",
+  "32\u201363",
+  "64\u201395",
+  "96\u2013127",
+  "128\u2013159",
+  "160\u2013191",
+  "192\u2013223",
+  "224\u2013256",
+] as const;
 
 export function occupancySpec(report: ComparisonReport, notes: ChartNotes): ChartSpec {
   const values: { strategy: string; bucket: string; order: number; tables: number }[] = [];
@@ -317,7 +334,8 @@ export function heldVsInUseSpec(report: ComparisonReport): ChartSpec {
   return {
     id: "held-vs-in-use",
     title: "Peak bytes held vs peak bytes of live tables",
-    caption: "The gap between the two bars is what the strategy costs beyond the tables themselves: slab and pool slack, partly freed pages, whole pages for 1 KiB tables.",
+    caption:
+      "The gap between the two bars is what the strategy costs beyond the tables themselves: slab and pool slack, partly freed pages, whole pages for 1 KiB tables.",
     spec: {
       config: CONFIG,
       width: 640,
@@ -329,7 +347,13 @@ export function heldVsInUseSpec(report: ComparisonReport): ChartSpec {
           mark: { type: "bar" },
           encoding: {
             x,
-            color: { field: "measure", type: "nominal", title: null, scale: { domain: ["peak held", "peak in use"], range: ["#4e79a7", "#a0cbe8"] }, legend: { orient: "top" } },
+            color: {
+              field: "measure",
+              type: "nominal",
+              title: null,
+              scale: { domain: ["peak held", "peak in use"], range: ["#4e79a7", "#a0cbe8"] },
+              legend: { orient: "top" },
+            },
           },
         },
         { mark: { type: "text", align: "left", dx: 3, fontSize: 10, color: "#3a3f45" }, encoding: { x, text: { field: "label" } } },

@@ -156,11 +156,16 @@ export function renderDiffHtml(d: ReportDiff): string {
     if (s.changes.length === 0 && s.messagesAdded.length + s.messagesRemoved.length === 0) continue;
     parts.push(`<h2>${esc(s.strategy)}</h2>`);
     if (s.changes.length > 0) parts.push(htmlTable(s.changes));
-    const msgs = [...s.messagesRemoved.map((m) => `<li class="removed">removed: ${esc(m)}</li>`), ...s.messagesAdded.map((m) => `<li class="added">added: ${esc(m)}</li>`)];
+    const msgs = [
+      ...s.messagesRemoved.map((m) => `<li class="removed">removed: ${esc(m)}</li>`),
+      ...s.messagesAdded.map((m) => `<li class="added">added: ${esc(m)}</li>`),
+    ];
     if (msgs.length > 0) parts.push(`<ul>${msgs.join("")}</ul>`);
   }
   if (d.predictions.length > 0) {
-    const rows = d.predictions.map((p) => `<tr${p.flipped ? ' class="flipped"' : ""}><td>${esc(p.id)}</td><td>${esc(verdict(p.a))}</td><td>${esc(verdict(p.b))}</td></tr>`).join("");
+    const rows = d.predictions
+      .map((p) => `<tr${p.flipped ? ' class="flipped"' : ""}><td>${esc(p.id)}</td><td>${esc(verdict(p.a))}</td><td>${esc(verdict(p.b))}</td></tr>`)
+      .join("");
     parts.push(`<h2>Predictions</h2><table><thead><tr><th>prediction</th><th>A</th><th>B</th></tr></thead><tbody>${rows}</tbody></table>`);
   }
   if (d.answer.changed) parts.push(`<h2>Answer</h2><p><b>A:</b> ${esc(d.answer.a ?? "-")}</p><p><b>B:</b> ${esc(d.answer.b ?? "-")}</p>`);

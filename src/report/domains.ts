@@ -10,7 +10,11 @@ import type { Breakdown, ComparisonReport, StrategyResult } from "../lab/types.t
 import { esc } from "./escape.ts";
 
 const count = z.number().int().nonnegative();
-const addr = z.number().int().nonnegative().max(2 ** 40);
+const addr = z
+  .number()
+  .int()
+  .nonnegative()
+  .max(2 ** 40);
 
 export const BreakdownSchema = z.strictObject({
   instances: z.array(
@@ -62,7 +66,11 @@ function withBreakdown(results: readonly StrategyResult[]): WithBreakdown[] {
 
 function table(header: readonly string[], rows: readonly (readonly string[])[]): string[] {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
-  const line = (cells: readonly string[]): string => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join("  ").trimEnd();
+  const line = (cells: readonly string[]): string =>
+    cells
+      .map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0)))
+      .join("  ")
+      .trimEnd();
   return [line(header), widths.map((w) => "─".repeat(w)).join("  "), ...rows.map(line)];
 }
 
@@ -73,7 +81,15 @@ function tableOf(d: Breakdown["domains"][number]): string {
 
 /** The layout rows: what every strategy's run has in common (instances, regions, table sharing). */
 function layoutRows(b: Breakdown): string[][] {
-  return b.domains.map((d) => [d.id, d.instances.join("+"), `${hex(d.apertureStart)}-${hex(d.apertureEnd)}`, String(d.ias), bytes(d.l1Bytes), d.ttbrExt ? "yes" : "no", tableOf(d)]);
+  return b.domains.map((d) => [
+    d.id,
+    d.instances.join("+"),
+    `${hex(d.apertureStart)}-${hex(d.apertureEnd)}`,
+    String(d.ias),
+    bytes(d.l1Bytes),
+    d.ttbrExt ? "yes" : "no",
+    tableOf(d),
+  ]);
 }
 
 /** Terminal lines for the breakdown; empty when no result has one. */

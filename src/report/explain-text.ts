@@ -30,7 +30,8 @@ export function renderExplanation(x: IovaExplanation, at: ExplainMoment): string
   out.push(`  L1 table       ${hex(w.l1Table.pa)} (${zone(w.l1Table.zone)}), TTBR ${hex(w.l1Table.ttbr, 8)}`);
   const made = w.l1Table.allocatedAt;
   if (made !== null) {
-    const bg = made.backgroundIndex === null ? "" : `, ${made.timeIndex < made.backgroundIndex ? "before" : "after"} the background load (step ${made.backgroundIndex})`;
+    const bg =
+      made.backgroundIndex === null ? "" : `, ${made.timeIndex < made.backgroundIndex ? "before" : "after"} the background load (step ${made.backgroundIndex})`;
     out.push(`                 allocated at boot step ${made.timeIndex} (${made.step})${bg}`);
   }
   descriptor(out, "L1", w.l1);

@@ -58,7 +58,9 @@ export function renderFaultsText(results: readonly StrategyResult[], width: numb
     out.push(...wrap(`last map    ${call(f.lastMap)}`, width, "    ", "      "));
     out.push(...wrap(`last unmap  ${call(f.lastUnmap)}`, width, "    ", "      "));
     for (const v of row.verdicts) {
-      out.push(...wrap(`${v.strategy}: ${v.f.verdict}${v.f.modelFaults ? "" : " (the model's device does not fault)"}; ${v.f.reason}`, width, "    ", "      "));
+      out.push(
+        ...wrap(`${v.strategy}: ${v.f.verdict}${v.f.modelFaults ? "" : " (the model's device does not fault)"}; ${v.f.reason}`, width, "    ", "      "),
+      );
     }
   }
   if (rows.length > limit) out.push(`  ... ${rows.length - limit} more faults (all in the JSON)`);

@@ -22,8 +22,7 @@ export function formatSecPageTables(n: number): string {
 }
 
 /** Why SecPageTables stays at zero for v7s: its tables never go through iommu-pages (drivers/iommu/io-pgtable-arm-v7s.c, __arm_v7s_alloc_table). */
-export const SEC_PAGE_TABLES_NOTE =
-  "v7s tables are not accounted: io-pgtable-arm-v7s allocates with __get_free_pages and kmem_cache, not iommu-pages";
+export const SEC_PAGE_TABLES_NOTE = "v7s tables are not accounted: io-pgtable-arm-v7s allocates with __get_free_pages and kmem_cache, not iommu-pages";
 
 export function formatMs(ms: number | null): string {
   if (ms === null) return EN_DASH;

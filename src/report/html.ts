@@ -85,15 +85,23 @@ export function renderHtml(report: ComparisonReport, answer: Answer, svgs: reado
 
 /** The chart's data under it, folded: each cell names its JSON field and exact value. */
 function chartData(id: string, t: ChartTable): string {
-  const out: string[] = [`<details class="chart-data"><summary>${esc(t.summary)}</summary>`, `<div class="table-wrap"><table class="chart-data" data-chart="${esc(id)}">`];
-  out.push(`<thead><tr><th scope="col">strategy</th>${t.headers.map((h) => `<th scope="col"${h.numeric ? ` class="right"` : ""}>${esc(h.label)}</th>`).join("")}</tr></thead>`, `<tbody>`);
+  const out: string[] = [
+    `<details class="chart-data"><summary>${esc(t.summary)}</summary>`,
+    `<div class="table-wrap"><table class="chart-data" data-chart="${esc(id)}">`,
+  ];
+  out.push(
+    `<thead><tr><th scope="col">strategy</th>${t.headers.map((h) => `<th scope="col"${h.numeric ? ` class="right"` : ""}>${esc(h.label)}</th>`).join("")}</tr></thead>`,
+    `<tbody>`,
+  );
   for (const r of t.rows) {
     const cells = r.cells.map((c, i) => {
       const right = t.headers[i]?.numeric === true ? ` class="right"` : "";
       const value = c.value === null ? "" : ` data-value="${esc(String(c.value))}"`;
       return `<td${right} data-field="${esc(c.field)}"${value}${c.derived === true ? ` data-derived="true"` : ""}>${esc(c.text)}</td>`;
     });
-    out.push(`<tr data-strategy="${esc(r.strategy)}"${r.kind === undefined ? "" : ` data-kind="${esc(r.kind)}"`}><th scope="row">${esc(r.strategy)}</th>${cells.join("")}</tr>`);
+    out.push(
+      `<tr data-strategy="${esc(r.strategy)}"${r.kind === undefined ? "" : ` data-kind="${esc(r.kind)}"`}><th scope="row">${esc(r.strategy)}</th>${cells.join("")}</tr>`,
+    );
   }
   out.push(`</tbody>`, `</table></div>`, `</details>`);
   return out.join("\n");
@@ -110,7 +118,11 @@ function summaryTable(results: readonly StrategyResult[]): string {
   const out: string[] = [];
   for (const g of groups) {
     const cols = COLUMNS.filter((c) => c.group === g);
-    out.push(`<h3>${esc(GROUP_TITLES[g])}</h3>`, `<div class="table-wrap"><table class="summary" data-group="${g}">`, `<thead><tr><th scope="col">strategy</th>`);
+    out.push(
+      `<h3>${esc(GROUP_TITLES[g])}</h3>`,
+      `<div class="table-wrap"><table class="summary" data-group="${g}">`,
+      `<thead><tr><th scope="col">strategy</th>`,
+    );
     for (const c of cols) out.push(`<th scope="col" title="${esc(c.title)}" data-field="${esc(c.field)}" class="${c.align}">${esc(c.header)}</th>`);
     out.push(`</tr></thead>`, `<tbody>`);
     for (const r of results) {
@@ -179,9 +191,17 @@ function parameters(report: ComparisonReport): string {
     ["RAM", report.platform.ram.map((b) => `${hexGrouped(b.start)}\u2013${hexGrouped(b.end)} (${bytes(b.end - b.start)})`).join(", ")],
     ["zones", report.platform.zones.map((z) => `${z.name} ${hexGrouped(z.start)}\u2013${hexGrouped(z.end)} (${bytes(z.end - z.start)})`).join(", ") || "none"],
     ["workload", `${w.events} events: ${w.maps} maps, ${w.unmaps} unmaps. ${w.description}`],
-    ["fit check", p.fitCheck ? "on (tables above 4 GiB are refused, as the kernel does)" : "off (tables above 4 GiB are used: the device walks a truncated pointer)"],
+    [
+      "fit check",
+      p.fitCheck ? "on (tables above 4 GiB are refused, as the kernel does)" : "off (tables above 4 GiB are used: the device walks a truncated pointer)",
+    ],
     ["strategies", p.strategies.join(", ")],
-    ["domain timing", p.domainTiming === "at-probe" ? "at-probe (the L1 is allocated while the masters are added at boot, before the background load)" : `${p.domainTiming} (the L1 is allocated after the background load, as for a driver bound late)`],
+    [
+      "domain timing",
+      p.domainTiming === "at-probe"
+        ? "at-probe (the L1 is allocated while the masters are added at boot, before the background load)"
+        : `${p.domainTiming} (the L1 is allocated after the background load, as for a driver bound late)`,
+    ],
   ];
   const wide = new Set(["platform", "RAM", "zones", "workload", "fit check", "strategies", "domain timing"]);
   return `<dl class="params">${rows.map(([k, v]) => `<div${wide.has(k) ? ` class="wide"` : ""}><dt>${esc(k)}</dt><dd>${esc(v)}</dd></div>`).join("")}</dl>`;

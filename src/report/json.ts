@@ -11,7 +11,11 @@ import { BreakdownSchema, WhereFailedSchema } from "./domains.ts";
 
 const count = z.number().int().nonnegative();
 const byteCount = z.number().int().nonnegative();
-const physAddr = z.number().int().nonnegative().max(2 ** 40);
+const physAddr = z
+  .number()
+  .int()
+  .nonnegative()
+  .max(2 ** 40);
 
 const SampleSchema = z.strictObject({
   event: count.describe("Index of the workload event after which the sample was taken"),
@@ -113,7 +117,11 @@ const KernelViewsSchema = z.strictObject({
   ptdump: z.array(z.strictObject({ iova: physAddr, pa: physAddr, bytes: byteCount, kind: z.string(), attrs: z.string() })).optional(),
 });
 
-const iovaAddr = z.number().int().nonnegative().max(2 ** 36);
+const iovaAddr = z
+  .number()
+  .int()
+  .nonnegative()
+  .max(2 ** 36);
 
 const TraceCallSchema = z.strictObject({
   line: count,

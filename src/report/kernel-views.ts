@@ -128,7 +128,9 @@ export function ptdumpText(leaves: readonly PtdumpLeaf[]): string {
       paEnd += next.bytes;
       n++;
     }
-    out.push(`${hex32(first.iova)}-${hex32(end)} ${size(end - first.iova).padStart(8)}  pa 0x${first.pa.toString(16).padStart(9, "0")}  ${n} x ${first.kind}  ${first.attrs}`.trimEnd());
+    out.push(
+      `${hex32(first.iova)}-${hex32(end)} ${size(end - first.iova).padStart(8)}  pa 0x${first.pa.toString(16).padStart(9, "0")}  ${n} x ${first.kind}  ${first.attrs}`.trimEnd(),
+    );
     i = j;
   }
   return out.join("\n") + "\n";

@@ -88,7 +88,8 @@ export function renderMailText(report: ComparisonReport, answer: Answer, options
   out.push(...field("run", paramsLine(report)));
   out.push(...field("workload", `${w.events} events (${w.maps} maps, ${w.unmaps} unmaps): ${w.description}`));
   for (const cols of packColumns(report.results, MAIL_COLUMNS, width)) out.push("", ...textTable(report.results, cols));
-  if (report.results.some((r) => r.kernelCounters.secPageTablesBytes === 0)) out.push("", ...wrap(ascii(`SecPageTables 0 B: ${SEC_PAGE_TABLES_NOTE}.`), width, "", ""));
+  if (report.results.some((r) => r.kernelCounters.secPageTablesBytes === 0))
+    out.push("", ...wrap(ascii(`SecPageTables 0 B: ${SEC_PAGE_TABLES_NOTE}.`), width, "", ""));
   const limit = options.messagesPerStrategy ?? 3;
   const withMessages = report.results.filter((r) => r.messages.length > 0);
   if (withMessages.length > 0 && limit > 0) {

@@ -113,7 +113,9 @@ function zoneBands(report: ComparisonReport, s: Scale, top: number, height: numb
     if (hi <= lo) continue;
     const x = s.x(lo);
     const w = s.x(hi) - x;
-    out.push(`<rect class="zone" data-zone="${esc(z.name)}" x="${n(x)}" y="${n(top)}" width="${n(w)}" height="${n(height)}" fill="${zoneFill(z.name)}"><title>${esc(`ZONE_${z.name} ${hexGrouped(z.start)}\u2013${hexGrouped(z.end)} (${bytes(z.end - z.start)})`)}</title></rect>`);
+    out.push(
+      `<rect class="zone" data-zone="${esc(z.name)}" x="${n(x)}" y="${n(top)}" width="${n(w)}" height="${n(height)}" fill="${zoneFill(z.name)}"><title>${esc(`ZONE_${z.name} ${hexGrouped(z.start)}\u2013${hexGrouped(z.end)} (${bytes(z.end - z.start)})`)}</title></rect>`,
+    );
     if (labels && w > textWidth(z.name, 10) + 8) {
       out.push(`<text x="${n(x + 4)}" y="${n(top + 11)}" font-size="10" fill="#59636e">${esc(z.name)}</text>`);
     }
@@ -147,7 +149,9 @@ function limitLine(s: Scale, top: number, bottom: number, out: string[]): void {
 
 function rowLabels(strategies: readonly string[], top: number, out: string[]): void {
   strategies.forEach((name, i) => {
-    out.push(`<text class="row-label" x="${LEFT - 8}" y="${n(top + i * ROW + ROW / 2 + 4)}" text-anchor="end" font-size="11" fill="#1f2328">${esc(name)}</text>`);
+    out.push(
+      `<text class="row-label" x="${LEFT - 8}" y="${n(top + i * ROW + ROW / 2 + 4)}" text-anchor="end" font-size="11" fill="#1f2328">${esc(name)}</text>`,
+    );
   });
 }
 
@@ -184,8 +188,12 @@ export function memoryMap(report: ComparisonReport): MemoryMap {
   panels.forEach((p, i) => {
     const x = whole.x(p.lo);
     const w = Math.max(3, whole.x(p.hi) - x);
-    out.push(`<rect class="panel-outline" x="${n(x - 1)}" y="${n(top - 14)}" width="${n(w + 2)}" height="${n(rowsH + 14)}" fill="none" stroke="#59636e" stroke-width="0.75" stroke-dasharray="2 2"/>`);
-    out.push(`<text x="${n(x + w / 2)}" y="${n(top + rowsH + 30)}" text-anchor="middle" font-size="10.5" font-weight="600" fill="#59636e">${panelName(i)}</text>`);
+    out.push(
+      `<rect class="panel-outline" x="${n(x - 1)}" y="${n(top - 14)}" width="${n(w + 2)}" height="${n(rowsH + 14)}" fill="none" stroke="#59636e" stroke-width="0.75" stroke-dasharray="2 2"/>`,
+    );
+    out.push(
+      `<text x="${n(x + w / 2)}" y="${n(top + rowsH + 30)}" text-anchor="middle" font-size="10.5" font-weight="600" fill="#59636e">${panelName(i)}</text>`,
+    );
   });
   report.results.forEach((r, row) => {
     const shape = shapes[row];
@@ -201,7 +209,9 @@ export function memoryMap(report: ComparisonReport): MemoryMap {
       const w = Math.max(3, whole.x(b) - x);
       const count = freed.reduce((k, f) => k + f.count, 0);
       const text = `${r.strategy}: ${live.length} live, ${count} freed table${count === 1 ? "" : "s"} in ${hexGrouped(a)}\u2013${hexGrouped(b)}`;
-      out.push(`<rect class="extent" x="${n(x)}" y="${n(top + row * ROW + 5)}" width="${n(w)}" height="${ROW - 10}" fill="${live.length > 0 ? LIVE_FILL[2] : FREED_FILL}"><title>${esc(text)}</title></rect>`);
+      out.push(
+        `<rect class="extent" x="${n(x)}" y="${n(top + row * ROW + 5)}" width="${n(w)}" height="${ROW - 10}" fill="${live.length > 0 ? LIVE_FILL[2] : FREED_FILL}"><title>${esc(text)}</title></rect>`,
+      );
     }
   });
   const gibStep = powerStep(x1 - x0, 8, GiB);
@@ -218,7 +228,10 @@ export function memoryMap(report: ComparisonReport): MemoryMap {
   panels.forEach((p, i) => {
     const rows = report.results
       .map((r, k) => ({ r, shape: shapes[k] }))
-      .filter((x): x is { r: (typeof report.results)[number]; shape: TableShape } => x.shape !== undefined && extentOf(x.shape).some((q) => q.lo >= p.lo && q.lo < p.hi));
+      .filter(
+        (x): x is { r: (typeof report.results)[number]; shape: TableShape } =>
+          x.shape !== undefined && extentOf(x.shape).some((q) => q.lo >= p.lo && q.lo < p.hi),
+      );
     const panelH = rows.length * ROW;
     const minSpan = 8 * binBytes;
     const mid = (p.lo + p.hi) / 2;
@@ -235,7 +248,11 @@ export function memoryMap(report: ComparisonReport): MemoryMap {
       `<text x="0" y="${n(y + 14)}" font-size="12" font-weight="600" fill="#1f2328">${esc(`${panelName(i)}: ${hexGrouped(plo)}\u2013${hexGrouped(phi)} (${bytes(phi - plo)}${zonesHere.length > 0 ? `, ${zonesHere.join(" and ")}` : ""})`)}</text>`,
     );
     zoneBands(report, s, ptop - 14, panelH + 14, out, true);
-    rowLabels(rows.map((x) => x.r.strategy), ptop, out);
+    rowLabels(
+      rows.map((x) => x.r.strategy),
+      ptop,
+      out,
+    );
     rows.forEach(({ r, shape }, row) => {
       const ry = ptop + row * ROW;
       out.push(`<line x1="${LEFT}" x2="${LEFT + PLOT}" y1="${n(ry + ROW)}" y2="${n(ry + ROW)}" stroke="#ffffff" stroke-width="1"/>`);
@@ -277,7 +294,10 @@ export function memoryMap(report: ComparisonReport): MemoryMap {
   let kx = LEFT;
   out.push(`<g class="key">`);
   for (const [fill, label, opacity] of key) {
-    out.push(`<rect x="${n(kx)}" y="${n(y + 2)}" width="10" height="10" fill="${fill}" fill-opacity="${opacity}"/>`, `<text x="${n(kx + 14)}" y="${n(y + 11)}" font-size="11" fill="#3a3f45">${esc(label)}</text>`);
+    out.push(
+      `<rect x="${n(kx)}" y="${n(y + 2)}" width="10" height="10" fill="${fill}" fill-opacity="${opacity}"/>`,
+      `<text x="${n(kx + 14)}" y="${n(y + 11)}" font-size="11" fill="#3a3f45">${esc(label)}</text>`,
+    );
     kx += 14 + textWidth(label, 11) + 16;
   }
   out.push(`</g>`);

@@ -73,10 +73,17 @@ export function renderPlatformsText(rows: readonly PlatformRow[], named: string 
     return [r.platform, r.report.params.era, r.report.params.scenario, ...strategies.map((s) => short(cells.get(s)))];
   });
   const widths = header.map((h, i) => Math.max(h.length, ...body.filter((b, k) => rows[k]?.ran !== false || i < 2).map((b) => (b[i] ?? "").length)));
-  const line = (cells: readonly string[]): string => cells.map((c, i) => (i < 3 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join("  ").trimEnd();
+  const line = (cells: readonly string[]): string =>
+    cells
+      .map((c, i) => (i < 3 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0)))
+      .join("  ")
+      .trimEnd();
   const out = [`Strategies across platforms: ${scenarioNote(rows, named)}`, "", line(header), widths.map((w) => "─".repeat(w)).join("  ")];
   for (const b of body) out.push(line(b));
-  out.push("", "ok: every map succeeded (≥4G: with tables at or above 4 GiB the M4U can reach); N fail: map calls that failed; refused: no domain; n/a: the strategy's quirk does not exist in that kernel or driver");
+  out.push(
+    "",
+    "ok: every map succeeded (≥4G: with tables at or above 4 GiB the M4U can reach); N fail: map calls that failed; refused: no domain; n/a: the strategy's quirk does not exist in that kernel or driver",
+  );
   const bites: string[] = [];
   for (const r of rows) {
     if (!r.ran) continue;
@@ -101,7 +108,15 @@ export function platformsJson(rows: readonly PlatformRow[], named: string | null
     note: scenarioNote(rows, named),
     rows: rows.map((r) =>
       r.ran
-        ? { platform: r.platform, ran: true, era: r.report.params.era, scenario: r.report.params.scenario, ownDefault: r.ownDefault, cells: r.report.results.map(cellOf), report: r.report }
+        ? {
+            platform: r.platform,
+            ran: true,
+            era: r.report.params.era,
+            scenario: r.report.params.scenario,
+            ownDefault: r.ownDefault,
+            cells: r.report.results.map(cellOf),
+            report: r.report,
+          }
         : { platform: r.platform, ran: false, reason: r.reason },
     ),
   };

@@ -36,7 +36,12 @@ export function renderTerminal(report: ComparisonReport, answer: Answer, options
   out.push(...field("platform", `${report.platform.name}: ${report.platform.description}`));
   out.push(...field("zones", report.platform.zones.map((z) => `${z.name} ${bytes(z.end - z.start)}`).join(", ") || "none"));
   out.push("era".padEnd(10) + `${p.era}    scenario ${p.scenario}    seed ${p.seed}    cpus ${p.cpus}    fit check ${p.fitCheck ? "on" : "off"}`);
-  out.push("domain".padEnd(10) + (p.domainTiming === "at-probe" ? "at-probe (L1 allocated as the masters are added at boot)" : `${p.domainTiming} (L1 allocated after the background load)`));
+  out.push(
+    "domain".padEnd(10) +
+      (p.domainTiming === "at-probe"
+        ? "at-probe (L1 allocated as the masters are added at boot)"
+        : `${p.domainTiming} (L1 allocated after the background load)`),
+  );
   if (p.tlbEntries !== undefined) out.push("tlb".padEnd(10) + `${p.tlbEntries} entries (fully associative, LRU)`);
   out.push(...field("workload", `${w.events} events (${w.maps} maps, ${w.unmaps} unmaps): ${w.description}`));
   out.push("");
@@ -49,7 +54,11 @@ export function renderTerminal(report: ComparisonReport, answer: Answer, options
     for (const g of groups) {
       // A group still wider than the terminal (long labels of variants run with other switches)
       // goes on in further tables of its columns.
-      packed(report.results, COLUMNS.filter((c) => c.group === g), width).forEach((cols, i) => {
+      packed(
+        report.results,
+        COLUMNS.filter((c) => c.group === g),
+        width,
+      ).forEach((cols, i) => {
         out.push(paint(ANSI.bold, i === 0 ? GROUP_TITLES[g] : `${GROUP_TITLES[g]} (continued)`));
         out.push(...renderTable(report.results, cols, options.color), "");
       });

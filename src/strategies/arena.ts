@@ -9,7 +9,6 @@ import type { PhysMemory } from "../phys/memory.ts";
 import { L2_TABLE_BYTES } from "./base.ts";
 import type { TableMemory } from "./table-memory.ts";
 
-
 export class ArenaTableMemory implements TableMemory {
   readonly name = "arena";
   readonly phys: PhysMemory;

@@ -72,7 +72,7 @@ const DATA: readonly StrategyData[] = [
     provenance: {
       kind: "merged",
       release: "v5.1 (backported to 4.19.y stable; the v4.19 era models 4.19.0)",
-      commit: "6d6ea1e967a2 \"mm: add support for kmem caches in DMA32 zone\" + \"iommu/io-pgtable-arm-v7s: Request DMA32 memory, and improve debugging\"",
+      commit: '6d6ea1e967a2 "mm: add support for kmem caches in DMA32 zone" + "iommu/io-pgtable-arm-v7s: Request DMA32 memory, and improve debugging"',
       eras: ["v5.10", "v6.6", "latest"],
     },
     create: (ctx) => new SlabDma32TableMemory(ctx),

@@ -42,14 +42,21 @@ const videoPlayback = {
 
 const cameraPreview = {
   name: "camera-preview",
-  description: "MT8173 camera preview: display plus a ring of eight 1280x720 NV12 capture buffers of scattered pages, mapped with dma_map_sg each time they are queued",
+  description:
+    "MT8173 camera preview: display plus a ring of eight 1280x720 NV12 capture buffers of scattered pages, mapped with dma_map_sg each time they are queued",
   platform: "mt8173-elm-4g",
   era: "v4.19",
   seed: 7,
   devices: [
     { name: "display", profile: "mt8173-display" },
     { name: "camera", profile: "mt8173-camera", params: { width: 1280, height: 720, buffers: 8, remapEachFrame: true } },
-    { name: "isp", buffers: [{ name: "stats", api: "alloc", bytes: 65536, count: 2 }, { name: "meta", api: "map-single", bytes: 8192, minBytes: 512, lifetime: "frame", holdFrames: 2, access: "write" }] },
+    {
+      name: "isp",
+      buffers: [
+        { name: "stats", api: "alloc", bytes: 65536, count: 2 },
+        { name: "meta", api: "map-single", bytes: 8192, minBytes: 512, lifetime: "frame", holdFrames: 2, access: "write" },
+      ],
+    },
   ],
   phases: [{ kind: "boot" }, { kind: "steady", frames: 300 }, { kind: "teardown" }],
 } as const;
@@ -169,12 +176,16 @@ export const BUILTIN_SCENARIO_SOURCES: Readonly<Record<string, unknown>> = {
   ...Object.fromEntries(PLATFORM_DEFAULTS.map((s) => [s.name, s])),
 };
 
-export const BUILTIN_SCENARIOS: readonly { readonly name: string; readonly description: string }[] = [videoPlayback, cameraPreview, videoCall, pageFragRecycling, ...PLATFORM_DEFAULTS].map(
-  (s) => ({
-    name: s.name,
-    description: s.description,
-  }),
-);
+export const BUILTIN_SCENARIOS: readonly { readonly name: string; readonly description: string }[] = [
+  videoPlayback,
+  cameraPreview,
+  videoCall,
+  pageFragRecycling,
+  ...PLATFORM_DEFAULTS,
+].map((s) => ({
+  name: s.name,
+  description: s.description,
+}));
 
 /**
  * The built-in scenario a run on `platform` uses when none is named: the preset's own default, or

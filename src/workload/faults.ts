@@ -33,7 +33,14 @@ export interface DeviceFault {
   /** The device the line names (mtk-iommu's dev_name, or the tracepoint's device), "" when absent. */
   readonly device: string;
   /** mtk-iommu only: int_state, larb, port, layer, the raw register and the reported PA. */
-  readonly mtk: { readonly type: number; readonly larb: number; readonly port: number; readonly layer: number; readonly raw: number; readonly pa: number } | null;
+  readonly mtk: {
+    readonly type: number;
+    readonly larb: number;
+    readonly port: number;
+    readonly layer: number;
+    readonly raw: number;
+    readonly pa: number;
+  } | null;
 }
 
 export interface FaultParseOptions {
@@ -85,7 +92,11 @@ export function parseFaultLine(line: string, fileName: string, lineNo: number, o
   const m = MTK_FAULT.exec(line);
   if (m === null) {
     if (/\bfault type=0x/i.test(line) || /\bio_page_fault:/.test(line)) {
-      throw new InputError(fileName, `line ${lineNo}`, "names an IOMMU fault but is not in the kernel's format (mtk-iommu 'fault type=0x.. iova=0x.. pa=0x.. larb=.. port=.. layer=.. read|write' or io_page_fault 'IOMMU:drv dev iova=0x.. flags=0x..')");
+      throw new InputError(
+        fileName,
+        `line ${lineNo}`,
+        "names an IOMMU fault but is not in the kernel's format (mtk-iommu 'fault type=0x.. iova=0x.. pa=0x.. larb=.. port=.. layer=.. read|write' or io_page_fault 'IOMMU:drv dev iova=0x.. flags=0x..')",
+      );
     }
     return null;
   }

@@ -22,7 +22,6 @@ export const ACCESS_WINDOW = 64 * 1024;
 /** Largest block a workload asks the page allocator for: order 10 (4 MiB), valid in every era. */
 export const MAX_BLOCK_ORDER = 10;
 
-
 /** NV12: a full-size luma plane plus a half-size interleaved chroma plane. */
 export function nv12Bytes(width: number, height: number): number {
   return alignUp((width * height * 3) / 2, PAGE_SIZE);
@@ -451,22 +450,24 @@ function socProfiles(soc: string, m: SocMasters): DeviceProfile[] {
 
 // ---------------------------------------------------------------------------------------------------
 
-export const churnParams = z.strictObject({
-  /** Name of the device the churn is attributed to (must not clash with a declared device). */
-  device: z.string().min(1).max(64).default("background"),
-  /** Expected new mappings per frame; the fractional part is a probability. */
-  mapsPerFrame: z.number().min(0).max(64).default(1),
-  /** Mapping size: uniform in [minBytes, maxBytes]. */
-  minBytes: int(1, 64 << 20).default(4096),
-  maxBytes: int(1, 64 << 20).default(64 * 1024),
-  /** Lifetime in frames: uniform in [min, max]. */
-  holdFrames: z.tuple([int(1, 1_000_000), int(1, 1_000_000)]).default([1, 60]),
-  api: z.enum(["map-single", "map-sg"]).default("map-single"),
-  /** Orders of the scattered blocks for map-sg. */
-  segmentOrders: orders.default([0]),
-  /** Each new mapping is read by the device once. */
-  access: z.boolean().default(false),
-}).refine((c) => c.minBytes <= c.maxBytes, { message: "must not exceed maxBytes", path: ["minBytes"] })
+export const churnParams = z
+  .strictObject({
+    /** Name of the device the churn is attributed to (must not clash with a declared device). */
+    device: z.string().min(1).max(64).default("background"),
+    /** Expected new mappings per frame; the fractional part is a probability. */
+    mapsPerFrame: z.number().min(0).max(64).default(1),
+    /** Mapping size: uniform in [minBytes, maxBytes]. */
+    minBytes: int(1, 64 << 20).default(4096),
+    maxBytes: int(1, 64 << 20).default(64 * 1024),
+    /** Lifetime in frames: uniform in [min, max]. */
+    holdFrames: z.tuple([int(1, 1_000_000), int(1, 1_000_000)]).default([1, 60]),
+    api: z.enum(["map-single", "map-sg"]).default("map-single"),
+    /** Orders of the scattered blocks for map-sg. */
+    segmentOrders: orders.default([0]),
+    /** Each new mapping is read by the device once. */
+    access: z.boolean().default(false),
+  })
+  .refine((c) => c.minBytes <= c.maxBytes, { message: "must not exceed maxBytes", path: ["minBytes"] })
   .refine((c) => c.holdFrames[0] <= c.holdFrames[1], { message: "minimum must not exceed maximum", path: ["holdFrames"] });
 
 export type ChurnParams = z.output<typeof churnParams>;
@@ -482,9 +483,10 @@ export function churnModel(em: DeviceEmitter, c: ChurnParams): DeviceModel {
       for (let k = 0; k < n; k++) {
         const bytes = em.rng.range(c.minBytes, c.maxBytes);
         const until = frame + em.rng.range(c.holdFrames[0], c.holdFrames[1]);
-        const h = c.api === "map-single"
-          ? em.mapSingle(out, bytes, 0, "DMA_BIDIRECTIONAL", `${em.device}:churn`, until)
-          : em.mapSg(out, bytes, c.segmentOrders, "DMA_BIDIRECTIONAL", `${em.device}:churn`, until);
+        const h =
+          c.api === "map-single"
+            ? em.mapSingle(out, bytes, 0, "DMA_BIDIRECTIONAL", `${em.device}:churn`, until)
+            : em.mapSg(out, bytes, c.segmentOrders, "DMA_BIDIRECTIONAL", `${em.device}:churn`, until);
         if (c.access) em.access(out, h, c.api === "map-sg" ? alignUp(bytes, PAGE_SIZE) : bytes, false);
       }
     },
@@ -521,49 +523,51 @@ const pageMultiple = z.number().refine((v) => Number.isSafeInteger(v) && v > 0 &
   message: "must be a positive multiple of 4096 (at most 256 MiB)",
 });
 
-export const bufferSpec = z.strictObject({
-  name: z.string().min(1).max(64),
-  api: z.enum(["alloc", "map-single", "map-sg"]),
-  /** Size of each instance; with minBytes, the largest size. */
-  bytes: pageMultiple,
-  /** map-single / map-sg: each instance's size is uniform in [minBytes, bytes]. */
-  minBytes: int(1, 256 << 20).optional(),
-  count: int(1, 256).default(1),
-  /** persistent: created at boot, released at teardown; frame: created during steady state. */
-  lifetime: z.enum(["persistent", "frame"]).default("persistent"),
-  /** frame: create the instances every N frames. */
-  every: int(1, 1_000_000).optional(),
-  /** frame: frames an instance lives. */
-  holdFrames: int(1, 1_000_000).optional(),
-  dir: direction.optional(),
-  /** alloc only. */
-  attrs: z.array(z.enum(DMA_ATTRS as [DmaAttr, ...DmaAttr[]])).optional(),
-  /** alloc only. */
-  gfp: z.enum(["GFP_KERNEL", "GFP_ATOMIC"]).optional(),
-  /** map-single only: the buffer starts this many bytes into its first page. */
-  offset: int(0, SZ_4K - 1).optional(),
-  /** map-sg only. */
-  segmentOrders: orders.optional(),
-  /** The device reads or writes a window of an instance every frame (persistent) or once (frame). */
-  access: z.enum(["none", "read", "write"]).default("none"),
-}).superRefine((b, ctx) => {
-  const only = (field: keyof typeof b, apis: readonly string[]): void => {
-    if (b[field] !== undefined && !apis.includes(b.api)) {
-      ctx.addIssue({ code: "custom", path: [field], message: `applies only to api ${apis.map((a) => `"${a}"`).join(" or ")}` });
+export const bufferSpec = z
+  .strictObject({
+    name: z.string().min(1).max(64),
+    api: z.enum(["alloc", "map-single", "map-sg"]),
+    /** Size of each instance; with minBytes, the largest size. */
+    bytes: pageMultiple,
+    /** map-single / map-sg: each instance's size is uniform in [minBytes, bytes]. */
+    minBytes: int(1, 256 << 20).optional(),
+    count: int(1, 256).default(1),
+    /** persistent: created at boot, released at teardown; frame: created during steady state. */
+    lifetime: z.enum(["persistent", "frame"]).default("persistent"),
+    /** frame: create the instances every N frames. */
+    every: int(1, 1_000_000).optional(),
+    /** frame: frames an instance lives. */
+    holdFrames: int(1, 1_000_000).optional(),
+    dir: direction.optional(),
+    /** alloc only. */
+    attrs: z.array(z.enum(DMA_ATTRS as [DmaAttr, ...DmaAttr[]])).optional(),
+    /** alloc only. */
+    gfp: z.enum(["GFP_KERNEL", "GFP_ATOMIC"]).optional(),
+    /** map-single only: the buffer starts this many bytes into its first page. */
+    offset: int(0, SZ_4K - 1).optional(),
+    /** map-sg only. */
+    segmentOrders: orders.optional(),
+    /** The device reads or writes a window of an instance every frame (persistent) or once (frame). */
+    access: z.enum(["none", "read", "write"]).default("none"),
+  })
+  .superRefine((b, ctx) => {
+    const only = (field: keyof typeof b, apis: readonly string[]): void => {
+      if (b[field] !== undefined && !apis.includes(b.api)) {
+        ctx.addIssue({ code: "custom", path: [field], message: `applies only to api ${apis.map((a) => `"${a}"`).join(" or ")}` });
+      }
+    };
+    only("minBytes", ["map-single", "map-sg"]);
+    only("attrs", ["alloc"]);
+    only("gfp", ["alloc"]);
+    only("offset", ["map-single"]);
+    only("segmentOrders", ["map-sg"]);
+    if (b.lifetime !== "frame") {
+      for (const f of ["every", "holdFrames"] as const) {
+        if (b[f] !== undefined) ctx.addIssue({ code: "custom", path: [f], message: 'applies only to lifetime "frame"' });
+      }
     }
-  };
-  only("minBytes", ["map-single", "map-sg"]);
-  only("attrs", ["alloc"]);
-  only("gfp", ["alloc"]);
-  only("offset", ["map-single"]);
-  only("segmentOrders", ["map-sg"]);
-  if (b.lifetime !== "frame") {
-    for (const f of ["every", "holdFrames"] as const) {
-      if (b[f] !== undefined) ctx.addIssue({ code: "custom", path: [f], message: 'applies only to lifetime "frame"' });
-    }
-  }
-  if (b.minBytes !== undefined && b.minBytes > b.bytes) ctx.addIssue({ code: "custom", path: ["minBytes"], message: "must not exceed bytes" });
-});
+    if (b.minBytes !== undefined && b.minBytes > b.bytes) ctx.addIssue({ code: "custom", path: ["minBytes"], message: "must not exceed bytes" });
+  });
 
 export type BufferSpec = z.output<typeof bufferSpec>;
 

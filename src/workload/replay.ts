@@ -166,7 +166,11 @@ export class TraceReplayer {
     this.checkIova(iova, size, line);
     if (paddr + size > this.paLimit) {
       const b = this.bounds as ReplayBounds;
-      throw new InputError(this.fileName, `line ${line}`, `paddr 0x${paddr.toString(16)} + size ${size} is beyond 2^${b.paBits}, the physical address limit of ${b.paSource ?? "the IOMMU"}`);
+      throw new InputError(
+        this.fileName,
+        `line ${line}`,
+        `paddr 0x${paddr.toString(16)} + size ${size} is beyond 2^${b.paBits}, the physical address limit of ${b.paSource ?? "the IOMMU"}`,
+      );
     }
     const end = iova + size;
     const clash = this.live.tryInsert(iova, end, paddr, line);
@@ -174,7 +178,10 @@ export class TraceReplayer {
     if (clash !== null) {
       if (clash.start === iova && clash.end === end) st.duplicateMaps++;
       else st.overlappingMaps++;
-      this.note(line, `map of iova 0x${iova.toString(16)} size ${size} overlaps the live mapping 0x${clash.start.toString(16)}-0x${clash.end.toString(16)}${clash.line > 0 ? ` from line ${clash.line}` : ""}`);
+      this.note(
+        line,
+        `map of iova 0x${iova.toString(16)} size ${size} overlaps the live mapping 0x${clash.start.toString(16)}-0x${clash.end.toString(16)}${clash.line > 0 ? ` from line ${clash.line}` : ""}`,
+      );
     } else {
       const live = this.live.size;
       const bytes = this.live.bytes;
@@ -202,7 +209,10 @@ export class TraceReplayer {
     if (removed !== unmappedSize && removed > 0) {
       st.unmapMismatches++;
       if (st.unmapMismatchLines.length < FIRST_LINES_KEPT) st.unmapMismatchLines.push(line);
-      this.note(line, `unmap of iova 0x${iova.toString(16)} size ${size}: the kernel reported unmapped_size=${unmappedSize}, the trace's live mappings cover ${removed} bytes`);
+      this.note(
+        line,
+        `unmap of iova 0x${iova.toString(16)} size ${size}: the kernel reported unmapped_size=${unmappedSize}, the trace's live mappings cover ${removed} bytes`,
+      );
     }
     st.liveMappings = this.live.size;
     st.liveBytes = this.live.bytes;

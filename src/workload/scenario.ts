@@ -29,7 +29,10 @@ import { bufferSpec, churnModel, churnParams, customModel, DeviceEmitter, device
 import type { BufferSpec, ChurnParams, DeviceModel } from "./profiles.ts";
 import { jsonErrorOffset, throwIssues } from "./validation.ts";
 
-const deviceName = z.string().regex(/^[a-z0-9][a-z0-9._-]*$/, { message: "must be lower-case letters, digits, '.', '_' or '-'" }).max(64);
+const deviceName = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9._-]*$/, { message: "must be lower-case letters, digits, '.', '_' or '-'" })
+  .max(64);
 
 const deviceSchema = z.strictObject({
   name: deviceName,
@@ -55,7 +58,10 @@ const phaseSchema = z.discriminatedUnion("kind", [
 
 const scenarioSchema = z.strictObject({
   $schema: z.string().optional(),
-  name: z.string().regex(/^[a-z0-9][a-z0-9._-]*$/, { message: "must be lower-case letters, digits, '.', '_' or '-'" }).max(80),
+  name: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9._-]*$/, { message: "must be lower-case letters, digits, '.', '_' or '-'" })
+    .max(80),
   description: z.string().max(2000).default(""),
   platform: z.string().default("mt8173-elm-4g"),
   /** The era a run uses when the command line names none. */

@@ -311,7 +311,8 @@ function resolve(o: TraceGenOptions): Resolved {
   const layout = o.layout ?? "cat";
   if (!TRACE_LAYOUTS.includes(layout)) throw new RangeError(`generateTrace: layout "${String(layout)}" is not one of ${TRACE_LAYOUTS.join(", ")}`);
   const maxLive = o.maxLiveMappings ?? 4096;
-  if (!Number.isInteger(maxLive) || maxLive < 1 || maxLive > 1 << 20) throw new RangeError(`generateTrace: maxLiveMappings ${maxLive} is not an integer in [1, 2^20]`);
+  if (!Number.isInteger(maxLive) || maxLive < 1 || maxLive > 1 << 20)
+    throw new RangeError(`generateTrace: maxLiveMappings ${maxLive} is not an integer in [1, 2^20]`);
   const orphanRate = o.orphanUnmapRate ?? 0.001;
   if (!(orphanRate >= 0 && orphanRate <= 1)) throw new RangeError(`generateTrace: orphanUnmapRate ${orphanRate} is not in [0, 1]`);
   const dram = o.dram ?? ELM_DRAM;

@@ -83,12 +83,19 @@ export function describeTraceQuality(name: string, q: TraceQuality): string {
         ` (first at ${where(q)} ${q.lost.firstLines.join(", ")})`,
     );
   }
-  if (q.malformed.count > 0) parts.push(`${plural(q.malformed.count, "malformed line")} skipped (${where(q)} ${q.malformed.firstLines.join(", ")}${q.malformed.count > q.malformed.firstLines.length ? ", …" : ""})`);
+  if (q.malformed.count > 0)
+    parts.push(
+      `${plural(q.malformed.count, "malformed line")} skipped (${where(q)} ${q.malformed.firstLines.join(", ")}${q.malformed.count > q.malformed.firstLines.length ? ", …" : ""})`,
+    );
   if (q.truncatedLastLine !== null) parts.push(`the last line (${q.truncatedLastLine}) is cut off and was skipped`);
   else if (q.unterminatedLastLine !== null) parts.push(`the last line (${q.unterminatedLastLine}) has no newline`);
   if (q.zeroSizeEvents.count > 0) parts.push(`${plural(q.zeroSizeEvents.count, "zero-size event")} (${where(q)} ${q.zeroSizeEvents.firstLines.join(", ")})`);
-  if (q.unmapMismatches.count > 0) parts.push(`${plural(q.unmapMismatches.count, "unmap")} whose unmapped_size disagrees with the live mapping (${where(q)} ${q.unmapMismatches.firstLines.join(", ")})`);
-  if (q.unknownUnmaps.count > 0) parts.push(`${plural(q.unknownUnmaps.count, "unmap")} of never-mapped ranges (${where(q)} ${q.unknownUnmaps.firstLines.join(", ")})`);
+  if (q.unmapMismatches.count > 0)
+    parts.push(
+      `${plural(q.unmapMismatches.count, "unmap")} whose unmapped_size disagrees with the live mapping (${where(q)} ${q.unmapMismatches.firstLines.join(", ")})`,
+    );
+  if (q.unknownUnmaps.count > 0)
+    parts.push(`${plural(q.unknownUnmaps.count, "unmap")} of never-mapped ranges (${where(q)} ${q.unknownUnmaps.firstLines.join(", ")})`);
   const span = q.firstTimestamp !== null && q.lastTimestamp !== null ? `, ${q.firstTimestamp.toFixed(6)}–${q.lastTimestamp.toFixed(6)} s` : "";
   const cpus = q.cpus.length > 0 ? `, CPUs ${q.cpus.join(",")}` : "";
   return `${name}: trace quality (${q.format}${span}${cpus}): ${q.clean ? "clean" : parts.join("; ")}`;

@@ -81,7 +81,17 @@ export function describeIssue(issue: Issue, input: unknown): [string, string] {
     }
     case "unrecognized_keys": {
       const key = issue.keys[0] ?? "";
-      return [formatPath([...path, key]), `is not a known field${issue.keys.length > 1 ? ` (nor ${issue.keys.slice(1).map((k) => `"${k}"`).join(", ")})` : ""}`];
+      return [
+        formatPath([...path, key]),
+        `is not a known field${
+          issue.keys.length > 1
+            ? ` (nor ${issue.keys
+                .slice(1)
+                .map((k) => `"${k}"`)
+                .join(", ")})`
+            : ""
+        }`,
+      ];
     }
     case "invalid_format":
       return [where, `must match the ${issue.format} format`];
@@ -128,9 +138,13 @@ export function jsonErrorOffset(text: string): number {
         i++;
         const e = text[i];
         if (e === "u") {
-          for (let k = 1; k <= 4; k++) if (!/[0-9a-fA-F]/.test(text[i + k] ?? "")) { i += k; fail(); }
+          for (let k = 1; k <= 4; k++)
+            if (!/[0-9a-fA-F]/.test(text[i + k] ?? "")) {
+              i += k;
+              fail();
+            }
           i += 4;
-        } else if (e === undefined || !"\"\\/bfnrt".includes(e)) fail();
+        } else if (e === undefined || !'"\\/bfnrt'.includes(e)) fail();
       }
       i++;
     }
@@ -147,7 +161,10 @@ export function jsonErrorOffset(text: string): number {
     if (c === "{") {
       i++;
       ws();
-      if (text[i] === "}") { i++; return; }
+      if (text[i] === "}") {
+        i++;
+        return;
+      }
       for (;;) {
         ws();
         if (text[i] !== '"') fail();
@@ -157,19 +174,34 @@ export function jsonErrorOffset(text: string): number {
         i++;
         value();
         ws();
-        if (text[i] === ",") { i++; continue; }
-        if (text[i] === "}") { i++; return; }
+        if (text[i] === ",") {
+          i++;
+          continue;
+        }
+        if (text[i] === "}") {
+          i++;
+          return;
+        }
         fail();
       }
     } else if (c === "[") {
       i++;
       ws();
-      if (text[i] === "]") { i++; return; }
+      if (text[i] === "]") {
+        i++;
+        return;
+      }
       for (;;) {
         value();
         ws();
-        if (text[i] === ",") { i++; continue; }
-        if (text[i] === "]") { i++; return; }
+        if (text[i] === ",") {
+          i++;
+          continue;
+        }
+        if (text[i] === "]") {
+          i++;
+          return;
+        }
         fail();
       }
     } else if (c === '"') string();

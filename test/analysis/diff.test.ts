@@ -25,7 +25,10 @@ const B = join(dir, "v6.6.json");
 
 describe("diff", () => {
   before(() => {
-    for (const [era, out] of [["v4.19", A], ["v6.6", B]] as const) {
+    for (const [era, out] of [
+      ["v4.19", A],
+      ["v6.6", B],
+    ] as const) {
       const r = lab("compare", "--era", era, "--strategies", STRATEGIES, "--json", out, "--no-html", "--jobs", "1");
       assert.equal(r.status, 0, r.stderr);
     }
@@ -53,10 +56,19 @@ describe("diff", () => {
       }
     }
     assert.ok(expected > 0, "the two eras differ");
-    assert.deepEqual(d.params.map((c) => c.figure), ["era"]);
-    assert.ok(d.platform.some((c) => c.figure === "zones[DMA].start"), "v6.6 elm has a ZONE_DMA where v4.19 has DMA32");
+    assert.deepEqual(
+      d.params.map((c) => c.figure),
+      ["era"],
+    );
+    assert.ok(
+      d.platform.some((c) => c.figure === "zones[DMA].start"),
+      "v6.6 elm has a ZONE_DMA where v4.19 has DMA32",
+    );
     const legacy = d.strategies.find((s) => s.strategy === "legacy-gfp-dma");
-    assert.deepEqual(legacy?.changes.find((c) => c.figure === "domainCreated"), { figure: "domainCreated", a: false, b: true, delta: null, ratio: null });
+    assert.deepEqual(
+      legacy?.changes.find((c) => c.figure === "domainCreated"),
+      { figure: "domainCreated", a: false, b: true, delta: null, ratio: null },
+    );
     assert.ok(d.predictions.some((p) => p.flipped));
     const slab = d.strategies.find((s) => s.strategy === "slab-dma32");
     assert.deepEqual(slab?.changes, [], "the merged fix costs the same in both eras");

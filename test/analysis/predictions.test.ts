@@ -25,10 +25,17 @@ describe("computeAnswer with the run's variants", () => {
     const report = fixtureReport();
     const plain = report.results.map((r) => variant(r.strategy));
     const all = computeAnswer(report, { variants: plain, switches: DEFAULT_SWITCHES }).predictions.map((p) => p.id);
-    assert.deepEqual(all, computeAnswer(report).predictions.map((p) => p.id), "labels and typed variants agree");
+    assert.deepEqual(
+      all,
+      computeAnswer(report).predictions.map((p) => p.id),
+      "labels and typed variants agree",
+    );
     // The same results, but legacy-gfp-dma's ran with the fit check off: its prediction is not evaluated on it.
     const off = report.results.map((r) => variant(r.strategy, r.strategy === "legacy-gfp-dma" ? { fitCheck: false } : {}));
     const ids = computeAnswer(report, { variants: off, switches: DEFAULT_SWITCHES }).predictions.map((p) => p.id);
-    assert.deepEqual(ids, all.filter((id) => id !== "legacy-gfp-dma-fails-on-elm-v4.19"));
+    assert.deepEqual(
+      ids,
+      all.filter((id) => id !== "legacy-gfp-dma-fails-on-elm-v4.19"),
+    );
   });
 });

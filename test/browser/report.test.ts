@@ -57,7 +57,16 @@ interface DataRow {
   kind: string | null;
   cells: { field: string; value: string | null; derived: boolean; text: string }[];
 }
-const ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
+const ARGS = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
 
 interface Cell {
   strategy: string;
@@ -88,11 +97,10 @@ describe("HTML report of a real compare run, in Chromium", { skip }, () => {
     assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium)`);
     dir = mkdtempSync(join(tmpdir(), "iommu-lab-report-"));
     // A real run: the default scenario on every strategy, including the regressed one.
-    execFileSync(
-      process.execPath,
-      [CLI, "compare", "--jobs", "2", "--html", join(dir, "report.html"), "--json", join(dir, "report.json")],
-      { stdio: ["ignore", "ignore", "pipe"], env: { ...process.env, CI: "1" } },
-    );
+    execFileSync(process.execPath, [CLI, "compare", "--jobs", "2", "--html", join(dir, "report.html"), "--json", join(dir, "report.json")], {
+      stdio: ["ignore", "ignore", "pipe"],
+      env: { ...process.env, CI: "1" },
+    });
     json = JSON.parse(readFileSync(join(dir, "report.json"), "utf8")) as typeof json;
 
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
@@ -128,7 +136,10 @@ describe("HTML report of a real compare run, in Chromium", { skip }, () => {
         return { id: f.getAttribute("data-chart"), w: box?.width ?? 0, h: box?.height ?? 0, marks: svg?.querySelectorAll("path, line, rect").length ?? 0 };
       }),
     );
-    assert.deepEqual(figures.map((f) => f.id), ["held-over-time", "memory-map", "l2-occupancy", "held-vs-in-use"]);
+    assert.deepEqual(
+      figures.map((f) => f.id),
+      ["held-over-time", "memory-map", "l2-occupancy", "held-vs-in-use"],
+    );
     for (const f of figures) {
       assert.ok(f.w > 100 && f.h > 100, `${f.id}: ${f.w}x${f.h}`);
       assert.ok(f.marks > 10, `${f.id}: ${f.marks} marks`);
@@ -146,7 +157,10 @@ describe("HTML report of a real compare run, in Chromium", { skip }, () => {
       })),
     );
     const strategies = new Set(cells.map((c) => c.strategy));
-    assert.deepEqual([...strategies], json.results.map((r) => r["strategy"]));
+    assert.deepEqual(
+      [...strategies],
+      json.results.map((r) => r["strategy"]),
+    );
     let compared = 0;
     for (const c of cells) {
       const result = json.results.find((r) => r["strategy"] === c.strategy);
@@ -166,7 +180,8 @@ describe("HTML report of a real compare run, in Chromium", { skip }, () => {
       }
       assert.equal(Number(c.value), expected, `${c.strategy} ${c.field}`);
       if (c.field.endsWith("Bytes")) assert.equal(c.text, bytes(expected as number), `${c.strategy} ${c.field} text`);
-      else if (c.field !== "runTimeMs" && !c.field.startsWith("kernelCounters.slabinfo")) assert.equal(c.text, String(expected), `${c.strategy} ${c.field} text`);
+      else if (c.field !== "runTimeMs" && !c.field.startsWith("kernelCounters.slabinfo"))
+        assert.equal(c.text, String(expected), `${c.strategy} ${c.field} text`);
       compared++;
     }
     assert.ok(compared >= json.results.length * 14, `${compared} cells compared`);
@@ -176,7 +191,10 @@ describe("HTML report of a real compare run, in Chromium", { skip }, () => {
     const names = await page.$$eval("figure[data-chart] svg", (svgs) =>
       svgs.map((svg) => ({
         role: svg.getAttribute("role"),
-        title: (svg.getAttribute("aria-labelledby") ?? "").split(" ").map((id: string) => svg.ownerDocument.getElementById(id)?.textContent ?? "").join(" | "),
+        title: (svg.getAttribute("aria-labelledby") ?? "")
+          .split(" ")
+          .map((id: string) => svg.ownerDocument.getElementById(id)?.textContent ?? "")
+          .join(" | "),
         first: svg.firstElementChild?.tagName,
       })),
     );
@@ -199,7 +217,8 @@ describe("HTML report of a real compare run, in Chromium", { skip }, () => {
           at: Number(r.getAttribute("data-pa") ?? r.getAttribute("data-start")),
           count: Number(r.getAttribute("data-count") ?? 1),
           title: r.querySelector("title")?.textContent ?? "",
-          inView: box !== undefined && b.width > 0 && b.height > 0 && b.left >= box.left && b.right <= box.right + 0.5 && b.top >= box.top && b.bottom <= box.bottom,
+          inView:
+            box !== undefined && b.width > 0 && b.height > 0 && b.left >= box.left && b.right <= box.right + 0.5 && b.top >= box.top && b.bottom <= box.bottom,
         };
       });
     });
@@ -210,15 +229,36 @@ describe("HTML report of a real compare run, in Chromium", { skip }, () => {
       const mine = marks.filter((m) => m.strategy === strategy);
       const liveTables = (r["tables"] as Placement[]).filter((t) => t.live);
       const freed = freedBins(r);
-      assert.deepEqual(mine.filter((m) => m.kind === "live").map((m) => m.at).sort((a, b) => a - b), liveTables.map((t) => t.pa).sort((a, b) => a - b), `${strategy} live`);
-      assert.deepEqual(mine.filter((m) => m.kind === "freed").map((m) => `${m.at}:${m.count}`).sort(), freed.map((b) => `${b.start}:${b.count}`).sort(), `${strategy} freed`);
+      assert.deepEqual(
+        mine
+          .filter((m) => m.kind === "live")
+          .map((m) => m.at)
+          .sort((a, b) => a - b),
+        liveTables.map((t) => t.pa).sort((a, b) => a - b),
+        `${strategy} live`,
+      );
+      assert.deepEqual(
+        mine
+          .filter((m) => m.kind === "freed")
+          .map((m) => `${m.at}:${m.count}`)
+          .sort(),
+        freed.map((b) => `${b.start}:${b.count}`).sort(),
+        `${strategy} freed`,
+      );
       live += liveTables.length;
       bins += freed.length;
     }
     assert.equal(marks.length, live + bins);
     assert.ok(live > 0 && bins > 0, `${live} live, ${bins} bins`);
-    assert.deepEqual(marks.filter((m) => !m.inView), [], "every mark lies inside the chart");
-    assert.ok(marks.filter((m) => m.kind === "freed").every((m) => new RegExp(`^\\S+: ${m.count} freed tables?`).test(m.title)), "hover text gives the count");
+    assert.deepEqual(
+      marks.filter((m) => !m.inView),
+      [],
+      "every mark lies inside the chart",
+    );
+    assert.ok(
+      marks.filter((m) => m.kind === "freed").every((m) => new RegExp(`^\\S+: ${m.count} freed tables?`).test(m.title)),
+      "hover text gives the count",
+    );
   });
 
   it("memory map: binary GiB axis and the 4 GiB line labelled, inside the chart", async () => {
@@ -247,7 +287,10 @@ describe("HTML report of a real compare run, in Chromium", { skip }, () => {
       caption: f.querySelector("figcaption")?.textContent ?? "",
     }));
     assert.equal(seen.lines, json.results.length);
-    assert.ok(seen.labels.every((l) => !l.endsWith("\u2026")), seen.labels.join(" | "));
+    assert.ok(
+      seen.labels.every((l) => !l.endsWith("\u2026")),
+      seen.labels.join(" | "),
+    );
     // Which series coincide, computed here from the JSON.
     const keys = new Map<string, string>();
     for (const r of json.results) {
@@ -277,7 +320,10 @@ describe("HTML report of a real compare run, in Chromium", { skip }, () => {
         })),
       })),
     );
-    assert.deepEqual(tables.map((t) => t.chart), ["held-over-time", "memory-map", "l2-occupancy", "held-vs-in-use"]);
+    assert.deepEqual(
+      tables.map((t) => t.chart),
+      ["held-over-time", "memory-map", "l2-occupancy", "held-vs-in-use"],
+    );
     const byStrategy = new Map(json.results.map((r) => [r["strategy"] as string, r]));
     const heldCaption = await page.$eval("figure[data-chart=held-over-time] figcaption", (c) => c.textContent ?? "");
     const value = (row: DataRow, field: string): number => Number(row.cells.find((c) => c.field === field)?.value);
@@ -297,22 +343,31 @@ describe("HTML report of a real compare run, in Chromium", { skip }, () => {
           assert.equal(value(rows[rows.length - 1] as DataRow, "event"), samples[samples.length - 1]?.event);
           const highest = Math.max(...samples.map((x) => x.heldBytes));
           assert.equal(Math.max(...rows.map((x) => value(x, "heldBytes"))), highest);
-          if ((r["peakHeldBytes"] as number) > highest) assert.ok(heldCaption.includes(`${r["strategy"] as string} ${bytes(r["peakHeldBytes"] as number)}`), `${r["strategy"] as string}: peak between samples`);
+          if ((r["peakHeldBytes"] as number) > highest)
+            assert.ok(
+              heldCaption.includes(`${r["strategy"] as string} ${bytes(r["peakHeldBytes"] as number)}`),
+              `${r["strategy"] as string}: peak between samples`,
+            );
         }
       } else if (t.chart === "memory-map") {
         for (const r of json.results) {
           const rows = t.rows.filter((x) => x.strategy === r["strategy"]);
-          const live = rows.filter((x) => x.kind === "live").map((x) => `${value(x, "pa")} L${value(x, "level")} ${x.cells[3]?.value ?? ""} ${value(x, "bytes")}`);
+          const live = rows
+            .filter((x) => x.kind === "live")
+            .map((x) => `${value(x, "pa")} L${value(x, "level")} ${x.cells[3]?.value ?? ""} ${value(x, "bytes")}`);
           const want = (r["tables"] as Placement[]).filter((p) => p.live).map((p) => `${p.pa} L${p.level} ${p.zone} ${p.bytes}`);
           assert.deepEqual(live.sort(), want.sort(), `${r["strategy"] as string} live tables`);
-          const freed = rows.filter((x) => x.kind === "freed-bin").map((x) => `${value(x, "start")}-${value(x, "end")} ${x.cells[3]?.value ?? ""} ${value(x, "count")} ${value(x, "bytes")}`);
+          const freed = rows
+            .filter((x) => x.kind === "freed-bin")
+            .map((x) => `${value(x, "start")}-${value(x, "end")} ${x.cells[3]?.value ?? ""} ${value(x, "count")} ${value(x, "bytes")}`);
           const bins = freedBins(r).map((b) => `${b.start}-${b.end} ${b.zone} ${b.count} ${b.bytes}`);
           assert.deepEqual(freed.sort(), bins.sort(), `${r["strategy"] as string} freed bins`);
         }
       } else {
         assert.equal(t.rows.length, json.results.length, t.chart);
         for (const row of t.rows) {
-          for (const c of row.cells) assert.equal(Number(c.value), jsonField(byStrategy.get(row.strategy) ?? {}, c.field), `${t.chart} ${row.strategy} ${c.field}`);
+          for (const c of row.cells)
+            assert.equal(Number(c.value), jsonField(byStrategy.get(row.strategy) ?? {}, c.field), `${t.chart} ${row.strategy} ${c.field}`);
         }
       }
     }

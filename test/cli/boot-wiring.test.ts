@@ -43,7 +43,10 @@ describe("compare --era v5.10 refuses mtk-ttbr-ext", () => {
   it("names the release that added the quirk", () => {
     const r = lab("compare", "--era", "v5.10", "--strategies", "mtk-ttbr-ext", "--jobs", "1", "--no-html", "--json", "r.json", "--no-color");
     assert.equal(r.status, 0, r.stderr);
-    assert.match(r.stdout.replace(/\n\s+/g, " "), /model: alloc_io_pgtable_ops refused: IO_PGTABLE_QUIRK_ARM_MTK_TTBR_EXT does not exist in Linux v5\.10 \(added about v6\.0\)/);
+    assert.match(
+      r.stdout.replace(/\n\s+/g, " "),
+      /model: alloc_io_pgtable_ops refused: IO_PGTABLE_QUIRK_ARM_MTK_TTBR_EXT does not exist in Linux v5\.10 \(added about v6\.0\)/,
+    );
     const res = (JSON.parse(readFileSync(join(dir, "r.json"), "utf8")) as { results: { domainCreated: boolean; domainProbe: unknown }[] }).results[0];
     assert.deepEqual([res?.domainCreated, res?.domainProbe], [false, null]);
   });
@@ -54,7 +57,11 @@ describe("run --trace-out formats with the era", () => {
   const onePage = join(dir, "one-page.json");
   writeFileSync(
     onePage,
-    JSON.stringify({ name: "one-page", devices: [{ name: "isp", buffers: [{ name: "stats", api: "alloc", bytes: 4096 }] }], phases: [{ kind: "boot" }, { kind: "steady", frames: 1 }] }),
+    JSON.stringify({
+      name: "one-page",
+      devices: [{ name: "isp", buffers: [{ name: "stats", api: "alloc", bytes: 4096 }] }],
+      phases: [{ kind: "boot" }, { kind: "steady", frames: 1 }],
+    }),
   );
 
   it("v5.10: 5.10's columns (7-wide pid, 4 flag characters), first 4 KiB IOVA 0xffff_f000 (the full 4 GiB aperture)", () => {
@@ -85,7 +92,10 @@ describe("--domain-timing", () => {
       results: { boot: { step: string }[]; domainProbe: { attempts: number; failures: number } }[];
     };
     assert.equal(rep.params.domainTiming, "after-background");
-    assert.deepEqual(rep.results[0]?.boot.map((s) => s.step), ["memblock", "buddy", "background", "device-probe", "workload"]);
+    assert.deepEqual(
+      rep.results[0]?.boot.map((s) => s.step),
+      ["memblock", "buddy", "background", "device-probe", "workload"],
+    );
     assert.deepEqual([rep.results[0]?.domainProbe.attempts, rep.results[0]?.domainProbe.failures], [1, 0]);
   });
 

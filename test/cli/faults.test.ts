@@ -40,10 +40,27 @@ describe("--faults", () => {
   });
 
   it("compare: deviceFaults per result in the JSON, the fault section in the HTML", () => {
-    const r = lab("compare", "--trace", "trace.txt", "--faults", "dmesg.txt", "--strategies", "slab-dma32,page-frag", "--json", "r.json", "--html", "r.html", "--jobs", "1");
+    const r = lab(
+      "compare",
+      "--trace",
+      "trace.txt",
+      "--faults",
+      "dmesg.txt",
+      "--strategies",
+      "slab-dma32,page-frag",
+      "--json",
+      "r.json",
+      "--html",
+      "r.html",
+      "--jobs",
+      "1",
+    );
     assert.equal(r.status, 0, r.stderr);
     const json = JSON.parse(readFileSync(join(dir, "r.json"), "utf8")) as { results: { deviceFaults?: { verdict: string; lastMap: { line: number } }[] }[] };
-    assert.deepEqual(json.results.map((x) => x.deviceFaults?.map((f) => [f.verdict, f.lastMap.line])), [[["unmapped", 1]], [["unmapped", 1]]]);
+    assert.deepEqual(
+      json.results.map((x) => x.deviceFaults?.map((f) => [f.verdict, f.lastMap.line])),
+      [[["unmapped", 1]], [["unmapped", 1]]],
+    );
     assert.match(readFileSync(join(dir, "r.html"), "utf8"), /<section id="faults">/);
   });
 

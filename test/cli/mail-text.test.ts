@@ -61,9 +61,25 @@ function tables(text: string): Table[] {
 
 describe("compare --format text", () => {
   let text = "";
-  let json: { params: Record<string, unknown>; workload: Record<string, number>; results: Record<string, unknown>[]; answer: { best: { byBytesHeld: { peakHeldBytes: number } | null } } };
+  let json: {
+    params: Record<string, unknown>;
+    workload: Record<string, number>;
+    results: Record<string, unknown>[];
+    answer: { best: { byBytesHeld: { peakHeldBytes: number } | null } };
+  };
   before(() => {
-    const r = lab("compare", "--format", "text", "--strategies", "legacy-gfp-dma,slab-dma32,genalloc-prealloc,page-frag", "--no-html", "--json", "r.json", "--jobs", "2");
+    const r = lab(
+      "compare",
+      "--format",
+      "text",
+      "--strategies",
+      "legacy-gfp-dma,slab-dma32,genalloc-prealloc,page-frag",
+      "--no-html",
+      "--json",
+      "r.json",
+      "--jobs",
+      "2",
+    );
     assert.equal(r.status, 0, r.stderr);
     text = r.stdout;
     json = JSON.parse(readFileSync(join(dir, "r.json"), "utf8"));
@@ -117,7 +133,10 @@ describe("compare --format text", () => {
 
   it("states the run's parameters and the answer's figure as the JSON does", () => {
     const p = json.params;
-    assert.match(text, new RegExp(`run +${p["era"]}, scenario ${p["scenario"]}, seed ${p["seed"]}, cpus ${p["cpus"]}, fit\\s+check on, TLB ${p["tlbEntries"]} entries`));
+    assert.match(
+      text,
+      new RegExp(`run +${p["era"]}, scenario ${p["scenario"]}, seed ${p["seed"]}, cpus ${p["cpus"]}, fit\\s+check on, TLB ${p["tlbEntries"]} entries`),
+    );
     const w = json.workload;
     assert.match(text, new RegExp(`workload  ${w["events"]} events \\(${w["maps"]} maps, ${w["unmaps"]} unmaps\\)`));
     const best = json.answer.best.byBytesHeld;

@@ -18,10 +18,16 @@ test("platforms lists every preset, its summary wrapped under it within 100 colu
   assert.equal(r.status, 0, r.stderr);
   assert.ok(r.stdout.split("\n").every((l) => l.length <= 100));
   // A preset's line, with its wrapped continuation lines (indented) joined back on.
-  const lines = r.stdout.trimEnd().replace(/\n {19}/g, " ").split("\n");
+  const lines = r.stdout
+    .trimEnd()
+    .replace(/\n {19}/g, " ")
+    .split("\n");
   assert.ok(lines.length >= 11);
   const cherry = lines.find((l) => l.startsWith("mt8195-cherry-8g "));
-  assert.match(cherry ?? "", /8 GiB \(5 GiB above 4 GiB\), 8 CPUs; 2 mtk_iommu \(vpp, vdo\), 5 domains, 1 table, ias 34, no TTBR_EXT, tables must lie < 4 GiB in latest; since 5\.19; eras v6\.6, latest/);
+  assert.match(
+    cherry ?? "",
+    /8 GiB \(5 GiB above 4 GiB\), 8 CPUs; 2 mtk_iommu \(vpp, vdo\), 5 domains, 1 table, ias 34, no TTBR_EXT, tables must lie < 4 GiB in latest; since 5\.19; eras v6\.6, latest/,
+  );
 });
 
 test("mm prints the spans the zone formulas give; an era before the SoC is exit 2 naming the release", () => {

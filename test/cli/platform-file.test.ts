@@ -22,7 +22,10 @@ test("compare --platform mt8195-cherry-8g runs its own default scenario and show
   assert.match(r.stdout, /2 M4Us \(vpp mediatek,mt8195-iommu-vpp, vdo mediatek,mt8195-iommu-vdo\), 5 domains, 1 v7s table per strategy/);
   assert.match(r.stdout, /vdec → m4ulist\/4-8G via vdo/);
   const json = JSON.parse(readFileSync(join(dir, "c.json"), "utf8")) as { results: { breakdown?: { domains: { id: string; l1Bytes: number }[] } }[] };
-  assert.deepEqual(json.results[0]?.breakdown?.domains.map((d) => d.l1Bytes), [65536, 65536, 65536, 65536, 65536]);
+  assert.deepEqual(
+    json.results[0]?.breakdown?.domains.map((d) => d.l1Bytes),
+    [65536, 65536, 65536, 65536, 65536],
+  );
 });
 
 test("compare --platform mt8173-elm-4g still runs the elm default and prints no domain section", () => {
@@ -55,7 +58,10 @@ test("--platform-file errors name the path and the rule, exit 2", () => {
   const missing = cli("compare", "--platform-file", "nope.json", "--no-json", "--no-html");
   assert.equal(missing.status, 2);
   assert.match(missing.stderr, /nope\.json: no such platform file/);
-  writeFileSync(join(dir, "bad.json"), JSON.stringify({ schema: "iommu-lab/platform/1", name: "b", description: "d", cpus: 4, ram: [{ start: 0x4000_0000, end: 0x3000_0000 }] }));
+  writeFileSync(
+    join(dir, "bad.json"),
+    JSON.stringify({ schema: "iommu-lab/platform/1", name: "b", description: "d", cpus: 4, ram: [{ start: 0x4000_0000, end: 0x3000_0000 }] }),
+  );
   const bad = cli("mm", "--platform-file", "bad.json");
   assert.equal(bad.status, 2);
   assert.match(bad.stderr, /^iommu-lab: bad\.json: ram\[0\]/m);
@@ -66,7 +72,17 @@ test("--platform-file errors name the path and the rule, exit 2", () => {
 });
 
 test("compare --platforms: one table across SoCs, each on its own default scenario; it says where the class still bites", () => {
-  const r = cli("compare", "--platforms", "mt8173-elm-4g,mt6893-phone-12g,mt8195-cherry-8g", "--strategies", "slab-dma32,mtk-ttbr-ext", "--json", "p.json", "--html", "p.html");
+  const r = cli(
+    "compare",
+    "--platforms",
+    "mt8173-elm-4g,mt6893-phone-12g,mt8195-cherry-8g",
+    "--strategies",
+    "slab-dma32,mtk-ttbr-ext",
+    "--json",
+    "p.json",
+    "--html",
+    "p.html",
+  );
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stdout, /each platform runs its own default scenario/);
   assert.match(r.stdout, /mt8173-elm-4g\s+v4\.19\s+mt8173-video-playback\s+ok\s+n\/a/);
@@ -74,7 +90,10 @@ test("compare --platforms: one table across SoCs, each on its own default scenar
   assert.match(r.stdout, /mt8195-cherry-8g\s+latest\s+mt8195-cherry-8g-default\s+ok\s+ok/);
   assert.match(r.stdout, /mt6893-phone-12g: slab-dma32 \(domains mm\/0-4G, mm\/4-8G, mm\/8-12G\); the kernel: "Page table does not fit in PTE: 0x0000000[23]/);
   assert.doesNotMatch(r.stdout, /mt8173-elm-4g: /);
-  const doc = JSON.parse(readFileSync(join(dir, "p.json"), "utf8")) as { schema: string; rows: { platform: string; ownDefault: boolean; cells: { strategy: string; outcome: string }[] }[] };
+  const doc = JSON.parse(readFileSync(join(dir, "p.json"), "utf8")) as {
+    schema: string;
+    rows: { platform: string; ownDefault: boolean; cells: { strategy: string; outcome: string }[] }[];
+  };
   assert.equal(doc.schema, "iommu-lab/compare-platforms/1");
   assert.deepEqual(
     doc.rows.map((x) => [x.platform, x.ownDefault, x.cells.map((c) => c.outcome)]),

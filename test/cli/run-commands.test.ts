@@ -45,7 +45,10 @@ describe("run commands reject bad input with one line and exit 2", () => {
   it("an unwritable report path fails before the run and writes nothing", () => {
     badInput(["compare", "--strategies", "slab-dma32", "--html", join(dir, "missing-dir", "r.html")], /r\.html: cannot write here/);
     badInput(["compare", "--strategies", "slab-dma32", "--json", dir], /is a directory/);
-    assert.deepEqual(readdirSync(dir).filter((f) => f.startsWith("report") || f.startsWith(".")), []);
+    assert.deepEqual(
+      readdirSync(dir).filter((f) => f.startsWith("report") || f.startsWith(".")),
+      [],
+    );
   });
 });
 
@@ -55,7 +58,11 @@ describe("compare writes both reports", () => {
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stdout, /slab-dma32/);
     assert.ok(existsSync(join(dir, "report.html")) && existsSync(join(dir, "report.json")));
-    assert.deepEqual(readdirSync(dir).filter((f) => f.startsWith(".")), [], "no temporary files left");
+    assert.deepEqual(
+      readdirSync(dir).filter((f) => f.startsWith(".")),
+      [],
+      "no temporary files left",
+    );
   });
 });
 

@@ -84,7 +84,11 @@ describe("sweep", () => {
     assert.match(stderr, /interrupted; \d+ of 24 cells are in .*resume\.cache: run the same command again to resume/);
     const cached = readdirSync(cache).filter((f) => f.endsWith(".json")).length;
     assert.ok(cached >= 2 && cached < 24, `cached ${cached}`);
-    assert.deepEqual(readdirSync(cache).filter((f) => f.endsWith(".tmp")), [], "no half-written cell");
+    assert.deepEqual(
+      readdirSync(cache).filter((f) => f.endsWith(".tmp")),
+      [],
+      "no half-written cell",
+    );
     assert.ok(!existsSync(join(dir, "resume.out.json")), "no report from an interrupted sweep");
 
     const again = lab("sweep", g, "--jobs", "2", "--no-html", "--json", join(dir, "resume.out.json"));

@@ -43,7 +43,10 @@ describe("openTrace", () => {
     const text = generateTraceText(opts);
     const path = file("gen.txt", text);
     const whole = parseFtrace(text, { fileName: path });
-    assert.deepEqual(whole.events, [...generateTraceEvents(opts)].map((g) => g.event));
+    assert.deepEqual(
+      whole.events,
+      [...generateTraceEvents(opts)].map((g) => g.event),
+    );
     for (const chunkBytes of [1 << 20, 65_536, 4099]) {
       const input = openTrace(path, { ...OFF, chunkBytes });
       const evs = await readAllTraceEvents(input);
@@ -107,12 +110,21 @@ describe("openTrace", () => {
 
   it("a missing file, a directory, an empty file or one without iommu events is one InputError naming the path", async () => {
     const missing = join(tmp, "no-such-trace.txt");
-    assert.throws(() => openTrace(missing, OFF), (e: unknown) => e instanceof InputError && e.input === missing && /no such file/.test(e.message));
+    assert.throws(
+      () => openTrace(missing, OFF),
+      (e: unknown) => e instanceof InputError && e.input === missing && /no such file/.test(e.message),
+    );
     const dir = join(tmp, "a-dir");
     mkdirSync(dir);
-    assert.throws(() => openTrace(dir, OFF), (e: unknown) => e instanceof InputError && e.input === dir && /directory/.test(e.message));
+    assert.throws(
+      () => openTrace(dir, OFF),
+      (e: unknown) => e instanceof InputError && e.input === dir && /directory/.test(e.message),
+    );
     const empty = file("empty.txt", "");
-    assert.throws(() => openTrace(empty, OFF), (e: unknown) => e instanceof InputError && e.input === empty && /empty/.test(e.message));
+    assert.throws(
+      () => openTrace(empty, OFF),
+      (e: unknown) => e instanceof InputError && e.input === empty && /empty/.test(e.message),
+    );
     const other = file("other.txt", "# tracer: nop\n  bash-1 [000] .... 1.0: sched_switch: prev_comm=bash\n");
     await rejectsInput(readAllTraceEvents(openTrace(other, OFF)), other, /no iommu:map or iommu:unmap events in 2 lines/);
     const gz = file("trace.txt.gz", Buffer.from([0x1f, 0x8b, 8, 0, 0, 0, 0, 0]));

@@ -18,14 +18,22 @@ const dir = mkdtempSync(join(tmpdir(), "iommu-lab-streams-"));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
 function lab(args: string[], input?: Buffer | string): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: "utf8", cwd: dir, env: { ...process.env, CI: "1" }, ...(input === undefined ? {} : { input }) });
+  const r = spawnSync(process.execPath, [CLI, ...args], {
+    encoding: "utf8",
+    cwd: dir,
+    env: { ...process.env, CI: "1" },
+    ...(input === undefined ? {} : { input }),
+  });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
 /** The report with the trace's name taken out (it is the one thing that differs). */
 function normalised(file: string, name: string): string {
   const msgName = name === "-" ? "stdin" : name;
-  return readFileSync(join(dir, file), "utf8").replaceAll(`"scenario": ${JSON.stringify(name)}`, '"scenario": "TRACE"').replaceAll(`replay of ${name}"`, 'replay of TRACE"').replaceAll(`replay: ${msgName}:`, "replay: TRACE:");
+  return readFileSync(join(dir, file), "utf8")
+    .replaceAll(`"scenario": ${JSON.stringify(name)}`, '"scenario": "TRACE"')
+    .replaceAll(`replay of ${name}"`, 'replay of TRACE"')
+    .replaceAll(`replay: ${msgName}:`, "replay: TRACE:");
 }
 
 const trace = join(dir, "t.txt");
@@ -47,7 +55,11 @@ describe("trace inputs as they come", () => {
     const r = lab(["compare", "--trace", "-", ...STRAT, "--json", "stdin.json"], text);
     assert.equal(r.status, 0, r.stderr);
     assert.equal(normalised("stdin.json", "-"), normalised("plain.json", trace));
-    assert.deepEqual(readdirSync(tmpdir()).filter((f) => f.startsWith("iommu-lab-spool-")), [], "the spooled copy is removed");
+    assert.deepEqual(
+      readdirSync(tmpdir()).filter((f) => f.startsWith("iommu-lab-spool-")),
+      [],
+      "the spooled copy is removed",
+    );
   });
 
   for (const f of ["t.gz", "t.bin"]) {

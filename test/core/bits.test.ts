@@ -48,7 +48,12 @@ describe("core/bits", () => {
   it("ffs (__ffs): 0-based lowest set bit, refuses 0", () => {
     assert.deepEqual([1, 2, 6, 0x1000, 2 ** 32, 2 ** 34 + 2 ** 33].map(ffs), [0, 1, 1, 12, 32, 33]);
     assert.throws(() => ffs(0), RangeError);
-    fc.assert(fc.property(safeNat.filter((x) => x > 0n), (x) => ffs(Number(x)) === naiveFfs(x)));
+    fc.assert(
+      fc.property(
+        safeNat.filter((x) => x > 0n),
+        (x) => ffs(Number(x)) === naiveFfs(x),
+      ),
+    );
   });
 
   it("getOrder (get_order): smallest order of pages holding the size", () => {

@@ -11,18 +11,7 @@ import {
   dmaInfoToProt,
   platformDevice,
 } from "../../src/dma/dma-api.ts";
-import {
-  __GFP_COMP,
-  __GFP_DMA32,
-  __GFP_HIGHMEM,
-  __GFP_NORETRY,
-  __GFP_NOWARN,
-  __GFP_ZERO,
-  GFP_ATOMIC,
-  GFP_KERNEL,
-  gfp,
-  has,
-} from "../../src/mm/gfp.ts";
+import { __GFP_COMP, __GFP_DMA32, __GFP_HIGHMEM, __GFP_NORETRY, __GFP_NOWARN, __GFP_ZERO, GFP_ATOMIC, GFP_KERNEL, gfp, has } from "../../src/mm/gfp.ts";
 import { IOMMU_CACHE, IOMMU_PRIV, IOMMU_READ, IOMMU_WRITE } from "../../src/pgtable/types.ts";
 import { arenaRig, buddyRig, ScriptedPages } from "./rig.ts";
 

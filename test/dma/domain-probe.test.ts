@@ -31,7 +31,15 @@ describe("mtk_iommu domain creation while the masters are added (4.19)", () => {
     const r = probeMtkMasters(["a", "b", "c", "d"], (_m, n) => (n < 3 ? { ok: false, reason: `no ${n}` } : { ok: true, domain: "dom" }));
     assert.deepEqual([r.attempts, r.failures, r.domain, r.createdBy, r.createdAtAttempt], [3, 2, "dom", "c", 3]);
     assert.deepEqual(r.withoutIommu, ["a", "b"]);
-    assert.deepEqual(r.masters.map((m) => [m.master, m.attempt, m.dma]), [["a", 1, "platform"], ["b", 2, "platform"], ["c", 3, "iommu"], ["d", null, "iommu"]]);
+    assert.deepEqual(
+      r.masters.map((m) => [m.master, m.attempt, m.dma]),
+      [
+        ["a", 1, "platform"],
+        ["b", 2, "platform"],
+        ["c", 3, "iommu"],
+        ["d", null, "iommu"],
+      ],
+    );
     assert.deepEqual(r.masters[0]?.messages, [
       "mtk-iommu 10205000.iommu: Failed to alloc io pgtable",
       "Failed to set up IOMMU for device a; retaining platform DMA ops",
@@ -51,7 +59,10 @@ describe("mtk_iommu domain creation while the masters are added (4.19)", () => {
     assert.ok(result.masters.every((m) => m.refusal !== null));
     // Each attempt's L1 is listed, at the same address, freed again.
     const l1 = { what: "io-pgtable-arm-v7s:l1", where: 0x1_3bc0_0000, bytes: 16384, zone: "NORMAL", freed: true, requestedZone: "NORMAL" };
-    assert.deepEqual(boot.steps.at(-1)?.allocated, Array.from({ length: 14 }, () => l1));
+    assert.deepEqual(
+      boot.steps.at(-1)?.allocated,
+      Array.from({ length: 14 }, () => l1),
+    );
     boot.buddy.checkInvariants();
   });
 

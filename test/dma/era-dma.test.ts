@@ -9,17 +9,23 @@ const by = <T>(f: (name: (typeof ERA_NAMES)[number]) => T): Record<string, T> =>
 
 describe("dma era data", () => {
   it("MT8173 aperture: DMA_BIT_MASK(32) up to v6.3 (4.19, 5.10), SZ_4G - SZ_8M from v6.4", () => {
-    assert.deepEqual(by((n) => era(n).mt8173ApertureEnd), { "v4.14": 0xffff_ffff, "v4.19": 0xffff_ffff, "v5.10": 0xffff_ffff, "v6.6": 0xff7f_ffff, latest: 0xff7f_ffff });
+    assert.deepEqual(
+      by((n) => era(n).mt8173ApertureEnd),
+      { "v4.14": 0xffff_ffff, "v4.19": 0xffff_ffff, "v5.10": 0xffff_ffff, "v6.6": 0xff7f_ffff, latest: 0xff7f_ffff },
+    );
   });
 
   it("release boundaries between the modelled eras: range tracepoint (v5.17), map_pages count (v5.15), magazine 127 (v6.0)", () => {
-    assert.deepEqual(by((n) => [era(n).tracepointFormat, era(n).mapPagesBatched, era(n).iovaRcacheMagazineSize]), {
-      "v4.14": ["old", false, 128],
-      "v4.19": ["old", false, 128],
-      "v5.10": ["old", false, 128],
-      "v6.6": ["range", true, 127],
-      latest: ["range", true, 127],
-    });
+    assert.deepEqual(
+      by((n) => [era(n).tracepointFormat, era(n).mapPagesBatched, era(n).iovaRcacheMagazineSize]),
+      {
+        "v4.14": ["old", false, 128],
+        "v4.19": ["old", false, 128],
+        "v5.10": ["old", false, 128],
+        "v6.6": ["range", true, 127],
+        latest: ["range", true, 127],
+      },
+    );
   });
 
   it("v5.10 follows its own v7s text (no MTK_TTBR_EXT), with mtk_iommu's 5.10 oas of 34", () => {
@@ -30,7 +36,10 @@ describe("dma era data", () => {
   });
 
   it("dma_alloc_attrs __GFP_COMP and the ftrace context columns per era", () => {
-    assert.deepEqual(by((n) => era(n).dma.dmaAllocComp), { "v4.14": "split", "v4.19": "split", "v5.10": "strip", "v6.6": "reject", latest: "reject" });
+    assert.deepEqual(
+      by((n) => era(n).dma.dmaAllocComp),
+      { "v4.14": "split", "v4.19": "split", "v5.10": "strip", "v6.6": "reject", latest: "reject" },
+    );
     assert.deepEqual(era("v5.10").dma.ftraceContext, { pidWidth: 7, flagChars: 4 });
   });
 });

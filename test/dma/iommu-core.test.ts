@@ -84,9 +84,7 @@ describe("iommu_map / iommu_unmap", () => {
   it("rejects an unaligned request with the kernel's pr_err text and -EINVAL", () => {
     const { domain, trace } = arenaRig("latest");
     assert.deepEqual(domain.map(0x1000_0800, 0x5000_0000, 0x1000, RW, GFP_ATOMIC), { ret: -22, mapped: 0, rolledBack: 0 });
-    assert.deepEqual(domain.drainMessages(), [
-      { level: "err", text: "unaligned: iova 0x10000800 pa 0x0000000050000000 size 0x1000 min_pagesz 0x1000" },
-    ]);
+    assert.deepEqual(domain.drainMessages(), [{ level: "err", text: "unaligned: iova 0x10000800 pa 0x0000000050000000 size 0x1000 min_pagesz 0x1000" }]);
     assert.equal(domain.unmap(0x1000_0000, 0x800), 0);
     assert.deepEqual(domain.drainMessages(), [{ level: "err", text: "unaligned: iova 0x10000000 size 0x800 min_pagesz 0x1000" }]);
     assert.deepEqual(trace.events, []);
@@ -122,7 +120,10 @@ describe("iommu_map / iommu_unmap", () => {
       assert.equal(domain.counters.mapFailures, 1);
       // No trace_map for the failed call; the rollback's iommu_unmap traces itself.
       assert.deepEqual(trace.events, [{ kind: "unmap", iova: 0x1000_0000, size: 0x2000, unmapped: 0x2000 }]);
-      assert.ok(domain.messages.some((m) => m.level === "warn"), "the engine WARNs on -EEXIST outside the selftest");
+      assert.ok(
+        domain.messages.some((m) => m.level === "warn"),
+        "the engine WARNs on -EEXIST outside the selftest",
+      );
     });
   }
 
@@ -178,7 +179,10 @@ describe("iommu_map_sg", () => {
       { kind: "map", iova: 0x1000_0000, paddr: 0x5000_0000, size: 0x4000 },
       { kind: "map", iova: 0x1000_4000, paddr: 0x6000_0000, size: 0x1000 },
     ]);
-    assert.deepEqual(domain.flushLog.map((f) => [f.cause, f.start, f.end]), [["sync-map", 0x1000_0000, 0x1000_4fff]]);
+    assert.deepEqual(
+      domain.flushLog.map((f) => [f.cause, f.start, f.end]),
+      [["sync-map", 0x1000_0000, 0x1000_4fff]],
+    );
     assert.equal(domain.iovaToPhys(0x1000_4000), 0x6000_0000);
   });
 
@@ -207,14 +211,8 @@ describe("iommu tracepoints", () => {
   });
 
   it("prints the range TP_printk text with the end address iova + size", () => {
-    assert.equal(
-      formatTracePayload(map, "range"),
-      "IOMMU: iova=0x00000000ff7ff000 - 0x00000000ff800000 paddr=0x0000000040123000 size=4096",
-    );
-    assert.equal(
-      formatTracePayload(unmap, "range"),
-      "IOMMU: iova=0x00000000ff7ff000 - 0x00000000ff801000 size=8192 unmapped_size=4096",
-    );
+    assert.equal(formatTracePayload(map, "range"), "IOMMU: iova=0x00000000ff7ff000 - 0x00000000ff800000 paddr=0x0000000040123000 size=4096");
+    assert.equal(formatTracePayload(unmap, "range"), "IOMMU: iova=0x00000000ff7ff000 - 0x00000000ff801000 size=8192 unmapped_size=4096");
   });
 
   it("formats whole ftrace lines with a deterministic clock", () => {

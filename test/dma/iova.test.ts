@@ -28,7 +28,10 @@ describe("IOVA allocator: placement", () => {
     const iovad = IovaDomain.forAperture(LATEST, 0, 1);
     assert.equal(iovad.startPfn, 1);
     // limit pfn 3 (exclusive 4): 1-page slots 3, 2, 1, then nothing.
-    assert.deepEqual([1, 2, 3, 4].map(() => iovad.allocIovaRange(1, 3)), [3, 2, 1, 0]);
+    assert.deepEqual(
+      [1, 2, 3, 4].map(() => iovad.allocIovaRange(1, 3)),
+      [3, 2, 1, 0],
+    );
   });
 
   it("rounds a 5-page request up to 8 pages and aligns it to 8", () => {

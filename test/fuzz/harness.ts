@@ -91,7 +91,17 @@ function traceText(r: Rng): string {
   const events = 1 + r.int(400);
   let text = generateTraceText({ events, seed: r.int(1000), format: r.pick(["old", "range"] as const), layout: r.pick(["cat", "trace-cmd"] as const) });
   const lines = text.split("\n");
-  const extras = ["CPU:1 [LOST 42 EVENTS]", "CPU:0 [LOST EVENTS]", "CPU:2 [7 EVENTS DROPPED]", "CPU:3 [EVENTS DROPPED]", "map: IOMMU: iova=0x1000", "unmap: IOMMU: iova=0x0000000100000000 size=4096 unmapped_size=4096", "map: IOMMU: iova=0x1000 paddr=0x2000 size=0", "\ufeff# bom", "x".repeat(70_000)];
+  const extras = [
+    "CPU:1 [LOST 42 EVENTS]",
+    "CPU:0 [LOST EVENTS]",
+    "CPU:2 [7 EVENTS DROPPED]",
+    "CPU:3 [EVENTS DROPPED]",
+    "map: IOMMU: iova=0x1000",
+    "unmap: IOMMU: iova=0x0000000100000000 size=4096 unmapped_size=4096",
+    "map: IOMMU: iova=0x1000 paddr=0x2000 size=0",
+    "\ufeff# bom",
+    "x".repeat(70_000),
+  ];
   for (let k = r.int(4); k > 0; k--) lines.splice(r.int(lines.length), 0, r.pick(extras));
   text = lines.join("\n");
   if (r.chance(0.3)) text = text.slice(0, r.int(text.length));
@@ -108,7 +118,10 @@ function datBytes(r: Rng): Uint8Array {
     const item: DatItem = {
       ts,
       pid: r.int(50),
-      event: i % 2 === 0 ? { type: "iommuMap", iova, paddr: 0x4000_0000, size: 4096, line: 0 } : { type: "iommuUnmap", iova: iova - 0x1000 * (i % 2), size: 4096, unmappedSize: 4096, line: 0 },
+      event:
+        i % 2 === 0
+          ? { type: "iommuMap", iova, paddr: 0x4000_0000, size: 4096, line: 0 }
+          : { type: "iommuUnmap", iova: iova - 0x1000 * (i % 2), size: 4096, unmappedSize: 4096, line: 0 },
     };
     (cpus[r.int(2)] as DatItem[]).push(item);
     if (r.chance(0.02)) (cpus[r.int(2)] as DatItem[]).push({ lost: r.chance(0.5) ? null : r.int(100) });
@@ -127,7 +140,11 @@ function scenarioText(r: Rng): string {
     platform: r.pick(PLATFORMS),
     devices: [
       r.chance(0.5)
-        ? { name: "cam", profile: r.pick(["mt8173-camera", "mt8173-vdec", "nope"]), ...(r.chance(0.3) ? { params: r.chance(0.5) ? { buffers: r.int(5) } : JSON.parse('{"__proto__":{"x":1}}') } : {}) }
+        ? {
+            name: "cam",
+            profile: r.pick(["mt8173-camera", "mt8173-vdec", "nope"]),
+            ...(r.chance(0.3) ? { params: r.chance(0.5) ? { buffers: r.int(5) } : JSON.parse('{"__proto__":{"x":1}}') } : {}),
+          }
         : { name: "d", buffers: [{ name: "b", api: r.pick(["alloc", "mapSingle", "mapSg", "bogus"]), bytes: r.pick([4096, 0, -1, 1 << 20, 3]) }] },
     ],
     phases: [{ kind: r.pick(["boot", "steady", "teardown", "weird"]) }],
@@ -202,8 +219,7 @@ function makeCase(r: Rng, cmd: FuzzCommand, dir: string): Case {
     writeFileSync(join(dir, "s.json"), scenarioText(r));
     return "s.json";
   };
-  const outPath = (base: string): string =>
-    r.pick([base, base, "-", "/dev/null", "/dev/full", "missing-dir/x", ".", "t.txt", "s.json", "sub-link"]);
+  const outPath = (base: string): string => r.pick([base, base, "-", "/dev/null", "/dev/full", "missing-dir/x", ".", "t.txt", "s.json", "sub-link"]);
   const named = (p: string): string => (p.startsWith("/") || p === "-" || p === "." ? p : out(p));
   switch (cmd) {
     case "compare":
@@ -309,7 +325,6 @@ function snapshot(dir: string): Map<string, string> {
   return m;
 }
 
-
 export function fuzz(opts: FuzzOptions): FuzzResult {
   const r = new Rng(opts.seed);
   const log = opts.log ?? (() => {});
@@ -378,4 +393,3 @@ export function fuzz(opts: FuzzOptions): FuzzResult {
   }
   return { tried, exits, findings };
 }
-

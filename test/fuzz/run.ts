@@ -23,6 +23,10 @@ const res = fuzz({ seed, seconds, log: (l) => process.stderr.write(l + "\n") });
 const total = COMMANDS.reduce((n, c) => n + res.tried[c], 0);
 process.stdout.write(`inputs tried per command (seed ${seed}, ${seconds} s, ${total} in all):\n`);
 for (const c of COMMANDS) process.stdout.write(`  ${c.padEnd(10)} ${res.tried[c]}\n`);
-process.stdout.write(`exit statuses: ${Object.entries(res.exits).map(([k, v]) => `${k}: ${v}`).join(", ")}\n`);
+process.stdout.write(
+  `exit statuses: ${Object.entries(res.exits)
+    .map(([k, v]) => `${k}: ${v}`)
+    .join(", ")}\n`,
+);
 process.stdout.write(`findings: ${res.findings.length}\n`);
 process.exitCode = res.findings.length === 0 ? 0 : 1;

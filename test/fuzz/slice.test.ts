@@ -11,5 +11,8 @@ it("replay, compare and trace-gen survive their generated inputs: exit 0/1/2, no
   const commands: FuzzCommand[] = ["replay", "compare", "trace-gen"];
   const res = fuzz({ seed: 20261201, perCommand: 1, commands });
   for (const c of commands) assert.equal(res.tried[c], 1, c);
-  assert.deepEqual(res.findings.map((f) => `${f.command}: ${f.problem} (iommu-lab ${f.args.join(" ")})`), []);
+  assert.deepEqual(
+    res.findings.map((f) => `${f.command}: ${f.problem} (iommu-lab ${f.args.join(" ")})`),
+    [],
+  );
 });

@@ -85,9 +85,7 @@ describe("DmaMaster", () => {
     const owners = (pa: number) => (pa >= 0x5000_1000 && pa < 0x5000_2000 ? "slab:kmalloc-1k" : null);
     const r = dev.write(0x1000_0000, 0x2000, 0xdead_beef);
     const stray = findStrayDma(r, intended, owners);
-    assert.deepEqual(stray, [
-      { iova: 0x1000_1000, bytes: 0x1000, intendedPa: 0x6000_0000, actualPa: 0x5000_1000, owner: "slab:kmalloc-1k" },
-    ]);
+    assert.deepEqual(stray, [{ iova: 0x1000_1000, bytes: 0x1000, intendedPa: 0x6000_0000, actualPa: 0x5000_1000, owner: "slab:kmalloc-1k" }]);
     assert.equal(phys.read32(0x5000_1000), 0xdead_beef);
     m4u.flushRange(0x1000_0000, 0x1000_1fff);
     assert.deepEqual(findStrayDma(dev.write(0x1000_0000, 0x2000, 0), intended, owners), []);

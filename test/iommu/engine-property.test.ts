@@ -40,15 +40,13 @@ const sizeArb = fc.constantFrom(...SIZES);
 const opArb: fc.Arbitrary<Op> = fc.oneof(
   {
     weight: 4,
-    arbitrary: fc
-      .record({ size: sizeArb, slot: fc.nat(), pslot: fc.nat() })
-      .map(({ size, slot, pslot }) => ({
-        kind: "map" as const,
-        iova: (slot % (WINDOW / size)) * size,
-        size,
-        // CPU RAM 1-5 GiB, away from the arena's tables at 1 GiB; spans regions B-D and E.
-        cpuPa: 0x8000_0000 + (pslot % (0xc000_0000 / size)) * size,
-      })),
+    arbitrary: fc.record({ size: sizeArb, slot: fc.nat(), pslot: fc.nat() }).map(({ size, slot, pslot }) => ({
+      kind: "map" as const,
+      iova: (slot % (WINDOW / size)) * size,
+      size,
+      // CPU RAM 1-5 GiB, away from the arena's tables at 1 GiB; spans regions B-D and E.
+      cpuPa: 0x8000_0000 + (pslot % (0xc000_0000 / size)) * size,
+    })),
   },
   {
     weight: 3,

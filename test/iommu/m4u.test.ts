@@ -32,9 +32,7 @@ describe("M4u", () => {
       materialised: phys.materialisedBytes,
     });
     const before = snap();
-    const probes = [0x1000_0000, 0x1000_1000, 0x1100_0000, 0x1200_0000, 0x1300_0004, 0x1400_0000, 0xffff_f000].map((iova) =>
-      m4u.probe(iova),
-    );
+    const probes = [0x1000_0000, 0x1000_1000, 0x1100_0000, 0x1200_0000, 0x1300_0004, 0x1400_0000, 0xffff_f000].map((iova) => m4u.probe(iova));
     assert.deepEqual(snap(), before);
     assert.deepEqual(
       probes.map((p) => (p.ok ? p.pa : p.fault.type)),

@@ -20,7 +20,15 @@ import { arm64_8g, elm4g, setL1, tableDesc } from "./fixtures.ts";
 // --- the previous implementation (reference) -------------------------------------------------------
 const AP2_L1 = ATTR_AP2_RDONLY << attrShift(1);
 const AP2_L2 = ATTR_AP2_RDONLY << attrShift(2);
-function oldWalk(phys: PhysMemory, cfg: WalkConfig, l1Base: number, iova: number, access: Access, sideEffects: boolean, walkCache: TableWalkCache | null): WalkResult {
+function oldWalk(
+  phys: PhysMemory,
+  cfg: WalkConfig,
+  l1Base: number,
+  iova: number,
+  access: Access,
+  sideEffects: boolean,
+  walkCache: TableWalkCache | null,
+): WalkResult {
   const steps: WalkStep[] = [];
   let reads = 0;
   const idx1 = Math.floor(iova / SZ_1M) % (1 << (cfg.ias - 20));
@@ -65,7 +73,18 @@ function oldWalk(phys: PhysMemory, cfg: WalkConfig, l1Base: number, iova: number
   const small = k2 === "small";
   return oldLeaf(cfg, iova, access, 2, l2Pa, d2, small ? SZ_4K : SZ_64K, small ? L2_MASK : L2_CONT_MASK, steps, reads);
 }
-function oldLeaf(cfg: WalkConfig, iova: number, access: Access, level: 1 | 2, descriptorPa: number, descriptor: number, pageSize: number, addrMask: number, steps: WalkStep[], reads: number): WalkResult {
+function oldLeaf(
+  cfg: WalkConfig,
+  iova: number,
+  access: Access,
+  level: 1 | 2,
+  descriptorPa: number,
+  descriptor: number,
+  pageSize: number,
+  addrMask: number,
+  steps: WalkStep[],
+  reads: number,
+): WalkResult {
   const field = (descriptor & addrMask) >>> 0;
   const busPaBase = cfg.mtkExt ? field + mtkHighBits(descriptor) * SZ_4G : field;
   const iovaBase = iova - (iova % pageSize);
@@ -81,7 +100,17 @@ function oldLeaf(cfg: WalkConfig, iova: number, access: Access, level: 1 | 2, de
   if (access === "write" && !writable) return oldFault("permission", iova, access, level, descriptorPa, descriptor, steps, leaf, reads);
   return { translation: { ok: true, iova, pa: paBase + offset, busPa: busPaBase + offset, pageSize, writable, fromTlb: false, steps }, leaf, reads };
 }
-function oldFault(type: FaultType, iova: number, access: Access, level: 1 | 2, descriptorPa: number, descriptor: number, steps: WalkStep[], leaf: Leaf | null, reads: number): WalkResult {
+function oldFault(
+  type: FaultType,
+  iova: number,
+  access: Access,
+  level: 1 | 2,
+  descriptorPa: number,
+  descriptor: number,
+  steps: WalkStep[],
+  leaf: Leaf | null,
+  reads: number,
+): WalkResult {
   return { translation: { ok: false, fault: { type, iova, access, level, descriptorPa, descriptor }, steps }, leaf, reads };
 }
 // ---------------------------------------------------------------------------------------------------
@@ -246,7 +275,9 @@ describe("probeRun: every leaf of a run, as one probe per leaf would see it", ()
             at = ok ? one.leafPfn + one.pageSize / SZ_4K : at + 1;
           }
           const got: string[] = [];
-          m4u.probeRun(new WalkRecord(), pfn, offset, bytes, (rec, at, off) => got.push(JSON.stringify([at, off, walkResultOf(rec, at * SZ_4K + off, "read")])));
+          m4u.probeRun(new WalkRecord(), pfn, offset, bytes, (rec, at, off) =>
+            got.push(JSON.stringify([at, off, walkResultOf(rec, at * SZ_4K + off, "read")])),
+          );
           assert.deepEqual(got, want);
           assert.equal(phys.busErrorCount, 0);
         },

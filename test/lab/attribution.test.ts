@@ -22,7 +22,10 @@ describe("attribution by device", () => {
 
   it("charges every L2 table and every map to a device", () => {
     assert.deepEqual(rows.map((r) => r.device).sort(), ["background", "display", "mdp", "vdec"]);
-    assert.equal(rows.reduce((n, r) => n + r.l2TablesCaused, 0), result.l2TablesAllocated);
+    assert.equal(
+      rows.reduce((n, r) => n + r.l2TablesCaused, 0),
+      result.l2TablesAllocated,
+    );
     for (const r of rows) {
       assert.ok(r.maps > 0 && r.bytesMapped > 0 && r.peakLiveIovaBytes > 0, r.device);
       assert.equal(r.peakLiveIovaBytes % 4096, 0);
@@ -44,7 +47,9 @@ describe("attribution by device", () => {
     const report = buildReport({ machine, switches: DEFAULT_SWITCHES, workload: { kind: "scenario", name: "short", scenario: small }, version: "t" }, [result]);
     const html = attributionHtml(report);
     for (const r of rows) {
-      const tr = new RegExp(`<th scope="row">${r.device}</th><td data-value="${r.maps}">[^<]*</td><td data-value="${r.bytesMapped}">[^<]*</td><td data-value="${r.l2TablesCaused}">[^<]*</td><td data-value="${r.peakLiveIovaBytes}">`);
+      const tr = new RegExp(
+        `<th scope="row">${r.device}</th><td data-value="${r.maps}">[^<]*</td><td data-value="${r.bytesMapped}">[^<]*</td><td data-value="${r.l2TablesCaused}">[^<]*</td><td data-value="${r.peakLiveIovaBytes}">`,
+      );
       assert.match(html, tr);
     }
     const text = renderMailText(report, computeAnswer(report));

@@ -14,7 +14,14 @@ import { DEFAULT_SWITCHES, variant, type DomainTiming, type MachineSpec } from "
 import type { StrategyResult } from "../../src/lab/types.ts";
 import { BACKGROUND_PRESETS, type BackgroundPreset } from "../../src/mm/background.ts";
 
-const machine = (background: BackgroundPreset): MachineSpec => ({ platform: "mt8173-elm-4g", era: "v4.19", cpus: null, seed: 1, background, backgroundChurn: 0 });
+const machine = (background: BackgroundPreset): MachineSpec => ({
+  platform: "mt8173-elm-4g",
+  era: "v4.19",
+  cpus: null,
+  seed: 1,
+  background,
+  backgroundChurn: 0,
+});
 
 function run(strategy: string, background: BackgroundPreset, domainTiming: DomainTiming): StrategyResult {
   return runExperimentSync({ machine: machine(background), variant: variant(strategy, { domainTiming }) }, eventListSource([])).result;
@@ -41,7 +48,11 @@ describe("boot timeline in the result", () => {
         l1s.every((a) => a.where === 0x1_3bc0_0000 && a.zone === "NORMAL" && a.requestedZone === "NORMAL" && a.freed),
         preset,
       );
-      assert.deepEqual([r.domainProbe?.attempts, r.domainProbe?.failures, r.domainProbe?.succeeded, r.domainProbe?.withoutIommu.length], [14, 14, false, 14], preset);
+      assert.deepEqual(
+        [r.domainProbe?.attempts, r.domainProbe?.failures, r.domainProbe?.succeeded, r.domainProbe?.withoutIommu.length],
+        [14, 14, false, 14],
+        preset,
+      );
       assert.equal(r.messages[0]?.text, "mtk-iommu 10205000.iommu: Failed to alloc io pgtable");
       assert.equal(r.messages[0]?.count, 14);
       assert.equal(r.messages[1]?.text, "Failed to set up IOMMU for device 14001000.rdma; retaining platform DMA ops");
@@ -65,7 +76,13 @@ describe("boot timeline in the result", () => {
     const r = run("legacy-gfp-dma", "typical", "after-background");
     assert.deepEqual(
       r.boot.map((s) => [s.step, s.timeIndex]),
-      [["memblock", 0], ["buddy", 1], ["background", 2], ["device-probe", 3], ["workload", 4]],
+      [
+        ["memblock", 0],
+        ["buddy", 1],
+        ["background", 2],
+        ["device-probe", 3],
+        ["workload", 4],
+      ],
     );
     const p = probeStep(r);
     assert.deepEqual(
@@ -83,11 +100,23 @@ describe("boot timeline in the result", () => {
     const report = buildReport({ machine: machine("typical"), switches: DEFAULT_SWITCHES, workload: { kind: "trace", name: "none" }, version: "t" }, results);
     const { timing, devices } = analyseBoot(report);
     assert.equal(timing.length, 2);
-    assert.match(timing[0] ?? "", /^Domain created at device probe, before the background load \(boot step 2 of 5, memblock being 0\): .*ZONE_NORMAL had 960 MiB free, far above its watermarks/);
+    assert.match(
+      timing[0] ?? "",
+      /^Domain created at device probe, before the background load \(boot step 2 of 5, memblock being 0\): .*ZONE_NORMAL had 960 MiB free, far above its watermarks/,
+    );
     assert.match(timing[0] ?? "", /legacy-gfp-dma's L1 got ZONE_NORMAL, the zone it asked for \(0x1_3bc0_0000, above 4 GiB, refused\)/);
-    assert.match(timing[1] ?? "", /^Domain created after the background load \(boot step 3 of 5, memblock being 0\): .*ZONE_NORMAL had 2\.86 MiB free, at its low watermark/);
-    assert.match(timing[1] ?? "", /legacy-gfp-dma \(domain after-background\)'s L1 asked for ZONE_NORMAL and fell back to ZONE_DMA32 \(0x7154_8000, below 4 GiB\)/);
+    assert.match(
+      timing[1] ?? "",
+      /^Domain created after the background load \(boot step 3 of 5, memblock being 0\): .*ZONE_NORMAL had 2\.86 MiB free, at its low watermark/,
+    );
+    assert.match(
+      timing[1] ?? "",
+      /legacy-gfp-dma \(domain after-background\)'s L1 asked for ZONE_NORMAL and fell back to ZONE_DMA32 \(0x7154_8000, below 4 GiB\)/,
+    );
     assert.equal(devices.length, 1);
-    assert.match(devices[0]?.outcome ?? "", /no master gets an IOMMU domain; .*"Failed to set up IOMMU for device <master>; retaining platform DMA ops": they DMA untranslated/);
+    assert.match(
+      devices[0]?.outcome ?? "",
+      /no master gets an IOMMU domain; .*"Failed to set up IOMMU for device <master>; retaining platform DMA ops": they DMA untranslated/,
+    );
   });
 });

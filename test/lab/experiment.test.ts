@@ -113,7 +113,10 @@ describe("replay-mode sources and observers", () => {
     const events = [map(0x1000_0000, 1), unmap(0x2000_0000, 2), unmap(0x1000_0000, 3)];
     const r = runExperimentSync(spec("slab-dma32"), eventListSource(events, { name: "t", mode: "replay" })).result;
     assert.deepEqual([r.mapCalls, r.unmapCalls], [1, 1]);
-    assert.ok(r.messages.some((m) => m.text === "replay: 1 unmaps of ranges the trace never mapped (counted, not replayed)"), JSON.stringify(r.messages));
+    assert.ok(
+      r.messages.some((m) => m.text === "replay: 1 unmaps of ranges the trace never mapped (counted, not replayed)"),
+      JSON.stringify(r.messages),
+    );
     const direct = runExperimentSync(spec("slab-dma32"), eventListSource(events)).result;
     assert.deepEqual([direct.mapCalls, direct.unmapCalls], [1, 2]);
   });

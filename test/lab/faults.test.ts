@@ -149,7 +149,10 @@ describe("fault attribution from files: a trace with io_page_fault lines and a p
   async function attribute(): Promise<FaultAttribution[]> {
     const input = openTrace(tracePath, { skipMalformed: false, progress: false, faults: true });
     const pasted = parseFaults(dmesg, "dmesg.txt");
-    const run = await runExperiment(spec("slab-dma32"), traceSource(input.name, () => input.batches(), { pastedFaults: pasted }));
+    const run = await runExperiment(
+      spec("slab-dma32"),
+      traceSource(input.name, () => input.batches(), { pastedFaults: pasted }),
+    );
     return [...(run.result.deviceFaults ?? [])];
   }
 
@@ -168,7 +171,10 @@ describe("fault attribution from files: a trace with io_page_fault lines and a p
   it("judges the trace's own io_page_fault line at its place in the stream", async () => {
     const f = (await attribute()).find((x) => x.origin === "trace");
     assert.ok(f !== undefined);
-    assert.deepEqual([f.line, f.iova, f.evaluatedAt, f.afterLine, f.lastMap?.line, f.lastUnmap?.line, f.verdict], [5, 0x1000_3000, "stream", 4, 2, 3, "unmapped"]);
+    assert.deepEqual(
+      [f.line, f.iova, f.evaluatedAt, f.afterLine, f.lastMap?.line, f.lastUnmap?.line, f.verdict],
+      [5, 0x1000_3000, "stream", 4, 2, 3, "unmapped"],
+    );
   });
 
   it("judges a dmesg line without a timestamp after the whole replay, and says so", async () => {
@@ -196,25 +202,27 @@ describe("FaultHistory", () => {
 
   it("agrees with a page-by-page model on random maps and unmaps", () => {
     fc.assert(
-      fc.property(fc.array(fc.record({ unmap: fc.boolean(), page: fc.integer({ min: 0, max: 31 }), pages: fc.integer({ min: 1, max: 8 }) }), { maxLength: 60 }), (ops) => {
-        const h = new FaultHistory();
-        const pages = new Map<number, { map: number | null; unmap: number | null }>();
-        ops.forEach((op, i) => {
-          const c = { line: i + 1, ts: null, iova: op.page * 0x1000, size: op.pages * 0x1000, paddr: null };
-          if (op.unmap) h.unmapped(c);
-          else h.mapped(c);
-          for (let p = op.page; p < op.page + op.pages; p++) {
-            const e = pages.get(p) ?? { map: null, unmap: null };
-            pages.set(p, op.unmap ? { ...e, unmap: i + 1 } : { ...e, map: i + 1 });
+      fc.property(
+        fc.array(fc.record({ unmap: fc.boolean(), page: fc.integer({ min: 0, max: 31 }), pages: fc.integer({ min: 1, max: 8 }) }), { maxLength: 60 }),
+        (ops) => {
+          const h = new FaultHistory();
+          const pages = new Map<number, { map: number | null; unmap: number | null }>();
+          ops.forEach((op, i) => {
+            const c = { line: i + 1, ts: null, iova: op.page * 0x1000, size: op.pages * 0x1000, paddr: null };
+            if (op.unmap) h.unmapped(c);
+            else h.mapped(c);
+            for (let p = op.page; p < op.page + op.pages; p++) {
+              const e = pages.get(p) ?? { map: null, unmap: null };
+              pages.set(p, op.unmap ? { ...e, unmap: i + 1 } : { ...e, map: i + 1 });
+            }
+          });
+          for (let p = 0; p < 40; p++) {
+            const got = h.at(p * 0x1000 + 0x10);
+            const want = pages.get(p) ?? { map: null, unmap: null };
+            assert.deepEqual([got.map?.line ?? null, got.unmap?.line ?? null], [want.map, want.unmap], `page ${p}`);
           }
-        });
-        for (let p = 0; p < 40; p++) {
-          const got = h.at(p * 0x1000 + 0x10);
-          const want = pages.get(p) ?? { map: null, unmap: null };
-          assert.deepEqual([got.map?.line ?? null, got.unmap?.line ?? null], [want.map, want.unmap], `page ${p}`);
-        }
-      }),
+        },
+      ),
     );
   });
 });
-

@@ -40,7 +40,10 @@ describe("FreedTables: the bounded summary of freed tables", () => {
         for (const s of slots) f.add(s * 1024, 1024, s * 1024 >= 2 ** 32 ? "NORMAL" : "DMA32");
         const sum = f.summary();
         assert.ok(sum.bins.length <= MAX_FREED_BINS + 1);
-        assert.equal(sum.bins.reduce((a, b) => a + b.count, 0), slots.length);
+        assert.equal(
+          sum.bins.reduce((a, b) => a + b.count, 0),
+          slots.length,
+        );
         let prev = -1;
         for (const b of sum.bins) {
           assert.equal(b.start % sum.binBytes, 0);

@@ -38,7 +38,10 @@ describe("kernel views of the end state", () => {
   });
 
   it("genalloc-prealloc and page-frag: the pages behind the pool and the fragments", () => {
-    for (const [strategy, func] of [["genalloc-prealloc", "gen_pool_add"], ["page-frag", "__page_frag_cache_refill"]] as const) {
+    for (const [strategy, func] of [
+      ["genalloc-prealloc", "gen_pool_add"],
+      ["page-frag", "__page_frag_cache_refill"],
+    ] as const) {
       const { system, result } = runBeforeTeardown(strategy);
       const v = collectKernelViews(system);
       assert.deepEqual(v.slabinfo, [], strategy);
@@ -51,7 +54,10 @@ describe("kernel views of the end state", () => {
 
   it("zones by their kernel names; the 6.x lines only in eras that print them", () => {
     const old = collectKernelViews(runBeforeTeardown("slab-dma32", "v4.19").system);
-    assert.deepEqual(old.zones.map((z) => z.name), ["DMA32", "Normal"]);
+    assert.deepEqual(
+      old.zones.map((z) => z.name),
+      ["DMA32", "Normal"],
+    );
     assert.ok(old.zones.every((z) => z.boost === null && z.promo === null && z.cma === null));
     const buddy = runBeforeTeardown("slab-dma32", "v4.19").system.km.buddy;
     assert.deepEqual(old.zones[0]?.freeByOrder, buddy.freeCounts("DMA32"));

@@ -28,7 +28,16 @@ function report(platform: string, results: readonly StrategyResult[]): Compariso
   return {
     schema: "iommu-lab/compare/2",
     tool: { name: "iommu-lab", version: "test" },
-    params: { scenario: `${platform}-default`, era: "latest", platform, cpus: 8, seed: 1, strategies: results.map((r) => r.strategy), fitCheck: true, domainTiming: "at-probe" },
+    params: {
+      scenario: `${platform}-default`,
+      era: "latest",
+      platform,
+      cpus: 8,
+      seed: 1,
+      strategies: results.map((r) => r.strategy),
+      fitCheck: true,
+      domainTiming: "at-probe",
+    },
     platform: { name: platform, description: "", ram: [], zones: [] },
     workload: { events: 0, maps: 0, unmaps: 0, description: "" },
     results,
@@ -94,7 +103,10 @@ describe("mt6893-phone-12g: a single memory zone", () => {
     const r = run("mt6893-phone-12g", "slab-dma32");
     assert.ok(r.tablesAbove4GiB > 0);
     assert.ok(r.mapFailures > 0);
-    assert.ok(r.messages.some((m) => /^Page table does not fit in PTE: 0x0000000[2-3][0-9a-f]{8}$/.test(m.text)), JSON.stringify(r.messages.slice(0, 3)));
+    assert.ok(
+      r.messages.some((m) => /^Page table does not fit in PTE: 0x0000000[2-3][0-9a-f]{8}$/.test(m.text)),
+      JSON.stringify(r.messages.slice(0, 3)),
+    );
     const ttbr = run("mt6893-phone-12g", "mtk-ttbr-ext");
     assert.equal(ttbr.mapFailures, 0);
     assert.equal(ttbr.allocFailures, 0);

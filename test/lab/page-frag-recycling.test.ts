@@ -49,7 +49,10 @@ describe("page_frag hands back freed tables' PTEs", () => {
     const frag = runExperimentSync({ machine: booted, variant: variant("page-frag") }, scenarioSource(sc, sc.seed)).result;
     const slab = runExperimentSync({ machine: booted, variant: variant("slab-dma32") }, scenarioSource(sc, sc.seed)).result;
     assert.ok(frag.dirtyTables > 0 && frag.mapFailures > 0, `dirty ${frag.dirtyTables}, map failures ${frag.mapFailures}`);
-    assert.ok(frag.messages.some((m) => m.text.includes("handed out holding 256 non-zero entries")), JSON.stringify(frag.messages));
+    assert.ok(
+      frag.messages.some((m) => m.text.includes("handed out holding 256 non-zero entries")),
+      JSON.stringify(frag.messages),
+    );
     assert.deepEqual([slab.dirtyTables, slab.mapFailures], [0, 0]);
   });
 });

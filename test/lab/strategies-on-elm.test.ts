@@ -34,7 +34,10 @@ describe("the MT8173 regression and its fixes on elm, v4.19", () => {
     const legacy = get("legacy-gfp-dma");
     assert.ok(legacy.tablesAbove4GiB >= 1);
     assert.ok(!legacy.domainCreated || legacy.mapFailures > 0, "the regression must show as a refused domain or failed maps");
-    assert.ok(legacy.messages.some((m) => m.text.includes("Page table does not fit in PTE")), JSON.stringify(legacy.messages));
+    assert.ok(
+      legacy.messages.some((m) => m.text.includes("Page table does not fit in PTE")),
+      JSON.stringify(legacy.messages),
+    );
   });
 
   it("without the fit check the hardware follows truncated pointers: faults, wrong translations", () => {
@@ -51,7 +54,14 @@ describe("the MT8173 regression and its fixes on elm, v4.19", () => {
       assert.equal(x.domainCreated, true);
       assert.ok(x.mapCalls > 1000, `${x.mapCalls} map calls`);
       assert.deepEqual(
-        { mapFailures: x.mapFailures, allocFailures: x.allocFailures, tablesAbove4GiB: x.tablesAbove4GiB, faults: x.faults, mismatches: x.translationMismatches, stray: x.strayDmaWrites },
+        {
+          mapFailures: x.mapFailures,
+          allocFailures: x.allocFailures,
+          tablesAbove4GiB: x.tablesAbove4GiB,
+          faults: x.faults,
+          mismatches: x.translationMismatches,
+          stray: x.strayDmaWrites,
+        },
         { mapFailures: 0, allocFailures: 0, tablesAbove4GiB: 0, faults: 0, mismatches: 0, stray: 0 },
       );
       assert.ok(x.tables.every((t) => t.pa + t.bytes <= 2 ** 32));
@@ -65,7 +75,10 @@ describe("the MT8173 regression and its fixes on elm, v4.19", () => {
 
   it("genalloc-prealloc holds at least 4 MiB from domain creation to the end", () => {
     const g = get("genalloc-prealloc");
-    assert.ok(g.samples.every((smp) => smp.heldBytes >= SZ_4M), "a sample below 4 MiB");
+    assert.ok(
+      g.samples.every((smp) => smp.heldBytes >= SZ_4M),
+      "a sample below 4 MiB",
+    );
     assert.ok(g.finalHeldBytes >= SZ_4M + L1);
   });
 

@@ -111,9 +111,23 @@ describe("sweep grids", () => {
     const s1 = buildSweepReport(g, { index: 1, count: 2 }, "t", shardCells(all, { index: 1, count: 2 }) as SweepCellResult[]);
     assert.throws(() => mergeSweepReports([{ name: "a", report: s1 }]), /cells are in none of the reports \(first: #1 /);
     const other = buildSweepReport({ ...g, seeds: [2] }, null, "t", []);
-    assert.throws(() => mergeSweepReports([{ name: "a", report: s1 }, { name: "b", report: other }]), /b: grid: differs from the grid of a/);
+    assert.throws(
+      () =>
+        mergeSweepReports([
+          { name: "a", report: s1 },
+          { name: "b", report: other },
+        ]),
+      /b: grid: differs from the grid of a/,
+    );
     const changed = { ...s1, cells: s1.cells.map((c) => ({ ...c, summary: summary(1) })) };
-    assert.throws(() => mergeSweepReports([{ name: "a", report: s1 }, { name: "b", report: changed }]), /b: cells index 0: differs/);
+    assert.throws(
+      () =>
+        mergeSweepReports([
+          { name: "a", report: s1 },
+          { name: "b", report: changed },
+        ]),
+      /b: cells index 0: differs/,
+    );
   });
 
   it("reads each cell's verdict, worst first", () => {

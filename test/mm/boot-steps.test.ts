@@ -73,11 +73,25 @@ describe("boot steps in the kernel's order", () => {
       assert.equal(l1, 0x1_3bc0_0000, preset);
       assert.deepEqual(
         steps.map((s) => [s.step, s.timeIndex]),
-        [["memblock", 0], ["buddy", 1], ["device-probe", 2], ["background", 3], ["workload", 4]],
+        [
+          ["memblock", 0],
+          ["buddy", 1],
+          ["device-probe", 2],
+          ["background", 3],
+          ["workload", 4],
+        ],
       );
-      assert.deepEqual(steps[2]?.allocated, [{ what: "io-pgtable-arm-v7s:l1", where: 0x1_3bc0_0000, bytes: 16384, zone: "NORMAL", freed: false, requestedZone: "NORMAL" }]);
+      assert.deepEqual(steps[2]?.allocated, [
+        { what: "io-pgtable-arm-v7s:l1", where: 0x1_3bc0_0000, bytes: 16384, zone: "NORMAL", freed: false, requestedZone: "NORMAL" },
+      ]);
       // The probe saw NORMAL as booted: every managed page free, whatever the preset loads later.
-      assert.deepEqual(steps[2]?.zonesAtStart.map((z) => [z.zone, z.freePages]), [["DMA32", 770048], ["NORMAL", 245760]]);
+      assert.deepEqual(
+        steps[2]?.zonesAtStart.map((z) => [z.zone, z.freePages]),
+        [
+          ["DMA32", 770048],
+          ["NORMAL", 245760],
+        ],
+      );
     }
   });
 
@@ -93,7 +107,10 @@ describe("boot steps in the kernel's order", () => {
     });
     assert.ok(l1 !== null && l1 < SZ_4G);
     assert.equal(memory.buddy.zoneOf(l1), "DMA32");
-    assert.deepEqual(steps.map((s) => s.step), ["memblock", "buddy", "background", "device-probe", "workload"]);
+    assert.deepEqual(
+      steps.map((s) => s.step),
+      ["memblock", "buddy", "background", "device-probe", "workload"],
+    );
     const n = memory.buddy.zoneState("NORMAL");
     assert.equal(n.freePages, n.low);
   });
@@ -108,7 +125,9 @@ describe("boot steps in the kernel's order", () => {
       const pa = legacyL1(b) as number;
       b.freePages(pa, 2);
     });
-    assert.deepEqual(step.allocated, [{ what: "io-pgtable-arm-v7s:l1", where: 0x1_3bc0_0000, bytes: 16384, zone: "NORMAL", freed: true, requestedZone: "NORMAL" }]);
+    assert.deepEqual(step.allocated, [
+      { what: "io-pgtable-arm-v7s:l1", where: 0x1_3bc0_0000, bytes: 16384, zone: "NORMAL", freed: true, requestedZone: "NORMAL" },
+    ]);
     assert.throws(() => boot.background, /no background step/);
     assert.equal(boot.kernelMemory().background.preset, "none");
   });

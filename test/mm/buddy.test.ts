@@ -67,8 +67,15 @@ test("elm v4.19 watermarks and lowmem_reserve", () => {
   const b = buddyFor("mt8173-elm-4g", "v4.19");
   // min_free_kbytes = sqrt(4 GiB in KiB * 16) = 8192 KiB = 2048 pages, split 3:1.
   assert.deepEqual(b.zoneState("DMA32"), {
-    name: "DMA32", startPfn: 0x40000, endPfn: 0x100000, managedPages: 786432, freePages: 786432,
-    min: 1536, low: 2322, high: 3108, lowmemReserve: [0, 1024],
+    name: "DMA32",
+    startPfn: 0x40000,
+    endPfn: 0x100000,
+    managedPages: 786432,
+    freePages: 786432,
+    min: 1536,
+    low: 2322,
+    high: 3108,
+    lowmemReserve: [0, 1024],
   });
   const n = b.zoneState("NORMAL");
   assert.deepEqual([n.min, n.low, n.high, n.lowmemReserve], [512, 774, 1036, [0, 0]]);
@@ -201,18 +208,39 @@ test("bad input throws a RangeError naming the buddy, the address and the proble
   const info = b.buddyinfo();
   const lists = freeLists(b);
   const hex = (x: number): string => "0x" + x.toString(16);
-  assert.throws(() => b.allocPages(GFP_KERNEL, 11, "t"), (e: unknown) => e instanceof RangeError && /buddy/.test(e.message) && /order 11/.test(e.message));
-  assert.throws(() => b.freePages(pa, 11), (e: unknown) => e instanceof RangeError && e.message.includes("buddy") && e.message.includes(hex(pa)) && /order 11/.test(e.message));
-  assert.throws(() => b.freePages(0x1000, 0), (e: unknown) => e instanceof RangeError && e.message.includes("buddy") && e.message.includes("0x1000") && /unknown/.test(e.message));
-  assert.throws(() => b.freePages(pa, 1), (e: unknown) => e instanceof RangeError && e.message.includes(hex(pa)) && /wrong order.*2/.test(e.message));
-  assert.throws(() => b.freePages(pa + PAGE, 0), (e: unknown) => e instanceof RangeError && /not its head/.test(e.message));
-  assert.throws(() => b.freePages(pa + 8, 2), (e: unknown) => e instanceof RangeError && /page-aligned/.test(e.message));
+  assert.throws(
+    () => b.allocPages(GFP_KERNEL, 11, "t"),
+    (e: unknown) => e instanceof RangeError && /buddy/.test(e.message) && /order 11/.test(e.message),
+  );
+  assert.throws(
+    () => b.freePages(pa, 11),
+    (e: unknown) => e instanceof RangeError && e.message.includes("buddy") && e.message.includes(hex(pa)) && /order 11/.test(e.message),
+  );
+  assert.throws(
+    () => b.freePages(0x1000, 0),
+    (e: unknown) => e instanceof RangeError && e.message.includes("buddy") && e.message.includes("0x1000") && /unknown/.test(e.message),
+  );
+  assert.throws(
+    () => b.freePages(pa, 1),
+    (e: unknown) => e instanceof RangeError && e.message.includes(hex(pa)) && /wrong order.*2/.test(e.message),
+  );
+  assert.throws(
+    () => b.freePages(pa + PAGE, 0),
+    (e: unknown) => e instanceof RangeError && /not its head/.test(e.message),
+  );
+  assert.throws(
+    () => b.freePages(pa + 8, 2),
+    (e: unknown) => e instanceof RangeError && /page-aligned/.test(e.message),
+  );
   assert.throws(() => b.allocPages(gfp(GFP_DMA, GFP_DMA32), 0, "t"), RangeError);
   assert.equal(b.buddyinfo(), info);
   assert.deepEqual(freeLists(b), lists);
   b.freePages(pa, 2);
   const freed = b.buddyinfo();
-  assert.throws(() => b.freePages(pa, 2), (e: unknown) => e instanceof RangeError && e.message.includes("buddy") && e.message.includes(hex(pa)) && /double free/.test(e.message));
+  assert.throws(
+    () => b.freePages(pa, 2),
+    (e: unknown) => e instanceof RangeError && e.message.includes("buddy") && e.message.includes(hex(pa)) && /double free/.test(e.message),
+  );
   assert.equal(b.buddyinfo(), freed);
   b.checkInvariants();
 });
@@ -258,10 +286,13 @@ test("watermarks in other eras and platforms", () => {
   );
   // 8 GiB: min_free_kbytes = int_sqrt(8 GiB in KiB * 16) = 11585, 2896 pages split 1:3.
   const big = buddyFor("arm64-8g", "v4.19");
-  assert.deepEqual(big.zoneStates().map((z) => [z.min, z.low, z.high, z.lowmemReserve]), [
-    [724, 724 + 524, 724 + 1048, [0, 1572864 / 256]],
-    [2172, 2172 + 1572, 2172 + 3144, [0, 0]],
-  ]);
+  assert.deepEqual(
+    big.zoneStates().map((z) => [z.min, z.low, z.high, z.lowmemReserve]),
+    [
+      [724, 724 + 524, 724 + 1048, [0, 1572864 / 256]],
+      [2172, 2172 + 1572, 2172 + 3144, [0, 0]],
+    ],
+  );
   const tuned = buddyFor("mt8173-elm-4g", "v4.19", { minFreeKbytes: 65536 });
   assert.equal(tuned.zoneState("NORMAL").min, 4096);
 });

@@ -24,7 +24,10 @@ describe("gen_pool allocation", () => {
     p.add(B, 4 * K);
     assert.equal(p.alloc(K), B);
     assert.equal(p.alloc(4 * K), A, "the newest chunk lacks room, the older one has it");
-    assert.deepEqual(p.chunkList().map((c) => c.start), [B, A]);
+    assert.deepEqual(
+      p.chunkList().map((c) => c.start),
+      [B, A],
+    );
   });
 
   it("size 0 and no room give null; nothing is allocated on failure", () => {

@@ -202,10 +202,7 @@ describe("SLUB partial lists and retention", () => {
   it("slabinfo counts free objects only on the node partial list, as SLUB's get_slabinfo does", () => {
     const c = l2Cache(bootBuddy());
     c.alloc(GFP_ATOMIC);
-    assert.equal(
-      c.slabinfo(),
-      "io-pgtable_armv7s_l2     16     16   1024   16    4 : tunables    0    0    0 : slabdata      1      1      0",
-    );
+    assert.equal(c.slabinfo(), "io-pgtable_armv7s_l2     16     16   1024   16    4 : tunables    0    0    0 : slabdata      1      1      0");
     c.shrink();
     assert.match(c.slabinfo(), /^io-pgtable_armv7s_l2      1     16 /);
   });
@@ -228,7 +225,10 @@ describe("SLUB misuse", () => {
     const pa = objs[0] as number;
     for (const o of objs.slice(1)) c.free(o);
     assert.equal(c.usage().heldBytes, 3 * 16384);
-    assert.throws(() => c.destroy(), new RegExp(`^RangeError: kmem_cache_destroy io-pgtable_armv7s_l2: Slab cache still has objects \\(1 remaining, e.g. 0x${pa.toString(16)}`));
+    assert.throws(
+      () => c.destroy(),
+      new RegExp(`^RangeError: kmem_cache_destroy io-pgtable_armv7s_l2: Slab cache still has objects \\(1 remaining, e.g. 0x${pa.toString(16)}`),
+    );
     // Only the slab holding the live object is left; the cache still works.
     assert.deepEqual(c.usage(), { heldBytes: 16384, inUseBytes: 1024, heldByZone: { DMA32: 16384 } });
     assert.equal(c.isDestroyed, false);

@@ -18,7 +18,8 @@ async function capture(argv: readonly string[]): Promise<{ status: number; out: 
   const { stdout, stderr } = process;
   const saved = [stdout.write, stderr.write] as const;
   const catching = (into: string[], write: typeof stdout.write, stream: NodeJS.WriteStream): typeof stdout.write =>
-    ((chunk: string | Uint8Array, ...rest: never[]) => (typeof chunk === "string" ? into.push(chunk) > 0 : write.call(stream, chunk, ...rest))) as typeof stdout.write;
+    ((chunk: string | Uint8Array, ...rest: never[]) =>
+      typeof chunk === "string" ? into.push(chunk) > 0 : write.call(stream, chunk, ...rest)) as typeof stdout.write;
   stdout.write = catching(out, saved[0], stdout);
   stderr.write = catching(err, saved[1], stderr);
   try {

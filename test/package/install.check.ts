@@ -73,7 +73,11 @@ test("npx iommu-lab --version prints the package's version (npm passes flags aft
 });
 
 test("the library entry loads on plain Node and its declarations type-check a consumer", { timeout: 120_000 }, () => {
-  const r = run(process.execPath, ["--input-type=module", "-e", 'const m = await import("iommu-lab"); console.log(m.STRATEGY_NAMES.length, typeof m.renderSvg)'], app);
+  const r = run(
+    process.execPath,
+    ["--input-type=module", "-e", 'const m = await import("iommu-lab"); console.log(m.STRATEGY_NAMES.length, typeof m.renderSvg)'],
+    app,
+  );
   assert.equal(r.stdout.trim(), "8 function");
   writeFileSync(
     join(app, "consumer.mts"),
@@ -85,7 +89,10 @@ test("the library entry loads on plain Node and its declarations type-check a co
   );
   writeFileSync(
     join(app, "tsconfig.json"),
-    JSON.stringify({ compilerOptions: { module: "nodenext", moduleResolution: "nodenext", target: "es2022", strict: true, noEmit: true, types: [] }, files: ["consumer.mts"] }),
+    JSON.stringify({
+      compilerOptions: { module: "nodenext", moduleResolution: "nodenext", target: "es2022", strict: true, noEmit: true, types: [] },
+      files: ["consumer.mts"],
+    }),
   );
   run(process.execPath, [join(REPO_ROOT, "node_modules/typescript/bin/tsc"), "-p", "tsconfig.json"], app);
 });

@@ -49,7 +49,15 @@ test("the tarball holds the compiled package and its docs, and no tests, benches
 });
 
 test("the tarball holds the CLI entry, the worker entry, the library and their declarations", () => {
-  for (const f of ["bin/iommu-lab.js", "dist/cli/bin.js", "dist/cli/main.js", "dist/cli/strategy-worker.js", "dist/index.js", "dist/index.d.ts", "dist/report/charts.d.ts"]) {
+  for (const f of [
+    "bin/iommu-lab.js",
+    "dist/cli/bin.js",
+    "dist/cli/main.js",
+    "dist/cli/strategy-worker.js",
+    "dist/index.js",
+    "dist/index.d.ts",
+    "dist/report/charts.d.ts",
+  ]) {
     assert.ok(files.includes(f), `${f} is not in the tarball`);
   }
 });

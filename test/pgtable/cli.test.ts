@@ -45,7 +45,15 @@ describe("iommu-lab pgtable commands", () => {
 
   it("a malformed file exits 2 with one line", () => {
     const bad = join(tmp, "malformed.json");
-    writeFileSync(bad, JSON.stringify({ format: "v7s-oracle/1", cases: [{ name: "x", config: { ias: 32, oas: 32, quirks: 0, pgsize_bitmap: 0, coherent_walk: true, table_phys_base: 0 }, ops: [{ op: "map", iova: -1 }] }] }));
+    writeFileSync(
+      bad,
+      JSON.stringify({
+        format: "v7s-oracle/1",
+        cases: [
+          { name: "x", config: { ias: 32, oas: 32, quirks: 0, pgsize_bitmap: 0, coherent_walk: true, table_phys_base: 0 }, ops: [{ op: "map", iova: -1 }] },
+        ],
+      }),
+    );
     const r = run("ops", bad);
     assert.equal(r.status, 2);
     assert.equal(r.stdout, "");
@@ -59,7 +67,10 @@ describe("iommu-lab pgtable commands", () => {
     const out = JSON.parse(r.stdout) as { format: string; cases: { ops: { expect: unknown }[] }[] };
     const want = JSON.parse(readFileSync(eexist, "utf8")) as typeof out;
     assert.equal(out.format, "v7s-oracle/1");
-    assert.deepEqual(out.cases[0]?.ops.map((o) => o.expect), want.cases[0]?.ops.map((o) => o.expect));
+    assert.deepEqual(
+      out.cases[0]?.ops.map((o) => o.expect),
+      want.cases[0]?.ops.map((o) => o.expect),
+    );
   });
 
   it("dump pretty-prints the table of a case", () => {

@@ -139,7 +139,10 @@ const opArb: fc.Arbitrary<Op> = fc.record({
 
 function newEngine(eraName: "latest" | "v6.6"): V7sPageTable {
   const phys = new PhysMemory(customPlatform("prop", [{ start: 0x4000_0000, end: 0x4400_0000 }]));
-  const res = allocV7s({ ias: 32, oas: 32, quirks: 0, pgsizeBitmap: 0x01111000, coherentWalk: true }, { era: era(eraName), mem: new ArenaTableMemory(phys, 0x4000_0000) });
+  const res = allocV7s(
+    { ias: 32, oas: 32, quirks: 0, pgsizeBitmap: 0x01111000, coherentWalk: true },
+    { era: era(eraName), mem: new ArenaTableMemory(phys, 0x4000_0000) },
+  );
   assert.ok(res.ok);
   return res.table;
 }
@@ -178,10 +181,16 @@ function runSequence(eraName: "latest" | "v6.6", ops: Op[]): void {
 
 describe("engine against an interval-map reference", () => {
   it("latest: random map/unmap sequences, all page sizes, pgcount > 1", () => {
-    fc.assert(fc.property(fc.array(opArb, { minLength: 1, maxLength: 60 }), (ops) => runSequence("latest", ops)), { numRuns: 150, seed: 0x7a5 });
+    fc.assert(
+      fc.property(fc.array(opArb, { minLength: 1, maxLength: 60 }), (ops) => runSequence("latest", ops)),
+      { numRuns: 150, seed: 0x7a5 },
+    );
   });
   it("v6.6: the same without partial unmaps", () => {
-    fc.assert(fc.property(fc.array(opArb, { minLength: 1, maxLength: 60 }), (ops) => runSequence("v6.6", ops)), { numRuns: 100, seed: 0x66 });
+    fc.assert(
+      fc.property(fc.array(opArb, { minLength: 1, maxLength: 60 }), (ops) => runSequence("v6.6", ops)),
+      { numRuns: 100, seed: 0x66 },
+    );
   });
 });
 

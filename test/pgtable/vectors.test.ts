@@ -10,7 +10,9 @@ import { VECTORS_DIR } from "../helpers/paths.ts";
 for (const eraDir of ["latest", "v6.6", "v4.19"]) {
   describe(`golden vectors ${eraDir}`, () => {
     const dir = join(VECTORS_DIR, eraDir);
-    const files = readdirSync(dir).filter((f) => f.endsWith(".json")).sort();
+    const files = readdirSync(dir)
+      .filter((f) => f.endsWith(".json"))
+      .sort();
     it("has vector files", () => assert.ok(files.length >= 10, `${dir} holds ${files.length} files`));
     for (const f of files) {
       it(f, () => {

@@ -10,7 +10,11 @@ import { zonesFor } from "../../src/phys/zones.ts";
 const OK = { schema: "iommu-lab/platform/1", name: "my-board", ram: [{ start: "0x40000000", end: "0x240000000" }], cpus: 8 };
 
 const rejects = (json: unknown, re: RegExp): void => {
-  assert.throws(() => validatePlatformFile(json, "b.json"), (e: unknown) => e instanceof InputError && re.test(e.message), `expected ${re}`);
+  assert.throws(
+    () => validatePlatformFile(json, "b.json"),
+    (e: unknown) => e instanceof InputError && re.test(e.message),
+    `expected ${re}`,
+  );
 };
 
 test("errors name the file, the field path and the rule", () => {
@@ -18,9 +22,21 @@ test("errors name the file, the field path and the rule", () => {
   rejects({ ...OK, ram: [] }, /^b\.json: ram: must list at least one RAM bank/);
   rejects({ ...OK, ram: [{ start: "0x40000001", end: "0x80000000" }] }, /^b\.json: ram\[0\]\.start: must be a multiple of 4096/);
   rejects({ ...OK, ram: [{ start: "0x80000000", end: "0x40000000" }] }, /^b\.json: ram\[0\]\.end: end must lie above start/);
-  rejects({ ...OK, ram: [{ start: "banana", end: "0x40000000" }] }, /^b\.json: ram\[0\]\.start: must be an address from 0 to 0x800000000 \(35 bits\), not "banana"/);
+  rejects(
+    { ...OK, ram: [{ start: "banana", end: "0x40000000" }] },
+    /^b\.json: ram\[0\]\.start: must be an address from 0 to 0x800000000 \(35 bits\), not "banana"/,
+  );
   rejects({ ...OK, ram: [{ start: 0, end: 2 ** 36 }] }, /ram\[0\]\.end: must be an address from 0 to 0x800000000/);
-  rejects({ ...OK, ram: [{ start: "0x40000000", end: "0x80000000" }, { start: "0x70000000", end: "0x90000000" }] }, /^b\.json: ram\[1\]: overlaps the bank at 0x40000000-0x80000000/);
+  rejects(
+    {
+      ...OK,
+      ram: [
+        { start: "0x40000000", end: "0x80000000" },
+        { start: "0x70000000", end: "0x90000000" },
+      ],
+    },
+    /^b\.json: ram\[1\]: overlaps the bank at 0x40000000-0x80000000/,
+  );
   rejects({ ...OK, cpus: 0 }, /^b\.json: cpus: must be from 1 to 256/);
   rejects({ ...OK, cpus: 2.5 }, /^b\.json: cpus: must be an integer/);
   rejects({ ...OK, basedOn: "mt9999" }, /^b\.json: basedOn: must name a preset/);
@@ -33,10 +49,20 @@ test("errors name the file, the field path and the rule", () => {
 test("a file based on a preset keeps its IOMMUs and releases, with its own RAM", () => {
   const p = platformFromFile(validatePlatformFile({ ...OK, basedOn: "mt8195-cherry-8g", ram: [{ start: "0x40000000", end: "0x140000000" }] }, "b.json"));
   assert.deepEqual(p.ram, [{ start: 0x4000_0000, end: 0x1_4000_0000 }]);
-  assert.deepEqual(p.iommus?.map((i) => i.name), ["vpp", "vdo"]);
+  assert.deepEqual(
+    p.iommus?.map((i) => i.name),
+    ["vpp", "vdo"],
+  );
   assert.equal(p.dmaRangesLimit, 0x4_0000_0000);
   assert.throws(() => zonesFor(p, era("v5.10")), /does not support the MT8195/);
-  assert.deepEqual(zonesFor(p, era("latest")).map((z) => [z.name, z.endPfn]), [["DMA", 0x100000], ["DMA32", 0x100000], ["NORMAL", 0x140000]]);
+  assert.deepEqual(
+    zonesFor(p, era("latest")).map((z) => [z.name, z.endPfn]),
+    [
+      ["DMA", 0x100000],
+      ["DMA32", 0x100000],
+      ["NORMAL", 0x140000],
+    ],
+  );
   // Without basedOn: no SoC, every era, the model's default M4U.
   const plain = platformFromFile(validatePlatformFile(OK, "b.json"));
   assert.equal(plain.iommus, undefined);

@@ -12,7 +12,8 @@ import { PLATFORM_NAMES, PlatformEraError, checkPlatformEra, platform, type Iomm
 import { zonesFor } from "../../src/phys/zones.ts";
 
 type Span = [string, number, number];
-const spans = (name: string, e: Era | string): Span[] => zonesFor(platform(name), typeof e === "string" ? era(e) : e).map((z) => [z.name, z.startPfn, z.endPfn]);
+const spans = (name: string, e: Era | string): Span[] =>
+  zonesFor(platform(name), typeof e === "string" ? era(e) : e).map((z) => [z.name, z.startPfn, z.endPfn]);
 const inst = (p: string, i: string): IommuInstance => {
   const x = platform(p).iommus?.find((y) => y.name === i);
   assert.ok(x, `${p} has instance ${i}`);
@@ -20,7 +21,19 @@ const inst = (p: string, i: string): IommuInstance => {
 };
 
 test("the catalogue holds the issue's presets next to the unchanged MT8173 ones", () => {
-  for (const n of ["mt8173-elm-4g", "mt8173-elm-2g", "arm64-8g", "mt8195-cherry-8g", "mt8192-asurada-8g", "mt8183-kukui-4g", "mt8186-corsola-8g", "mt8188-geralt-8g", "mt2712-evb", "mt6893-phone-12g", "apq8064-2g"]) {
+  for (const n of [
+    "mt8173-elm-4g",
+    "mt8173-elm-2g",
+    "arm64-8g",
+    "mt8195-cherry-8g",
+    "mt8192-asurada-8g",
+    "mt8183-kukui-4g",
+    "mt8186-corsola-8g",
+    "mt8188-geralt-8g",
+    "mt2712-evb",
+    "mt6893-phone-12g",
+    "apq8064-2g",
+  ]) {
     assert.ok(PLATFORM_NAMES.includes(n), n);
   }
   const elm = platform("mt8173-elm-4g");
@@ -30,7 +43,11 @@ test("the catalogue holds the issue's presets next to the unchanged MT8173 ones"
 });
 
 test("8 GiB Chromebooks at 0x4000_0000 (mt8195, mt8192, mt8186, mt8188): dma-ranges at or above 4 GiB leave ZONE_DMA at 3 GiB, 5 GiB in NORMAL", () => {
-  const want: Span[] = [["DMA", 0x40000, 0x100000], ["DMA32", 0x100000, 0x100000], ["NORMAL", 0x100000, 0x240000]];
+  const want: Span[] = [
+    ["DMA", 0x40000, 0x100000],
+    ["DMA32", 0x100000, 0x100000],
+    ["NORMAL", 0x100000, 0x240000],
+  ];
   for (const n of ["mt8195-cherry-8g", "mt8192-asurada-8g", "mt8186-corsola-8g", "mt8188-geralt-8g"]) {
     for (const e of ["v6.6", "latest"]) assert.deepEqual(spans(n, e), want, `${n} ${e}`);
   }
@@ -40,20 +57,50 @@ test("8 GiB Chromebooks at 0x4000_0000 (mt8195, mt8192, mt8186, mt8188): dma-ran
 });
 
 test("mt8183-kukui-4g: the elm memory map, so elm's zones in every era that has the SoC", () => {
-  assert.deepEqual(spans("mt8183-kukui-4g", "latest"), [["DMA", 0x40000, 0x100000], ["DMA32", 0x100000, 0x100000], ["NORMAL", 0x100000, 0x140000]]);
-  assert.deepEqual(spans("mt8183-kukui-4g", { ...era("v5.10"), zones: "dma30-dma32" }), [["DMA", 0x40000, 0x80000], ["DMA32", 0x80000, 0x100000], ["NORMAL", 0x100000, 0x140000]]);
-  assert.deepEqual(spans("mt8183-kukui-4g", { ...era("v5.10"), zones: "dma-bits-from-ranges" }), [["DMA", 0x40000, 0x100000], ["DMA32", 0x100000, 0x100000], ["NORMAL", 0x100000, 0x140000]]);
+  assert.deepEqual(spans("mt8183-kukui-4g", "latest"), [
+    ["DMA", 0x40000, 0x100000],
+    ["DMA32", 0x100000, 0x100000],
+    ["NORMAL", 0x100000, 0x140000],
+  ]);
+  assert.deepEqual(spans("mt8183-kukui-4g", { ...era("v5.10"), zones: "dma30-dma32" }), [
+    ["DMA", 0x40000, 0x80000],
+    ["DMA32", 0x80000, 0x100000],
+    ["NORMAL", 0x100000, 0x140000],
+  ]);
+  assert.deepEqual(spans("mt8183-kukui-4g", { ...era("v5.10"), zones: "dma-bits-from-ranges" }), [
+    ["DMA", 0x40000, 0x100000],
+    ["DMA32", 0x100000, 0x100000],
+    ["NORMAL", 0x100000, 0x140000],
+  ]);
 });
 
 test("the unchanged presets keep their spans: elm-2g and the generic arm64-8g", () => {
-  assert.deepEqual(spans("mt8173-elm-2g", "latest"), [["DMA", 0x40000, 0xc0000], ["DMA32", 0xc0000, 0xc0000], ["NORMAL", 0xc0000, 0xc0000]]);
-  assert.deepEqual(spans("arm64-8g", "v4.19"), [["DMA32", 0x80000, 0x100000], ["NORMAL", 0x100000, 0x280000]]);
-  assert.deepEqual(spans("arm64-8g", "latest"), [["DMA", 0x80000, 0x100000], ["DMA32", 0x100000, 0x100000], ["NORMAL", 0x100000, 0x280000]]);
+  assert.deepEqual(spans("mt8173-elm-2g", "latest"), [
+    ["DMA", 0x40000, 0xc0000],
+    ["DMA32", 0xc0000, 0xc0000],
+    ["NORMAL", 0xc0000, 0xc0000],
+  ]);
+  assert.deepEqual(spans("arm64-8g", "v4.19"), [
+    ["DMA32", 0x80000, 0x100000],
+    ["NORMAL", 0x100000, 0x280000],
+  ]);
+  assert.deepEqual(spans("arm64-8g", "latest"), [
+    ["DMA", 0x80000, 0x100000],
+    ["DMA32", 0x100000, 0x100000],
+    ["NORMAL", 0x100000, 0x280000],
+  ]);
 });
 
 test("mt2712-evb: 2 GiB all below 4 GiB", () => {
-  assert.deepEqual(spans("mt2712-evb", "v4.19"), [["DMA32", 0x40000, 0xc0000], ["NORMAL", 0xc0000, 0xc0000]]);
-  assert.deepEqual(spans("mt2712-evb", "latest"), [["DMA", 0x40000, 0xc0000], ["DMA32", 0xc0000, 0xc0000], ["NORMAL", 0xc0000, 0xc0000]]);
+  assert.deepEqual(spans("mt2712-evb", "v4.19"), [
+    ["DMA32", 0x40000, 0xc0000],
+    ["NORMAL", 0xc0000, 0xc0000],
+  ]);
+  assert.deepEqual(spans("mt2712-evb", "latest"), [
+    ["DMA", 0x40000, 0xc0000],
+    ["DMA32", 0xc0000, 0xc0000],
+    ["NORMAL", 0xc0000, 0xc0000],
+  ]);
 });
 
 test("mt6893-phone-12g: a single memory zone, 12 GiB of ZONE_NORMAL", () => {
@@ -66,7 +113,11 @@ test("apq8064-2g: 32-bit ARM without ZONE_DMA: lowmem is ZONE_NORMAL in every er
 
 test("a preset used before its SoC's release is an InputError naming the release", () => {
   const cases: [string, string, RegExp][] = [
-    ["mt8195-cherry-8g", "v5.10", /does not support the MT8195 \(absent in 5\.17; first supported in Linux 5\.19 among the trees read; eras with it: v6\.6, latest\)/],
+    [
+      "mt8195-cherry-8g",
+      "v5.10",
+      /does not support the MT8195 \(absent in 5\.17; first supported in Linux 5\.19 among the trees read; eras with it: v6\.6, latest\)/,
+    ],
     ["mt8192-asurada-8g", "v5.10", /absent in 5\.10; first supported in Linux 5\.15/],
     ["mt8183-kukui-4g", "v4.19", /absent in 4\.19; first supported in Linux 5\.10/],
     ["mt8188-geralt-8g", "v5.10", /first supported in Linux 6\.6/],
@@ -74,9 +125,19 @@ test("a preset used before its SoC's release is an InputError naming the release
     ["mt2712-evb", "v4.14", /MT2712 support in Linux v4\.14 is not verified/],
   ];
   for (const [p, e, re] of cases) {
-    assert.throws(() => zonesFor(platform(p), era(e)), (err: unknown) => err instanceof PlatformEraError && err instanceof InputError && err.code === "PLATFORM_ERA_UNSUPPORTED" && re.test(err.message), `${p} ${e}`);
+    assert.throws(
+      () => zonesFor(platform(p), era(e)),
+      (err: unknown) => err instanceof PlatformEraError && err instanceof InputError && err.code === "PLATFORM_ERA_UNSUPPORTED" && re.test(err.message),
+      `${p} ${e}`,
+    );
   }
-  for (const [p, e] of [["mt8195-cherry-8g", "v6.6"], ["mt8183-kukui-4g", "v5.10"], ["mt6893-phone-12g", "latest"], ["mt2712-evb", "v4.19"], ["mt8173-elm-4g", "v4.14"]] as const) {
+  for (const [p, e] of [
+    ["mt8195-cherry-8g", "v6.6"],
+    ["mt8183-kukui-4g", "v5.10"],
+    ["mt6893-phone-12g", "latest"],
+    ["mt2712-evb", "v4.19"],
+    ["mt8173-elm-4g", "v4.14"],
+  ] as const) {
     assert.doesNotThrow(() => checkPlatformEra(platform(p), era(e)));
   }
 });
@@ -128,7 +189,13 @@ test("mt8188: the infra IOMMU has no masters here, vpp/vdo share; apq8064: one t
   assert.equal(g.filter((d) => d.sharesTableOf === null).length, 1);
   assert.ok(g.every((d) => d.cfg.ttbrExt));
   const a = domainPlan(platform("apq8064-2g"), era("latest"));
-  assert.deepEqual(a.map((d) => [d.id, d.sharesTableOf]), [["mdp_port0/display", null], ["mdp_port1/display1", null]]);
+  assert.deepEqual(
+    a.map((d) => [d.id, d.sharesTableOf]),
+    [
+      ["mdp_port0/display", null],
+      ["mdp_port1/display1", null],
+    ],
+  );
 });
 
 test("m4uConfigForInstance: the walker follows each instance's io_pgtable_cfg", async () => {

@@ -25,13 +25,19 @@ describe("computeAnswer best strategy", () => {
     assert.equal(a.best.byBytesHeld?.strategy, "slab-dma32");
     assert.equal(a.best.byBytesHeld?.peakHeldBytes, 64 * KiB);
     assert.equal(a.best.byBytesHeld?.runnerUp, null, "no other merged strategy ran cleanly");
-    assert.deepEqual(a.best.disqualified.map((d) => d.strategy), ["legacy-gfp-dma", "mtk-ttbr-ext"]);
+    assert.deepEqual(
+      a.best.disqualified.map((d) => d.strategy),
+      ["legacy-gfp-dma", "mtk-ttbr-ext"],
+    );
     assert.equal(a.best.outsideKernel[0]?.strategy, "kzalloc-dma32");
     assert.equal(a.best.outsideKernel[0]?.provenance, "hypothetical");
     assert.ok(a.best.outsideKernel.some((o) => o.strategy === "page-frag" && o.provenance === "rfc"));
     // The fixture's era is v4.19, whose 4.19.0 text predates the merged fix: the sentence says where it is.
     assert.match(a.best.summary, /^Best by bytes held: slab-dma32, merged in v5\.1 \(backported to 4\.19\.y stable[^)]*\), peak 64 KiB/);
-    assert.match(a.best.summary, /Not in any kernel: kzalloc-dma32 \(hypothetical\) would hold 8 KiB less \(56 KiB\); .*the kernel has no DMA32 kmalloc caches/);
+    assert.match(
+      a.best.summary,
+      /Not in any kernel: kzalloc-dma32 \(hypothetical\) would hold 8 KiB less \(56 KiB\); .*the kernel has no DMA32 kmalloc caches/,
+    );
   });
 
   it("disqualifies a strategy for a single mismatch, fault or stray write", () => {
@@ -59,7 +65,12 @@ describe("computeAnswer best strategy", () => {
     const base = fixtureReport();
     const ext = base.results.find((r) => r.strategy === "mtk-ttbr-ext");
     assert.ok(ext !== undefined);
-    const tie = withResult(base, "mtk-ttbr-ext", { tablesAbove4GiB: 0, peakHeldBytes: 64 * KiB, finalHeldBytes: 0, capabilities: { ...ext.capabilities, tablesAbove4GiBAddressable: true } });
+    const tie = withResult(base, "mtk-ttbr-ext", {
+      tablesAbove4GiB: 0,
+      peakHeldBytes: 64 * KiB,
+      finalHeldBytes: 0,
+      capabilities: { ...ext.capabilities, tablesAbove4GiBAddressable: true },
+    });
     // Neither is in 4.19.0's text; slab-dma32 needs no TTBR extension, so it wins despite a larger final held.
     assert.equal(computeAnswer(tie).best.byBytesHeld?.strategy, "slab-dma32");
     assert.match(computeAnswer(tie).best.summary, /tied with mtk-ttbr-ext/);
@@ -105,7 +116,10 @@ describe("computeAnswer predictions", () => {
   it("skips a prediction whose strategies are not in the run", () => {
     const r = fixtureReport();
     const only = { ...r, results: r.results.filter((x) => x.strategy === "page-frag" || x.strategy === "page-per-table") };
-    assert.deepEqual(computeAnswer(only).predictions.map((p) => p.id), ["page-per-table-holds-4x"]);
+    assert.deepEqual(
+      computeAnswer(only).predictions.map((p) => p.id),
+      ["page-per-table-holds-4x"],
+    );
   });
 
   it("(a) genalloc-prealloc: holds with the minimum held, fails when held drops below 4 MiB", () => {
@@ -193,7 +207,10 @@ describe("answer renderers", () => {
     assert.ok(!plain.includes("\x1b["));
     assert.match(plain, /\[holds\] genalloc needs the 4 MiB pool/);
     assert.match(plain, /\[does not hold\] page_frag/);
-    assert.ok(plain.split("\n").every((l) => l.length <= 100), "wrapped at 100 columns");
+    assert.ok(
+      plain.split("\n").every((l) => l.length <= 100),
+      "wrapped at 100 columns",
+    );
     const colored = renderAnswerText(a, { color: true });
     assert.ok(colored.includes("\x1b[31m[does not hold]"));
     assert.ok(colored.includes("\x1b[32m[holds]"));

@@ -52,7 +52,10 @@ describe("charts", () => {
   });
 
   it("renders every chart to an SVG string with an accessible title, a caption and a data table", () => {
-    assert.deepEqual(charts.map((c) => c.id), ["held-over-time", "memory-map", "l2-occupancy", "held-vs-in-use"]);
+    assert.deepEqual(
+      charts.map((c) => c.id),
+      ["held-over-time", "memory-map", "l2-occupancy", "held-vs-in-use"],
+    );
     for (const c of charts) {
       assert.ok(c.svg.startsWith("<svg"), c.id);
       assert.ok(c.svg.trimEnd().endsWith("</svg>"), c.id);
@@ -91,7 +94,10 @@ describe("charts", () => {
     const spec = chartSpecs(zero, chartNotes())[0];
     assert.ok(spec);
     const values = (spec.spec as { data: { values: { strategy: string; held: number }[] } }).data.values;
-    assert.ok(values.some((v) => v.strategy === "page-frag" && v.held === 0), "0 B points are kept");
+    assert.ok(
+      values.some((v) => v.strategy === "page-frag" && v.held === 0),
+      "0 B points are kept",
+    );
     assert.match(spec.caption, /At 0 B throughout: page-frag/);
     const svg = await renderSvg(spec.spec);
     assert.equal(items(svg, "path", "mark-line", "role-mark"), zero.results.length);
@@ -115,7 +121,10 @@ describe("charts", () => {
       const [event, held] = row.cells.map((c) => c.value);
       assert.equal(event, values[i]?.event);
       assert.equal(held, values[i]?.held);
-      assert.ok(r?.samples.some((s) => s.event === event && s.heldBytes === held), `${row.strategy} ${event}`);
+      assert.ok(
+        r?.samples.some((s) => s.event === event && s.heldBytes === held),
+        `${row.strategy} ${event}`,
+      );
     });
   });
 
@@ -124,12 +133,17 @@ describe("charts", () => {
     const live = [...svg.matchAll(/<rect class="table-mark live" data-strategy="([^"]+)" data-pa="(\d+)"/g)].map((m) => `${m[1]} ${m[2]}`).sort();
     const want = report.results.flatMap((r) => r.tables.filter((t) => t.live).map((t) => `${r.strategy} ${t.pa}`)).sort();
     assert.deepEqual(live, want);
-    const freed = [...svg.matchAll(/<rect class="table-mark freed" data-strategy="([^"]+)" data-start="(\d+)" data-count="(\d+)"/g)].map((m) => `${m[1]} ${m[2]} ${m[3]}`).sort();
+    const freed = [...svg.matchAll(/<rect class="table-mark freed" data-strategy="([^"]+)" data-start="(\d+)" data-count="(\d+)"/g)]
+      .map((m) => `${m[1]} ${m[2]} ${m[3]}`)
+      .sort();
     const bins = report.results.flatMap((r) => tableShape(r).freed.bins.map((b) => `${r.strategy} ${b.start} ${b.count}`)).sort();
     assert.deepEqual(freed, bins);
     // Freed counts add up to every freed table.
     const freedTables = report.results.reduce((n, r) => n + tableShape(r).freed.count, 0);
-    assert.equal(freed.reduce((n, f) => n + Number(f.split(" ")[2]), 0), freedTables);
+    assert.equal(
+      freed.reduce((n, f) => n + Number(f.split(" ")[2]), 0),
+      freedTables,
+    );
     assert.equal(memoryMap(report).marks, want.length + bins.length);
     assert.ok(svg.includes("<title>legacy-gfp-dma: 56 freed tables (56 KiB) in 0x1_3f00_0000\u20130x1_3f10_0000 (NORMAL)</title>"));
     assert.ok(svg.includes("<title>slab-dma32: live L2 table at 0xfe00_0000 (1 KiB, DMA32)</title>"));
@@ -143,7 +157,10 @@ describe("charts", () => {
     // 1 GiB is 2^30 bytes: the ticks sit at quarters of the 1..5 GiB span.
     const xs = [...overview.matchAll(/<text class="tick" x="([\d.]+)"/g)].map((m) => Number(m[1]));
     const step = (xs[1] ?? 0) - (xs[0] ?? 0);
-    assert.ok(xs.every((x, i) => Math.abs(x - (xs[0] ?? 0) - i * step) < 0.02), xs.join(" "));
+    assert.ok(
+      xs.every((x, i) => Math.abs(x - (xs[0] ?? 0) - i * step) < 0.02),
+      xs.join(" "),
+    );
     assert.ok(overview.includes(`>4 GiB: the 32-bit table-pointer limit</text>`));
     assert.equal((overview.match(/<g class="limit-4g">/g) ?? []).length, 1);
     for (const z of ["DMA32", "NORMAL"]) assert.ok(svg.includes(`<rect class="zone" data-zone="${z}"`), z);
@@ -161,14 +178,36 @@ describe("charts", () => {
     const map = memoryMap(report);
     const live = map.table.rows.filter((r) => r.kind === "live");
     const freed = map.table.rows.filter((r) => r.kind === "freed-bin");
-    assert.equal(live.length, report.results.reduce((n, r) => n + r.tables.filter((t) => t.live).length, 0));
-    assert.equal(freed.length, report.results.reduce((n, r) => n + tableShape(r).freed.bins.length, 0));
+    assert.equal(
+      live.length,
+      report.results.reduce((n, r) => n + r.tables.filter((t) => t.live).length, 0),
+    );
+    assert.equal(
+      freed.length,
+      report.results.reduce((n, r) => n + tableShape(r).freed.bins.length, 0),
+    );
     const l1 = live.find((r) => r.strategy === "slab-dma32" && r.cells[0]?.value === 1);
-    assert.deepEqual(l1?.cells.map((c) => [c.field, c.value]), [["level", 1], ["pa", 0xfdf0_0000], ["end", 0xfdf0_4000], ["zone", "DMA32"], ["count", 1], ["bytes", 16384]]);
+    assert.deepEqual(
+      l1?.cells.map((c) => [c.field, c.value]),
+      [
+        ["level", 1],
+        ["pa", 0xfdf0_0000],
+        ["end", 0xfdf0_4000],
+        ["zone", "DMA32"],
+        ["count", 1],
+        ["bytes", 16384],
+      ],
+    );
   });
 
   it("bins freed tables per MiB and zone, in address order, and reads a report's own summary when it has one", () => {
-    const t = (pa: number, zone: string): { pa: number; bytes: number; level: 2; zone: string; live: false } => ({ pa, bytes: 1024, level: 2, zone, live: false });
+    const t = (pa: number, zone: string): { pa: number; bytes: number; level: 2; zone: string; live: false } => ({
+      pa,
+      bytes: 1024,
+      level: 2,
+      zone,
+      live: false,
+    });
     const s = summarise([t(0x1_0010_0400, "NORMAL"), t(0xfff0_0000, "DMA32"), t(0x1_0010_0000, "NORMAL"), t(0xfffc_0000, "DMA32")]);
     assert.deepEqual(s, {
       count: 4,
@@ -186,7 +225,14 @@ describe("charts", () => {
     assert.equal(many.bins.length, 375);
     const r = fixtureResults()[1];
     assert.ok(r);
-    const own = { count: 1, bytes: 1024, above4GiB: 0, binBytes: 1024 * 1024, bins: [{ start: 0, end: 1024 * 1024, zone: "DMA32", count: 1, bytes: 1024 }], l1: [] };
+    const own = {
+      count: 1,
+      bytes: 1024,
+      above4GiB: 0,
+      binBytes: 1024 * 1024,
+      bins: [{ start: 0, end: 1024 * 1024, zone: "DMA32", count: 1, bytes: 1024 }],
+      l1: [],
+    };
     assert.deepEqual(tableShape({ ...r, freedTables: own } as typeof r).freed, own);
   });
 
@@ -210,7 +256,12 @@ describe("charts", () => {
   it("downsamples long sample series but keeps the peak", () => {
     const long = fixtureResults().map((r) => ({
       ...r,
-      samples: Array.from({ length: 5000 }, (_, i) => ({ event: i, heldBytes: i === 2345 ? 9 * 1024 * 1024 : 64 * 1024, inUseBytes: 32 * 1024, liveL2Tables: 16 })),
+      samples: Array.from({ length: 5000 }, (_, i) => ({
+        event: i,
+        heldBytes: i === 2345 ? 9 * 1024 * 1024 : 64 * 1024,
+        inUseBytes: 32 * 1024,
+        liveL2Tables: 16,
+      })),
     }));
     const spec = chartSpecs(fixtureReport(long), chartNotes())[0]?.spec as { data: { values: { held: number }[] } };
     const values = spec.data.values;
@@ -222,7 +273,12 @@ describe("charts", () => {
   it("downsamples a series that changes at every event to the minimum and maximum of 300 buckets", () => {
     const long = fixtureResults().map((r) => ({
       ...r,
-      samples: Array.from({ length: 5000 }, (_, i) => ({ event: i, heldBytes: i === 2345 ? 9 * 1024 * 1024 : 64 * 1024 + (i % 7) * 4096, inUseBytes: 32 * 1024, liveL2Tables: 16 })),
+      samples: Array.from({ length: 5000 }, (_, i) => ({
+        event: i,
+        heldBytes: i === 2345 ? 9 * 1024 * 1024 : 64 * 1024 + (i % 7) * 4096,
+        inUseBytes: 32 * 1024,
+        liveL2Tables: 16,
+      })),
     }));
     const spec = chartSpecs(fixtureReport(long), chartNotes())[0];
     assert.ok(spec);
@@ -234,12 +290,17 @@ describe("charts", () => {
 
   it("gives an SVG one accessible name", () => {
     const out = accessible('<svg class="marks" role="graphics-document" aria-label="x" width="2" height="2"><g></g></svg>', "c", "A & B", "caption");
-    assert.equal(out, '<svg role="img" aria-labelledby="c-title c-desc" class="marks" width="2" height="2"><title id="c-title">A &amp; B</title><desc id="c-desc">caption</desc><g></g></svg>');
+    assert.equal(
+      out,
+      '<svg role="img" aria-labelledby="c-title c-desc" class="marks" width="2" height="2"><title id="c-title">A &amp; B</title><desc id="c-desc">caption</desc><g></g></svg>',
+    );
   });
 
   it("renames vega's counter ids per chart", async () => {
-    assert.equal(normaliseIds('<clipPath id="clip17"></clipPath><g clip-path="url(#clip17)"></g><g clip-path="url(#clip9)"></g>', "x"),
-      '<clipPath id="x-clip1"></clipPath><g clip-path="url(#x-clip1)"></g><g clip-path="url(#x-clip2)"></g>');
+    assert.equal(
+      normaliseIds('<clipPath id="clip17"></clipPath><g clip-path="url(#clip17)"></g><g clip-path="url(#clip9)"></g>', "x"),
+      '<clipPath id="x-clip1"></clipPath><g clip-path="url(#x-clip1)"></g><g clip-path="url(#x-clip2)"></g>',
+    );
     const spec = { data: { values: [{ a: 1 }] }, mark: { type: "point", clip: true }, encoding: { x: { field: "a", type: "quantitative" } } };
     const one = await renderSvg(spec, { idPrefix: "p" });
     const two = await renderSvg(spec, { idPrefix: "p" });

@@ -54,7 +54,10 @@ describe("device faults in the report", () => {
     assert.match(text, /last unmap +line 3 at 11\.000000 s/);
     assert.match(text, new RegExp(`${report.results[0]?.strategy}: unmapped; because unmapped`));
     assert.match(text, new RegExp(`${report.results[1]?.strategy}: stale-tlb \\(the model's device does not fault\\)`));
-    assert.ok(lines.every((l) => l.length <= 100 && /^[\x20-\x7e]*$/.test(l)), "fits and is ASCII");
+    assert.ok(
+      lines.every((l) => l.length <= 100 && /^[\x20-\x7e]*$/.test(l)),
+      "fits and is ASCII",
+    );
     assert.deepEqual(renderFaultsText(fixtureReport().results, 100), []);
   });
 

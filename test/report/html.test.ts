@@ -26,7 +26,7 @@ describe("renderHtml", () => {
   });
 
   it("is one self-contained document: no script, no URL, no external resource", () => {
-    assert.ok(html.startsWith("<!doctype html>\n<html lang=\"en\">"));
+    assert.ok(html.startsWith('<!doctype html>\n<html lang="en">'));
     assert.ok(!/https?:\/\//i.test(html), "names no URL");
     assert.ok(!/<script|<link\b|<iframe|<img\b|@import|url\((?!#)/i.test(html));
     const refs = [...html.matchAll(/\b(?:src|href)="([^"]*)"/g)].map((m) => m[1] ?? "");
@@ -51,7 +51,11 @@ describe("renderHtml", () => {
   });
 
   it("marks table rows by strategy and numeric cells with field and value", () => {
-    const summary = html.split(`<table class="summary"`).slice(1).map((t) => t.slice(0, t.indexOf("</table>"))).join("");
+    const summary = html
+      .split(`<table class="summary"`)
+      .slice(1)
+      .map((t) => t.slice(0, t.indexOf("</table>")))
+      .join("");
     for (const r of report.results) {
       assert.equal(summary.split(`<tr data-strategy="${r.strategy}">`).length - 1, 3, `${r.strategy}: one row per table`);
     }
@@ -69,9 +73,21 @@ describe("renderHtml", () => {
       const table = fig.slice(fig.indexOf(`<table class="chart-data" data-chart="${c.id}">`));
       assert.equal((table.match(/<tr data-strategy=/g) ?? []).length, c.table.rows.length, c.id);
     }
-    assert.ok(html.includes(`<tr data-strategy="genalloc-prealloc"><th scope="row">genalloc-prealloc</th><td class="right" data-field="peakHeldBytes" data-value="${4 * 1024 * 1024 + 16384}">4.02 MiB</td><td class="right" data-field="peakInUseBytes" data-value="${16384 + 40 * 1024}">56 KiB</td></tr>`));
-    assert.ok(html.includes(`<tr data-strategy="slab-dma32" data-kind="live"><th scope="row">slab-dma32</th><td data-field="level" data-value="1">live L1</td><td class="right" data-field="pa" data-value="${0xfdf0_0000}">0xfdf0_0000</td><td class="right" data-field="end" data-value="${0xfdf0_4000}" data-derived="true">0xfdf0_4000</td>`));
-    assert.ok(html.includes(`<tr data-strategy="slab-dma32" data-kind="sample"><th scope="row">slab-dma32</th><td class="right" data-field="event" data-value="0">0</td><td class="right" data-field="heldBytes" data-value="32768">32 KiB</td></tr>`));
+    assert.ok(
+      html.includes(
+        `<tr data-strategy="genalloc-prealloc"><th scope="row">genalloc-prealloc</th><td class="right" data-field="peakHeldBytes" data-value="${4 * 1024 * 1024 + 16384}">4.02 MiB</td><td class="right" data-field="peakInUseBytes" data-value="${16384 + 40 * 1024}">56 KiB</td></tr>`,
+      ),
+    );
+    assert.ok(
+      html.includes(
+        `<tr data-strategy="slab-dma32" data-kind="live"><th scope="row">slab-dma32</th><td data-field="level" data-value="1">live L1</td><td class="right" data-field="pa" data-value="${0xfdf0_0000}">0xfdf0_0000</td><td class="right" data-field="end" data-value="${0xfdf0_4000}" data-derived="true">0xfdf0_4000</td>`,
+      ),
+    );
+    assert.ok(
+      html.includes(
+        `<tr data-strategy="slab-dma32" data-kind="sample"><th scope="row">slab-dma32</th><td class="right" data-field="event" data-value="0">0</td><td class="right" data-field="heldBytes" data-value="32768">32 KiB</td></tr>`,
+      ),
+    );
   });
 
   it("matches the golden page (accept a deliberate change with the cp command printed on failure)", () => {
@@ -93,7 +109,9 @@ describe("renderHtml", () => {
   });
 
   it("lists kernel messages per strategy, escaped", () => {
-    const noisy = withResult(report, "slab-dma32", { messages: [{ text: "SLUB: Unable to allocate memory on node -1, gfp=0xa20(GFP_ATOMIC) <oops>", count: 2 }] });
+    const noisy = withResult(report, "slab-dma32", {
+      messages: [{ text: "SLUB: Unable to allocate memory on node -1, gfp=0xa20(GFP_ATOMIC) <oops>", count: 2 }],
+    });
     const out = renderHtml(noisy, charts);
     assert.ok(out.includes("[2×] SLUB: Unable to allocate memory on node -1, gfp=0xa20(GFP_ATOMIC) &lt;oops&gt;"));
     assert.ok(html.includes("[40×] arm-v7s io-pgtable: Page table does not fit in PTE: 0x000000013f000000"));
@@ -101,7 +119,15 @@ describe("renderHtml", () => {
 
   it("draws a bit legend when given a field table", () => {
     const out = renderHtml(report, charts, {
-      legend: [{ name: "Small page", fields: [{ name: "type", hi: 1, lo: 1, meaning: "small page" }, { name: "PA[31:12]", hi: 31, lo: 12, meaning: "output address" }] }],
+      legend: [
+        {
+          name: "Small page",
+          fields: [
+            { name: "type", hi: 1, lo: 1, meaning: "small page" },
+            { name: "PA[31:12]", hi: 31, lo: 12, meaning: "output address" },
+          ],
+        },
+      ],
     });
     assert.ok(out.includes(`<section id="legend">`));
     const section = out.slice(out.indexOf(`<section id="legend">`));

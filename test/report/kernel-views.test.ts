@@ -22,7 +22,9 @@ const ZONE: ZoneView = {
 
 describe("kernel-format views", () => {
   it("slabinfo 2.1 lines with cache_show's widths", () => {
-    const text = slabinfoText([{ name: "io-pgtable_armv7s_l2", activeObjs: 80, numObjs: 80, objSize: 1024, objPerSlab: 16, pagesPerSlab: 4, activeSlabs: 5, numSlabs: 5 }]);
+    const text = slabinfoText([
+      { name: "io-pgtable_armv7s_l2", activeObjs: 80, numObjs: 80, objSize: 1024, objPerSlab: 16, pagesPerSlab: 4, activeSlabs: 5, numSlabs: 5 },
+    ]);
     const lines = text.split("\n");
     assert.equal(lines[0], "slabinfo - version: 2.1");
     assert.equal(lines[2], "io-pgtable_armv7s_l2     80     80   1024   16    4 : tunables    0    0    0 : slabdata      5      5      0");

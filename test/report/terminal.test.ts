@@ -16,7 +16,10 @@ const ANSI = /\x1b\[[0-9;]*m/g;
 function rowOf(text: string, strategy: string, after: string): string {
   const start = text.indexOf(after);
   assert.ok(start >= 0, `section ${after} missing`);
-  const line = text.slice(start).split("\n").find((l) => l.startsWith(strategy + " "));
+  const line = text
+    .slice(start)
+    .split("\n")
+    .find((l) => l.startsWith(strategy + " "));
   assert.ok(line !== undefined, `row ${strategy} missing under ${after}`);
   return line;
 }
@@ -40,7 +43,15 @@ describe("renderTerminal", () => {
     for (const r of report.results) {
       for (const section of ["Memory:", "Correctness and counters", "Kernel counters"]) rowOf(text, r.strategy, section);
     }
-    assert.deepEqual(cells(rowOf(text, "genalloc-prealloc", "Memory:")), ["genalloc-prealloc", "4.02 MiB", "4.02 MiB", "56 KiB", "44 KiB", "73.43×", "4.02 MiB"]);
+    assert.deepEqual(cells(rowOf(text, "genalloc-prealloc", "Memory:")), [
+      "genalloc-prealloc",
+      "4.02 MiB",
+      "4.02 MiB",
+      "56 KiB",
+      "44 KiB",
+      "73.43×",
+      "4.02 MiB",
+    ]);
     assert.deepEqual(cells(rowOf(text, "page-per-table", "Memory:")), ["page-per-table", "176 KiB", "128 KiB", "56 KiB", "44 KiB", "3.14×", "176 KiB"]);
     assert.deepEqual(cells(rowOf(text, "legacy-gfp-dma", "Correctness and counters")), ["legacy-gfp-dma", "56", "40", "40", "3", "0", "0", "0", "0", "12.5"]);
     assert.deepEqual(cells(rowOf(text, "slab-dma32", "Kernel counters")), ["slab-dma32", "28/32 objs, 2 slabs", "0 B", "0"]);

@@ -58,7 +58,12 @@ describe("strategy figures on elm v4.19 with 4 CPUs (hand-computed)", () => {
   it("page-frag: 32 KiB for 1 to 32 tables, 64 KiB for 33", () => {
     const { tm } = make("page-frag");
     tm.allocL1(L1);
-    for (const [n, held] of [[1, 32], [16, 32], [32, 32], [33, 64]] as const) {
+    for (const [n, held] of [
+      [1, 32],
+      [16, 32],
+      [32, 32],
+      [33, 64],
+    ] as const) {
       tables(tm, n - (tm.usage().inUseBytes - L1) / K);
       assert.equal(l2Held(tm), held * K, `${n} tables`);
     }
@@ -77,7 +82,13 @@ describe("strategy figures on elm v4.19 with 4 CPUs (hand-computed)", () => {
     for (const name of ["legacy-gfp-dma", "slab-dma32", "kzalloc-dma32", "mtk-ttbr-ext"]) {
       const { tm } = make(name);
       tm.allocL1(L1);
-      for (const [n, held] of [[1, 16], [16, 16], [17, 32], [32, 32], [33, 48]] as const) {
+      for (const [n, held] of [
+        [1, 16],
+        [16, 16],
+        [17, 32],
+        [32, 32],
+        [33, 48],
+      ] as const) {
         tables(tm, n - (tm.usage().inUseBytes - L1) / K);
         assert.equal(l2Held(tm), held * K, `${name}, ${n} tables`);
       }

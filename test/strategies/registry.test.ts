@@ -50,23 +50,23 @@ describe("strategy provenance", () => {
       "page-per-table": [],
       "mtk-ttbr-ext": ["v6.6", "latest"],
     });
-    assert.deepEqual(
-      Object.fromEntries(STRATEGIES.map((s) => [s.name, s.provenance.kind])),
-      {
-        "legacy-gfp-dma": "merged",
-        "slab-dma32": "merged",
-        "genalloc-prealloc": "hypothetical",
-        "genalloc-grow": "hypothetical",
-        "page-frag": "rfc",
-        "kzalloc-dma32": "hypothetical",
-        "page-per-table": "hypothetical",
-        "mtk-ttbr-ext": "merged",
-      },
-    );
+    assert.deepEqual(Object.fromEntries(STRATEGIES.map((s) => [s.name, s.provenance.kind])), {
+      "legacy-gfp-dma": "merged",
+      "slab-dma32": "merged",
+      "genalloc-prealloc": "hypothetical",
+      "genalloc-grow": "hypothetical",
+      "page-frag": "rfc",
+      "kzalloc-dma32": "hypothetical",
+      "page-per-table": "hypothetical",
+      "mtk-ttbr-ext": "merged",
+    });
   });
 
   it("says why a strategy is absent, naming the release that added it", () => {
-    assert.equal(strategy("mtk-ttbr-ext").absentReason(era("v5.10")), "mtk-ttbr-ext is not in Linux v5.10: it is IO_PGTABLE_QUIRK_ARM_MTK_TTBR_EXT (MediaTek PGTABLE_PA_35_EN series), in v6.0");
+    assert.equal(
+      strategy("mtk-ttbr-ext").absentReason(era("v5.10")),
+      "mtk-ttbr-ext is not in Linux v5.10: it is IO_PGTABLE_QUIRK_ARM_MTK_TTBR_EXT (MediaTek PGTABLE_PA_35_EN series), in v6.0",
+    );
     assert.equal(strategy("mtk-ttbr-ext").absentReason(era("v6.6")), null);
     assert.match(strategy("page-frag").absentReason(era("v4.19")) as string, /never merged: it is the RFC <20181204082300/);
     assert.match(strategy("kzalloc-dma32").absentReason(era("latest")) as string, /hypothetical .*strips GFP_DMA32 from kmalloc/);

@@ -22,7 +22,11 @@ describe("FtraceParser: faults and timestamps (opt-in)", () => {
   it("on: the fault line is read (page IOVA, write flag, line) and each timestamped event gets its ts", () => {
     const p = new FtraceParser({ faults: true, timestamps: true });
     const events = p.push(TEXT);
-    assert.deepEqual(events.map((e) => e.ts), [10, undefined], "a bare line has no timestamp");
+    assert.deepEqual(
+      events.map((e) => e.ts),
+      [10, undefined],
+      "a bare line has no timestamp",
+    );
     assert.equal(p.faults?.length, 1);
     const f = p.faults?.[0];
     assert.deepEqual([f?.line, f?.fault.iova, f?.fault.write, f?.fault.timestamp, f?.fault.device], [2, 0x1000_0000, true, 10.5, "14018000.larb"]);

@@ -44,7 +44,10 @@ describe("ftrace line parser", () => {
         const text = `${prefix("map")}${PAYLOAD[format].map}\n${prefix("unmap")}${PAYLOAD[format].unmap}\n`;
         const { events, stats } = parseFtrace(text);
         assert.deepEqual(events.map(strip), [MAP, UNMAP]);
-        assert.deepEqual(events.map((e) => e.line), [1, 2]);
+        assert.deepEqual(
+          events.map((e) => e.line),
+          [1, 2],
+        );
         assert.equal(format === "old" ? stats.oldFormat : stats.rangeFormat, 2);
       });
     }
@@ -81,7 +84,9 @@ describe("ftrace line parser", () => {
   it("parseTraceLine gives null for other lines and names the line number it was given", () => {
     assert.equal(parseTraceLine("  kworker/0:0-5  [000] ...1    50.2: sched_wakeup: comm=map: pid=1"), null);
     assert.equal(parseTraceLine("# map: IOMMU: nothing"), null);
-    assert.throws(() => parseTraceLine("unmap: IOMMU: iova=0x1000 size=4096", "x.trace", 77), { message: "x.trace: line 77: unmap event without unmapped_size=" });
+    assert.throws(() => parseTraceLine("unmap: IOMMU: iova=0x1000 size=4096", "x.trace", 77), {
+      message: "x.trace: line 77: unmap event without unmapped_size=",
+    });
   });
 
   it("reads addresses above 4 GiB (34-bit IOVA, 35-bit PA) exactly", () => {
@@ -143,7 +148,14 @@ describe("FtraceParser streaming", () => {
     for (let i = 0; i < 300; i++) {
       const fmt: TracepointFormat = i % 3 === 0 ? "range" : "old";
       const size = 4096 << (i % 5);
-      const header: TraceLineHeader = { comm: i % 2 ? "mtk-vcodec-dec" : "kworker/u8:2", pid: 100 + i, cpu: i % 4, ts: 10 + i / 1000, flags: "d..1.", layout: i % 4 === 0 ? "trace-cmd" : "trace" };
+      const header: TraceLineHeader = {
+        comm: i % 2 ? "mtk-vcodec-dec" : "kworker/u8:2",
+        pid: 100 + i,
+        cpu: i % 4,
+        ts: 10 + i / 1000,
+        flags: "d..1.",
+        layout: i % 4 === 0 ? "trace-cmd" : "trace",
+      };
       parts.push(formatTraceEvent({ type: "iommuMap", iova, paddr: 0x40000000 + i * 0x10000, size, line: 0 }, fmt, header) + "\n");
       if (i % 7 === 0) parts.push("  other-1 [000] ....  1.0: sched_wakeup: comm=foo pid=1\n", "\n");
       parts.push(formatTraceEvent({ type: "iommuUnmap", iova, size, unmappedSize: size, line: 0 }, fmt, header) + (i === 299 ? "" : "\n"));
@@ -197,8 +209,20 @@ describe("FtraceParser streaming", () => {
 
 const safeAddr = fc.integer({ min: 0, max: 2 ** 44 });
 const traceEvent: fc.Arbitrary<TraceEvent> = fc.oneof(
-  fc.record({ type: fc.constant("iommuMap" as const), iova: safeAddr, paddr: fc.integer({ min: 0, max: 2 ** 35 }), size: fc.integer({ min: 0, max: 2 ** 32 }), line: fc.constant(0) }),
-  fc.record({ type: fc.constant("iommuUnmap" as const), iova: safeAddr, size: fc.integer({ min: 0, max: 2 ** 32 }), unmappedSize: fc.integer({ min: 0, max: 2 ** 32 }), line: fc.constant(0) }),
+  fc.record({
+    type: fc.constant("iommuMap" as const),
+    iova: safeAddr,
+    paddr: fc.integer({ min: 0, max: 2 ** 35 }),
+    size: fc.integer({ min: 0, max: 2 ** 32 }),
+    line: fc.constant(0),
+  }),
+  fc.record({
+    type: fc.constant("iommuUnmap" as const),
+    iova: safeAddr,
+    size: fc.integer({ min: 0, max: 2 ** 32 }),
+    unmappedSize: fc.integer({ min: 0, max: 2 ** 32 }),
+    line: fc.constant(0),
+  }),
 );
 const header: fc.Arbitrary<TraceLineHeader> = fc.record({
   comm: fc.stringMatching(/^[A-Za-z0-9_/.:-]{1,15}$/),
@@ -215,7 +239,10 @@ describe("formatTraceEvent round trip", () => {
       fc.property(fc.array(fc.tuple(traceEvent, header, fc.constantFrom("old" as const, "range" as const)), { maxLength: 20 }), (items) => {
         const text = items.map(([ev, h, f]) => formatTraceEvent(ev, f, h)).join("\n");
         const { events } = parseFtrace(text);
-        assert.deepEqual(events.map(strip), items.map(([ev]) => strip(ev)));
+        assert.deepEqual(
+          events.map(strip),
+          items.map(([ev]) => strip(ev)),
+        );
       }),
       { numRuns: 300 },
     );
@@ -240,7 +267,9 @@ describe("ftrace parser fuzzing", () => {
   const mutated = fc
     .tuple(
       fc.constantFrom(...seeds),
-      fc.array(fc.tuple(fc.nat(), fc.nat({ max: 3 }), fc.constantFrom("0", "x", " ", ":", "-", "=", "f", "9", "\r", "map:", "\u00e9", "#", "\t", "[")), { maxLength: 4 }),
+      fc.array(fc.tuple(fc.nat(), fc.nat({ max: 3 }), fc.constantFrom("0", "x", " ", ":", "-", "=", "f", "9", "\r", "map:", "\u00e9", "#", "\t", "[")), {
+        maxLength: 4,
+      }),
     )
     .map(([line, edits]) => {
       let s = line;
@@ -269,7 +298,7 @@ describe("ftrace parser fuzzing", () => {
         const skipped = parseFtrace(line + "\n" + line + "\n", { skipMalformed: true });
         assert.ok(skipped.stats.lines === 2);
         // The same line cut off at the end of the input is never an error, only reported.
-        const cut = parseFtrace(line + "\n" + line, { fileName: "fuzz" , skipMalformed: true });
+        const cut = parseFtrace(line + "\n" + line, { fileName: "fuzz", skipMalformed: true });
         assert.ok(cut.stats.truncatedLastLine === null || cut.stats.truncatedLastLine === 2);
       }),
       { numRuns: 100_000 },
@@ -282,12 +311,21 @@ describe("agreement with the dma layer's tracepoint formatter (src/dma/trace.ts)
   it("parses formatFtraceLine output in both formats and writes the same payload text", async () => {
     const dma = await import("../../src/dma/trace.ts");
     const items = [
-      { ws: { type: "iommuMap", iova: 0xff7ff000, paddr: 0x1_3ff0_0000, size: 4096, line: 0 } as const, dma: { kind: "map", iova: 0xff7ff000, paddr: 0x1_3ff0_0000, size: 4096 } as const },
-      { ws: { type: "iommuUnmap", iova: 0xff700000, size: 0x100000, unmappedSize: 0x80000, line: 0 } as const, dma: { kind: "unmap", iova: 0xff700000, size: 0x100000, unmapped: 0x80000 } as const },
+      {
+        ws: { type: "iommuMap", iova: 0xff7ff000, paddr: 0x1_3ff0_0000, size: 4096, line: 0 } as const,
+        dma: { kind: "map", iova: 0xff7ff000, paddr: 0x1_3ff0_0000, size: 4096 } as const,
+      },
+      {
+        ws: { type: "iommuUnmap", iova: 0xff700000, size: 0x100000, unmappedSize: 0x80000, line: 0 } as const,
+        dma: { kind: "unmap", iova: 0xff700000, size: 0x100000, unmapped: 0x80000 } as const,
+      },
     ];
     for (const format of ["old", "range"] as const) {
       const text = items.map((it, i) => dma.formatFtraceLine(it.dma, format, i)).join("\n");
-      assert.deepEqual(parseFtrace(text).events.map(strip), items.map((it) => strip(it.ws)));
+      assert.deepEqual(
+        parseFtrace(text).events.map(strip),
+        items.map((it) => strip(it.ws)),
+      );
       for (const it of items) assert.equal(formatTracePayload(it.ws, format), dma.formatTracePayload(it.dma, format));
     }
   });

@@ -79,7 +79,8 @@ function recordingSink(unmapResult?: (iova: number, size: number) => number): Re
   };
 }
 
-const map = (iova: number, paddr: number, size: number) => `map: IOMMU: iova=0x${iova.toString(16).padStart(16, "0")} paddr=0x${paddr.toString(16).padStart(16, "0")} size=${size}`;
+const map = (iova: number, paddr: number, size: number) =>
+  `map: IOMMU: iova=0x${iova.toString(16).padStart(16, "0")} paddr=0x${paddr.toString(16).padStart(16, "0")} size=${size}`;
 const unmap = (iova: number, size: number, done = size) => `unmap: IOMMU: iova=0x${iova.toString(16).padStart(16, "0")} size=${size} unmapped_size=${done}`;
 
 function replay(lines: string[], sink: ReplaySink = NULL_SINK, forwardUnknownUnmaps = false): TraceReplayer {
@@ -94,7 +95,14 @@ describe("TraceReplayer", () => {
     const r = replay([map(0xfff00000, 0x40000000, 0x2000), map(0xffe00000, 0x50000000, 0x100000), unmap(0xfff00000, 0x2000)], sink);
     assert.deepEqual(sink.calls, ["map fff00000 40000000 8192", "map ffe00000 50000000 1048576", "unmap fff00000 8192"]);
     assert.deepEqual(
-      { maps: r.stats.maps, unmaps: r.stats.unmaps, live: r.stats.liveMappings, liveBytes: r.stats.liveBytes, peak: r.stats.peakLiveMappings, peakBytes: r.stats.peakLiveBytes },
+      {
+        maps: r.stats.maps,
+        unmaps: r.stats.unmaps,
+        live: r.stats.liveMappings,
+        liveBytes: r.stats.liveBytes,
+        peak: r.stats.peakLiveMappings,
+        peakBytes: r.stats.peakLiveBytes,
+      },
       { maps: 2, unmaps: 1, live: 1, liveBytes: 0x100000, peak: 2, peakBytes: 0x102000 },
     );
     assert.deepEqual(r.lookup(0xffe80000), { start: 0xffe00000, end: 0xfff00000, paddr: 0x50000000 });
@@ -113,8 +121,16 @@ describe("TraceReplayer", () => {
   });
 
   it("lets one unmap cover several maps, as dma_unmap_sg does after iommu_map_sg", () => {
-    const r = replay([map(0xff000000, 0x40000000, 0x1000), map(0xff001000, 0x48000000, 0x3000), map(0xff004000, 0x41000000, 0x1000), unmap(0xff000000, 0x5000)]);
-    assert.deepEqual({ unknown: r.stats.unknownUnmaps, holes: r.stats.unmapsWithHoles, live: r.stats.liveMappings, unmapped: r.stats.bytesUnmapped }, { unknown: 0, holes: 0, live: 0, unmapped: 0x5000 });
+    const r = replay([
+      map(0xff000000, 0x40000000, 0x1000),
+      map(0xff001000, 0x48000000, 0x3000),
+      map(0xff004000, 0x41000000, 0x1000),
+      unmap(0xff000000, 0x5000),
+    ]);
+    assert.deepEqual(
+      { unknown: r.stats.unknownUnmaps, holes: r.stats.unmapsWithHoles, live: r.stats.liveMappings, unmapped: r.stats.bytesUnmapped },
+      { unknown: 0, holes: 0, live: 0, unmapped: 0x5000 },
+    );
   });
 
   it("splits a mapping unmapped in the middle and keeps the tail's physical address", () => {

@@ -18,6 +18,9 @@ describe("scenario text", () => {
       () => parseScenario(text, "p.json"),
       (e: unknown) => e instanceof InputError && e.message.startsWith('p.json: devices[0].params.__proto__: a "__proto__" key is refused'),
     );
-    assert.throws(() => parseScenario('{"__proto__":1}', "q.json"), (e: unknown) => e instanceof InputError && e.where === "__proto__");
+    assert.throws(
+      () => parseScenario('{"__proto__":1}', "q.json"),
+      (e: unknown) => e instanceof InputError && e.where === "__proto__",
+    );
   });
 });

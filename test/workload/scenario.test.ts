@@ -122,13 +122,19 @@ describe("built-in scenarios", () => {
   });
 
   it("builtinScenario names the known scenarios for an unknown one", () => {
-    assert.throws(() => builtinScenario("nope"), /unknown built-in scenario "nope" \(known: mt8173-video-playback, camera-preview, mt8173-video-call, page-frag-recycling, mt8195-cherry-8g-default, /);
+    assert.throws(
+      () => builtinScenario("nope"),
+      /unknown built-in scenario "nope" \(known: mt8173-video-playback, camera-preview, mt8173-video-call, page-frag-recycling, mt8195-cherry-8g-default, /,
+    );
   });
 });
 
 describe("determinism", () => {
   const alone = (profile: string, seed: number): Scenario =>
-    validateScenario({ name: "p", seed, devices: [{ name: "dev", profile }], phases: [{ kind: "boot" }, { kind: "steady", frames: 40 }, { kind: "teardown" }] }, "p");
+    validateScenario(
+      { name: "p", seed, devices: [{ name: "dev", profile }], phases: [{ kind: "boot" }, { kind: "steady", frames: 40 }, { kind: "teardown" }] },
+      "p",
+    );
 
   for (const p of DEVICE_PROFILES) {
     it(`${p.name}: the same seed gives the same events, another seed different ones`, () => {
@@ -171,7 +177,9 @@ describe("custom buffers", () => {
       "c",
     );
     const evs = [...expandScenario(s)].filter((e) => e.type !== "device" && e.type !== "phase");
-    const brief = evs.map((e) => (e.type === "free" || e.type === "unmap" ? `${e.type} ${e.handle}` : e.type === "alloc" || e.type === "mapSingle" ? `${e.type} ${e.handle}` : e.type));
+    const brief = evs.map((e) =>
+      e.type === "free" || e.type === "unmap" ? `${e.type} ${e.handle}` : e.type === "alloc" || e.type === "mapSingle" ? `${e.type} ${e.handle}` : e.type,
+    );
     // frame 0: map 2; frame 2: map 3; frame 3: unmap 2 (0 + 3); frame 4: map 4; teardown newest first.
     assert.deepEqual(brief, ["alloc 1", "mapSingle 2", "mapSingle 3", "unmap 2", "mapSingle 4", "unmap 4", "unmap 3", "free 1"]);
     const m = evs[1];
@@ -181,7 +189,14 @@ describe("custom buffers", () => {
 
   it("limits a steady phase to the devices it names", () => {
     const s = validateScenario(
-      { name: "d", devices: [{ name: "a", profile: "mt8173-display" }, { name: "b", profile: "mt8173-mdp" }], phases: [{ kind: "steady", frames: 4, devices: ["b"] }] },
+      {
+        name: "d",
+        devices: [
+          { name: "a", profile: "mt8173-display" },
+          { name: "b", profile: "mt8173-mdp" },
+        ],
+        phases: [{ kind: "steady", frames: 4, devices: ["b"] }],
+      },
       "d",
     );
     const c = countEvents(expandScenario(s));
@@ -205,24 +220,76 @@ describe("scenario validation messages", () => {
       withDevice({ name: "isp", buffers: [{ name: "x", api: "alloc", bytes: 5000 }] }),
       "s.json: devices[1].buffers[0].bytes: must be a positive multiple of 4096 (at most 256 MiB)",
     ],
-    ["buffer bytes of the wrong type", withDevice({ name: "isp", buffers: [{ name: "x", api: "alloc", bytes: "4096" }] }), 's.json: devices[1].buffers[0].bytes: must be a number, not the string "4096"'],
-    ["an unknown api", withDevice({ name: "isp", buffers: [{ name: "x", api: "map", bytes: 4096 }] }), 's.json: devices[1].buffers[0].api: must be one of "alloc", "map-single", "map-sg"'],
-    ["alloc-only fields on a map", withDevice({ name: "isp", buffers: [{ name: "x", api: "map-sg", bytes: 4096, gfp: "GFP_ATOMIC" }] }), 's.json: devices[1].buffers[0].gfp: applies only to api "alloc"'],
-    ["holdFrames on a persistent buffer", withDevice({ name: "isp", buffers: [{ name: "x", api: "alloc", bytes: 4096, holdFrames: 2 }] }), 's.json: devices[1].buffers[0].holdFrames: applies only to lifetime "frame"'],
-    ["minBytes above bytes", withDevice({ name: "isp", buffers: [{ name: "x", api: "map-single", bytes: 4096, minBytes: 8192 }] }), "s.json: devices[1].buffers[0].minBytes: must not exceed bytes"],
+    [
+      "buffer bytes of the wrong type",
+      withDevice({ name: "isp", buffers: [{ name: "x", api: "alloc", bytes: "4096" }] }),
+      's.json: devices[1].buffers[0].bytes: must be a number, not the string "4096"',
+    ],
+    [
+      "an unknown api",
+      withDevice({ name: "isp", buffers: [{ name: "x", api: "map", bytes: 4096 }] }),
+      's.json: devices[1].buffers[0].api: must be one of "alloc", "map-single", "map-sg"',
+    ],
+    [
+      "alloc-only fields on a map",
+      withDevice({ name: "isp", buffers: [{ name: "x", api: "map-sg", bytes: 4096, gfp: "GFP_ATOMIC" }] }),
+      's.json: devices[1].buffers[0].gfp: applies only to api "alloc"',
+    ],
+    [
+      "holdFrames on a persistent buffer",
+      withDevice({ name: "isp", buffers: [{ name: "x", api: "alloc", bytes: 4096, holdFrames: 2 }] }),
+      's.json: devices[1].buffers[0].holdFrames: applies only to lifetime "frame"',
+    ],
+    [
+      "minBytes above bytes",
+      withDevice({ name: "isp", buffers: [{ name: "x", api: "map-single", bytes: 4096, minBytes: 8192 }] }),
+      "s.json: devices[1].buffers[0].minBytes: must not exceed bytes",
+    ],
     ["a device without profile or buffers", withDevice({ name: "isp" }), 's.json: devices[1]: needs a "profile" or "buffers"'],
-    ["an unknown profile", withDevice({ name: "isp", profile: "mt8183-isp" }), `s.json: devices[1].profile: must be one of ${DEVICE_PROFILES.map((p) => `"${p.name}"`).join(", ")}`],
-    ["a bad profile parameter", withDevice({ name: "v", profile: "mt8173-vdec", params: { refFrames: 0 } }), "s.json: devices[1].params.refFrames: must be at least 1"],
-    ["an unknown profile parameter", withDevice({ name: "v", profile: "mt8173-vdec", params: { refs: 4 } }), "s.json: devices[1].params.refs: is not a known field"],
-    ["inconsistent profile parameters", withDevice({ name: "v", profile: "mt8173-vdec", params: { bitstreamMinBytes: 9000, bitstreamMaxBytes: 8000 } }), "s.json: devices[1].params.bitstreamMinBytes: bitstreamMinBytes must not exceed bitstreamMaxBytes"],
+    [
+      "an unknown profile",
+      withDevice({ name: "isp", profile: "mt8183-isp" }),
+      `s.json: devices[1].profile: must be one of ${DEVICE_PROFILES.map((p) => `"${p.name}"`).join(", ")}`,
+    ],
+    [
+      "a bad profile parameter",
+      withDevice({ name: "v", profile: "mt8173-vdec", params: { refFrames: 0 } }),
+      "s.json: devices[1].params.refFrames: must be at least 1",
+    ],
+    [
+      "an unknown profile parameter",
+      withDevice({ name: "v", profile: "mt8173-vdec", params: { refs: 4 } }),
+      "s.json: devices[1].params.refs: is not a known field",
+    ],
+    [
+      "inconsistent profile parameters",
+      withDevice({ name: "v", profile: "mt8173-vdec", params: { bitstreamMinBytes: 9000, bitstreamMaxBytes: 8000 } }),
+      "s.json: devices[1].params.bitstreamMinBytes: bitstreamMinBytes must not exceed bitstreamMaxBytes",
+    ],
     ["a duplicate device", withDevice({ name: "display", profile: "mt8173-mdp" }), 's.json: devices[1].name: "display" is declared twice'],
-    ["a bad device name", withDevice({ name: "Disp 2", profile: "mt8173-mdp" }), "s.json: devices[1].name: must be lower-case letters, digits, '.', '_' or '-'"],
+    [
+      "a bad device name",
+      withDevice({ name: "Disp 2", profile: "mt8173-mdp" }),
+      "s.json: devices[1].name: must be lower-case letters, digits, '.', '_' or '-'",
+    ],
     ["an unknown phase kind", { ...MINIMAL, phases: [{ kind: "idle" }] }, 's.json: phases[0].kind: must be one of "boot", "steady", "teardown"'],
     ["zero frames", { ...MINIMAL, phases: [{ kind: "steady", frames: 0 }] }, "s.json: phases[0].frames: must be at least 1"],
     ["boot not first", { ...MINIMAL, phases: [{ kind: "steady", frames: 1 }, { kind: "boot" }] }, 's.json: phases[1].kind: "boot" must be the first phase'],
-    ["teardown not last", { ...MINIMAL, phases: [{ kind: "teardown" }, { kind: "steady", frames: 1 }] }, 's.json: phases[0].kind: "teardown" must be the last phase'],
-    ["an unknown phase device", { ...MINIMAL, phases: [{ kind: "steady", frames: 1, devices: ["gpu"] }] }, 's.json: phases[0].devices[0]: "gpu" is not a declared device'],
-    ["a churn device clash", { ...MINIMAL, churn: { device: "display" } }, 's.json: churn.device: "display" is already a declared device; churn needs its own device name'],
+    [
+      "teardown not last",
+      { ...MINIMAL, phases: [{ kind: "teardown" }, { kind: "steady", frames: 1 }] },
+      's.json: phases[0].kind: "teardown" must be the last phase',
+    ],
+    [
+      "an unknown phase device",
+      { ...MINIMAL, phases: [{ kind: "steady", frames: 1, devices: ["gpu"] }] },
+      's.json: phases[0].devices[0]: "gpu" is not a declared device',
+    ],
+    [
+      "a churn device clash",
+      { ...MINIMAL, churn: { device: "display" } },
+      's.json: churn.device: "display" is already a declared device; churn needs its own device name',
+    ],
     ["a churn range upside down", { ...MINIMAL, churn: { holdFrames: [10, 2] } }, "s.json: churn.holdFrames: minimum must not exceed maximum"],
     ["several problems", { ...MINIMAL, seed: "x", name: 3 }, "s.json: name: must be a string, not the number 3 (and 1 more problem)"],
   ];
@@ -233,13 +300,20 @@ describe("scenario validation messages", () => {
   it("locates a JSON syntax error by line and column", () => {
     assert.throws(
       () => parseScenario('{\n  "name": "x",\n  "devices": [}\n', "bad.json"),
-      (err: unknown) => err instanceof InputError && err.input === "bad.json" && err.where === "line 3 column 15" && /^bad\.json: line 3 column 15: not valid JSON/.test(err.message),
+      (err: unknown) =>
+        err instanceof InputError &&
+        err.input === "bad.json" &&
+        err.where === "line 3 column 15" &&
+        /^bad\.json: line 3 column 15: not valid JSON/.test(err.message),
     );
   });
 
   it("fills defaults", () => {
     const s = validateScenario(MINIMAL, "m");
-    assert.deepEqual({ platform: s.platform, era: s.era, seed: s.seed, churn: s.churn, description: s.description }, { platform: "mt8173-elm-4g", era: null, seed: 1, churn: null, description: "" });
+    assert.deepEqual(
+      { platform: s.platform, era: s.era, seed: s.seed, churn: s.churn, description: s.description },
+      { platform: "mt8173-elm-4g", era: null, seed: 1, churn: null, description: "" },
+    );
     assert.equal(s.devices[0]?.params["width"], 1920);
   });
 });

@@ -53,7 +53,10 @@ describe("generateTrace", () => {
     }
     assert.ok(sectionable > 1000, `1 MiB-aligned maps: ${sectionable}`);
     assert.ok(small > 1000, `4 KiB maps: ${small}`);
-    assert.ok(evs.some((ev) => ev.type === "iommuMap" && ev.paddr >= 0x1_0000_0000), "some pages above 4 GiB");
+    assert.ok(
+      evs.some((ev) => ev.type === "iommuMap" && ev.paddr >= 0x1_0000_0000),
+      "some pages above 4 GiB",
+    );
   });
 
   it("IOVAs are handed out top-down: the first map ends at the top of the era's space (4 GiB for old, the v6.4 gap for range)", () => {
@@ -63,7 +66,10 @@ describe("generateTrace", () => {
       const top = traceGenIovaTop(format);
       assert.ok(first !== undefined);
       assert.ok(first.iova + first.size === top && first.iova >= top - 8 * SZ_1M, `${format}: 0x${first.iova.toString(16)}`);
-      assert.ok(events({ events: 2000, seed: 3, format }).every((ev) => ev.iova + ev.size <= top), format);
+      assert.ok(
+        events({ events: 2000, seed: 3, format }).every((ev) => ev.iova + ev.size <= top),
+        format,
+      );
     }
   });
 

@@ -12,7 +12,16 @@ const UNMAP = "  vdec-12     [003] ....   10.000200: unmap: IOMMU: iova=0x000000
 
 describe("traceQuality", () => {
   it("recognises the four lost-event forms, with counts where given", () => {
-    const text = [MAP, "CPU:2 [LOST 42 EVENTS]", "CPU:3 [LOST EVENTS]", "CPU:0 [17 EVENTS DROPPED]", "CPU:1 [EVENTS DROPPED]", UNMAP, "CPU:1 [LOST banana EVENTS]", ""].join("\n");
+    const text = [
+      MAP,
+      "CPU:2 [LOST 42 EVENTS]",
+      "CPU:3 [LOST EVENTS]",
+      "CPU:0 [17 EVENTS DROPPED]",
+      "CPU:1 [EVENTS DROPPED]",
+      UNMAP,
+      "CPU:1 [LOST banana EVENTS]",
+      "",
+    ].join("\n");
     const { stats } = parseFtrace(text);
     const q = traceQuality("ftrace text", stats, null);
     assert.deepEqual(q.lost.byForm, { "lost-count": 1, lost: 1, "dropped-count": 1, dropped: 1, page: 0 });
@@ -37,7 +46,10 @@ describe("traceQuality", () => {
     assert.equal(q.malformed.count, 0);
     assert.match(describeTraceQuality("t", q), /the last line \(4\) is cut off and was skipped/);
     // The same text in the middle of a file is a malformed line.
-    assert.throws(() => parseFtrace([MAP, cut, MAP].join("\n")), (e: unknown) => e instanceof InputError && /line 2/.test(e.message));
+    assert.throws(
+      () => parseFtrace([MAP, cut, MAP].join("\n")),
+      (e: unknown) => e instanceof InputError && /line 2/.test(e.message),
+    );
     const whole = parseFtrace([MAP, UNMAP].join("\n"));
     assert.equal(whole.stats.unterminatedLastLine, 2);
     assert.equal(whole.stats.truncatedLastLine, null);
@@ -61,7 +73,9 @@ describe("traceQuality", () => {
   });
 
   it("--skip-malformed keeps the skipped lines' numbers", () => {
-    const { stats } = parseFtrace(["map: IOMMU: iova=0x1000", "map: IOMMU: iova=0x1000 paddr=0x2000 size=4096", "unmap: IOMMU: iova=zz", ""].join("\n"), { skipMalformed: true });
+    const { stats } = parseFtrace(["map: IOMMU: iova=0x1000", "map: IOMMU: iova=0x1000 paddr=0x2000 size=4096", "unmap: IOMMU: iova=zz", ""].join("\n"), {
+      skipMalformed: true,
+    });
     const q = traceQuality("ftrace text", stats, null);
     assert.deepEqual(q.malformed.firstLines, [1, 3]);
     assert.match(describeTraceQuality("t", q), /2 malformed lines skipped \(lines 1, 3\)/);
@@ -70,11 +84,17 @@ describe("traceQuality", () => {
   it("an IOVA past the IOMMU's ias is an InputError naming the line and the limit", () => {
     const { events } = parseFtrace("map: IOMMU: iova=0x0000000100000000 paddr=0x40000000 size=4096\n");
     const r = new TraceReplayer(NULL_SINK, { fileName: "t", bounds: { iovaBits: 32, iovaSource: "the M4U (ias 32)" } });
-    assert.throws(() => r.applyAll(events), (e: unknown) => e instanceof InputError && e.message === "t: line 1: iova 0x100000000 is at or above 2^32, the IOVA space of the M4U (ias 32)");
+    assert.throws(
+      () => r.applyAll(events),
+      (e: unknown) => e instanceof InputError && e.message === "t: line 1: iova 0x100000000 is at or above 2^32, the IOVA space of the M4U (ias 32)",
+    );
     const end = parseFtrace("map: IOMMU: iova=0x00000000fffff000 paddr=0x40000000 size=8192\n").events;
     assert.throws(() => new TraceReplayer(NULL_SINK, { bounds: { iovaBits: 32, iovaSource: "x" } }).applyAll(end), /ends beyond 2\^32/);
     const pa = parseFtrace("map: IOMMU: iova=0x1000 paddr=0x800000000 size=4096\n").events;
-    assert.throws(() => new TraceReplayer(NULL_SINK, { bounds: { iovaBits: 32, iovaSource: "x", paBits: 35, paSource: "the M4U (oas 35)" } }).applyAll(pa), /beyond 2\^35, the physical address limit of the M4U/);
+    assert.throws(
+      () => new TraceReplayer(NULL_SINK, { bounds: { iovaBits: 32, iovaSource: "x", paBits: 35, paSource: "the M4U (oas 35)" } }).applyAll(pa),
+      /beyond 2\^35, the physical address limit of the M4U/,
+    );
   });
 
   it("a clean trace says so", () => {

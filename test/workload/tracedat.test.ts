@@ -34,7 +34,9 @@ function corpus(n: number): DatItem[][] {
     ts += i === n / 2 ? 3_000_000_000 : 700 + (i % 5) * 100;
     const iova = 0x1000_0000 + (i >> 1) * 0x2000;
     const ev: TraceEvent =
-      i % 2 === 0 ? { type: "iommuMap", iova, paddr: 0x4000_0000 + i * 0x1000, size: 8192, line: 0 } : { type: "iommuUnmap", iova, size: 8192, unmappedSize: 8192, line: 0 };
+      i % 2 === 0
+        ? { type: "iommuMap", iova, paddr: 0x4000_0000 + i * 0x1000, size: 8192, line: 0 }
+        : { type: "iommuUnmap", iova, size: 8192, unmappedSize: 8192, line: 0 };
     const rec = { ts, pid: 40 + (i % 4), event: ev as Extract<TraceEvent, { type: "iommuMap" | "iommuUnmap" }> };
     (i % 3 === 0 ? cpu1 : cpu0).push(rec);
     if (i % 7 === 0) cpu0.push({ ts: ts + 1, pid: 1, event: null });
@@ -45,7 +47,13 @@ function corpus(n: number): DatItem[][] {
 }
 
 const strip = (evs: readonly TraceEvent[]): unknown[] => evs.map((e) => ({ ...e, line: 0 }));
-const comms = new Map([[40, "vdec"], [41, "venc"], [42, "mdp"], [43, "camera"], [1, "init"]]);
+const comms = new Map([
+  [40, "vdec"],
+  [41, "venc"],
+  [42, "mdp"],
+  [43, "camera"],
+  [1, "init"],
+]);
 
 function decode(bytes: Uint8Array): { events: TraceEvent[]; stats: FtraceParser["stats"]; version: number; compression: string } {
   const stats = new FtraceParser().stats;
@@ -81,7 +89,9 @@ describe("trace.dat", () => {
       assert.equal(d.stats.firstTimestamp, Math.min(...expected.map((r) => r.ts)) / 1e9);
     });
 
-    it(`${f.name}: the same events, in the same order, as \`trace-cmd report\` prints`, { skip: (!haveTraceCmd && "trace-cmd not installed") || (f.name === "v7-zlib" && trace_cmd_lacks("zlib")) }, () => {
+    it(`${f.name}: the same events, in the same order, as \`trace-cmd report\` prints`, {
+      skip: (!haveTraceCmd && "trace-cmd not installed") || (f.name === "v7-zlib" && trace_cmd_lacks("zlib")),
+    }, () => {
       const file = join(dir, `${f.name}.dat`);
       writeFileSync(file, f.bytes);
       const text = report(file);
@@ -98,7 +108,9 @@ describe("trace.dat", () => {
     ["v6", ["--file-version", "6"]],
     ["v7 uncompressed", ["--compression", "none"]],
   ] as const) {
-    it(`a ${what} file written by \`trace-cmd convert\` decodes to what trace-cmd reports`, { skip: (!haveTraceCmd && "trace-cmd not installed") || (args[1] === "zstd" && trace_cmd_lacks("zstd") && "trace-cmd without zstd") }, () => {
+    it(`a ${what} file written by \`trace-cmd convert\` decodes to what trace-cmd reports`, {
+      skip: (!haveTraceCmd && "trace-cmd not installed") || (args[1] === "zstd" && trace_cmd_lacks("zstd") && "trace-cmd without zstd"),
+    }, () => {
       const src = join(dir, "src7.dat");
       writeFileSync(src, files[1]!.bytes);
       const out = join(dir, `conv-${args[1]}.dat`);

@@ -32,7 +32,9 @@ export const legacyGfpDmaFailsOnElm: PredictionDef = {
     const gfpDmaUnbounded = era !== null && era.zones === "dma32-only";
     const p = report.params;
     if (!highRam || !gfpDmaUnbounded) {
-      const why = !gfpDmaUnbounded ? `${p.era} is not a v4.16-v5.4 kernel, where GFP_DMA falls to ZONE_NORMAL on arm64` : `${report.platform.name} has no RAM above 4 GiB`;
+      const why = !gfpDmaUnbounded
+        ? `${p.era} is not a v4.16-v5.4 kernel, where GFP_DMA falls to ZONE_NORMAL on arm64`
+        : `${report.platform.name} has no RAM above 4 GiB`;
       return { holds: null, evidence: `not tested: ${why} (here: ${what}).`, figures };
     }
     const evidence = failed ? `On ${report.platform.name} with ${p.era}: ${what}.` : `does not hold here: on ${report.platform.name} with ${p.era}, ${what}.`;

@@ -48,7 +48,8 @@ export async function action(scenarioArg: string | undefined, flags: CompareFlag
  * one is named), one table across them; an era without a platform's SoC gives that row the reason.
  */
 async function comparePlatforms(scenarioArg: string | undefined, flags: CompareFlags): Promise<void> {
-  if (flags.platform !== undefined || flags.platformFile !== undefined) throw new InputError("--platforms", "", "give either --platforms or --platform/--platform-file, not both");
+  if (flags.platform !== undefined || flags.platformFile !== undefined)
+    throw new InputError("--platforms", "", "give either --platforms or --platform/--platform-file, not both");
   const names = platformsFlag(flags.platforms ?? "");
   checkOutputs({ inputs: [scenarioArg, flags.trace], outputs: [flags.html, flags.json] });
   const strategies = strategiesFlag(flags.strategies);
@@ -64,7 +65,11 @@ async function comparePlatforms(scenarioArg: string | undefined, flags: CompareF
       rows.push({ platform: name, ran: false, reason: `not in ${eraName}` });
       continue;
     }
-    const c = await runComparison(source, { ...flags, platform: name, html: false, json: false }, { machine: runMachine, variants: (switches) => strategyVariants(strategies, switches) });
+    const c = await runComparison(
+      source,
+      { ...flags, platform: name, html: false, json: false },
+      { machine: runMachine, variants: (switches) => strategyVariants(strategies, switches) },
+    );
     const report = flags.timing === true ? c.report : withoutTiming(c.report);
     rows.push({ platform: name, ran: true, ownDefault: scenarioArg === undefined && flags.trace === undefined, report });
   }

@@ -28,12 +28,17 @@ export async function action(scenarioArg: string | undefined, flags: ExplainFlag
   const machine = runMachine(flags, loadScenario(source));
   const spec = { machine, variant: variant(strategyFlag(flags.strategy), {}, switchFlags(flags)) };
   // The bound is the M4U's input address size, checked before the run.
-  const outOfRange = (limit: number): InputError => new InputError("--iova", "", `"${flags.iova}" is not an address below 2^${Math.log2(limit)} (the IOMMU's input address size)`);
+  const outOfRange = (limit: number): InputError =>
+    new InputError("--iova", "", `"${flags.iova}" is not an address below 2^${Math.log2(limit)} (the IOMMU's input address size)`);
   const limit = iovaLimitFor(spec);
   if (iova >= limit) throw outOfRange(limit);
   const line = at === null || at.kind === "events" ? null : at.kind === "line" ? at.line : await lineAtTime(flags.trace ?? "", at.seconds);
   const until: StopRule =
-    at === null ? { kind: "before-phase", phase: "teardown" } : line !== null ? { kind: "after-line", line } : { kind: "after-events", events: at.kind === "events" ? at.events : 0 };
+    at === null
+      ? { kind: "before-phase", phase: "teardown" }
+      : line !== null
+        ? { kind: "after-line", line }
+        : { kind: "after-events", events: at.kind === "events" ? at.events : 0 };
   const { system, stop, result } = await runJobFull({ spec, source, progress: "auto" }, { until });
   const x = explainIova(system, iova);
   if ("code" in x) throw outOfRange(x.limit);

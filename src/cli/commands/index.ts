@@ -45,7 +45,10 @@ function compare(program: Command): void {
     .option("--trace <file>", "replay an ftrace iommu:map/unmap log instead of a scenario ('-' reads stdin)")
     .option("--faults <file>", FAULTS_HELP)
     .option("--strategies <list>", `comma-separated strategies, or 'all' (${STRATEGY_NAMES.join(", ")})`)
-    .option("--platforms <list>", "comma-separated platforms, or 'all': one table of the strategies across them, each with its own default scenario unless one is named")
+    .option(
+      "--platforms <list>",
+      "comma-separated platforms, or 'all': one table of the strategies across them, each with its own default scenario unless one is named",
+    )
     .option("--html <file>", "where to write the HTML report", "report.html")
     .option("--no-html", "do not write the HTML report")
     .option("--json <file>", "where to write the JSON report", "report.json")
@@ -80,7 +83,10 @@ function explain(program: Command): void {
     .argument("[scenario]", SCENARIO_ARGUMENT)
     .description("Show the walk of one IOVA at one moment: L1 and L2 descriptors decoded, where the L2 table lives, and what the hardware sees")
     .requiredOption("--iova <addr>", "the IOVA (hex 0x… or decimal)")
-    .option("--at <when>", "stop after N workload events, or with --trace after trace line N (line:N) or at a timestamp (1234.5s); default: before teardown, else the end")
+    .option(
+      "--at <when>",
+      "stop after N workload events, or with --trace after trace line N (line:N) or at a timestamp (1234.5s); default: before teardown, else the end",
+    )
     .option("--trace <file>", "replay an ftrace iommu log instead of a scenario")
     .option("--faults <file>", FAULTS_HELP);
   addStrategyFlag(cmd).option("--skip-malformed", "with --trace: skip malformed iommu lines");
@@ -95,9 +101,7 @@ function mm(program: Command): void {
 }
 
 function platforms(program: Command): void {
-  const cmd = program
-    .command("platforms")
-    .description("List the platform presets with RAM, CPUs, IOMMU instances, domains and the eras that support each SoC");
+  const cmd = program.command("platforms").description("List the platform presets with RAM, CPUs, IOMMU instances, domains and the eras that support each SoC");
   addFormatFlag(cmd).action(lazy(() => import("./platforms.ts").then((m) => m.action)));
 }
 
@@ -116,9 +120,7 @@ function boardImport(program: Command): void {
 }
 
 function sweep(program: Command): void {
-  const cmd = program
-    .command("sweep")
-    .description("Run a grid of platforms x eras x CPU counts x background loads x seeds x strategies; resumable, shardable");
+  const cmd = program.command("sweep").description("Run a grid of platforms x eras x CPU counts x background loads x seeds x strategies; resumable, shardable");
   const outputs = (c: Command): Command =>
     addFormatFlag(c)
       .option("--json <file>", "where to write the JSON report", "sweep.json")
@@ -198,4 +200,18 @@ function traceGen(program: Command): void {
 }
 
 /** Every command's declaration; the order is the order in --help. */
-export const COMMANDS: readonly ((program: Command) => void)[] = [repro, compare, sweep, diff, runAndReplay, explain, mm, platforms, boardImport, selftest, ops, dump, traceGen];
+export const COMMANDS: readonly ((program: Command) => void)[] = [
+  repro,
+  compare,
+  sweep,
+  diff,
+  runAndReplay,
+  explain,
+  mm,
+  platforms,
+  boardImport,
+  selftest,
+  ops,
+  dump,
+  traceGen,
+];

@@ -30,7 +30,12 @@ function columns(rows: readonly (readonly string[])[]): string[] {
       widths[i] = Math.max(widths[i] ?? 0, c.length);
     });
   }
-  return rows.map((r) => r.map((c, i) => c.padEnd(widths[i] ?? 0)).join("  ").trimEnd());
+  return rows.map((r) =>
+    r
+      .map((c, i) => c.padEnd(widths[i] ?? 0))
+      .join("  ")
+      .trimEnd(),
+  );
 }
 
 /** `mm`: the zones, watermarks and free lists a run starts from. */
@@ -71,7 +76,14 @@ export function action(flags: MmFlags): void {
   ];
   const buddyinfo = km.buddy.buddyinfo().trimEnd();
   if (format === "markdown") {
-    const out = [`## ${title}`, "", ...reserved.map((l) => l.trimEnd()), `| ${head.join(" | ")} |`, `|${head.map(() => "---").join("|")}|`, ...rows.map((r) => `| ${r.join(" | ")} |`)];
+    const out = [
+      `## ${title}`,
+      "",
+      ...reserved.map((l) => l.trimEnd()),
+      `| ${head.join(" | ")} |`,
+      `|${head.map(() => "---").join("|")}|`,
+      ...rows.map((r) => `| ${r.join(" | ")} |`),
+    ];
     out.push("", "```", buddyinfo, "```");
     process.stdout.write(out.join("\n") + "\n");
     return;
@@ -83,7 +95,8 @@ export function action(flags: MmFlags): void {
     out.push(...columns([head.slice(0, 4), ...rows.map((r) => r.slice(0, 4))]), "");
     out.push(...columns([[head[0] ?? "", ...head.slice(4)], ...rows.map((r) => [r[0] ?? "", ...r.slice(4)])]), "");
     out.push("free blocks per order (/proc/buddyinfo, orders 0 up)");
-    for (const z of zones.filter((s) => s.managedPages > 0)) out.push(...wrap(km.buddy.freeCounts(z.name).join(" "), 72, `  ${z.name.padEnd(8)}`, " ".repeat(10)));
+    for (const z of zones.filter((s) => s.managedPages > 0))
+      out.push(...wrap(km.buddy.freeCounts(z.name).join(" "), 72, `  ${z.name.padEnd(8)}`, " ".repeat(10)));
     process.stdout.write(fitWidth(out.map(ascii).join("\n"), 72) + "\n");
     return;
   }

@@ -19,7 +19,12 @@ interface ReproFlags extends RunFlags {
 export async function action(flags: ReproFlags): Promise<void> {
   textFormat(flags);
   viewsFlag(flags.views);
-  const files = { ...(flags.quiet === true ? { quiet: true } : {}), html: flags.html ?? (false as const), json: flags.json ?? (false as const), ...(flags.timing === undefined ? {} : { timing: flags.timing }) };
+  const files = {
+    ...(flags.quiet === true ? { quiet: true } : {}),
+    html: flags.html ?? (false as const),
+    json: flags.json ?? (false as const),
+    ...(flags.timing === undefined ? {} : { timing: flags.timing }),
+  };
   const c = await runComparison(
     workloadSource(undefined, undefined),
     { ...flags, ...files },

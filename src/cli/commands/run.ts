@@ -7,7 +7,18 @@ import { computeAnswer } from "../../analysis/index.ts";
 import { toJson } from "../../report/index.ts";
 import { reportText, textFormat, viewsFlag, withViews } from "../output.ts";
 import { checkOutputs, planOutputs } from "../io.ts";
-import { eraFlag, loadScenario, runMachine, strategyFlag, switchFlags, withFaultsFile, workloadRef, workloadSource, type RunFlags, type WorkloadSource } from "../options.ts";
+import {
+  eraFlag,
+  loadScenario,
+  runMachine,
+  strategyFlag,
+  switchFlags,
+  withFaultsFile,
+  workloadRef,
+  workloadSource,
+  type RunFlags,
+  type WorkloadSource,
+} from "../options.ts";
 import { runJobFull } from "../strategy-runner.ts";
 import { VERSION } from "../version.ts";
 

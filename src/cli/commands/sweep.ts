@@ -102,7 +102,9 @@ async function runSweep(gridPath: string, flags: SweepFlags): Promise<number> {
     if (summary === null) pending.push({ cell, key, name });
     else done.push({ ...cell, summary });
   }
-  process.stderr.write(`sweep: ${cells.length} cells${shard === null ? "" : ` in shard ${shard.index}/${shard.count}`}: ${done.length} from the cache (${cache.dir}), ${pending.length} to run\n`);
+  process.stderr.write(
+    `sweep: ${cells.length} cells${shard === null ? "" : ` in shard ${shard.index}/${shard.count}`}: ${done.length} from the cache (${cache.dir}), ${pending.length} to run\n`,
+  );
 
   let interrupted = false;
   const onSignal = (): void => {
@@ -194,7 +196,8 @@ async function writeSweepReports(report: SweepReport, flags: SweepFlags): Promis
     if (flags.json !== false) out.write(flags.json, sweepToJson(report));
     if (flags.html !== false) {
       const svg = await renderSvg(sweepHeatmapSpec(report), { idPrefix: "sweep" });
-      const caption = "Each cell: one strategy on one platform, era, CPU count, background load and seed; colour is the verdict, the label the bytes its tables held at peak.";
+      const caption =
+        "Each cell: one strategy on one platform, era, CPU count, background load and seed; colour is the verdict, the label the bytes its tables held at peak.";
       out.write(flags.html, renderSweepHtml(report, { title: "Sweep heatmap", caption, svg }));
     }
     await out.commit();

@@ -69,8 +69,14 @@ export class FaultsObserver implements Observer<FaultsOut> {
 
   finish(): FaultsOut {
     for (let f = this.pending[this.next]; f !== undefined; f = this.pending[++this.next]) {
-      if (f.timestamp !== null && this.traceHasTimestamps) this.judge(f, "timestamp", `after the last replayed call: ${f.timestamp.toFixed(6)} s is later than every one`);
-      else this.judge(f, "end", `after the last replayed call: ${f.timestamp === null ? "the line has no timestamp" : "the trace has no timestamps"} to place it by`);
+      if (f.timestamp !== null && this.traceHasTimestamps)
+        this.judge(f, "timestamp", `after the last replayed call: ${f.timestamp.toFixed(6)} s is later than every one`);
+      else
+        this.judge(
+          f,
+          "end",
+          `after the last replayed call: ${f.timestamp === null ? "the line has no timestamp" : "the trace has no timestamps"} to place it by`,
+        );
     }
     const notes = this.dropped > 0 ? [`faults: ${this.dropped} further device faults not attributed (the first ${MAX_ATTRIBUTED_FAULTS} are)`] : [];
     return { faults: this.out, notes };
@@ -108,7 +114,8 @@ export class FaultsObserver implements Observer<FaultsOut> {
     lastUnmap: TraceCallRef | null,
   ): Pick<FaultAttribution, "verdict" | "modelFaults" | "walkPa" | "walkFault" | "tlbPa" | "reason"> {
     const none = { walkPa: null, walkFault: null, tlbPa: null };
-    if (iova >= this.sys.iovaLimit) return { verdict: "unmapped", modelFaults: true, ...none, reason: `IOVA ${hex(iova)} is outside the M4U's 2^${this.sys.m4u.config.ias} input range` };
+    if (iova >= this.sys.iovaLimit)
+      return { verdict: "unmapped", modelFaults: true, ...none, reason: `IOVA ${hex(iova)} is outside the M4U's 2^${this.sys.m4u.config.ias} input range` };
     const d = this.sys.domain;
     if (!d.ok) return { verdict: "unmapped", modelFaults: true, ...none, reason: `no domain: ${d.refusal.text}` };
     const m4u = this.sys.m4u;
@@ -116,12 +123,17 @@ export class FaultsObserver implements Observer<FaultsOut> {
     const ok = m4u.probePageInto(rec, iova / SZ_4K);
     const walkPa = ok ? rec.pa : null;
     const walkFault = ok ? null : rec.fault;
-    const walkText = ok ? `the walk reaches ${hex(rec.pa)}` : `the walk faults (${rec.fault} at L${rec.level}, descriptor ${hex(rec.descriptor)} at ${hex(rec.descriptorPa)})`;
+    const walkText = ok
+      ? `the walk reaches ${hex(rec.pa)}`
+      : `the walk faults (${rec.fault} at L${rec.level}, descriptor ${hex(rec.descriptor)} at ${hex(rec.descriptorPa)})`;
     const hit = m4u.tlbPeek(iova);
     const tlbPa = hit === undefined ? null : hit.paBase + (iova - hit.iovaBase);
     const w = { walkPa, walkFault, tlbPa };
     if (tlbPa !== null && tlbPa !== walkPa) {
-      const flush = lastUnmap !== null && (lastMap === null || lastUnmap.line > lastMap.line) ? `the flush of the unmap at line ${lastUnmap.line} did not reach it` : "no flush dropped it";
+      const flush =
+        lastUnmap !== null && (lastMap === null || lastUnmap.line > lastMap.line)
+          ? `the flush of the unmap at line ${lastUnmap.line} did not reach it`
+          : "no flush dropped it";
       return { verdict: "stale-tlb", modelFaults: false, ...w, reason: `the TLB still translates it to ${hex(tlbPa)} but ${walkText}: ${flush}` };
     }
     const table = d.domain.table;
@@ -149,7 +161,8 @@ export class FaultsObserver implements Observer<FaultsOut> {
       return { verdict: "unmapped", modelFaults: !ok, ...w, reason: `no live mapping (${story}); ${walkText}${badPointer ? `; besides, ${pointerText}` : ""}` };
     }
     if (badPointer) return { verdict: "bad-table-pointer", modelFaults: !ok, ...w, reason: `the driver's tables map it but ${pointerText}; ${walkText}` };
-    if (!ok && rec.fault === "walk-bus-error") return { verdict: "bad-table-pointer", modelFaults: true, ...w, reason: `${walkText}: the table pointer leads outside RAM` };
+    if (!ok && rec.fault === "walk-bus-error")
+      return { verdict: "bad-table-pointer", modelFaults: true, ...w, reason: `${walkText}: the table pointer leads outside RAM` };
     if (ok) {
       const from = tlbPa !== null ? " (the TLB agrees)" : "";
       return { verdict: "mapped", modelFaults: false, ...w, reason: `the tables map it: ${walkText}${from}; the fault is not explained by the page tables` };

@@ -21,7 +21,11 @@ export class StrayDmaObserver implements Observer<StrayDmaOut> {
   accessed(a: DeviceAccess): void {
     if (!a.write) return;
     const km = this.sys.km;
-    for (const s of findStrayDma(a.report, (at) => a.intended(at), (pa) => km.buddy.ownerOf(pa))) {
+    for (const s of findStrayDma(
+      a.report,
+      (at) => a.intended(at),
+      (pa) => km.buddy.ownerOf(pa),
+    )) {
       this.writes++;
       const victim = s.owner ?? (km.phys.isRam(s.actualPa) ? "free memory" : "not RAM");
       this.victims[victim] = (this.victims[victim] ?? 0) + 1;

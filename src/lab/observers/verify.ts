@@ -99,7 +99,9 @@ export class VerifyObserver implements Observer<VerifyOut> {
       mismatchNotes: this.first.map((m) => `translation mismatch: ${m}`),
       zeroNotes:
         this.zero > 0
-          ? [`iova_to_phys returned 0 for ${this.zero} correctly mapped pages whose 32-bit output address is 0 (the driver cannot tell them from unmapped ones)`]
+          ? [
+              `iova_to_phys returned 0 for ${this.zero} correctly mapped pages whose 32-bit output address is 0 (the driver cannot tell them from unmapped ones)`,
+            ]
           : [],
     };
   }

@@ -54,7 +54,11 @@ function dumpDiff(field: string, exp: Dump, act: Dump): { field: string; expecte
   return null;
 }
 
-function logDiff(rec: { tlb: LogEntry[] | null; warn: LogEntry[] | null; dma: LogEntry[] | null }, act: Obj, warn: boolean): { field: string; expected: Json; actual: Json } | null {
+function logDiff(
+  rec: { tlb: LogEntry[] | null; warn: LogEntry[] | null; dma: LogEntry[] | null },
+  act: Obj,
+  warn: boolean,
+): { field: string; expected: Json; actual: Json } | null {
   for (const k of ["tlb", "dma", "warn"] as const) {
     if (k === "warn" && !warn) continue;
     const e = rec[k];
@@ -83,7 +87,11 @@ function caseDiff(c: OracleCase, r: CaseResult, ci: number, warn: boolean): Diff
         if (er !== ar) return mk("alloc", { field: "ttbr (relative to pgd_phys)", expected: er, actual: ar });
       }
     }
-    const d = logDiff({ tlb: (ea["tlb"] ?? null) as LogEntry[] | null, warn: (ea["warn"] ?? null) as LogEntry[] | null, dma: (ea["dma"] ?? null) as LogEntry[] | null }, aa, warn);
+    const d = logDiff(
+      { tlb: (ea["tlb"] ?? null) as LogEntry[] | null, warn: (ea["warn"] ?? null) as LogEntry[] | null, dma: (ea["dma"] ?? null) as LogEntry[] | null },
+      aa,
+      warn,
+    );
     if (d) return mk("alloc", d);
   }
   for (let oi = 0; oi < c.ops.length; oi++) {
@@ -119,7 +127,14 @@ export function checkOracle(doc: OracleDoc, opts: CheckOptions = {}): CheckRepor
   if (isObj(ks) && typeof ks["kernel_selftest_ret"] === "number") {
     const ret = selftestRet(runSelftest(opts.era ?? doc.family));
     if (ret !== ks["kernel_selftest_ret"]) {
-      failures.push({ caseIndex: -1, caseName: "kernel_selftest", op: "alloc", field: "kernel_selftest_ret", expected: ks["kernel_selftest_ret"], actual: ret });
+      failures.push({
+        caseIndex: -1,
+        caseName: "kernel_selftest",
+        op: "alloc",
+        field: "kernel_selftest_ret",
+        expected: ks["kernel_selftest_ret"],
+        actual: ret,
+      });
     }
   }
   doc.cases.forEach((c, ci) => {

@@ -163,15 +163,30 @@ export function parseOracle(json: unknown, file: string): OracleDoc {
       switch (kind) {
         case "map":
           input = perPage
-            ? { op: "map", iova: p.int(oo, "iova", ow), paddr: p.int(oo, "paddr", ow), pgsize: p.int(oo, "size", ow), pgcount: 1, prot: p.int(oo, "prot", ow, U32) }
-            : { op: "map", iova: p.int(oo, "iova", ow), paddr: p.int(oo, "paddr", ow), pgsize: p.int(oo, "pgsize", ow), pgcount: p.int(oo, "pgcount", ow, 1 << 24), prot: p.int(oo, "prot", ow, U32) };
+            ? {
+                op: "map",
+                iova: p.int(oo, "iova", ow),
+                paddr: p.int(oo, "paddr", ow),
+                pgsize: p.int(oo, "size", ow),
+                pgcount: 1,
+                prot: p.int(oo, "prot", ow, U32),
+              }
+            : {
+                op: "map",
+                iova: p.int(oo, "iova", ow),
+                paddr: p.int(oo, "paddr", ow),
+                pgsize: p.int(oo, "pgsize", ow),
+                pgcount: p.int(oo, "pgcount", ow, 1 << 24),
+                prot: p.int(oo, "prot", ow, U32),
+              };
           break;
         case "unmap": {
           if (perPage) {
             input = { op: "unmap", iova: p.int(oo, "iova", ow), pgsize: p.int(oo, "size", ow), pgcount: 1, gather: "none" };
           } else {
             const g = oo["gather"];
-            if (g !== "gather" && g !== "none" && g !== "queued") p.fail(`${ow} field gather`, `must be "gather", "none" or "queued", got ${JSON.stringify(g)}`);
+            if (g !== "gather" && g !== "none" && g !== "queued")
+              p.fail(`${ow} field gather`, `must be "gather", "none" or "queued", got ${JSON.stringify(g)}`);
             input = { op: "unmap", iova: p.int(oo, "iova", ow), pgsize: p.int(oo, "pgsize", ow), pgcount: p.int(oo, "pgcount", ow, 1 << 24), gather: g };
           }
           break;
@@ -197,4 +212,3 @@ export function parseOracle(json: unknown, file: string): OracleDoc {
   });
   return { file, format, family, raw: root, cases };
 }
-

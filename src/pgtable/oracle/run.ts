@@ -184,4 +184,3 @@ export function runOracle(doc: OracleDoc, opts: RunOptions = {}): { doc: Obj; re
   }
   return { doc: inOrderOf(doc.raw, out), results };
 }
-

@@ -40,7 +40,13 @@ export interface BootLog {
   /** null when the log has no "Zone ranges:" line. */
   readonly zones: readonly LogZone[] | null;
   readonly nodeRanges: readonly { readonly node: number; readonly start: number; readonly end: number }[];
-  readonly memory: { readonly availableKiB: number; readonly totalKiB: number; readonly reservedKiB: number; readonly cmaReservedKiB: number; readonly highmemKiB: number | null } | null;
+  readonly memory: {
+    readonly availableKiB: number;
+    readonly totalKiB: number;
+    readonly reservedKiB: number;
+    readonly cmaReservedKiB: number;
+    readonly highmemKiB: number | null;
+  } | null;
   readonly swiotlb: { readonly start: number; readonly end: number } | null;
   readonly cma: readonly { readonly bytes: number; readonly base: number }[];
   readonly cpus: number | null;
@@ -115,7 +121,11 @@ export function parseBootLog(text: string): BootLog {
       }
       const c = pendingZone === null ? null : CONT.exec(t);
       if (c !== null && pendingZone !== null) {
-        zones.push({ name: pendingZone.name, range: c[1] !== undefined ? null : { start: hex(c[2] as string), end: hex(c[3] as string) + 1 }, line: pendingZone.line });
+        zones.push({
+          name: pendingZone.name,
+          range: c[1] !== undefined ? null : { start: hex(c[2] as string), end: hex(c[3] as string) + 1 },
+          line: pendingZone.line,
+        });
         pendingZone = null;
         continue;
       }

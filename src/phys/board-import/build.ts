@@ -97,7 +97,11 @@ export function importBoard(input: BoardImportInput): BoardImport {
   const logName = input.log.name;
   const log: BootLog = parseBootLog(input.log.text);
   if (log.zones === null) {
-    throw new InputError(logName, "", 'no "Zone ranges:" block: not a kernel boot log, or its start was cut off (dmesg keeps only its ring buffer; take the log of the whole boot, e.g. journalctl -k -b)');
+    throw new InputError(
+      logName,
+      "",
+      'no "Zone ranges:" block: not a kernel boot log, or its start was cut off (dmesg keeps only its ring buffer; take the log of the whole boot, e.g. journalctl -k -b)',
+    );
   }
   if (log.zones.length === 0) throw new InputError(logName, "", '"Zone ranges:" is followed by no zone line ("  DMA32    [mem 0x...-0x...]")');
   const notes: string[] = [];
@@ -127,7 +131,10 @@ export function importBoard(input: BoardImportInput): BoardImport {
     notes.push(`Linux ${releaseText}: nearest era of the model is ${eraName}`);
     // 5.10.22 backported the dma-ranges ZONE_DMA: the 5.10.y sublevel decides which formula the log shows.
     const sub = /^5\.10\.(\d+)/.exec(releaseText ?? "");
-    if (sub !== null) notes.push(`5.10.${sub[1]} is ${Number(sub[1]) >= 22 ? "5.10.22 or later: ZONE_DMA from dma-ranges (3 GiB on a board at 1 GiB)" : "before 5.10.22: the 30-bit ZONE_DMA"}; the model's v5.10 era uses the ${eraByName("v5.10").zones} layout`);
+    if (sub !== null)
+      notes.push(
+        `5.10.${sub[1]} is ${Number(sub[1]) >= 22 ? "5.10.22 or later: ZONE_DMA from dma-ranges (3 GiB on a board at 1 GiB)" : "before 5.10.22: the 30-bit ZONE_DMA"}; the model's v5.10 era uses the ${eraByName("v5.10").zones} layout`,
+      );
   }
 
   const cpus = log.cpus ?? 4;
@@ -135,7 +142,8 @@ export function importBoard(input: BoardImportInput): BoardImport {
 
   const base = presetForDevices(log.iommuDevices, log.machine);
   if (log.iommuDevices.length === 0) notes.push("no mtk-iommu lines: the board gets the model's default MT8173-like M4U; set basedOn to the preset of its SoC");
-  else if (base === null) notes.push(`mtk-iommu devices ${log.iommuDevices.join(", ")} match no single preset's IOMMUs: the model's default M4U is used; set basedOn by hand`);
+  else if (base === null)
+    notes.push(`mtk-iommu devices ${log.iommuDevices.join(", ")} match no single preset's IOMMUs: the model's default M4U is used; set basedOn by hand`);
   else notes.push(`mtk-iommu devices ${log.iommuDevices.join(", ")} are those of ${base.name}: IOMMU instances, SoC and releases taken from it (basedOn)`);
 
   const arch = log.zones.some((z) => z.name === "HighMem") ? "arm" : (base?.config?.arch ?? "arm64");
@@ -145,7 +153,10 @@ export function importBoard(input: BoardImportInput): BoardImport {
   const has4gb = (base?.iommus ?? []).some((i) => i.flags.includes("HAS_4GB_MODE"));
   const dramEnd = Math.max(...ram.map((b) => b.end));
   const iommu4gbMode = has4gb && dramEnd > 2 ** 32;
-  if (has4gb) notes.push(`4GB mode ${iommu4gbMode ? "on" : "off"}: assumed to follow RAM above 4 GiB (the 4.19 rule; later kernels read F_DDR_4GB_SUPPORT_EN, which the log does not show)`);
+  if (has4gb)
+    notes.push(
+      `4GB mode ${iommu4gbMode ? "on" : "off"}: assumed to follow RAM above 4 GiB (the 4.19 rule; later kernels read F_DDR_4GB_SUPPORT_EN, which the log does not show)`,
+    );
 
   const logZone = (n: string) => log.zones?.find((z) => z.name === n);
   // dma-ranges: not printed; a ZONE_DMA that stops short of 4 GiB and of DRAM's end on v5.11+ shows the limit.
@@ -161,11 +172,22 @@ export function importBoard(input: BoardImportInput): BoardImport {
   let zoneDma = true;
   let zoneDma32 = true;
   if (arch === "arm64") {
-    const probe = { name: "probe", description: "", ram, cpus, iommu4gbMode, dmaRangesLimit, config: { arch: "arm64" as const, zoneDma: true, zoneDma32: true } };
+    const probe = {
+      name: "probe",
+      description: "",
+      ram,
+      cpus,
+      iommu4gbMode,
+      dmaRangesLimit,
+      config: { arch: "arm64" as const, zoneDma: true, zoneDma32: true },
+    };
     const expected = zonesFor(probe, e).map((z) => z.name);
     if (expected.includes("DMA") && logZone("DMA") === undefined) zoneDma = false;
     if (expected.includes("DMA32") && logZone("DMA32") === undefined) zoneDma32 = false;
-    if (!zoneDma || !zoneDma32) notes.push(`built without ${[!zoneDma ? "CONFIG_ZONE_DMA" : "", !zoneDma32 ? "CONFIG_ZONE_DMA32" : ""].filter(Boolean).join(" and ")}: the log has no such zone line`);
+    if (!zoneDma || !zoneDma32)
+      notes.push(
+        `built without ${[!zoneDma ? "CONFIG_ZONE_DMA" : "", !zoneDma32 ? "CONFIG_ZONE_DMA32" : ""].filter(Boolean).join(" and ")}: the log has no such zone line`,
+      );
   } else zoneDma = logZone("DMA") !== undefined;
   if (arch === "arm") zoneDma32 = false;
 
@@ -173,7 +195,15 @@ export function importBoard(input: BoardImportInput): BoardImport {
   if (log.swiotlb === null) notes.push('no "software IO TLB: mapped" line: no bounce buffer recorded');
   for (const [no, t] of log.skipped) notes.push(`${logName}: line ${no}: not in a known format, skipped: ${t.slice(0, 100)}`);
 
-  const name = input.name ?? (log.machine === null ? "board" : log.machine.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "").slice(0, 64) || "board");
+  const name =
+    input.name ??
+    (log.machine === null
+      ? "board"
+      : log.machine
+          .toLowerCase()
+          .replace(/[^a-z0-9]+/g, "-")
+          .replace(/^-|-$/g, "")
+          .slice(0, 64) || "board");
   const state: Record<string, unknown> = {};
   if (input.buddyinfo !== undefined) state["buddyinfo"] = parseBuddyinfo(input.buddyinfo.text, input.buddyinfo.name);
   if (input.zoneinfo !== undefined) state["zoneinfo"] = parseZoneinfo(input.zoneinfo.text, input.zoneinfo.name);
@@ -196,7 +226,16 @@ export function importBoard(input: BoardImportInput): BoardImport {
     config: { arch, zoneDma, zoneDma32 },
     ...(releaseText === null ? {} : { kernel: { release: releaseText, era: eraName } }),
     observedZones: log.zones.filter((z) => z.range !== null).map((z) => ({ name: z.name, start: hx(z.range?.start ?? 0), end: hx(z.range?.end ?? 0) })),
-    ...(log.memory === null ? {} : { memory: { totalKiB: log.memory.totalKiB, availableKiB: log.memory.availableKiB, reservedKiB: log.memory.reservedKiB, cmaReservedKiB: log.memory.cmaReservedKiB } }),
+    ...(log.memory === null
+      ? {}
+      : {
+          memory: {
+            totalKiB: log.memory.totalKiB,
+            availableKiB: log.memory.availableKiB,
+            reservedKiB: log.memory.reservedKiB,
+            cmaReservedKiB: log.memory.cmaReservedKiB,
+          },
+        }),
     ...(log.swiotlb === null ? {} : { swiotlb: { start: hx(log.swiotlb.start), end: hx(log.swiotlb.end) } }),
     ...(log.cma.length === 0 ? {} : { cma: log.cma.map((c) => ({ bytes: c.bytes, base: hx(c.base) })) }),
     ...(log.iommuDevices.length === 0 ? {} : { iommuDevices: log.iommuDevices }),
@@ -215,9 +254,12 @@ export function importBoard(input: BoardImportInput): BoardImport {
       modelZones.length === logged.length &&
       modelZones.every((z, i) => {
         const l = logged[i];
-        return l !== undefined && l.range !== null && LOG_TO_MODEL_ZONE[l.name] === z.name && l.range.start === z.startPfn * 4096 && l.range.end === z.endPfn * 4096;
+        return (
+          l !== undefined && l.range !== null && LOG_TO_MODEL_ZONE[l.name] === z.name && l.range.start === z.startPfn * 4096 && l.range.end === z.endPfn * 4096
+        );
       });
-    const show = (zs: readonly { name: string; start: number; end: number }[]) => zs.map((z) => `${z.name} ${hexGrouped(z.start)}-${hexGrouped(z.end)}`).join(", ");
+    const show = (zs: readonly { name: string; start: number; end: number }[]) =>
+      zs.map((z) => `${z.name} ${hexGrouped(z.start)}-${hexGrouped(z.end)}`).join(", ");
     if (!same) {
       notes.push(
         `the model's ${eraName} zones (${show(modelZones.map((z) => ({ name: z.name, start: z.startPfn * 4096, end: z.endPfn * 4096 })))}) differ from the log's (${show(logged.map((z) => ({ name: z.name, start: z.range?.start ?? 0, end: z.range?.end ?? 0 })))})`,

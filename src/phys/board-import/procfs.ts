@@ -82,7 +82,17 @@ export function parseZoneinfo(text: string, file: string): ZoneinfoRow[] {
     const missing = need.filter((k) => cur?.v[k] === undefined);
     if (missing.length > 0) throw new InputError(file, `line ${cur.line}`, `zone ${cur.zone} of node ${cur.node} has no ${missing.join(", ")}`);
     const v = cur.v;
-    out.push({ node: cur.node, zone: cur.zone, free: v["free"] ?? 0, min: v["min"] ?? 0, low: v["low"] ?? 0, high: v["high"] ?? 0, spanned: v["spanned"] ?? 0, present: v["present"] ?? 0, managed: v["managed"] ?? 0 });
+    out.push({
+      node: cur.node,
+      zone: cur.zone,
+      free: v["free"] ?? 0,
+      min: v["min"] ?? 0,
+      low: v["low"] ?? 0,
+      high: v["high"] ?? 0,
+      spanned: v["spanned"] ?? 0,
+      present: v["present"] ?? 0,
+      managed: v["managed"] ?? 0,
+    });
     cur = null;
   };
   text.split("\n").forEach((raw, i) => {

@@ -59,7 +59,13 @@ export const APQ8064: readonly Platform[] = [
         source: SRC,
       },
     ],
-    support: { eras: ["v4.19", "v5.10", "v6.6", "latest"], unverified: ["v4.14"], present: [4, 19], absent: null, source: `${K419}:drivers/iommu/msm_iommu.c (alloc_io_pgtable_ops(ARM_V7S, ...))` },
+    support: {
+      eras: ["v4.19", "v5.10", "v6.6", "latest"],
+      unverified: ["v4.14"],
+      present: [4, 19],
+      absent: null,
+      source: `${K419}:drivers/iommu/msm_iommu.c (alloc_io_pgtable_ops(ARM_V7S, ...))`,
+    },
     source: `${K619}:arch/arm/boot/dts/qcom/qcom-apq8064.dtsi (cpus, memory@0), arch/arm/mm/mmu.c, arch/arm/mm/init.c`,
   },
 ];

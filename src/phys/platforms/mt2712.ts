@@ -59,7 +59,13 @@ export const MT2712: readonly Platform[] = [
         source: `${SRC}; ${K619}:arch/arm64/boot/dts/mediatek/mt2712e.dtsi:iommu@1020a000`,
       },
     ],
-    support: { eras: ["v4.19", "v5.10", "v6.6", "latest"], unverified: ["v4.14"], present: [4, 19], absent: null, source: `${K419}:drivers/iommu/mtk_iommu.c mtk_iommu_of_ids` },
+    support: {
+      eras: ["v4.19", "v5.10", "v6.6", "latest"],
+      unverified: ["v4.14"],
+      present: [4, 19],
+      absent: null,
+      source: `${K419}:drivers/iommu/mtk_iommu.c mtk_iommu_of_ids`,
+    },
     source: `${K619}:arch/arm64/boot/dts/mediatek/mt2712e.dtsi (cpus), mt2712-evb.dts (memory@40000000)`,
   },
 ];

@@ -45,7 +45,13 @@ export const MT6893: readonly Platform[] = [
         source: `${K619}:drivers/iommu/mtk_iommu.c:mt6893_data, mt8192_larb_region_msk`,
       },
     ],
-    support: { eras: ["latest"], unverified: [], present: [6, 18], absent: [6, 13], source: `${K613}, ${K619}:drivers/iommu/mtk_iommu.c mtk_iommu_of_ids (6.18.2 per the DMA audit)` },
+    support: {
+      eras: ["latest"],
+      unverified: [],
+      present: [6, 18],
+      absent: [6, 13],
+      source: `${K613}, ${K619}:drivers/iommu/mtk_iommu.c mtk_iommu_of_ids (6.18.2 per the DMA audit)`,
+    },
     source: `${K619}:drivers/iommu/mtk_iommu.c (no arch/arm64/boot/dts/mediatek/mt6893* in the tree)`,
   },
 ];

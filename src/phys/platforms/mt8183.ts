@@ -44,7 +44,13 @@ export const MT8183: readonly Platform[] = [
         source: `${K619}:drivers/iommu/mtk_iommu.c:mt8183_data; ${K619}:arch/arm64/boot/dts/mediatek/mt8183.dtsi:iommu@10205000`,
       },
     ],
-    support: { eras: ["v5.10", "v6.6", "latest"], unverified: [], present: [5, 10], absent: [4, 19], source: `${K419}, ${K510}: drivers/iommu/mtk_iommu.c mtk_iommu_of_ids` },
+    support: {
+      eras: ["v5.10", "v6.6", "latest"],
+      unverified: [],
+      present: [5, 10],
+      absent: [4, 19],
+      source: `${K419}, ${K510}: drivers/iommu/mtk_iommu.c mtk_iommu_of_ids`,
+    },
     source: `${K619}:arch/arm64/boot/dts/mediatek/mt8183.dtsi (cpus), mt8183-kukui.dtsi (memory@40000000)`,
   },
 ];

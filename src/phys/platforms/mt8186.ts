@@ -20,7 +20,8 @@ import { K519, K613, K619, K66 } from "./sources.ts";
 export const MT8186: readonly Platform[] = [
   {
     name: "mt8186-corsola-8g",
-    description: "MT8186 'corsola' Chromebook with 8 GiB: DRAM 0x4000_0000-0x2_4000_0000, ias-34 M4U; tables below 4 GiB up to 6.6, anywhere with TTBR_EXT later",
+    description:
+      "MT8186 'corsola' Chromebook with 8 GiB: DRAM 0x4000_0000-0x2_4000_0000, ias-34 M4U; tables below 4 GiB up to 6.6, anywhere with TTBR_EXT later",
     ram: [{ start: 0x4000_0000, end: 0x2_4000_0000 }],
     cpus: 8,
     iommu4gbMode: false,
@@ -48,7 +49,13 @@ export const MT8186: readonly Platform[] = [
         source: `${K619}:drivers/iommu/mtk_iommu.c:mt8186_data_mm, mt8186_larb_region_msk; ${K66}:drivers/iommu/mtk_iommu.c:mt8186_data_mm (no PGTABLE_PA_35_EN); ${K613}:drivers/iommu/mtk_iommu.c:mt8186_data_mm (PGTABLE_PA_35_EN)`,
       },
     ],
-    support: { eras: ["v6.6", "latest"], unverified: [], present: [5, 19], absent: [5, 17], source: `${K519}, ${K66}:drivers/iommu/mtk_iommu.c mtk_iommu_of_ids (5.17 per the DMA audit)` },
+    support: {
+      eras: ["v6.6", "latest"],
+      unverified: [],
+      present: [5, 19],
+      absent: [5, 17],
+      source: `${K519}, ${K66}:drivers/iommu/mtk_iommu.c mtk_iommu_of_ids (5.17 per the DMA audit)`,
+    },
     source: `${K619}:arch/arm64/boot/dts/mediatek/mt8186.dtsi (cpus, dma-ranges), mt8186-corsola.dtsi (memory@40000000)`,
   },
 ];

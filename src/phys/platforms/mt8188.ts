@@ -74,7 +74,13 @@ export const MT8188: readonly Platform[] = [
         source: `${SRC}:mt8188_data_vdo`,
       },
     ],
-    support: { eras: ["v6.6", "latest"], unverified: [], present: [6, 6], absent: [6, 4], source: `${K66}:drivers/iommu/mtk_iommu.c mtk_iommu_of_ids (6.4.6 per the DMA audit)` },
+    support: {
+      eras: ["v6.6", "latest"],
+      unverified: [],
+      present: [6, 6],
+      absent: [6, 4],
+      source: `${K66}:drivers/iommu/mtk_iommu.c mtk_iommu_of_ids (6.4.6 per the DMA audit)`,
+    },
     source: `${K619}:arch/arm64/boot/dts/mediatek/mt8188.dtsi (cpus, soc dma-ranges, iommu nodes), mt8188-geralt.dtsi (memory@40000000)`,
   },
 ];

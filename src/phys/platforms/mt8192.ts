@@ -46,7 +46,13 @@ export const MT8192: readonly Platform[] = [
         source: `${K619}:drivers/iommu/mtk_iommu.c:mt8192_data, mt8192_larb_region_msk; ${K619}:arch/arm64/boot/dts/mediatek/mt8192.dtsi:m4u@1401d000`,
       },
     ],
-    support: { eras: ["v6.6", "latest"], unverified: [], present: [5, 15], absent: [5, 10], source: `${K510}, ${K515}, ${K66}: drivers/iommu/mtk_iommu.c mtk_iommu_of_ids` },
+    support: {
+      eras: ["v6.6", "latest"],
+      unverified: [],
+      present: [5, 15],
+      absent: [5, 10],
+      source: `${K510}, ${K515}, ${K66}: drivers/iommu/mtk_iommu.c mtk_iommu_of_ids`,
+    },
     source: `${K619}:arch/arm64/boot/dts/mediatek/mt8192.dtsi (cpus, soc dma-ranges), mt8192-asurada.dtsi (memory@40000000)`,
   },
 ];

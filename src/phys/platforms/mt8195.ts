@@ -72,7 +72,8 @@ const INSTANCES: readonly IommuInstance[] = [
 export const MT8195: readonly Platform[] = [
   {
     name: "mt8195-cherry-8g",
-    description: "MT8195 'cherry' Chromebook with 8 GiB: DRAM 0x4000_0000-0x2_4000_0000 (5 GiB above 4 GiB), vpp+vdo M4Us sharing one ias-34 table kept below 4 GiB",
+    description:
+      "MT8195 'cherry' Chromebook with 8 GiB: DRAM 0x4000_0000-0x2_4000_0000 (5 GiB above 4 GiB), vpp+vdo M4Us sharing one ias-34 table kept below 4 GiB",
     ram: [{ start: 0x4000_0000, end: 0x2_4000_0000 }],
     cpus: 8,
     iommu4gbMode: false,
@@ -80,7 +81,13 @@ export const MT8195: readonly Platform[] = [
     soc: "mt8195",
     config: { arch: "arm64", zoneDma: true, zoneDma32: true },
     iommus: INSTANCES,
-    support: { eras: ["v6.6", "latest"], unverified: [], present: [5, 19], absent: [5, 17], source: `${K510}, ${K519}, ${K66}: drivers/iommu/mtk_iommu.c mtk_iommu_of_ids (5.17 per the DMA audit)` },
+    support: {
+      eras: ["v6.6", "latest"],
+      unverified: [],
+      present: [5, 19],
+      absent: [5, 17],
+      source: `${K510}, ${K519}, ${K66}: drivers/iommu/mtk_iommu.c mtk_iommu_of_ids (5.17 per the DMA audit)`,
+    },
     source: `${K619}:arch/arm64/boot/dts/mediatek/mt8195.dtsi (cpus, soc dma-ranges), mt8195-cherry.dtsi, mt8195-demo.dts (memory@40000000)`,
   },
 ];

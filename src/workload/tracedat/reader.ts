@@ -171,7 +171,7 @@ interface CpuData {
 /** Decodes a whole trace.dat held in memory. */
 export function readTraceDat(bytes: Uint8Array, opts: TraceDatOptions): TraceDat {
   const name = opts.fileName;
-  if (!isTraceDat(bytes)) throw new InputError(name, "", "is not a trace.dat (no 0x17 0x08 0x44 \"tracing\" magic)");
+  if (!isTraceDat(bytes)) throw new InputError(name, "", 'is not a trace.dat (no 0x17 0x08 0x44 "tracing" magic)');
   const head = new Bytes(bytes, true, name, "header");
   head.pos = 10;
   const versionText = head.cstring();
@@ -291,7 +291,7 @@ function section(r: Bytes, at: number, compression: Compression, codecs: Codecs)
 }
 
 function inflate(at: Bytes, data: Uint8Array, size: number, compression: Compression, codecs: Codecs): Uint8Array {
-  if (compression === "none") at.fail("a compressed section in a file whose compression is \"none\"");
+  if (compression === "none") at.fail('a compressed section in a file whose compression is "none"');
   let out: Uint8Array;
   try {
     out = compression === "zlib" ? codecs.zlib(data, size) : codecs.zstd(data, size);
@@ -422,7 +422,12 @@ interface Rec {
 
 function decodeRecords(name: string, le: boolean, pageSize: number, meta: Meta, cpus: CpuData[], st: FtraceStats): TraceEvent[] {
   const { byId, typeField } = layouts(name, meta);
-  const streams = cpus.map((c) => ({ cpu: c.cpu, bytes: new Bytes(c.data, le, name, `CPU ${c.cpu} data`), recs: cpuRecords(name, le, pageSize, meta.commitSize, c), i: 0 }));
+  const streams = cpus.map((c) => ({
+    cpu: c.cpu,
+    bytes: new Bytes(c.data, le, name, `CPU ${c.cpu} data`),
+    recs: cpuRecords(name, le, pageSize, meta.commitSize, c),
+    i: 0,
+  }));
   const out: TraceEvent[] = [];
   let seq = 0;
   for (;;) {

@@ -246,7 +246,13 @@ export function writeTraceDat(o: DatWriteOptions): Uint8Array {
   const cmdlines = [...(o.comms ?? new Map<number, string>())].map(([pid, comm]) => `${pid} ${comm}\n`).join("");
   const formats = [iommuFormatText("map", format), iommuFormatText("unmap", format)];
   const out = new Out();
-  out.raw(new Uint8Array([0x17, 0x08, 0x44])).str("tracing").cstr(String(o.version)).u8(0).u8(8).u32(pageSize);
+  out
+    .raw(new Uint8Array([0x17, 0x08, 0x44]))
+    .str("tracing")
+    .cstr(String(o.version))
+    .u8(0)
+    .u8(8)
+    .u32(pageSize);
   const headerInfo = new Out().cstr("header_page").u64(HEADER_PAGE.length).str(HEADER_PAGE).cstr("header_event").u64(HEADER_EVENT.length).str(HEADER_EVENT);
   const eventFormats = new Out().u32(2).cstr("iommu").u32(2);
   for (const f of formats) eventFormats.u64(f.length).str(f);
@@ -312,7 +318,11 @@ export function writeTraceDat(o: DatWriteOptions): Uint8Array {
     at += Math.ceil(b.length / pageSize) * pageSize;
   }
   total = at - (bufferAt + headerLen);
-  out.u16(3).u16(compressed ? 1 : 0).u32(0).u64(total);
+  out
+    .u16(3)
+    .u16(compressed ? 1 : 0)
+    .u32(0)
+    .u64(total);
   for (const b of blobs) out.pad(pageSize).raw(b);
   out.pad(pageSize);
   // The options section last; the header's offset field points at it.
@@ -320,7 +330,12 @@ export function writeTraceDat(o: DatWriteOptions): Uint8Array {
   for (const [id, off] of offs) opts.u16(id).u32(8).u64(off);
   opts.u16(8).u32(4).u32(o.cpus.length);
   const buf = new Out().u64(bufferAt).cstr("").cstr("local").u32(pageSize).u32(o.cpus.length);
-  blobs.forEach((b, i) => buf.u32(i).u64(cpuOffs[i] as number).u64(b.length));
+  blobs.forEach((b, i) =>
+    buf
+      .u32(i)
+      .u64(cpuOffs[i] as number)
+      .u64(b.length),
+  );
   const bufBytes = buf.bytes();
   opts.u16(3).u32(bufBytes.length).raw(bufBytes);
   opts.u16(0).u32(8).u64(0);
