@@ -13,7 +13,13 @@
  *             "file:line func:name"), header "allocinfo - version: 2.0" (6.19 tree)
  * SLUB has no tunables, so those columns are 0 as SLUB's get_slabinfo leaves them.
  */
+import type { AllocSiteData, PtdumpLeafData, ZoneViewData } from "../lab/kernel-views.ts";
 import type { SlabinfoRow } from "../mm/slub.ts";
+
+/** The lab collects these (lab/kernel-views.ts); the renderers here only print them. */
+export type ZoneView = ZoneViewData;
+export type AllocSite = AllocSiteData;
+export type PtdumpLeaf = PtdumpLeafData;
 
 function pad(s: string | number, width: number): string {
   return String(s).padStart(width);
@@ -33,25 +39,6 @@ export function slabinfoText(rows: readonly SlabinfoRow[]): string {
   return out.join("\n") + "\n";
 }
 
-/** One zone as /proc/zoneinfo and /proc/buddyinfo show it; the name as the kernel spells it ("Normal"). */
-export interface ZoneView {
-  readonly name: string;
-  readonly freePages: number;
-  readonly min: number;
-  readonly low: number;
-  readonly high: number;
-  readonly spanned: number;
-  readonly present: number;
-  readonly managed: number;
-  /** lowmem_reserve[] against each zone index, in pages. */
-  readonly protection: readonly number[];
-  /** free_area[order].nr_free. */
-  readonly freeByOrder: readonly number[];
-  /** 6.x only (watermark_boost, the promo watermark, CMA pages); null where the era has no such line. */
-  readonly boost: number | null;
-  readonly promo: number | null;
-  readonly cma: number | null;
-}
 
 export function buddyinfoText(zones: readonly ZoneView[], node = 0): string {
   return zones.map((z) => `Node ${node}, zone ${pad(z.name, 8)} ${z.freeByOrder.map((n) => `${pad(n, 6)} `).join("")}`).join("\n") + "\n";
@@ -72,14 +59,6 @@ export function zoneinfoText(zones: readonly ZoneView[], node = 0): string {
   return out.join("\n") + "\n";
 }
 
-/** Bytes and calls held by one allocation site: the model's call into the kernel API it names. */
-export interface AllocSite {
-  readonly bytes: number;
-  readonly calls: number;
-  readonly file: string;
-  readonly line: number;
-  readonly func: string;
-}
 
 export function allocinfoText(sites: readonly AllocSite[]): string {
   const out = ["allocinfo - version: 2.0", "#     <size>  <calls> <tag info>"];
@@ -87,16 +66,6 @@ export function allocinfoText(sites: readonly AllocSite[]): string {
   return out.join("\n") + "\n";
 }
 
-/** One leaf of the live tables: `bytes` of IOVA at `iova` mapped to `pa`, with its decoded attributes. */
-export interface PtdumpLeaf {
-  readonly iova: number;
-  readonly pa: number;
-  readonly bytes: number;
-  /** "section", "supersection", "large", "small". */
-  readonly kind: string;
-  /** The descriptor's attribute flags as decode prints them (e.g. "S nG TEX=1"). */
-  readonly attrs: string;
-}
 
 function size(bytes: number): string {
   if (bytes % (1024 * 1024) === 0) return `${bytes / (1024 * 1024)}M`;
