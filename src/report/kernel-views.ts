@@ -39,7 +39,6 @@ export function slabinfoText(rows: readonly SlabinfoRow[]): string {
   return out.join("\n") + "\n";
 }
 
-
 export function buddyinfoText(zones: readonly ZoneView[], node = 0): string {
   return zones.map((z) => `Node ${node}, zone ${pad(z.name, 8)} ${z.freeByOrder.map((n) => `${pad(n, 6)} `).join("")}`).join("\n") + "\n";
 }
@@ -59,13 +58,11 @@ export function zoneinfoText(zones: readonly ZoneView[], node = 0): string {
   return out.join("\n") + "\n";
 }
 
-
 export function allocinfoText(sites: readonly AllocSite[]): string {
   const out = ["allocinfo - version: 2.0", "#     <size>  <calls> <tag info>"];
   for (const s of sites) out.push(`${pad(s.bytes, 12)} ${pad(s.calls, 8)} ${s.file}:${s.line} func:${s.func} `);
   return out.join("\n") + "\n";
 }
-
 
 function size(bytes: number): string {
   if (bytes % (1024 * 1024) === 0) return `${bytes / (1024 * 1024)}M`;
