@@ -45,7 +45,11 @@ export async function run(): Promise<{ name: string; unit: string; value: number
     const cpu = cpuMs() - c0;
     const results = runs.map((r) => r.result);
     const report = withoutTiming(
-      buildReport({ machine: DEFAULT_MACHINE, switches: DEFAULT_SWITCHES, workload: { kind: "trace", name: path }, version: "bench" }, results),
+      // As `compare` writes it without --views: the kernel views are collected but not kept.
+      buildReport(
+        { machine: DEFAULT_MACHINE, switches: DEFAULT_SWITCHES, workload: { kind: "trace", name: path }, version: "bench" },
+        results.map(({ kernelViews: _views, ...r }) => r),
+      ),
     );
     const json = toJson(report, { answer: computeAnswer(report, { variants, switches: DEFAULT_SWITCHES }) });
 
