@@ -22,7 +22,8 @@ export function fls(x: number): number {
 export function ffs(x: number): number {
   if (x <= 0 || !Number.isSafeInteger(x)) throw new RangeError(`ffs(${x}): needs a positive safe integer`);
   // Bitwise operators see only the low 32 bits, so look there first and step up a word if it is 0.
-  const lo = x % SZ_4G;
+  // ToUint32 of a safe non-negative integer is exactly its low 32 bits.
+  const lo = x >>> 0;
   if (lo !== 0) return 31 - Math.clz32(lo & -lo);
   return 32 + ffs(Math.floor(x / SZ_4G));
 }

@@ -22,17 +22,7 @@ import type { TableMemory } from "../strategies/table-memory.ts";
 import type { IoPgtableCfg } from "../phys/iommu-plan.ts";
 import { quirkBits } from "../pgtable/config.ts";
 import type { V7sQuirk } from "../pgtable/text.ts";
-import {
-  type AllocResult,
-  type DmaApi,
-  type EngineEnv,
-  type EngineLog,
-  type FlushOps,
-  type IotlbGather,
-  type PteLocation,
-  type V7sConfig,
-  type V7sPageTable,
-} from "../pgtable/types.ts";
+import type { AllocResult, DmaApi, EngineEnv, EngineLog, FlushOps, IotlbGather, PteLocation, V7sConfig, V7sPageTable } from "../pgtable/types.ts";
 import { allocV7s } from "../pgtable/engine.ts";
 import { iommuPgsizeInto, type PgsizeOut } from "./pgsize.ts";
 import type { TraceSink } from "./trace.ts";

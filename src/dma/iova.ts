@@ -9,6 +9,7 @@
  * remembered by its pfn_lo (unique) and found again by binary search. The walk visits the ranges the
  * kernel's walk visits, so the chosen pfns, the cached-node moves and the failures are the kernel's.
  */
+import { fls } from "../core/bits.ts";
 import type { DmaEraFeatures, Era } from "../core/era.ts";
 import { ANCHOR as ANCHOR_NODE, DescendingRanges, END } from "./range-list.ts";
 
@@ -49,16 +50,6 @@ export interface IovaDomainOptions {
   readonly startPfn: number;
   /** Possible CPUs, each with its own loaded/prev magazines. */
   readonly cpus: number;
-}
-
-/**
- * floor(log2(x)) + 1 for x >= 1; 0 below (the kernel's fls_long). Exact up to 2^53 (Math.log2 rounds up
- * just below a power of two past 2^47); integer bit operations on the low word, one step per 32 bits.
- */
-export function fls(x: number): number {
-  if (x < 1) return 0;
-  if (x < 0x1_0000_0000) return 32 - Math.clz32(x);
-  return 32 + fls(Math.floor(x / 0x1_0000_0000));
 }
 
 /** order_base_2: ceil(log2(n)), 0 for n <= 1. */

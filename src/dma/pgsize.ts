@@ -8,7 +8,7 @@
  * x mod 2^32 for any non-negative integer (35-bit PAs included). Sizes of 2^32 or more are rare (a whole
  * 4 GiB request) and take the division path.
  */
-import { fls } from "./iova.ts";
+import { ffs, fls } from "../core/bits.ts";
 
 export interface PgsizeChoice {
   readonly pgsize: number;
@@ -20,15 +20,6 @@ export interface PgsizeChoice {
 export interface PgsizeOut {
   pgsize: number;
   count: number;
-}
-
-/** Index of the lowest set bit (__ffs) of a non-zero number below 2^53. */
-export function ffs(x: number): number {
-  if (x <= 0 || !Number.isSafeInteger(x)) throw new RangeError(`ffs(${x}): needs a positive safe integer`);
-  // Bitwise operators see only the low 32 bits, so look there first and step up a word if it is 0.
-  const lo = x >>> 0;
-  if (lo !== 0) return 31 - Math.clz32(lo & -lo);
-  return 32 + ffs(Math.floor(x / 0x1_0000_0000));
 }
 
 /**

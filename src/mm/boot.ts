@@ -33,7 +33,7 @@ import { era as eraByName, type Era } from "../core/era.ts";
 import { Rng } from "../core/rng.ts";
 import { PhysMemory } from "../phys/memory.ts";
 import { platform as platformByName, type Platform } from "../phys/platform.ts";
-import { PAGE_SIZE } from "../core/bits.ts";
+import { alignUp, PAGE_SIZE } from "../core/bits.ts";
 import { zonesFor, type Zone, type ZoneName } from "../phys/zones.ts";
 import { applyBackgroundLoad, BackgroundLoad, type BackgroundPreset } from "./background.ts";
 import { BuddyAllocator } from "./buddy.ts";
@@ -87,10 +87,6 @@ export const SECTION_BYTES = 2 ** 30;
 const PMD_SIZE = 2 * 1024 * 1024;
 /** IO_TLB_DEFAULT_SIZE. */
 export const SWIOTLB_BYTES = 64 * 1024 * 1024;
-
-function alignUp(x: number, a: number): number {
-  return Math.ceil(x / a) * a;
-}
 
 function alignDown(x: number, a: number): number {
   return Math.floor(x / a) * a;

@@ -46,6 +46,8 @@ import {
   type Gfp,
 } from "./gfp.ts";
 import { type PageSource, type Usage, ZoneBytes, type ZoneName } from "./page-source.ts";
+import type { SlabinfoRow } from "../core/slabinfo.ts";
+export type { SlabinfoRow } from "../core/slabinfo.ts";
 
 /** include/linux/slab.h values. SLAB_CACHE_DMA32 is 6d6ea1e967a2 (v5.1, backported to 4.19-stable). */
 export const SLAB_HWCACHE_ALIGN = 0x0000_2000;
@@ -156,18 +158,6 @@ function slabOrder(size: number, minObjects: number, maxOrder: number, fraction:
     if (slabSize % size <= slabSize / fraction) break;
   }
   return order;
-}
-
-/** One /proc/slabinfo line's numbers. */
-export interface SlabinfoRow {
-  readonly name: string;
-  readonly activeObjs: number;
-  readonly numObjs: number;
-  readonly objSize: number;
-  readonly objPerSlab: number;
-  readonly pagesPerSlab: number;
-  readonly activeSlabs: number;
-  readonly numSlabs: number;
 }
 
 /** kmem_cache_create. Throws RangeError for a size, alignment or flag the kernel would refuse. */

@@ -6,9 +6,9 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
-import { fls } from "../../src/dma/iova.ts";
+import { ffs, fls } from "../../src/core/bits.ts";
 import { MTK_PGSIZE_BITMAP } from "../../src/dma/iommu-core.ts";
-import { ffs, iommuPgsize, iommuPgsizeInto, type PgsizeOut } from "../../src/dma/pgsize.ts";
+import { iommuPgsize, iommuPgsizeInto, type PgsizeOut } from "../../src/dma/pgsize.ts";
 
 // --- the previous implementation (reference) -------------------------------------------------------
 function oldFls(x: number): number {

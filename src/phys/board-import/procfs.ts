@@ -12,6 +12,8 @@
  * Each parser throws InputError naming the file and line of a line it cannot read.
  */
 import { InputError } from "../../core/errors.ts";
+import type { SlabinfoRow } from "../../core/slabinfo.ts";
+export type { SlabinfoRow } from "../../core/slabinfo.ts";
 
 export interface IomemRange {
   readonly start: number;
@@ -115,17 +117,6 @@ export function parseZoneinfo(text: string, file: string): ZoneinfoRow[] {
   finish();
   if (out.length === 0) throw new InputError(file, "", 'no "Node N, zone NAME" section: not /proc/zoneinfo');
   return out;
-}
-
-export interface SlabinfoRow {
-  readonly name: string;
-  readonly activeObjs: number;
-  readonly numObjs: number;
-  readonly objSize: number;
-  readonly objPerSlab: number;
-  readonly pagesPerSlab: number;
-  readonly activeSlabs: number;
-  readonly numSlabs: number;
 }
 
 export function parseSlabinfo(text: string, file: string): SlabinfoRow[] {
