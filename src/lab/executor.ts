@@ -28,6 +28,32 @@ interface LiveBuffer extends LiveMapping {
   readonly dir: DmaDirection;
 }
 
+type Hooked<K extends keyof Observer<unknown>> = Observer<unknown> & Required<Pick<Observer<unknown>, K>>;
+
+function listening<K extends keyof Observer<unknown>>(observers: readonly Observer<unknown>[], hook: K): Hooked<K>[] {
+  return observers.filter((o): o is Hooked<K> => o[hook] !== undefined);
+}
+
+/**
+ * A core iommu_map of a trace replay that the domain accepted: its own single piece, so a map allocates
+ * one object and one array rather than a LiveBuffer, its piece and its block list.
+ */
+class CoreMapping implements LiveMapping, Piece {
+  readonly device: string;
+  readonly iova: number;
+  readonly pa: number;
+  readonly bytes: number;
+  readonly pieces: readonly Piece[];
+
+  constructor(device: string, iova: number, pa: number, bytes: number) {
+    this.device = device;
+    this.iova = iova;
+    this.pa = pa;
+    this.bytes = bytes;
+    this.pieces = [this];
+  }
+}
+
 const ATTR_BITS: Readonly<Record<string, number>> = {
   DMA_ATTR_WRITE_COMBINE: 1 << 2,
   DMA_ATTR_NO_KERNEL_MAPPING: 1 << 4,
@@ -44,44 +70,65 @@ export class Executor {
   bufferFailures = 0;
   /** Per workload device: buffers it asked to map, those the DMA API failed, those that got no pages. */
   readonly deviceStats = new Map<string, { maps: number; mapErrors: number; bufferFailures: number }>();
-  private readonly observers: readonly Observer<unknown>[];
+  /** The observers with each hook, in observer order: an event calls only those that listen. */
+  private readonly onMapped: readonly Hooked<"mapped">[];
+  private readonly onUnmapped: readonly Hooked<"unmapped">[];
+  private readonly onAccessed: readonly Hooked<"accessed">[];
+  private readonly onPhase: readonly Hooked<"phase">[];
+  private readonly onSettled: readonly Hooked<"settled">[];
   /** Some domain exists: with none, no event reaches the DMA layer. */
   private readonly anyDomain: boolean;
   private readonly devices = new Map<string, DmaDevice>();
   private readonly masters = new Map<string, DmaMaster>();
   private readonly live = new Map<number, LiveBuffer>();
   /** Trace replay: live core mappings by IOVA. */
-  private readonly coreLive = new Map<number, LiveBuffer>();
+  private readonly coreLive = new Map<number, CoreMapping>();
   /** The return of the last iommuMap event (0 or a negative errno), for the replay sink. */
   private lastCoreMapRet = 0;
 
   constructor(system: System, observers: readonly Observer<unknown>[]) {
     this.system = system;
-    this.observers = observers;
+    this.onMapped = listening(observers, "mapped");
+    this.onUnmapped = listening(observers, "unmapped");
+    this.onAccessed = listening(observers, "accessed");
+    this.onPhase = listening(observers, "phase");
+    this.onSettled = listening(observers, "settled");
     this.anyDomain = system.domains.some((d) => d.state.ok);
     this.settle();
   }
 
   /** Executes one workload event; the background churns first, as the rest of the kernel would. */
   apply(ev: WorkloadEvent): void {
-    this.events++;
-    const km = this.system.km;
-    for (let i = 0; i < this.system.spec.machine.backgroundChurn; i++) km.background.step(km.backgroundRng);
+    this.churn();
     if (this.anyDomain) this.execute(ev);
     this.settle();
   }
 
-  /** ReplaySink for the trace replayer: iommu_map / iommu_unmap straight into the domain. */
+  /** Counts the event and churns the background, as apply does before executing. */
+  private churn(): void {
+    this.events++;
+    const km = this.system.km;
+    for (let i = 0; i < this.system.spec.machine.backgroundChurn; i++) km.background.step(km.backgroundRng);
+  }
+
+  /**
+   * ReplaySink for the trace replayer: iommu_map / iommu_unmap straight into the domain. Each call is
+   * one event, exactly as apply of an iommuMap / iommuUnmap event, without building the event.
+   */
   replaySink(): ReplaySink {
     return {
       map: (iova, paddr, size) => {
-        this.apply({ type: "iommuMap", iova, paddr, size, line: 0 });
+        this.churn();
+        if (this.anyDomain) this.coreMap(iova, paddr, size);
+        this.settle();
         return this.lastCoreMapRet;
       },
       unmap: (iova, size) => {
         const counters = this.system.domain.ok ? this.system.domain.domain.counters : null;
         const before = counters?.bytesUnmapped ?? 0;
-        this.apply({ type: "iommuUnmap", iova, size, unmappedSize: size, line: 0 });
+        this.churn();
+        if (this.anyDomain) this.coreUnmap(iova, size);
+        this.settle();
         return (counters?.bytesUnmapped ?? 0) - before;
       },
     };
@@ -94,7 +141,7 @@ export class Executor {
   }
 
   private settle(): void {
-    for (const o of this.observers) o.settled?.(this.events);
+    for (const o of this.onSettled) o.settled(this.events);
   }
 
   /** The DMA layer of `device`'s domain, or null when that domain does not exist (its master never probed). */
@@ -110,7 +157,7 @@ export class Executor {
         this.device(ev.device, ev.coherent);
         return;
       case "phase":
-        for (const o of this.observers) o.phase?.(ev.phase);
+        for (const o of this.onPhase) o.phase(ev.phase);
         return;
       case "alloc": {
         const dma = this.dmaOf(ev.device);
@@ -225,37 +272,33 @@ export class Executor {
         this.access(ev.device, b, ev.offset, ev.bytes, ev.write);
         return;
       }
-      case "iommuMap": {
-        // A trace names no device: its maps go to the first domain.
-        const dma = this.dmaOf("trace");
-        if (dma === null) return;
-        const r = dma.domain.map(ev.iova, ev.paddr, ev.size, IOMMU_READ | IOMMU_WRITE, GFP_ATOMIC);
-        this.lastCoreMapRet = r.ret;
-        if (r.ret === 0) {
-          const dev = this.device("trace");
-          const b: LiveBuffer = {
-            dev,
-            dma,
-            device: dev.name,
-            dmaAddr: ev.iova,
-            bytes: ev.size,
-            pieces: [{ iova: ev.iova, pa: ev.paddr, bytes: ev.size }],
-            blocks: [],
-            dir: "DMA_BIDIRECTIONAL",
-          };
-          this.coreLive.set(ev.iova, b);
-          this.mapped(b);
-        }
+      case "iommuMap":
+        this.coreMap(ev.iova, ev.paddr, ev.size);
         return;
-      }
-      case "iommuUnmap": {
-        const dma = this.dmaOf("trace");
-        if (dma === null) return;
-        dma.domain.unmap(ev.iova, ev.size);
-        this.forgetCore(ev.iova, ev.size);
+      case "iommuUnmap":
+        this.coreUnmap(ev.iova, ev.size);
         return;
-      }
     }
+  }
+
+  private coreMap(iova: number, paddr: number, size: number): void {
+    // A trace names no device: its maps go to the first domain.
+    const dma = this.dmaOf("trace");
+    if (dma === null) return;
+    const r = dma.domain.map(iova, paddr, size, IOMMU_READ | IOMMU_WRITE, GFP_ATOMIC);
+    this.lastCoreMapRet = r.ret;
+    if (r.ret === 0) {
+      const b = new CoreMapping(this.device("trace").name, iova, paddr, size);
+      this.coreLive.set(iova, b);
+      this.mapped(b);
+    }
+  }
+
+  private coreUnmap(iova: number, size: number): void {
+    const dma = this.dmaOf("trace");
+    if (dma === null) return;
+    dma.domain.unmap(iova, size);
+    this.forgetCore(iova, size);
   }
 
   /**
@@ -306,12 +349,12 @@ export class Executor {
     this.mapped(b);
   }
 
-  private mapped(b: LiveBuffer): void {
-    for (const o of this.observers) o.mapped?.(b);
+  private mapped(b: LiveMapping): void {
+    for (const o of this.onMapped) o.mapped(b);
   }
 
-  private unmapped(b: LiveBuffer): void {
-    for (const o of this.observers) o.unmapped?.(b);
+  private unmapped(b: LiveMapping): void {
+    for (const o of this.onUnmapped) o.unmapped(b);
   }
 
   /** A device access through the IOMMU (translate: TLB, faults), one word per 4 KiB page. */
@@ -329,7 +372,7 @@ export class Executor {
     for (let page = start - (start % SZ_4K); page < end; page += SZ_4K) {
       const at = Math.max(page, start - (start % 4));
       const report = write ? master.write(at, 4, 0x5a5a_5a5a) : master.read(at, 4);
-      for (const o of this.observers) o.accessed?.({ device: b.device, write, report, intended });
+      for (const o of this.onAccessed) o.accessed({ device: b.device, write, report, intended });
     }
   }
 }

@@ -39,6 +39,14 @@ export class InstrumentedTableMemory implements TableMemory {
   readonly firstDirty: string[] = [];
   /** Bumped by every allocation and free: usage can only have changed when it moved. */
   version = 0;
+  /**
+   * The strategy was called since the last drainMessages: only a call can make it log (its allocators
+   * are its own, reached through this wrapper alone), so a drain in between has nothing to return.
+   */
+  mayHaveMessages = true;
+  /** The usage notePeaks read, and the version it read it at (-1: a call since may have changed it). */
+  private lastUsage: Usage | null = null;
+  private lastUsageVersion = -1;
 
   constructor(inner: TableMemory, zoneOf: (pa: number) => ZoneName | null) {
     this.inner = inner;
@@ -54,15 +62,18 @@ export class InstrumentedTableMemory implements TableMemory {
   }
 
   allocL1(bytes: number): number | null {
+    this.touch();
     return this.placed(this.inner.allocL1(bytes), bytes, 1);
   }
 
   freeL1(pa: number, bytes: number): void {
+    this.touch();
     this.inner.freeL1(pa, bytes);
     this.released(pa);
   }
 
   allocL2(gfp: Gfp): number | null {
+    this.touch();
     const pa = this.placed(this.inner.allocL2(gfp), L2_TABLE_BYTES, 2);
     if (pa !== null) {
       this.l2Allocated++;
@@ -90,6 +101,7 @@ export class InstrumentedTableMemory implements TableMemory {
   }
 
   freeL2(pa: number): void {
+    this.touch();
     this.inner.freeL2(pa);
     this.l2Freed++;
     this.released(pa);
@@ -100,7 +112,23 @@ export class InstrumentedTableMemory implements TableMemory {
   }
 
   drainMessages(): string[] {
+    this.mayHaveMessages = false;
     return this.inner.drainMessages?.() ?? [];
+  }
+
+  /** A call into the strategy begins: it may log, and its usage may change. */
+  private touch(): void {
+    this.mayHaveMessages = true;
+    this.lastUsageVersion = -1;
+  }
+
+  /**
+   * usage() as of now, without asking the strategy again when notePeaks read it after the last call
+   * (every successful allocation and free ends in notePeaks; a failed allocation does not).
+   */
+  currentUsage(): Usage {
+    if (this.lastUsageVersion === this.version && this.lastUsage !== null) return this.lastUsage;
+    return this.inner.usage();
   }
 
   slabinfoRow(): ReturnType<NonNullable<TableMemory["slabinfo"]>> | null {
@@ -108,6 +136,7 @@ export class InstrumentedTableMemory implements TableMemory {
   }
 
   destroy(): void {
+    this.touch();
     this.inner.destroy();
     this.notePeaks();
   }
@@ -130,6 +159,8 @@ export class InstrumentedTableMemory implements TableMemory {
   notePeaks(): void {
     this.version++;
     const u = this.inner.usage();
+    this.lastUsage = u;
+    this.lastUsageVersion = this.version;
     if (u.heldBytes > this.peakHeldBytes) this.peakHeldBytes = u.heldBytes;
     if (u.inUseBytes > this.peakInUseBytes) this.peakInUseBytes = u.inUseBytes;
     const low = this.lowHeldBytes(u);

@@ -31,7 +31,6 @@ export class MessagesObserver implements Observer<MessageLog> {
 
   constructor(sys: System) {
     this.sys = sys;
-    const d = sys.domain;
     const probe = sys.domainProbe;
     if (probe !== null) {
       // The kernel's lines as each master's add printed them (mtk_iommu_domain_finalise's dev_err once
@@ -51,8 +50,11 @@ export class MessagesObserver implements Observer<MessageLog> {
   }
 
   settled(): void {
-    for (const { state: d } of this.sys.domains) if (d.ok) for (const m of d.domain.drainMessages()) this.log.add(m.text);
-    for (const m of this.sys.mem.drainMessages()) this.log.add(m);
+    // Drained after every event to keep the order the lines were logged in; most events log nothing,
+    // so look before draining (a drain allocates).
+    for (const { state: d } of this.sys.domains) if (d.ok && d.domain.messages.length > 0) for (const m of d.domain.drainMessages()) this.log.add(m.text);
+    const mem = this.sys.mem;
+    if (mem.mayHaveMessages) for (const m of mem.drainMessages()) this.log.add(m);
   }
 
   finish(): MessageLog {

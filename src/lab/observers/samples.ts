@@ -25,14 +25,16 @@ export class SamplesObserver implements Observer<readonly Sample[]> {
   }
 
   private liveL2(): number {
-    return tableOwners(this.sys).reduce((a, d) => a + d.table.l2TablesLive(), 0);
+    let n = 0;
+    for (const d of tableOwners(this.sys)) n += d.table.l2TablesLive();
+    return n;
   }
 
   settled(events: number): void {
     const mem = this.sys.mem;
     if (mem.version === this.sampledVersion) return;
     this.sampledVersion = mem.version;
-    const u = mem.usage();
+    const u = mem.currentUsage();
     const live = this.liveL2();
     if (u.heldBytes === this.lastHeld && live === this.lastLive) return;
     this.lastHeld = u.heldBytes;
