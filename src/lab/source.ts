@@ -10,7 +10,7 @@
 import { Rng } from "../core/rng.ts";
 import type { DeviceFault } from "../workload/faults.ts";
 import type { TraceRecord, WorkloadEvent } from "../workload/events.ts";
-import type { ReplayOptions, ReplayStats } from "../workload/replay.ts";
+import { ReplayShare, type ReplayOptions, type ReplayStats } from "../workload/replay.ts";
 import { expandScenario, type Scenario } from "../workload/scenario.ts";
 
 /** What the reader of an input found wrong with it, for the run's messages. */
@@ -27,7 +27,10 @@ interface SourceBase {
    * mode), so an input's own findings and the replay's can be told together.
    */
   quality?(replay: ReplayStats | null): InputQuality;
-  /** Replay mode: options for each system's TraceReplayer (`fileName` defaults to `name`). */
+  /**
+   * Replay mode: options for each system's TraceReplayer (`fileName` defaults to `name`). A source's
+   * own carry a ReplayShare, so the systems it feeds keep the trace's side of the replay once.
+   */
   replayOptions?(iovaBits: number): ReplayOptions;
   /** Replay mode: faults from outside the trace (pasted dmesg lines) to attribute against it. */
   readonly pastedFaults?: readonly DeviceFault[];
@@ -72,8 +75,16 @@ export function eventListSource(
   events: Iterable<WorkloadEvent>,
   options: { readonly name?: string; readonly mode?: "direct" | "replay"; readonly pastedFaults?: readonly DeviceFault[] } = {},
 ): SyncEventSource {
-  const src: SyncEventSource = { name: options.name ?? "events", mode: options.mode ?? "direct", batches: () => batched(events) };
+  const mode = options.mode ?? "direct";
+  const src: SyncEventSource = { name: options.name ?? "events", mode, batches: () => batched(events), ...(mode === "replay" ? sharedReplay({}) : {}) };
   return options.pastedFaults === undefined ? src : { ...src, pastedFaults: options.pastedFaults };
+}
+
+/** `hooks` with replayOptions that hand every system fed from the source one ReplayShare. */
+function sharedReplay<H extends Pick<SourceBase, "replayOptions">>(hooks: H): H & Required<Pick<SourceBase, "replayOptions">> {
+  const share = new ReplayShare();
+  const own = hooks.replayOptions;
+  return { ...hooks, replayOptions: (iovaBits: number) => ({ ...own?.(iovaBits), share }) };
 }
 
 /** A trace delivered in batches as it is read; `quality` is asked once the last batch is in. */
@@ -82,5 +93,5 @@ export function traceSource(
   batches: () => AsyncIterable<readonly TraceRecord[]>,
   hooks: Pick<SourceBase, "quality" | "replayOptions" | "pastedFaults"> = {},
 ): AsyncEventSource {
-  return { name, mode: "replay", batches, ...hooks };
+  return { name, mode: "replay", batches, ...sharedReplay(hooks) };
 }

@@ -5,9 +5,9 @@
  * and memory is proportional to the live ranges. Removal trims or splits ranges it covers only in part,
  * as iommu_unmap of part of a run of small pages does.
  *
- * It is the one record of what a trace has mapped: the replayer keeps it, and each range carries whether
- * the sink (the modelled system) accepted the map, so a consumer can verify or sweep the live mappings
- * from here instead of keeping a second map of its own.
+ * It is the one record of what a trace has mapped: the replayers of one event stream share it (one per
+ * stream, not per system replayed into). What each system's domain accepted is the system's own record
+ * (the executor's), since domains answer differently (a refused map, -ENOMEM of one strategy).
  */
 
 export class LiveRange {
@@ -16,11 +16,6 @@ export class LiveRange {
   paddr: number;
   /** Trace line of the map event (0 when unknown). */
   line: number;
-  /**
-   * The sink's map call for this range returned 0 (set by the replayer; true until it has answered). A
-   * part left by a trim or split keeps its range's answer.
-   */
-  accepted = true;
 
   constructor(start: number, end: number, paddr: number, line: number) {
     this.start = start;
@@ -54,8 +49,6 @@ export class LiveRanges {
   lastRemoved = 0;
   /** Of the last remove(): ranges trimmed or split because it covered only part of them. */
   lastTrimmed = 0;
-  /** Of the last tryInsert() that added a range: that range (to set `accepted` on). */
-  lastInserted: LiveRange | null = null;
 
   get size(): number {
     return this.count;
@@ -113,7 +106,6 @@ export class LiveRanges {
       this.chunks.push([r]);
       this.count++;
       this.totalBytes += end - start;
-      this.lastInserted = r;
       return null;
     }
     let ci = this.chunkAfter(start);
@@ -124,7 +116,6 @@ export class LiveRanges {
     if (next !== undefined && next.start < end) return next;
     const r = new LiveRange(start, end, paddr, line);
     insertAt(chunk, at, r);
-    this.lastInserted = r;
     this.count++;
     this.totalBytes += end - start;
     if (chunk.length > CHUNK_MAX) this.chunks.splice(ci + 1, 0, chunk.splice(CHUNK_MAX >>> 1));
@@ -200,7 +191,7 @@ export class LiveRanges {
 
   /**
    * Calls `fn` for every live range in IOVA order, without an iterator per call. `fn` must not insert
-   * or remove ranges; it may read them and change `accepted`.
+   * or remove ranges.
    */
   forEach(fn: (r: LiveRange) => void): void {
     const chunks = this.chunks;

@@ -10,13 +10,15 @@
  *   but not recorded, so the live set stays the first writer's.
  * Memory is bounded by the live mappings plus a few kept messages.
  *
- * The live set is shared with whoever drives the sink (`live`): each range records whether the sink
- * accepted its map, so the system behind the sink can sweep its live mappings from it.
+ * All of that is the trace's side of a replay: it depends on the events alone, not on what the sink
+ * answers. Replayers of one event stream (every strategy fed from one parse) share it through a
+ * ReplayShare, so the live set and its counters are kept once per stream; each replayer only calls its
+ * own sink and counts the sink's answers.
  */
 import { InputError } from "../core/errors.ts";
 import type { TraceEvent } from "./events.ts";
 import { FIRST_LINES_KEPT } from "./ftrace.ts";
-import { LiveRanges, type LiveRange } from "./live-ranges.ts";
+import { LiveRanges } from "./live-ranges.ts";
 
 /** Where replayed calls go: map returns 0 or a negative errno, unmap the bytes it unmapped. */
 export interface ReplaySink {
@@ -43,6 +45,11 @@ export interface ReplayOptions {
    * machine, so an address past the limit means the trace is not from this platform: an InputError.
    */
   readonly bounds?: ReplayBounds;
+  /**
+   * Replayers created with the same share, the same other options and before any of them has replayed
+   * an event share the trace's side; they must then be fed the same events in the same order.
+   */
+  readonly share?: ReplayShare;
 }
 
 export interface ReplayBounds {
@@ -93,26 +100,60 @@ export interface ReplayStats {
   readonly messages: string[];
 }
 
-export class TraceReplayer {
-  readonly stats: ReplayStats;
-  private readonly sink: ReplaySink;
-  /** The trace's live mappings (read-only for callers: the replayer inserts and removes). */
+/** What a replayer does with an event after the trace's side has seen it. */
+const SKIP = 0;
+const TO_SINK = 1;
+
+/** The counters of the trace's side: ReplayStats without the sink's answers. */
+type TraceStats = Omit<ReplayStats, "sinkMapFailures" | "sinkUnmapMismatches">;
+
+/** The options that shape the trace's side, resolved. */
+interface ViewOptions {
+  readonly fileName: string;
+  readonly forwardUnknown: boolean;
+  readonly maxMessages: number;
+  readonly bounds: ReplayBounds | undefined;
+}
+
+function viewOptions(o: ReplayOptions): ViewOptions {
+  return { fileName: o.fileName ?? "trace", forwardUnknown: o.forwardUnknownUnmaps ?? false, maxMessages: o.maxMessages ?? 5, bounds: o.bounds };
+}
+
+function sameOptions(a: ViewOptions, b: ViewOptions): boolean {
+  if (a.fileName !== b.fileName || a.forwardUnknown !== b.forwardUnknown || a.maxMessages !== b.maxMessages) return false;
+  const x = a.bounds;
+  const y = b.bounds;
+  if (x === undefined || y === undefined) return x === y;
+  return x.iovaBits === y.iovaBits && x.iovaSource === y.iovaSource && x.paBits === y.paBits && x.paSource === y.paSource;
+}
+
+/** Decisions kept for the replayers behind the first; dropped in blocks once every member has read them. */
+const KEEP_BLOCK = 8192;
+
+/**
+ * The trace's side of a replay: the live set, the counters and the messages, updated once per event
+ * by whichever member replayer reaches the event first; the others read the decision it left
+ * (whether the event goes to the sink). The decision of an event is kept until every member has read
+ * it, so memory follows how far the members are apart (a batch, as the experiment feeds them).
+ */
+class TraceView {
   readonly live = new LiveRanges();
-  private readonly fileName: string;
-  private readonly forwardUnknown: boolean;
-  private readonly maxMessages: number;
+  readonly stats: TraceStats;
+  readonly options: ViewOptions;
   private readonly iovaLimit: number;
   private readonly paLimit: number;
-  private readonly bounds: ReplayBounds | undefined;
+  /** Events seen, and each member's position (events it has read). */
+  private processed = 0;
+  private readonly cursors: number[] = [];
+  /** Decisions (and their events, to check the members are fed alike) from position `base` on. */
+  private base = 0;
+  private decisions: number[] = [];
+  private events: TraceEvent[] = [];
 
-  constructor(sink: ReplaySink, options: ReplayOptions = {}) {
-    this.bounds = options.bounds;
+  constructor(options: ViewOptions) {
+    this.options = options;
     this.iovaLimit = options.bounds === undefined ? Infinity : 2 ** options.bounds.iovaBits;
     this.paLimit = options.bounds?.paBits === undefined ? Infinity : 2 ** options.bounds.paBits;
-    this.sink = sink;
-    this.fileName = options.fileName ?? "trace";
-    this.forwardUnknown = options.forwardUnknownUnmaps ?? false;
-    this.maxMessages = options.maxMessages ?? 5;
     this.stats = {
       events: 0,
       maps: 0,
@@ -133,48 +174,72 @@ export class TraceReplayer {
       unmapMismatches: 0,
       unmapMismatchLines: [],
       unknownUnmapLines: [],
-      sinkMapFailures: 0,
-      sinkUnmapMismatches: 0,
       messages: [],
     };
   }
 
-  apply(ev: TraceEvent): void {
-    if (ev.type === "iommuMap") this.map(ev.iova, ev.paddr, ev.size, ev.line);
-    else this.unmap(ev.iova, ev.size, ev.unmappedSize, ev.line);
+  /** A new member, or null once an event has been seen (a late member would start mid-stream). */
+  join(): number | null {
+    if (this.processed > 0) return null;
+    this.cursors.push(0);
+    return this.cursors.length - 1;
   }
 
-  applyAll(events: readonly TraceEvent[]): void {
-    for (let i = 0; i < events.length; i++) this.apply(events[i] as TraceEvent);
+  /** Whether member `m` at its current position is at the end of what the view has seen. */
+  current(m: number): boolean {
+    return this.cursors[m] === this.processed;
   }
 
-  /** The live range containing `iova` in the trace's view: [start, end) and the paddr of its start. */
-  lookup(iova: number): { readonly start: number; readonly end: number; readonly paddr: number } | null {
-    const r = this.live.find(iova);
-    return r === null ? null : { start: r.start, end: r.end, paddr: r.paddr };
+  /** The decision for member `m`'s next event `ev`: SKIP or TO_SINK. */
+  step(m: number, ev: TraceEvent): number {
+    const at = this.cursors[m] as number;
+    this.cursors[m] = at + 1;
+    if (at === this.processed) {
+      const d = ev.type === "iommuMap" ? this.map(ev.iova, ev.paddr, ev.size, ev.line) : this.unmap(ev.iova, ev.size, ev.unmappedSize, ev.line);
+      this.processed++;
+      if (this.cursors.length > 1) this.keep(d, ev);
+      return d;
+    }
+    const i = at - this.base;
+    if (this.events[i] !== ev) throw new Error("TraceReplayer: replayers sharing a trace were fed different events");
+    return this.decisions[i] as number;
   }
 
-  private map(iova: number, paddr: number, size: number, line: number): void {
+  private keep(d: number, ev: TraceEvent): void {
+    if (this.decisions.length >= KEEP_BLOCK) {
+      let min = this.processed;
+      for (const c of this.cursors) if (c < min) min = c;
+      const drop = min - this.base;
+      if (drop >= KEEP_BLOCK >>> 1) {
+        this.decisions = this.decisions.slice(drop);
+        this.events = this.events.slice(drop);
+        this.base = min;
+      }
+    }
+    this.decisions.push(d);
+    this.events.push(ev);
+  }
+
+  private map(iova: number, paddr: number, size: number, line: number): number {
     const st = this.stats;
     st.events++;
     st.maps++;
     st.bytesMapped += size;
     if (size === 0) {
       this.zeroSize(line);
-      return;
+      return SKIP;
     }
     this.checkIova(iova, size, line);
     if (paddr + size > this.paLimit) {
-      const b = this.bounds as ReplayBounds;
+      const b = this.options.bounds as ReplayBounds;
       throw new InputError(
-        this.fileName,
+        this.options.fileName,
         `line ${line}`,
         `paddr 0x${paddr.toString(16)} + size ${size} is beyond 2^${b.paBits}, the physical address limit of ${b.paSource ?? "the IOMMU"}`,
       );
     }
     const end = iova + size;
     const clash = this.live.tryInsert(iova, end, paddr, line);
-    let inserted: LiveRange | null = null;
     if (clash !== null) {
       if (clash.start === iova && clash.end === end) st.duplicateMaps++;
       else st.overlappingMaps++;
@@ -189,20 +254,17 @@ export class TraceReplayer {
       if (bytes > st.peakLiveBytes) st.peakLiveBytes = bytes;
       st.liveMappings = live;
       st.liveBytes = bytes;
-      inserted = this.live.lastInserted;
     }
-    const ret = this.sink.map(iova, paddr, size);
-    if (ret < 0) st.sinkMapFailures++;
-    if (inserted !== null) inserted.accepted = ret === 0;
+    return TO_SINK;
   }
 
-  private unmap(iova: number, size: number, unmappedSize: number, line: number): void {
+  private unmap(iova: number, size: number, unmappedSize: number, line: number): number {
     const st = this.stats;
     st.events++;
     st.unmaps++;
     if (size === 0) {
       this.zeroSize(line);
-      return;
+      return SKIP;
     }
     this.checkIova(iova, size, line);
     const removed = this.live.remove(iova, iova + size);
@@ -217,18 +279,17 @@ export class TraceReplayer {
     st.liveMappings = this.live.size;
     st.liveBytes = this.live.bytes;
     st.splitMappings += this.live.lastTrimmed;
+    // the live size may have grown by a split
+    if (this.live.size > st.peakLiveMappings) st.peakLiveMappings = this.live.size;
     if (removed === 0) {
       st.unknownUnmaps++;
       if (st.unknownUnmapLines.length < FIRST_LINES_KEPT) st.unknownUnmapLines.push(line);
       this.note(line, `unmap of iova 0x${iova.toString(16)} size ${size} matches no live mapping`);
-      if (!this.forwardUnknown) return;
-    } else {
-      st.bytesUnmapped += removed;
-      if (removed < size) st.unmapsWithHoles++;
+      return this.options.forwardUnknown ? TO_SINK : SKIP;
     }
-    if (this.sink.unmap(iova, size) !== unmappedSize) st.sinkUnmapMismatches++;
-    // the live size may have grown by a split
-    if (this.live.size > st.peakLiveMappings) st.peakLiveMappings = this.live.size;
+    st.bytesUnmapped += removed;
+    if (removed < size) st.unmapsWithHoles++;
+    return TO_SINK;
   }
 
   private zeroSize(line: number): void {
@@ -239,13 +300,82 @@ export class TraceReplayer {
 
   private checkIova(iova: number, size: number, line: number): void {
     if (iova + size <= this.iovaLimit) return;
-    const b = this.bounds as ReplayBounds;
+    const b = this.options.bounds as ReplayBounds;
     const what = iova >= this.iovaLimit ? `iova 0x${iova.toString(16)} is at or above` : `iova 0x${iova.toString(16)} + size ${size} ends beyond`;
-    throw new InputError(this.fileName, `line ${line}`, `${what} 2^${b.iovaBits}, the IOVA space of ${b.iovaSource}`);
+    throw new InputError(this.options.fileName, `line ${line}`, `${what} 2^${b.iovaBits}, the IOVA space of ${b.iovaSource}`);
   }
 
   private note(line: number, text: string): void {
-    if (this.stats.messages.length >= this.maxMessages) return;
-    this.stats.messages.push(`${this.fileName}: ${line > 0 ? `line ${line}: ` : ""}${text}`);
+    if (this.stats.messages.length >= this.options.maxMessages) return;
+    this.stats.messages.push(`${this.options.fileName}: ${line > 0 ? `line ${line}: ` : ""}${text}`);
+  }
+}
+
+/**
+ * Lets the replayers of one event stream share the trace's side (an event source hands one to every
+ * system it feeds). Members must be fed the same events in the same order; a replayer with other
+ * options, or created after the others started, keeps a side of its own.
+ */
+export class ReplayShare {
+  private view: TraceView | null = null;
+
+  /** @internal The shared view and a member index, or null when this replayer cannot share. */
+  joinWith(options: ViewOptions): { readonly view: TraceView; readonly member: number } | null {
+    if (this.view === null) this.view = new TraceView(options);
+    else if (!sameOptions(this.view.options, options)) return null;
+    const member = this.view.join();
+    return member === null ? null : { view: this.view, member };
+  }
+}
+
+export class TraceReplayer {
+  private readonly sink: ReplaySink;
+  private readonly view: TraceView;
+  private readonly member: number;
+  private sinkMapFailures = 0;
+  private sinkUnmapMismatches = 0;
+
+  constructor(sink: ReplaySink, options: ReplayOptions = {}) {
+    this.sink = sink;
+    const opts = viewOptions(options);
+    const joined = options.share?.joinWith(opts) ?? null;
+    if (joined !== null) {
+      this.view = joined.view;
+      this.member = joined.member;
+    } else {
+      this.view = new TraceView(opts);
+      this.member = this.view.join() as number;
+    }
+  }
+
+  /**
+   * The counters as of the last event this replayer applied. With a shared trace side they are known
+   * at the newest event only: asking while behind the other members is an Error.
+   */
+  get stats(): ReplayStats {
+    if (!this.view.current(this.member)) throw new Error("TraceReplayer.stats: asked while behind the replayers it shares a trace with");
+    return { ...this.view.stats, sinkMapFailures: this.sinkMapFailures, sinkUnmapMismatches: this.sinkUnmapMismatches };
+  }
+
+  /** The trace's live mappings (read-only for callers: the replayer inserts and removes). */
+  get live(): LiveRanges {
+    return this.view.live;
+  }
+
+  apply(ev: TraceEvent): void {
+    if (this.view.step(this.member, ev) === SKIP) return;
+    if (ev.type === "iommuMap") {
+      if (this.sink.map(ev.iova, ev.paddr, ev.size) < 0) this.sinkMapFailures++;
+    } else if (this.sink.unmap(ev.iova, ev.size) !== ev.unmappedSize) this.sinkUnmapMismatches++;
+  }
+
+  applyAll(events: readonly TraceEvent[]): void {
+    for (let i = 0; i < events.length; i++) this.apply(events[i] as TraceEvent);
+  }
+
+  /** The live range containing `iova` in the trace's view: [start, end) and the paddr of its start. */
+  lookup(iova: number): { readonly start: number; readonly end: number; readonly paddr: number } | null {
+    const r = this.view.live.find(iova);
+    return r === null ? null : { start: r.start, end: r.end, paddr: r.paddr };
   }
 }
