@@ -85,6 +85,9 @@ export class Executor {
   private readonly coreLive = new Map<number, CoreMapping>();
   /** The return of the last iommuMap event (0 or a negative errno), for the replay sink. */
   private lastCoreMapRet = 0;
+  /** Where a trace's core calls go (the route of "trace" is fixed at boot), and its device once made. */
+  private readonly traceDma: IommuDma | null;
+  private traceDevice: string | null = null;
 
   constructor(system: System, observers: readonly Observer<unknown>[]) {
     this.system = system;
@@ -94,6 +97,7 @@ export class Executor {
     this.onPhase = listening(observers, "phase");
     this.onSettled = listening(observers, "settled");
     this.anyDomain = system.domains.some((d) => d.state.ok);
+    this.traceDma = this.dmaOf("trace");
     this.settle();
   }
 
@@ -283,19 +287,20 @@ export class Executor {
 
   private coreMap(iova: number, paddr: number, size: number): void {
     // A trace names no device: its maps go to the first domain.
-    const dma = this.dmaOf("trace");
+    const dma = this.traceDma;
     if (dma === null) return;
     const r = dma.domain.map(iova, paddr, size, IOMMU_READ | IOMMU_WRITE, GFP_ATOMIC);
     this.lastCoreMapRet = r.ret;
     if (r.ret === 0) {
-      const b = new CoreMapping(this.device("trace").name, iova, paddr, size);
+      if (this.traceDevice === null) this.traceDevice = this.device("trace").name;
+      const b = new CoreMapping(this.traceDevice, iova, paddr, size);
       this.coreLive.set(iova, b);
       this.mapped(b);
     }
   }
 
   private coreUnmap(iova: number, size: number): void {
-    const dma = this.dmaOf("trace");
+    const dma = this.traceDma;
     if (dma === null) return;
     dma.domain.unmap(iova, size);
     this.forgetCore(iova, size);

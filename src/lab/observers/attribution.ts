@@ -34,6 +34,9 @@ export class AttributionObserver implements Observer<readonly DeviceAttribution[
   /** The device whose map ran in the current event, if any. */
   private current: Row | null = null;
   private l2Seen: number;
+  /** The row last looked up (rows are never removed): a run of one device's mappings finds it at once. */
+  private lastDevice: string | null = null;
+  private lastRow: Row | null = null;
 
   constructor(sys: System) {
     this.sys = sys;
@@ -41,11 +44,14 @@ export class AttributionObserver implements Observer<readonly DeviceAttribution[
   }
 
   private row(device: string): Row {
+    if (device === this.lastDevice && this.lastRow !== null) return this.lastRow;
     let r = this.rows.get(device);
     if (r === undefined) {
       r = { maps: 0, bytesMapped: 0, l2TablesCaused: 0, liveIovaBytes: 0, peakLiveIovaBytes: 0 };
       this.rows.set(device, r);
     }
+    this.lastDevice = device;
+    this.lastRow = r;
     return r;
   }
 
@@ -59,7 +65,7 @@ export class AttributionObserver implements Observer<readonly DeviceAttribution[
   }
 
   unmapped(m: LiveMapping): void {
-    const r = this.rows.get(m.device);
+    const r = (m.device === this.lastDevice ? this.lastRow : null) ?? this.rows.get(m.device);
     if (r !== undefined) r.liveIovaBytes -= iovaSpan(m);
   }
 

@@ -7,7 +7,7 @@
 import { SZ_4K, hex } from "../../core/u32.ts";
 import type { IommuDomain } from "../../dma/iommu-core.ts";
 import { fourGbBusToCpu, WalkRecord } from "../../iommu/walker.ts";
-import type { System } from "../system.ts";
+import type { Route, System } from "../system.ts";
 import type { LiveMapping, Observer, Piece, RunEnd } from "./observer.ts";
 
 const FIRST_MISMATCHES = 5;
@@ -30,13 +30,20 @@ export class VerifyObserver implements Observer<VerifyOut> {
   private piece: Piece | null = null;
   private device = "";
   private domain: IommuDomain | null = null;
+  private route: Route | null = null;
+  private routeOf: string | null = null;
 
   constructor(sys: System) {
     this.sys = sys;
   }
 
   mapped(m: LiveMapping): void {
-    const route = this.sys.route(m.device);
+    // Routes are fixed at boot: a run of mappings of one device (every core map of a trace) looks its route up once.
+    if (m.device !== this.routeOf) {
+      this.route = this.sys.route(m.device);
+      this.routeOf = m.device;
+    }
+    const route = this.route as Route;
     const d = route.domain.state;
     if (!d.ok) return;
     this.domain = d.domain;
