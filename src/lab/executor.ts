@@ -81,7 +81,11 @@ export class Executor {
   private readonly devices = new Map<string, DmaDevice>();
   private readonly masters = new Map<string, DmaMaster>();
   private readonly live = new Map<number, LiveBuffer>();
-  /** Trace replay: live core mappings by IOVA. */
+  /**
+   * Trace replay: live core mappings by IOVA / 4 KiB (exact for any IOVA, and a small integer for the
+   * page-aligned ones a domain accepts: an IOVA above 2^31 as a key would be a heap number, boxed and
+   * hashed on every set, get and delete).
+   */
   private readonly coreLive = new Map<number, CoreMapping>();
   /** The return of the last iommuMap event (0 or a negative errno), for the replay sink. */
   private lastCoreMapRet = 0;
@@ -294,7 +298,7 @@ export class Executor {
     if (r.ret === 0) {
       if (this.traceDevice === null) this.traceDevice = this.device("trace").name;
       const b = new CoreMapping(this.traceDevice, iova, paddr, size);
-      this.coreLive.set(iova, b);
+      this.coreLive.set(iova / SZ_4K, b);
       this.mapped(b);
     }
   }
@@ -313,16 +317,18 @@ export class Executor {
   private forgetCore(iova: number, size: number): void {
     const end = iova + size;
     let at = iova;
-    for (let b = this.coreLive.get(at); b !== undefined && at < end; b = this.coreLive.get(at)) {
-      this.coreLive.delete(at);
+    while (at < end) {
+      const b = this.coreLive.get(at / SZ_4K);
+      if (b === undefined) break;
+      this.coreLive.delete(at / SZ_4K);
       this.unmapped(b);
       at += b.bytes;
     }
     if (at < end) {
       // An unmap that starts inside a mapping, or skips a hole: stop verifying whatever it overlaps.
-      for (const [start, b] of this.coreLive) {
-        if (start < end && iova < start + b.bytes) {
-          this.coreLive.delete(start);
+      for (const [key, b] of this.coreLive) {
+        if (b.iova < end && iova < b.iova + b.bytes) {
+          this.coreLive.delete(key);
           this.unmapped(b);
         }
       }

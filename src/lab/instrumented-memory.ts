@@ -6,7 +6,7 @@
 import type { Gfp } from "../mm/gfp.ts";
 import type { Usage, ZoneName } from "../mm/page-source.ts";
 import type { TableMemory } from "../strategies/table-memory.ts";
-import { SZ_4G } from "../core/u32.ts";
+import { SZ_1K, SZ_4G } from "../core/u32.ts";
 import { L2_TABLE_BYTES } from "../pgtable/format.ts";
 import { FreedTables } from "./freed-tables.ts";
 import type { FreedTablesSummary, TablePlacement } from "./types.ts";
@@ -22,7 +22,10 @@ interface MutablePlacement {
 export class InstrumentedTableMemory implements TableMemory {
   readonly inner: TableMemory;
   private readonly zoneOf: (pa: number) => ZoneName | null;
-  /** Live tables by PA; a Map keeps insertion order, which is allocation order. */
+  /**
+   * Live tables by PA / 1 KiB (exact, and a small integer for a table's aligned PA, where a PA above
+   * 2^31 would be a boxed key); a Map keeps insertion order, which is allocation order.
+   */
   private readonly livePlacement = new Map<number, MutablePlacement>();
   /** Freed tables leave the list for a bounded summary, so memory follows live state, not history. */
   private readonly freed = new FreedTables();
@@ -174,15 +177,15 @@ export class InstrumentedTableMemory implements TableMemory {
     }
     if (pa >= SZ_4G) this.tablesAbove4GiB++;
     const p: MutablePlacement = { pa, bytes, level, zone: this.zoneOf(pa) ?? "", live: true };
-    this.livePlacement.set(pa, p);
+    this.livePlacement.set(pa / SZ_1K, p);
     this.notePeaks();
     return pa;
   }
 
   private released(pa: number): void {
-    const p = this.livePlacement.get(pa);
+    const p = this.livePlacement.get(pa / SZ_1K);
     if (p !== undefined) {
-      this.livePlacement.delete(pa);
+      this.livePlacement.delete(pa / SZ_1K);
       this.freed.add(p.pa, p.bytes, p.zone, p.level);
     }
     this.notePeaks();
