@@ -13,6 +13,7 @@ import { IOMMU_READ, IOMMU_WRITE } from "../pgtable/types.ts";
 import type { ReplaySink } from "../workload/replay.ts";
 import type { WorkloadEvent } from "../workload/events.ts";
 import type { LiveMapping, Observer, Piece } from "./observers/observer.ts";
+import { CoreMapping, CoreMappings } from "./core-mappings.ts";
 import type { System } from "./system.ts";
 
 interface LiveBuffer extends LiveMapping {
@@ -32,26 +33,6 @@ type Hooked<K extends keyof Observer<unknown>> = Observer<unknown> & Required<Pi
 
 function listening<K extends keyof Observer<unknown>>(observers: readonly Observer<unknown>[], hook: K): Hooked<K>[] {
   return observers.filter((o): o is Hooked<K> => o[hook] !== undefined);
-}
-
-/**
- * A core iommu_map of a trace replay that the domain accepted: its own single piece, so a map allocates
- * one object and one array rather than a LiveBuffer, its piece and its block list.
- */
-class CoreMapping implements LiveMapping, Piece {
-  readonly device: string;
-  readonly iova: number;
-  readonly pa: number;
-  readonly bytes: number;
-  readonly pieces: readonly Piece[];
-
-  constructor(device: string, iova: number, pa: number, bytes: number) {
-    this.device = device;
-    this.iova = iova;
-    this.pa = pa;
-    this.bytes = bytes;
-    this.pieces = [this];
-  }
 }
 
 const ATTR_BITS: Readonly<Record<string, number>> = {
@@ -81,12 +62,8 @@ export class Executor {
   private readonly devices = new Map<string, DmaDevice>();
   private readonly masters = new Map<string, DmaMaster>();
   private readonly live = new Map<number, LiveBuffer>();
-  /**
-   * Trace replay: live core mappings by IOVA / 4 KiB (exact for any IOVA, and a small integer for the
-   * page-aligned ones a domain accepts: an IOVA above 2^31 as a key would be a heap number, boxed and
-   * hashed on every set, get and delete).
-   */
-  private readonly coreLive = new Map<number, CoreMapping>();
+  /** Trace replay: live core mappings by IOVA, in the order they were made. */
+  private readonly coreLive = new CoreMappings();
   /** The return of the last iommuMap event (0 or a negative errno), for the replay sink. */
   private lastCoreMapRet = 0;
   /** Where a trace's core calls go (the route of "trace" is fixed at boot), and its device once made. */
@@ -298,7 +275,7 @@ export class Executor {
     if (r.ret === 0) {
       if (this.traceDevice === null) this.traceDevice = this.device("trace").name;
       const b = new CoreMapping(this.traceDevice, iova, paddr, size);
-      this.coreLive.set(iova / SZ_4K, b);
+      this.coreLive.set(b);
       this.mapped(b);
     }
   }
@@ -318,17 +295,17 @@ export class Executor {
     const end = iova + size;
     let at = iova;
     while (at < end) {
-      const b = this.coreLive.get(at / SZ_4K);
+      const b = this.coreLive.get(at);
       if (b === undefined) break;
-      this.coreLive.delete(at / SZ_4K);
+      this.coreLive.delete(b);
       this.unmapped(b);
       at += b.bytes;
     }
     if (at < end) {
       // An unmap that starts inside a mapping, or skips a hole: stop verifying whatever it overlaps.
-      for (const [key, b] of this.coreLive) {
+      for (const b of this.coreLive.values()) {
         if (b.iova < end && iova < b.iova + b.bytes) {
-          this.coreLive.delete(key);
+          this.coreLive.delete(b);
           this.unmapped(b);
         }
       }
