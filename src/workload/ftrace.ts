@@ -572,7 +572,7 @@ export class FtraceParser {
     const tsEnd = q;
     q--;
     while (q >= lineStart && (isDigit(s.charCodeAt(q)) || s.charCodeAt(q) === 46)) q--;
-    const ts = Number(s.slice(q + 1, tsEnd));
+    const ts = decimalAt(s, q + 1, tsEnd);
     if (q + 1 < tsEnd && Number.isFinite(ts)) {
       const st = this.stats;
       if (st.firstTimestamp === null) st.firstTimestamp = ts;
@@ -614,6 +614,29 @@ function isBlank(c: number): boolean {
 
 function isDigit(c: number): boolean {
   return c >= CH_0 && c <= CH_9;
+}
+
+const POW10 = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15];
+
+/**
+ * Number(s.slice(from, to)) for digits with at most one '.' (a timestamp), without the string: up to 15
+ * digits the value is an exact integer over an exact power of ten, and one IEEE division rounds that
+ * quotient as Number() rounds the decimal. Anything else goes to Number().
+ */
+export function decimalAt(s: string, from: number, to: number): number {
+  let v = 0;
+  let digits = 0;
+  let dot = -1;
+  for (let p = from; p < to; p++) {
+    const c = s.charCodeAt(p);
+    if (c >= CH_0 && c <= CH_9) {
+      v = v * 10 + (c - CH_0);
+      digits++;
+    } else if (c === 46 && dot < 0) dot = p;
+    else return Number(s.slice(from, to));
+  }
+  if (digits === 0 || digits > 15) return Number(s.slice(from, to));
+  return dot < 0 ? v : v / (POW10[to - dot - 1] as number);
 }
 
 export interface FtraceParseResult {

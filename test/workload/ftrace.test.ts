@@ -4,7 +4,7 @@ import { describe, it } from "node:test";
 import fc from "fast-check";
 import { InputError } from "../../src/core/errors.ts";
 import type { TraceEvent } from "../../src/workload/events.ts";
-import { FtraceParser, formatTraceEvent, formatTracePayload, parseFtrace, parseTraceLine } from "../../src/workload/ftrace.ts";
+import { decimalAt, FtraceParser, formatTraceEvent, formatTracePayload, parseFtrace, parseTraceLine } from "../../src/workload/ftrace.ts";
 import type { TraceLineHeader, TracepointFormat } from "../../src/workload/ftrace.ts";
 
 const MAP = { type: "iommuMap", iova: 0xff7ff000, paddr: 0x40123000, size: 4096 } as const;
@@ -328,5 +328,20 @@ describe("agreement with the dma layer's tracepoint formatter (src/dma/trace.ts)
       );
       for (const it of items) assert.equal(formatTracePayload(it.ws, format), dma.formatTracePayload(it.dma, format));
     }
+  });
+});
+
+describe("decimalAt (the header timestamp)", () => {
+  it("is Number() of the digits and dots it is given", () => {
+    const text = fc.array(fc.constantFrom("0", "1", "2", "5", "7", "9", "."), { minLength: 1, maxLength: 22 }).map((a) => a.join(""));
+    fc.assert(
+      fc.property(text, fc.string({ maxLength: 3 }), (t, pad) => {
+        const s = `${pad}${t}: `;
+        assert.ok(Object.is(decimalAt(s, pad.length, pad.length + t.length), Number(t)), t);
+      }),
+      { numRuns: 5000 },
+    );
+    for (const t of ["688.606116", "0.000001", "123456789.012345", "9007199254.740993", "5.", ".5", "."])
+      assert.ok(Object.is(decimalAt(t, 0, t.length), Number(t)), t);
   });
 });
