@@ -181,6 +181,9 @@ export class IommuDomain {
   private tableRef: V7sPageTable | null = null;
   /** What the core is doing while the engine calls back, to classify v4.19 add_flush calls. */
   private inOp: "map" | "unmap" | "idle" = "idle";
+  /** mapNoSync's bytes mapped and rolled back (its DomainMapResult fields). */
+  private lastMapped = 0;
+  private lastRolledBack = 0;
 
   private constructor(opts: IommuDomainOptions) {
     this.era = opts.era;
@@ -303,8 +306,9 @@ export class IommuDomain {
    */
   map(iova: number, paddr: number, size: number, prot: number, gfp: Gfp): DomainMapResult {
     this.counters.mapCalls++;
-    const r = this.mapNoSync(iova, paddr, size, prot, gfp);
-    if (r.ret !== 0) {
+    const ret = this.mapNoSync(iova, paddr, size, prot, gfp);
+    const r: DomainMapResult = { ret, mapped: this.lastMapped, rolledBack: this.lastRolledBack };
+    if (ret !== 0) {
       this.counters.mapFailures++;
       return r;
     }
@@ -312,22 +316,28 @@ export class IommuDomain {
     return r;
   }
 
-  /** iommu_map_nosync (the body of iommu_map; iommu_map_sg calls it once per merged run). */
-  private mapNoSync(iova: number, paddr: number, size: number, prot: number, gfp: Gfp): DomainMapResult {
+  /**
+   * iommu_map_nosync (the body of iommu_map; iommu_map_sg calls it once per merged run): 0 or a negative
+   * errno, with the bytes mapped and rolled back left in `lastMapped` and `lastRolledBack` (no result
+   * object: iommu_map_sg calls this once per scatterlist entry on eras that do not merge).
+   */
+  private mapNoSync(iova: number, paddr: number, size: number, prot: number, gfp: Gfp): number {
     checkAddr("iommu_map iova", iova);
     checkAddr("iommu_map paddr", paddr);
     checkAddr("iommu_map size", size);
+    this.lastMapped = 0;
+    this.lastRolledBack = 0;
     if (this.features.rejectZoneGfp && (gfp & (__GFP_COMP | __GFP_DMA | __GFP_DMA32 | __GFP_HIGHMEM)) !== 0) {
       this.messages.push({ level: "warn", text: "WARN_ON_ONCE: gfp & (__GFP_COMP | __GFP_DMA | __GFP_DMA32 | __GFP_HIGHMEM)" });
-      return { ret: -EINVAL, mapped: 0, rolledBack: 0 };
+      return -EINVAL;
     }
     const min = this.minPagesz;
-    if (!isAligned(iova, min) || !isAligned(paddr, min) || !isAligned(size, min)) {
+    if (iova % min !== 0 || paddr % min !== 0 || size % min !== 0) {
       this.messages.push({
         level: "err",
         text: `unaligned: iova 0x${iova.toString(16)} pa ${pa64(paddr)} size 0x${size.toString(16)} min_pagesz 0x${min.toString(16)}`,
       });
-      return { ret: -EINVAL, mapped: 0, rolledBack: 0 };
+      return -EINVAL;
     }
     const table = this.table;
     const batched = this.era.mapPagesBatched;
@@ -343,9 +353,8 @@ export class IommuDomain {
         const count = PGSIZE.count;
         let done: number;
         if (batched) {
-          const r = table.mapPages(curIova, this.driverPaddr(curPa), pgsize, count, prot, gfp);
-          done = r.mapped;
-          ret = r.ret;
+          ret = table.mapPagesRet(curIova, this.driverPaddr(curPa), pgsize, count, prot, gfp);
+          done = table.lastMapped;
           if (ret === 0 && done === 0) {
             throw new RangeError(
               `iommu_map: map_pages mapped nothing and returned 0 (prot 0x${prot.toString(16)} without IOMMU_READ|IOMMU_WRITE?): the kernel's loop would not terminate`,
@@ -367,11 +376,14 @@ export class IommuDomain {
     }
     if (ret !== 0) {
       const rolledBack = this.unmap(iova, mapped);
-      return { ret, mapped, rolledBack: Math.max(0, rolledBack) };
+      this.lastMapped = mapped;
+      this.lastRolledBack = Math.max(0, rolledBack);
+      return ret;
     }
     this.counters.bytesMapped += size;
     this.trace?.emit({ kind: "map", iova, paddr, size });
-    return { ret: 0, mapped, rolledBack: 0 };
+    this.lastMapped = mapped;
+    return 0;
   }
 
   /**
@@ -450,27 +462,35 @@ export class IommuDomain {
    */
   mapSg(iova: number, entries: readonly { readonly phys: number; readonly length: number }[], prot: number, gfp: Gfp): number {
     this.counters.mapCalls++;
-    const runs: { phys: number; length: number }[] = [];
-    for (const e of entries) {
-      const last = runs[runs.length - 1];
-      if (this.features.sgMerge && last !== undefined && last.phys + last.length === e.phys) last.length += e.length;
-      else runs.push({ phys: e.phys, length: e.length });
-    }
+    const merge = this.features.sgMerge;
+    const n = entries.length;
     let mapped = 0;
-    for (const run of runs) {
-      if (!this.features.sgMerge && !isAligned(run.phys, this.minPagesz)) {
+    // Runs are read off `entries` in place (no copy): entries are only read, and a run ends where the
+    // next entry does not continue it physically (or at every entry where the era does not merge).
+    for (let i = 0; i < n; ) {
+      const first = entries[i] as { readonly phys: number; readonly length: number };
+      const phys = first.phys;
+      let length = first.length;
+      i++;
+      if (merge) {
+        for (; i < n; i++) {
+          const e = entries[i] as { readonly phys: number; readonly length: number };
+          if (phys + length !== e.phys) break;
+          length += e.length;
+        }
+      } else if (phys % this.minPagesz !== 0) {
         this.unmap(iova, mapped);
         this.counters.mapFailures++;
         return -EINVAL;
       }
       // 4.19's default_iommu_map_sg called the full iommu_map per entry (TLBI_ON_MAP flushes inside).
-      const r = this.mapNoSync(iova + mapped, run.phys, run.length, prot, gfp);
-      if (r.ret !== 0) {
+      const ret = this.mapNoSync(iova + mapped, phys, length, prot, gfp);
+      if (ret !== 0) {
         this.unmap(iova, mapped);
         this.counters.mapFailures++;
-        return r.ret;
+        return ret;
       }
-      mapped += run.length;
+      mapped += length;
     }
     if (this.features.mtkFlush === "sync-map" && mapped > 0) this.flushRange(iova, mapped, "sync-map", this.skipFlush.map ?? false);
     return mapped;
