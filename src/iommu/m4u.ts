@@ -12,7 +12,7 @@ import type { PhysMemory } from "../phys/memory.ts";
 import type { Era } from "../core/era.ts";
 import { ioPgtableCfgFor } from "../phys/iommu-plan.ts";
 import type { IommuInstance, Platform } from "../phys/platform.ts";
-import { DEFAULT_TLB_ENTRIES, Tlb, WalkCache, tlbAddrDecode, tlbAddrRegister } from "./tlb.ts";
+import { DEFAULT_TLB_ENTRIES, Tlb, WalkCache, tlbAddrDecodePfn, tlbAddrPfn } from "./tlb.ts";
 import type { Access, Fault, FaultType, IommuHardware, Translation } from "./types.ts";
 import { checkWalkConfig, l1EntryCount, probeRunInto, tlbHitFault, ttbrToL1Base, walk, walkInto, walkPageInto } from "./walker.ts";
 import type { Leaf, WalkConfig, WalkRecord } from "./walker.ts";
@@ -156,11 +156,9 @@ export class M4u implements IommuHardware {
     this.checkIova(start, "flushRange start");
     this.checkIova(end, "flushRange end");
     if (end < start) throw new RangeError(`flushRange: end 0x${end.toString(16)} < start 0x${start.toString(16)}`);
-    if (this.nothingCached()) {
-      this.rangeFlushes++;
-      return;
-    }
-    this.writeInvalidateRange(tlbAddrRegister(start), tlbAddrRegister(end));
+    this.rangeFlushes++;
+    if (this.nothingCached()) return;
+    this.invalidatePages(tlbAddrPfn(start), tlbAddrPfn(end));
   }
 
   /** F_MMU_INV_RANGE with REG_MMU_INVLD_START_A/END_A as written (MTK_IOMMU_TLB_ADDR encoding). */
@@ -169,11 +167,14 @@ export class M4u implements IommuHardware {
     // Nothing cached, nothing to drop: the common case (a flush after every map, a TLB that trace
     // replay never fills) costs a count.
     if (this.nothingCached()) return;
-    const start = tlbAddrDecode(startReg);
-    const end = tlbAddrDecode(endReg) + 0xfff;
-    if (end < start) return;
-    this.tlb.invalidateRange(start, end);
-    this.walkCache?.invalidateRange(start, end, l1EntryCount(this.config.ias));
+    this.invalidatePages(tlbAddrDecodePfn(startReg), tlbAddrDecodePfn(endReg));
+  }
+
+  /** Drops what pages [first, last] hold: from the START page to the END page's last byte. */
+  private invalidatePages(first: number, last: number): void {
+    if (last < first) return;
+    this.tlb.invalidatePages(first, last);
+    this.walkCache?.invalidateRange(first * SZ_4K, last * SZ_4K + 0xfff, l1EntryCount(this.config.ias));
   }
 
   flushAll(): void {
