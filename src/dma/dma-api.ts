@@ -256,25 +256,44 @@ export class IommuDma {
     this.counters.mapSg++;
     const prot = dmaInfoToProt(dir, dev.coherent, attrs);
     const boundary = dev.segBoundaryMask + 1;
+    // Entries of whole, page-aligned pages that need no boundary padding are their own IOVA-aligned
+    // copies: then `sg` itself goes to iommu_map_sg and no per-entry arrays are built.
+    let iovaLen = 0;
+    let plain = true;
+    for (let i = 0; i < sg.length; i++) {
+      const s = sg[i] as SgEntry;
+      checkSize("dma_map_sg entry length", s.length);
+      const len = s.length;
+      const pad = (boundary - (iovaLen % boundary)) % boundary;
+      if (this.iovaOffset(s.phys) !== 0 || len % IOVA_GRANULE !== 0 || (pad !== 0 && pad < len - 1 && i > 0)) {
+        plain = false;
+        break;
+      }
+      iovaLen += len;
+    }
     const offs: number[] = [];
     const iovaLens: number[] = [];
-    const aligned: { phys: number; length: number }[] = [];
-    let iovaLen = 0;
-    for (const s of sg) {
-      checkSize("dma_map_sg entry length", s.length);
-      const off = this.iovaOffset(s.phys);
-      const len = alignUp(s.length + off, IOVA_GRANULE);
-      const pad = (boundary - (iovaLen % boundary)) % boundary;
-      const prev = aligned.length - 1;
-      if (pad !== 0 && pad < len - 1 && prev >= 0) {
-        (aligned[prev] as { length: number }).length += pad;
-        iovaLens[prev] = (iovaLens[prev] as number) + pad;
-        iovaLen += pad;
+    let aligned: readonly SgEntry[] = sg;
+    if (!plain) {
+      const copy: { phys: number; length: number }[] = [];
+      iovaLen = 0;
+      for (const s of sg) {
+        checkSize("dma_map_sg entry length", s.length);
+        const off = this.iovaOffset(s.phys);
+        const len = alignUp(s.length + off, IOVA_GRANULE);
+        const pad = (boundary - (iovaLen % boundary)) % boundary;
+        const prev = copy.length - 1;
+        if (pad !== 0 && pad < len - 1 && prev >= 0) {
+          (copy[prev] as { length: number }).length += pad;
+          iovaLens[prev] = (iovaLens[prev] as number) + pad;
+          iovaLen += pad;
+        }
+        offs.push(off);
+        iovaLens.push(len);
+        copy.push({ phys: s.phys - off, length: len });
+        iovaLen += len;
       }
-      offs.push(off);
-      iovaLens.push(len);
-      aligned.push({ phys: s.phys - off, length: len });
-      iovaLen += len;
+      aligned = copy;
     }
     const iova = this.allocIova(dev, iovaLen, dev.dmaMask, cpu);
     if (iova === 0) {
@@ -291,9 +310,9 @@ export class IommuDma {
     let dmaAddr = iova;
     let curLen = 0;
     for (let i = 0; i < sg.length; i++) {
-      const sOff = offs[i] as number;
       const sLen = (sg[i] as SgEntry).length;
-      const sIovaLen = iovaLens[i] as number;
+      const sOff = plain ? 0 : (offs[i] as number);
+      const sIovaLen = plain ? sLen : (iovaLens[i] as number);
       const last = segments[segments.length - 1];
       if (last !== undefined && curLen !== 0 && sOff === 0 && dmaAddr % boundary !== 0 && dev.maxSegmentSize - curLen >= sLen) {
         curLen += sLen;
