@@ -59,31 +59,25 @@ export class DmaMaster {
   }
 
   write(iova: number, bytes: number, pattern: DmaPattern): DmaReport {
-    const value = typeof pattern === "number" ? () => pattern >>> 0 : (off: number) => pattern(off) >>> 0;
-    return this.transfer("write", iova, bytes, (pa, off) => (this.phys.write32(pa, value(off)) ? 1 : 0));
+    return this.transfer("write", iova, bytes, pattern, null);
   }
 
   read(iova: number, bytes: number): DmaReadReport {
-    const words = new Uint32Array(bytes / 4);
-    const report = this.transfer("read", iova, bytes, (pa, off) => {
-      if (!this.phys.isRam(pa, 4)) {
-        this.phys.read32(pa);
-        return 0;
-      }
-      words[off / 4] = this.phys.read32(pa);
-      return 1;
-    });
-    return { ...report, words };
+    return this.transfer("read", iova, bytes, 0, new Uint32Array(bytes / 4)) as DmaReadReport;
   }
 
-  /** `word(pa, byteOffset)` moves one word and returns 1 if it reached RAM, 0 on a bus error. */
-  private transfer(access: Access, iova: number, bytes: number, word: (pa: number, off: number) => number): DmaReport {
+  /**
+   * Moves the words of one transfer page by page: a write stores `pattern`, a read fills `words` (given
+   * exactly for reads, and then returned in the report). One loop for both, without a closure per word.
+   */
+  private transfer(access: Access, iova: number, bytes: number, pattern: DmaPattern, words: Uint32Array | null): DmaReport {
     if (!Number.isSafeInteger(iova) || iova < 0 || iova % 4 !== 0) {
       throw new RangeError(`DMA ${access} by ${this.name}: IOVA ${iova} is not a 4-byte aligned non-negative integer`);
     }
     if (!Number.isSafeInteger(bytes) || bytes <= 0 || bytes % 4 !== 0) {
       throw new RangeError(`DMA ${access} by ${this.name}: length ${bytes} is not a positive multiple of 4`);
     }
+    const phys = this.phys;
     const faults: Fault[] = [];
     const chunks: DmaChunk[] = [];
     const ranges: { pa: number; bytes: number }[] = [];
@@ -98,7 +92,19 @@ export class DmaMaster {
         chunks.push({ iova: at, bytes: len, pa: null, busErrors: 0 });
       } else {
         let ok = 0;
-        for (let off = 0; off < len; off += 4) ok += word(t.pa + off, at - iova + off);
+        for (let off = 0; off < len; off += 4) {
+          const pa = t.pa + off;
+          if (words === null) {
+            // A word that is not RAM is a bus error (PhysMemory records it).
+            const value = typeof pattern === "number" ? pattern >>> 0 : pattern(at - iova + off) >>> 0;
+            if (phys.write32(pa, value)) ok++;
+          } else if (!phys.isRam(pa, 4)) {
+            phys.read32(pa);
+          } else {
+            words[(at - iova + off) / 4] = phys.read32(pa);
+            ok++;
+          }
+        }
         const errs = len / 4 - ok;
         busErrors += errs;
         transferred += ok * 4;
@@ -109,7 +115,9 @@ export class DmaMaster {
       }
       at = next;
     }
-    return { device: this.name, access, iova, bytes, bytesTransferred: transferred, faults, busErrors, ranges, chunks };
+    if (words === null) return { device: this.name, access, iova, bytes, bytesTransferred: transferred, faults, busErrors, ranges, chunks };
+    const report: DmaReadReport = { device: this.name, access, iova, bytes, bytesTransferred: transferred, faults, busErrors, ranges, chunks, words };
+    return report;
   }
 }
 
