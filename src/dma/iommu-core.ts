@@ -134,8 +134,9 @@ export function mtkV7sConfig(era: Era, io: boolean | IoPgtableCfg, fitCheck?: bo
   };
 }
 
+/** x % a === 0 for a power of two a below 2^31: the low word of a non-negative integer says it exactly. */
 function isAligned(x: number, a: number): boolean {
-  return x % a === 0;
+  return x >= 0 && Number.isSafeInteger(x) ? (x & (a - 1)) === 0 : x % a === 0;
 }
 
 /** "%pa" of a phys_addr_t on a 64-bit kernel: 0x and 16 zero-padded hex digits. */
@@ -332,7 +333,9 @@ export class IommuDomain {
       return -EINVAL;
     }
     const min = this.minPagesz;
-    if (iova % min !== 0 || paddr % min !== 0 || size % min !== 0) {
+    // min_pagesz is a power of two below 2^31, so the low word of each (non-negative integer) address
+    // says whether it is aligned: no float remainder.
+    if (((iova | paddr | size) & (min - 1)) !== 0) {
       this.messages.push({
         level: "err",
         text: `unaligned: iova 0x${iova.toString(16)} pa ${pa64(paddr)} size 0x${size.toString(16)} min_pagesz 0x${min.toString(16)}`,
@@ -478,7 +481,7 @@ export class IommuDomain {
           if (phys + length !== e.phys) break;
           length += e.length;
         }
-      } else if (phys % this.minPagesz !== 0) {
+      } else if (!isAligned(phys, this.minPagesz)) {
         this.unmap(iova, mapped);
         this.counters.mapFailures++;
         return -EINVAL;

@@ -49,7 +49,7 @@ export function tlbAddrDecodePfn(reg: number): number {
 
 /** tlbAddrDecodePfn(tlbAddrRegister(iova)) without the register value (above 2^31 a heap number). */
 export function tlbAddrPfn(iova: number): number {
-  return iova < SZ_4G ? iova >>> 12 : ((iova >>> 0) >>> 12) + (upper32(iova) & 7) * 0x10_0000;
+  return iova < 0x1_0000_0000 ? iova >>> 12 : (iova >>> 12) + (upper32(iova) & 7) * 0x10_0000;
 }
 
 export class Tlb {
