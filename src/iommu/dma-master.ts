@@ -8,6 +8,7 @@
  */
 import { SZ_4K } from "../core/u32.ts";
 import type { PhysMemory } from "../phys/memory.ts";
+import { M4u, type PageTranslation } from "./m4u.ts";
 import type { Access, Fault, IommuHardware } from "./types.ts";
 
 export interface PhysRange {
@@ -51,11 +52,15 @@ export class DmaMaster {
   readonly name: string;
   private readonly iommu: IommuHardware;
   private readonly phys: PhysMemory;
+  /** The M4U itself when `iommu` is one: its translatePage answers into `page`, no Translation object. */
+  private readonly m4u: M4u | null;
+  private readonly page: PageTranslation = { pa: 0, fault: null };
 
   constructor(name: string, iommu: IommuHardware, phys: PhysMemory) {
     this.name = name;
     this.iommu = iommu;
     this.phys = phys;
+    this.m4u = iommu instanceof M4u ? iommu : null;
   }
 
   write(iova: number, bytes: number, pattern: DmaPattern): DmaReport {
@@ -86,14 +91,24 @@ export class DmaMaster {
     for (let at = iova, end = iova + bytes; at < end; ) {
       const next = Math.min(end, at - (at % SZ_4K) + SZ_4K);
       const len = next - at;
-      const t = this.iommu.translate(at, access);
-      if (!t.ok) {
-        faults.push(t.fault);
+      let tPa = 0;
+      let tFault: Fault | null = null;
+      const m4u = this.m4u;
+      if (m4u !== null) {
+        if (m4u.translatePage(this.page, at, access)) tPa = this.page.pa;
+        else tFault = this.page.fault;
+      } else {
+        const t = this.iommu.translate(at, access);
+        if (t.ok) tPa = t.pa;
+        else tFault = t.fault;
+      }
+      if (tFault !== null) {
+        faults.push(tFault);
         chunks.push({ iova: at, bytes: len, pa: null, busErrors: 0 });
       } else {
         let ok = 0;
         for (let off = 0; off < len; off += 4) {
-          const pa = t.pa + off;
+          const pa = tPa + off;
           if (words === null) {
             // A word that is not RAM is a bus error (PhysMemory records it).
             const value = typeof pattern === "number" ? pattern >>> 0 : pattern(at - iova + off) >>> 0;
@@ -108,10 +123,10 @@ export class DmaMaster {
         const errs = len / 4 - ok;
         busErrors += errs;
         transferred += ok * 4;
-        chunks.push({ iova: at, bytes: len, pa: t.pa, busErrors: errs });
+        chunks.push({ iova: at, bytes: len, pa: tPa, busErrors: errs });
         const last = ranges[ranges.length - 1];
-        if (last !== undefined && last.pa + last.bytes === t.pa) last.bytes += len;
-        else ranges.push({ pa: t.pa, bytes: len });
+        if (last !== undefined && last.pa + last.bytes === tPa) last.bytes += len;
+        else ranges.push({ pa: tPa, bytes: len });
       }
       at = next;
     }

@@ -9,7 +9,7 @@ import { describe, it } from "node:test";
 import fc from "fast-check";
 import { SZ_4K } from "../../src/core/u32.ts";
 import { DmaMaster, type DmaPattern, type DmaReadReport, type DmaReport } from "../../src/iommu/dma-master.ts";
-import { M4u, mt8173Config } from "../../src/iommu/m4u.ts";
+import { armV7sConfig, M4u, mt8173Config } from "../../src/iommu/m4u.ts";
 import type { Access, Fault, IommuHardware } from "../../src/iommu/types.ts";
 import type { PhysMemory } from "../../src/phys/memory.ts";
 import { elm4g, mtkSmall, setL1, setL2, tableDesc } from "./fixtures.ts";
@@ -83,15 +83,21 @@ const BASE = 0x1000_0000;
 /** CPU PAs of the 16 IOVA pages at BASE: RAM (low, high, adjacent pairs), not RAM (0x2000_0000), or unmapped. */
 const TARGETS: readonly (number | null)[] = [0x5000_0000, 0x5000_1000, null, 0x1_2000_0000, 0x2000_0000, 0x5000_3000, 0x5000_4000, null];
 
-function machine(layout: readonly number[]) {
+/**
+ * Not in 4GB mode: a PTE's PA is the CPU PA, so 0x2000_0000 (below elm's RAM) is a bus error. With
+ * `perms` a plain ARM walker, and odd layout values make the page read-only (AP2, bit 9): writes fault
+ * with "permission", from the walk and from a TLB hit.
+ */
+function machine(layout: readonly number[], perms = false) {
   const phys = elm4g();
-  // Not in 4GB mode: a PTE's PA is the CPU PA, so 0x2000_0000 (below elm's RAM) is a bus error.
-  const m4u = new M4u(phys, mt8173Config(false, { tlbEntries: 4 }));
+  const m4u = new M4u(phys, perms ? armV7sConfig({ tlbEntries: 4 }) : mt8173Config(false, { tlbEntries: 4 }));
   m4u.writePtBase(L1);
   setL1(phys, L1, BASE, tableDesc(L2));
   layout.forEach((t, i) => {
     const pa = TARGETS[t % TARGETS.length] ?? null;
-    if (pa !== null) setL2(phys, L2, BASE + i * SZ_4K, mtkSmall(pa));
+    const ro = perms && t >= TARGETS.length ? 0x200 : 0;
+    if (pa !== null && pa < 0x1_0000_0000) setL2(phys, L2, BASE + i * SZ_4K, (mtkSmall(pa) | ro) >>> 0);
+    else if (pa !== null && !perms) setL2(phys, L2, BASE + i * SZ_4K, mtkSmall(pa));
   });
   return { phys, m4u };
 }
@@ -110,30 +116,34 @@ function patternOf(p: Op["pattern"]): DmaPattern {
 }
 
 describe("DmaMaster's one-loop transfer equals the closure-per-word version", () => {
-  it("same reports, memory, bus errors and M4U counters on random transfers", () => {
-    fc.assert(
-      fc.property(fc.array(fc.nat(TARGETS.length - 1), { minLength: 16, maxLength: 16 }), fc.array(op, { maxLength: 30 }), (layout, ops) => {
-        const a = machine(layout);
-        const b = machine(layout);
-        const now = new DmaMaster("vdec", a.m4u, a.phys);
-        const old = new OldDmaMaster("vdec", b.m4u, b.phys);
-        for (const o of ops) {
-          const iova = BASE + o.word * 4;
-          const bytes = Math.min(o.words, (16 * SZ_4K - o.word * 4) / 4) * 4;
-          if (o.read) assert.deepEqual(now.read(iova, bytes), old.read(iova, bytes));
-          else assert.deepEqual(now.write(iova, bytes, patternOf(o.pattern)), old.write(iova, bytes, patternOf(o.pattern)));
-          assert.deepEqual(a.m4u.counters(), b.m4u.counters());
-          assert.deepEqual(a.phys.busErrors, b.phys.busErrors);
-          assert.equal(a.phys.busErrorCount, b.phys.busErrorCount);
-        }
-        if (ops.length === 30) assert.ok(a.m4u.counters().tlbHits > 0);
-        for (const pa of [0x5000_0000, 0x5000_1000, 0x1_2000_0000, 0x5000_3000, 0x5000_4000]) {
-          assert.deepEqual(a.phys.words(pa, 1024), b.phys.words(pa, 1024));
-        }
-      }),
-      { numRuns: 150 },
-    );
-  });
+  for (const perms of [false, true]) {
+    it(`same reports, memory, bus errors and M4U state on random transfers${perms ? " (permission faults)" : ""}`, () => {
+      fc.assert(
+        fc.property(fc.array(fc.nat(2 * TARGETS.length - 1), { minLength: 16, maxLength: 16 }), fc.array(op, { maxLength: 30 }), (layout, ops) => {
+          const a = machine(layout, perms);
+          const b = machine(layout, perms);
+          const now = new DmaMaster("vdec", a.m4u, a.phys);
+          const old = new OldDmaMaster("vdec", b.m4u, b.phys);
+          for (const o of ops) {
+            const iova = BASE + o.word * 4;
+            const bytes = Math.min(o.words, (16 * SZ_4K - o.word * 4) / 4) * 4;
+            if (o.read) assert.deepEqual(now.read(iova, bytes), old.read(iova, bytes));
+            else assert.deepEqual(now.write(iova, bytes, patternOf(o.pattern)), old.write(iova, bytes, patternOf(o.pattern)));
+            assert.deepEqual(a.m4u.counters(), b.m4u.counters());
+            assert.deepEqual(a.m4u.tlbEntries(), b.m4u.tlbEntries());
+            assert.deepEqual(a.m4u.faults, b.m4u.faults);
+            assert.deepEqual(a.phys.busErrors, b.phys.busErrors);
+            assert.equal(a.phys.busErrorCount, b.phys.busErrorCount);
+          }
+          if (ops.length === 30) assert.ok(a.m4u.counters().tlbHits > 0);
+          for (const pa of [0x5000_0000, 0x5000_1000, 0x1_2000_0000, 0x5000_3000, 0x5000_4000]) {
+            assert.deepEqual(a.phys.words(pa, 1024), b.phys.words(pa, 1024));
+          }
+        }),
+        { numRuns: 150 },
+      );
+    });
+  }
 
   it("rejects the same bad arguments with the same errors", () => {
     const a = machine([0]);
