@@ -296,7 +296,8 @@ export class IommuDomain {
 
   /** The physical address mtk_iommu_map hands io-pgtable. */
   private driverPaddr(paddr: number): number {
-    if (this.features.mtk4gbPaddr === "mask32") return lower32(paddr);
+    // Below 4 GiB the low word is the address itself (lower32's remainder is a libm call on a double).
+    if (this.features.mtk4gbPaddr === "mask32") return paddr < SZ_4G ? paddr : lower32(paddr);
     if (this.enable4GB && upper32(paddr) % 2 === 0) return paddr + SZ_4G;
     return paddr;
   }
@@ -352,8 +353,11 @@ export class IommuDomain {
     this.inOp = "map";
     try {
       while (left > 0) {
-        const pgsize = iommuPgsizeInto(PGSIZE, this.pgsizeBitmap, curIova, curPa, left, batched);
-        const count = PGSIZE.count;
+        // One page of the smallest size (every entry of a v4.19 scatterlist): aligned to it (checked
+        // above), nothing else in the bitmap fits, so iommu_pgsize can only answer that page, once.
+        const single = left === min;
+        const pgsize = single ? min : iommuPgsizeInto(PGSIZE, this.pgsizeBitmap, curIova, curPa, left, batched);
+        const count = single ? 1 : PGSIZE.count;
         let done: number;
         if (batched) {
           ret = table.mapPagesRet(curIova, this.driverPaddr(curPa), pgsize, count, prot, gfp);
