@@ -123,8 +123,11 @@ export class Tlb {
     // An inverted range meets the entries that hold both ends: only the scan answers that.
     if (end < start) return this.counted(this.dropByScan(start, end));
     if (!this.mayMeet(Math.floor(start / SZ_1M), Math.floor(end / SZ_1M))) return 0;
-    // Every entry covers whole 4 KiB pages, so it meets [start, end] exactly when it meets its pages.
-    if (!this.misaligned) return this.counted(this.dropPages(Math.floor(start / SZ_4K), Math.floor(end / SZ_4K)));
+    // Every entry covers whole 4 KiB pages, so it meets an integer range [start, end] exactly when it
+    // meets the range's pages.
+    if (!this.misaligned && Number.isInteger(start) && Number.isInteger(end)) {
+      return this.counted(this.dropPages(Math.floor(start / SZ_4K), Math.floor(end / SZ_4K)));
+    }
     return this.counted(this.dropByScan(start, end));
   }
 

@@ -196,6 +196,15 @@ describe("TLB with per-MiB counts and key lookups equals the full-scan TLB", () 
     );
   });
 
+  it("a range with a fractional end past a page's last byte meets only what the scan meets", () => {
+    const now = new Tlb(32);
+    const old = new OldTlb(32);
+    for (const t of [now, old]) for (let i = 0; i < 4; i++) t.fill(leafOf(0, 0x1000_0000 + i * 0x1000, i));
+    assert.equal(now.invalidateRange(0x1000_0fff + 0.8, 0x1000_1000 + 0.5), old.invalidateRange(0x1000_0fff + 0.8, 0x1000_1000 + 0.5));
+    assert.deepEqual(now.entries(), old.entries());
+    assert.equal(now.size, 3);
+  });
+
   it("an entry filled at a base that is not a multiple of its size is still found by a flush of its upper half", () => {
     for (const flush of [(t: Tlb | OldTlb) => t.invalidateRange(0x1001_0000, 0x1001_0fff), (t: Tlb) => t.invalidatePages(0x1_0010, 0x1_0010)]) {
       const now = new Tlb(32);
