@@ -102,7 +102,6 @@ const MAX_LINE = 1 << 16;
 const MAX_SAFE = Number.MAX_SAFE_INTEGER;
 
 const CH_TAB = 9;
-const CH_LF = 10;
 const CH_CR = 13;
 const CH_SPACE = 32;
 const CH_HASH = 35;
