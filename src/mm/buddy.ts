@@ -21,7 +21,10 @@
  * - migratetypes and pageblock stealing (one free list per order), highatomic reserves, CMA, NUMA.
  *
  * State lives in pfn-indexed typed arrays and intrusive doubly-linked lists (offsets from the lowest
- * zone pfn), so millions of order-0 alloc/free pairs per second are possible.
+ * zone pfn), so millions of order-0 alloc/free pairs per second are possible. A page heads a free block,
+ * an allocated block, or nothing, never two at once, so one state byte (`blk`) says which and its order,
+ * and the two link words of a free head hold the owner and refcount of an allocated head: 10 bytes per
+ * page (10 MiB for 4 GiB of RAM), as struct page overlays lru with the fields of an allocated page.
  */
 import { ffs, PAGE_SHIFT, PAGE_SIZE } from "../core/bits.ts";
 import type { Era } from "../core/era.ts";
@@ -62,6 +65,10 @@ export interface ZoneState {
 }
 
 const NONE = -1;
+/** `blk` of an allocated block's head: ALLOCATED + order, plus COMPOUND for __GFP_COMP. A free head holds its order. */
+const ALLOCATED = 32;
+const COMPOUND = 64;
+const ORDER_MASK = 31;
 const KERNEL_ZONE_NAMES: Readonly<Record<ZoneName, string>> = { DMA: "DMA", DMA32: "DMA32", NORMAL: "Normal" };
 // Module-local copies, read on every allocation: V8 does not constant-fold imported bindings (with or
 // without tsx), and a local const is about 3x faster in a tight bit-test loop.
@@ -86,15 +93,14 @@ export class BuddyAllocator implements PageSource {
   private readonly span: number;
   /** Zone index per page, NONE outside RAM. */
   private readonly zoneIdx: Int8Array;
-  /** Order of the free block headed by this page, NONE when it heads none. */
-  private readonly freeOrder: Int8Array;
-  /** Order of the allocated block headed by this page, NONE when it heads none. */
-  private readonly allocOrder: Int8Array;
-  private readonly ownerId: Int32Array;
-  private readonly refs: Int32Array;
-  private readonly compound: Uint8Array;
+  /** What this page heads: NONE, a free block (its order), or an allocated one (ALLOCATED + order [+ COMPOUND]). */
+  private readonly blk: Int8Array;
+  /** Free head: the next block on its list. Allocated head: its owner's index (the same array). */
   private readonly next: Int32Array;
+  private readonly ownerId: Int32Array;
+  /** Free head: the previous block on its list. Allocated head: its page count (the same array). */
   private readonly prev: Int32Array;
+  private readonly refs: Int32Array;
   /** List heads/tails and counts, indexed zone * orders + order. */
   private readonly heads: Int32Array;
   private readonly tails: Int32Array;
@@ -138,13 +144,10 @@ export class BuddyAllocator implements PageSource {
     this.span = (zones[zones.length - 1] as Zone).endPfn - this.basePfn;
     const n = this.span;
     this.zoneIdx = new Int8Array(n).fill(NONE);
-    this.freeOrder = new Int8Array(n).fill(NONE);
-    this.allocOrder = new Int8Array(n).fill(NONE);
-    this.ownerId = new Int32Array(n);
-    this.refs = new Int32Array(n);
-    this.compound = new Uint8Array(n);
-    this.next = new Int32Array(n).fill(NONE);
-    this.prev = new Int32Array(n).fill(NONE);
+    this.blk = new Int8Array(n).fill(NONE);
+    // Links are written when a page becomes a head and read only while it is one: no initial fill.
+    this.next = this.ownerId = new Int32Array(n);
+    this.prev = this.refs = new Int32Array(n);
     const lists = zones.length * this.orders;
     this.heads = new Int32Array(lists).fill(NONE);
     this.tails = new Int32Array(lists).fill(NONE);
@@ -179,7 +182,7 @@ export class BuddyAllocator implements PageSource {
       for (const bank of banks) {
         const s = Math.max(zone.startPfn, Math.floor(bank.start / PAGE_SIZE));
         const e = Math.min(zone.endPfn, Math.floor(bank.end / PAGE_SIZE));
-        for (let p = s; p < e; p++) this.zoneIdx[p - this.basePfn] = z;
+        if (e > s) this.zoneIdx.fill(z, s - this.basePfn, e - this.basePfn);
         let from = s;
         for (const r of [...reserved, { start: e * PAGE_SIZE, end: e * PAGE_SIZE }]) {
           const rs = Math.min(e, Math.max(from, r.start / PAGE_SIZE));
@@ -227,10 +230,9 @@ export class BuddyAllocator implements PageSource {
     }
     const z = this.zoneIdx[off] as number;
     const id = this.ownerIndex(owner);
-    this.allocOrder[off] = order;
+    this.blk[off] = ALLOCATED + order + ((gfp & F_COMP) !== 0 ? COMPOUND : 0);
     this.ownerId[off] = id;
     this.refs[off] = 1;
-    this.compound[off] = (gfp & F_COMP) !== 0 ? 1 : 0;
     const row = this.heldPages[id] as number[];
     row[z] = (row[z] as number) + (1 << order);
     const pa = (this.basePfn + off) * PAGE_SIZE;
@@ -246,7 +248,7 @@ export class BuddyAllocator implements PageSource {
   freePages(pa: number, order: number): void {
     if (!(order >= 0 && order < this.orders && Number.isInteger(order))) this.checkOrder(order, `freePages(${fmtPa(pa)}, ${order})`);
     const off = this.headOffset(pa, "freePages");
-    const actual = this.allocOrder[off] as number;
+    const actual = (this.blk[off] as number) & ORDER_MASK;
     if (actual !== order) {
       throw new RangeError(`buddy: freePages(${fmtPa(pa)}, ${order}): wrong order, the block was allocated with order ${actual}`);
     }
@@ -263,6 +265,12 @@ export class BuddyAllocator implements PageSource {
     if (off === NONE) return null;
     const z = this.zoneIdx[off] as number;
     return z === NONE ? null : (this.zones[z] as Zone).name;
+  }
+
+  /** Index in `zones` of the zone holding `pa`, or -1 (outside RAM). */
+  zoneIndexAt(pa: number): number {
+    const off = this.offsetOf(pa);
+    return off === NONE ? NONE : (this.zoneIdx[off] as number);
   }
 
   ownerOf(pa: number): string | null {
@@ -323,7 +331,7 @@ export class BuddyAllocator implements PageSource {
 
   /** Whether the block holding `pa` was allocated with F_COMP. */
   isCompound(pa: number): boolean {
-    return this.compound[this.liveHead(pa, "isCompound")] === 1;
+    return ((this.blk[this.liveHead(pa, "isCompound")] as number) & COMPOUND) !== 0;
   }
 
   /** Head address and order of the allocated block holding `pa`, or null when `pa` is not allocated. */
@@ -331,7 +339,7 @@ export class BuddyAllocator implements PageSource {
     const off = this.offsetOf(pa);
     if (off === NONE) return null;
     const head = this.allocatedHead(off);
-    return head === NONE ? null : { head: (this.basePfn + head) * PAGE_SIZE, order: this.allocOrder[head] as number };
+    return head === NONE ? null : { head: (this.basePfn + head) * PAGE_SIZE, order: (this.blk[head] as number) & ORDER_MASK };
   }
 
   // ---- accounting and views --------------------------------------------------------------------
@@ -467,13 +475,13 @@ export class BuddyAllocator implements PageSource {
         for (let off = this.heads[li] as number; off !== NONE; off = this.next[off] as number) {
           const pfn = this.basePfn + off;
           if (this.prev[off] !== prev) fail(`prev link of pfn 0x${pfn.toString(16)} on zone ${z} order ${o}`);
-          if (this.freeOrder[off] !== o) fail(`pfn 0x${pfn.toString(16)} on the order-${o} list has order ${this.freeOrder[off]}`);
+          if (this.blk[off] !== o) fail(`pfn 0x${pfn.toString(16)} on the order-${o} list has state ${this.blk[off]}`);
           if (this.zoneIdx[off] !== z) fail(`pfn 0x${pfn.toString(16)} on zone ${z}'s list is in zone ${this.zoneIdx[off]}`);
           if (pfn % (1 << o) !== 0) fail(`pfn 0x${pfn.toString(16)} is not aligned to order ${o}`);
           mark(off, o, "free block");
           if (o < this.orders - 1) {
             const b = (pfn ^ (1 << o)) - this.basePfn;
-            if (b >= 0 && b < this.span && this.freeOrder[b] === o && this.zoneIdx[b] === z) {
+            if (b >= 0 && b < this.span && this.blk[b] === o && this.zoneIdx[b] === z) {
               fail(`free buddies pfn 0x${pfn.toString(16)} and 0x${(this.basePfn + b).toString(16)} at order ${o} were not merged`);
             }
           }
@@ -489,9 +497,10 @@ export class BuddyAllocator implements PageSource {
     }
     const allocByZone = this.zones.map(() => 0);
     for (let off = 0; off < this.span; off++) {
-      const o = this.allocOrder[off] as number;
-      if (o === NONE) continue;
-      if (this.freeOrder[off] !== NONE) fail(`pfn 0x${(this.basePfn + off).toString(16)} heads both a free and an allocated block`);
+      const s = this.blk[off] as number;
+      if (s < ALLOCATED) continue;
+      const o = s & ORDER_MASK;
+      if ((s & ALLOCATED) === 0 || o >= this.orders) fail(`pfn 0x${(this.basePfn + off).toString(16)} has state ${s}`);
       mark(off, o, "allocated block");
       const z = this.zoneIdx[off] as number;
       allocByZone[z] = (allocByZone[z] as number) + (1 << o);
@@ -540,13 +549,13 @@ export class BuddyAllocator implements PageSource {
       const off = this.heads[base + o] as number;
       if (off === NONE) continue;
       this.listDel(off, base + o);
-      this.freeOrder[off] = NONE;
+      this.blk[off] = NONE;
       let size = 1 << o;
       let cur = o;
       while (cur > order) {
         cur--;
         size >>= 1;
-        this.freeOrder[off + size] = cur;
+        this.blk[off + size] = cur;
         this.listAddHead(off + size, base + cur);
       }
       this.zoneFree[z] = (this.zoneFree[z] as number) - (1 << order);
@@ -556,13 +565,11 @@ export class BuddyAllocator implements PageSource {
   }
 
   private release(off: number): void {
-    const order = this.allocOrder[off] as number;
+    const order = (this.blk[off] as number) & ORDER_MASK;
     const z = this.zoneIdx[off] as number;
     const row = this.heldPages[this.ownerId[off] as number] as number[];
     row[z] = (row[z] as number) - (1 << order);
-    this.allocOrder[off] = NONE;
-    this.refs[off] = 0;
-    this.compound[off] = 0;
+    this.blk[off] = NONE;
     this.zoneFree[z] = (this.zoneFree[z] as number) + (1 << order);
     this.freeBlock(off, order, z, false);
   }
@@ -574,21 +581,21 @@ export class BuddyAllocator implements PageSource {
     const maxMerge = this.orders - 1;
     while (order < maxMerge) {
       const b = (pfn ^ (1 << order)) - this.basePfn;
-      if (b < 0 || b >= this.span || this.freeOrder[b] !== order || this.zoneIdx[b] !== z) break;
+      if (b < 0 || b >= this.span || this.blk[b] !== order || this.zoneIdx[b] !== z) break;
       this.listDel(b, z * this.orders + order);
-      this.freeOrder[b] = NONE;
+      this.blk[b] = NONE;
       pfn &= ~(1 << order);
       order++;
     }
     const off = pfn - this.basePfn;
-    this.freeOrder[off] = order;
+    this.blk[off] = order;
     let tail = forceTail;
     // buddy_merge_likely: if the next-higher buddy is free, this block will probably merge soon, so
     // park it at the tail where it is allocated last.
     if (!tail && order < this.orders - 2) {
       const combined = pfn & ~(1 << order);
       const hb = (combined ^ (1 << (order + 1))) - this.basePfn;
-      if (hb >= 0 && hb < this.span && this.freeOrder[hb] === order + 1 && this.zoneIdx[hb] === z) tail = true;
+      if (hb >= 0 && hb < this.span && this.blk[hb] === order + 1 && this.zoneIdx[hb] === z) tail = true;
     }
     if (tail) this.listAddTail(off, z * this.orders + order);
     else this.listAddHead(off, z * this.orders + order);
@@ -675,10 +682,10 @@ export class BuddyAllocator implements PageSource {
     for (let o = 0; o < this.orders; o++) {
       const h = pfn - (pfn % (1 << o)) - this.basePfn;
       if (h < 0) break;
-      const ao = this.allocOrder[h] as number;
+      const s = this.blk[h] as number;
       // The first block head met going down in alignment decides: no other block can contain `pfn`.
-      if (ao !== NONE) return ao >= o ? h : NONE;
-      if (this.freeOrder[h] !== NONE) return NONE;
+      if (s >= ALLOCATED) return (s & ORDER_MASK) >= o ? h : NONE;
+      if (s !== NONE) return NONE;
     }
     return NONE;
   }
@@ -696,7 +703,7 @@ export class BuddyAllocator implements PageSource {
   private headOffset(pa: number, op: string): number {
     if (Number.isSafeInteger(pa) && pa % PAGE_SIZE === 0) {
       const off = this.offsetOf(pa);
-      if (off !== NONE && this.allocOrder[off] !== NONE) return off;
+      if (off !== NONE && (this.blk[off] as number) >= ALLOCATED) return off;
     }
     const where = `buddy: ${op}(${fmtPa(pa)})`;
     if (!Number.isSafeInteger(pa) || pa % PAGE_SIZE !== 0) throw new RangeError(`${where}: not a page-aligned address`);
