@@ -199,6 +199,7 @@ export class BackgroundLoad {
       if (this.allocOne(rng) === null) failures++;
     }
     if (this.preset === "dma32-pressure") this.squeezeDma32();
+    for (const l of this.blocks) l.trim();
   }
 
   private squeezeDma32(): void {
@@ -245,6 +246,11 @@ class BlockList {
       this.data = grown;
     }
     this.data[this.length++] = v;
+  }
+
+  /** Drops the capacity beyond the entries (the fill's doublings leave up to half of it unused). */
+  trim(): void {
+    if (this.data.length > this.length + 1024) this.data = this.data.slice(0, this.length + 1024);
   }
 
   /** Removes entry `i` by moving the last one into its place (as the arrays' pop did); returns it. */
