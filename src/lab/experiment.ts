@@ -16,6 +16,7 @@ import { TraceReplayer, type ReplayStats } from "../workload/replay.ts";
 import { Executor } from "./executor.ts";
 import { AttributionObserver } from "./observers/attribution.ts";
 import { FaultsObserver } from "./observers/faults.ts";
+import { EMPTY_PLAN, FaultTimeline, type BatchPlan, type Judgement } from "./observers/fault-timeline.ts";
 import { MessagesObserver } from "./observers/messages.ts";
 import type { Observer } from "./observers/observer.ts";
 import { OccupancyObserver } from "./observers/occupancy.ts";
@@ -88,8 +89,9 @@ class Experiment {
   private readonly attribution: AttributionObserver;
   private readonly extra: readonly Observer<unknown>[];
   private readonly replayer: TraceReplayer | null;
-  /** Replay sources: fault attribution (it sees each source event before it runs). */
+  /** Replay sources: this system's verdicts on the faults the shared timeline judges. */
   private readonly faults: FaultsObserver | null;
+  private readonly timeline: FaultTimeline | null;
   private readonly until: StopRule;
   private readonly clock: (() => number) | null;
   private readonly startedAt: number;
@@ -99,7 +101,7 @@ class Experiment {
   private consumed = 0;
   private stopped: Stop["reason"] | null = null;
 
-  constructor(item: RunSpec | System, source: EventSource, options: ExperimentOptions, shared = false) {
+  constructor(item: RunSpec | System, source: EventSource, options: ExperimentOptions, timeline: FaultTimeline | null, shared = false) {
     this.clock = options.clock ?? null;
     this.startedAt = this.clock?.() ?? 0;
     this.own = shared && this.clock !== null ? 0 : null;
@@ -118,7 +120,8 @@ class Experiment {
       source.mode === "replay"
         ? new TraceReplayer(this.executor.replaySink(), { fileName: source.name, ...source.replayOptions?.(system.m4u.config.ias) })
         : null;
-    this.faults = source.mode === "replay" ? new FaultsObserver(system, source.pastedFaults) : null;
+    this.timeline = timeline;
+    this.faults = timeline === null ? null : new FaultsObserver(system);
     this.until = options.until ?? { kind: "end" };
     // Boot (and the observers' set-up) is this system's own.
     if (this.own !== null) this.own = (this.clock as () => number)() - this.startedAt;
@@ -128,29 +131,27 @@ class Experiment {
     return this.stopped !== null;
   }
 
-  /** Feeds one batch; false once the stop rule has fired. */
-  feed(batch: readonly WorkloadEvent[]): boolean {
+  /** Feeds one batch (with the timeline's fault judgements for it); false once the stop rule has fired. */
+  feed(batch: readonly WorkloadEvent[], plan: BatchPlan): boolean {
     if (this.stopped !== null) return false;
-    if (this.own === null) return this.feedEvents(batch);
+    if (this.own === null) return this.feedEvents(batch, plan);
     const t0 = (this.clock as () => number)();
-    const more = this.feedEvents(batch);
+    const more = this.feedEvents(batch, plan);
     this.own += (this.clock as () => number)() - t0;
     return more;
   }
 
-  private feedEvents(batch: readonly WorkloadEvent[]): boolean {
+  private feedEvents(batch: readonly WorkloadEvent[], plan: BatchPlan): boolean {
     const u = this.until;
+    let k = 0;
+    let judgeAt = plan.at[0] ?? -1;
     for (let i = 0; i < batch.length; i++) {
       const ev = batch[i] as WorkloadEvent;
-      if (
-        (u.kind === "after-events" && this.consumed >= u.events) ||
-        (u.kind === "before-phase" && ev.type === "phase" && ev.phase === u.phase) ||
-        (u.kind === "after-line" && TRACE_TYPES.has(ev.type) && (ev as TraceEvent).line > u.line)
-      ) {
+      if (stopsBefore(u, ev, this.consumed)) {
         this.stopped = u.kind;
         return false;
       }
-      this.faults?.event(ev);
+      for (; judgeAt === i; judgeAt = plan.at[++k] ?? -1) this.faults?.judge(plan.judgements[k] as Judgement);
       // A device fault is judged (above), never executed.
       if (this.replayer !== null && TRACE_TYPES.has(ev.type)) this.replayer.apply(ev as TraceEvent);
       else if (ev.type !== "iommuFault") this.executor.apply(ev);
@@ -177,8 +178,12 @@ class Experiment {
       for (const m of st.messages) log.add(`replay: ${m}`);
     }
     const end = { events: this.executor.events, live: this.executor.liveMappings() };
+    const t = this.timeline;
+    if (t !== null) {
+      for (const j of t.finish()) this.faults?.judge(j);
+      for (const m of t.notes) this.messages.log.add(m);
+    }
     const faults = this.faults?.finish() ?? null;
-    if (faults !== null) for (const m of faults.notes) this.messages.log.add(m);
     const result = assembleResult(this.system, {
       messages: this.messages.finish(),
       verify: this.verify.finish(end),
@@ -190,7 +195,7 @@ class Experiment {
       bufferFailures: this.executor.bufferFailures,
       devices: this.executor.deviceStats,
       runTimeMs: this.clock === null ? null : this.runTime(),
-      deviceFaults: faults?.faults ?? [],
+      deviceFaults: faults ?? [],
     });
     const extras = this.extra.map((o) => o.finish(end));
     return { system: this.system, result, stop: { reason: this.stopped ?? "end", events: this.consumed }, replay: r === null ? null : r.stats, extras };
@@ -200,8 +205,10 @@ class Experiment {
 /** Reads `source` once, feeding each batch to every system; results keep the order of `items`. */
 export async function runExperiments(items: readonly (RunSpec | System)[], source: EventSource, options: ExperimentOptions = {}): Promise<ExperimentRun[]> {
   const shared = items.length > 1;
-  const runs = items.map((it) => new Experiment(it, source, options, shared));
-  for await (const batch of source.batches()) if (!feedAll(runs, batch)) break;
+  const timeline = faultTimeline(source);
+  const runs = items.map((it) => new Experiment(it, source, options, timeline, shared));
+  const feed = feeder(runs, timeline, options.until ?? END);
+  for await (const batch of source.batches()) if (!feed(batch)) break;
   return runs.map((x) => x.finish(source));
 }
 
@@ -213,17 +220,44 @@ export async function runExperiment(item: RunSpec | System, source: EventSource,
 
 /** The same loop for a synchronous source. */
 export function runExperimentSync(item: RunSpec | System, source: SyncEventSource, options: ExperimentOptions = {}): ExperimentRun {
-  const x = new Experiment(item, source, options);
-  for (const batch of source.batches()) if (!feedAll([x], batch)) break;
+  const timeline = faultTimeline(source);
+  const x = new Experiment(item, source, options, timeline);
+  const feed = feeder([x], timeline, options.until ?? END);
+  for (const batch of source.batches()) if (!feed(batch)) break;
   return x.finish(source);
 }
 
-/** False once every system has stopped (the source need not be read further). */
-function feedAll(runs: readonly Experiment[], batch: readonly WorkloadEvent[]): boolean {
-  let any = false;
-  for (const x of runs) {
-    x.feed(batch);
-    if (!x.done) any = true;
-  }
-  return any;
+const END: StopRule = { kind: "end" };
+
+/** Whether the rule stops the run before `ev`, after `consumed` source events went in. */
+function stopsBefore(u: StopRule, ev: WorkloadEvent, consumed: number): boolean {
+  return (
+    (u.kind === "after-events" && consumed >= u.events) ||
+    (u.kind === "before-phase" && ev.type === "phase" && ev.phase === u.phase) ||
+    (u.kind === "after-line" && TRACE_TYPES.has(ev.type) && (ev as TraceEvent).line > u.line)
+  );
+}
+
+/** Replay sources attribute device faults: one timeline for every system fed from the source. */
+function faultTimeline(source: EventSource | SyncEventSource): FaultTimeline | null {
+  return source.mode === "replay" ? new FaultTimeline(source.pastedFaults) : null;
+}
+
+/**
+ * Feeds a batch to every system, after planning its fault judgements once (the timeline applies the
+ * same stop rule, so it stops where the systems do). False once every system has stopped.
+ */
+function feeder(runs: readonly Experiment[], timeline: FaultTimeline | null, until: StopRule): (batch: readonly WorkloadEvent[]) => boolean {
+  let consumed = 0;
+  const stops = (ev: WorkloadEvent, n: number): boolean => stopsBefore(until, ev, n);
+  return (batch) => {
+    const plan = timeline === null ? EMPTY_PLAN : timeline.plan(batch, stops, consumed);
+    consumed += batch.length;
+    let any = false;
+    for (const x of runs) {
+      x.feed(batch, plan);
+      if (!x.done) any = true;
+    }
+    return any;
+  };
 }

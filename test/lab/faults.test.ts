@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import fc from "fast-check";
 import { openTrace } from "../../src/cli/trace-input.ts";
-import { runExperiment, runExperimentSync } from "../../src/lab/experiment.ts";
+import { runExperiment, runExperimentSync, runExperiments, type StopRule } from "../../src/lab/experiment.ts";
 import { FaultHistory } from "../../src/lab/observers/fault-history.ts";
 import type { Observer } from "../../src/lab/observers/observer.ts";
 import { eventListSource, traceSource } from "../../src/lab/source.ts";
@@ -177,6 +177,31 @@ describe("fault attribution from files: a trace with io_page_fault lines and a p
     );
   });
 
+  it("judges once per source: several systems fed together get each the verdicts a lone run gets, under every stop rule", async () => {
+    const open = () => {
+      const input = openTrace(tracePath, { skipMalformed: false, progress: false, faults: true });
+      return traceSource(input.name, () => input.batches(), { pastedFaults: parseFaults(dmesg, "dmesg.txt") });
+    };
+    const specs = [spec("slab-dma32"), spec("legacy-gfp-dma"), spec("page-frag", false)];
+    // Faults judged: both dmesg lines always (the late one after the last replayed call), the trace's own
+    // line (line 5, the 4th event) only when the run reaches it.
+    const rules: [StopRule, number][] = [
+      [{ kind: "end" }, 3],
+      [{ kind: "after-line", line: 3 }, 2],
+      [{ kind: "after-events", events: 4 }, 3],
+      [{ kind: "after-events", events: 3 }, 2],
+    ];
+    for (const [until, judged] of rules) {
+      const together = await runExperiments(specs, open(), { until });
+      for (const [i, s] of specs.entries()) {
+        const alone = await runExperiment(s, open(), { until });
+        assert.deepEqual(together[i]?.result.deviceFaults, alone.result.deviceFaults, `${s.variant.strategy}, ${until.kind}`);
+        assert.deepEqual(together[i]?.stop, alone.stop);
+      }
+      assert.equal(together[0]?.result.deviceFaults?.length, judged, JSON.stringify(until));
+    }
+  });
+
   it("judges a dmesg line without a timestamp after the whole replay, and says so", async () => {
     const f = (await attribute()).find((x) => x.origin === "dmesg" && x.line === 2);
     assert.ok(f !== undefined);
@@ -188,22 +213,30 @@ describe("fault attribution from files: a trace with io_page_fault lines and a p
 });
 
 describe("FaultHistory", () => {
-  it("keeps the last map and unmap per IOVA, and its segments bounded by fragmentation, not length", () => {
+  it("keeps the last map and unmap per IOVA page, and its call records bounded by the pages touched, not the trace's length", () => {
     const h = new FaultHistory();
     const call = (line: number, iova: number, size: number) => ({ line, ts: null, iova, size, paddr: null });
     for (let i = 0; i < 10_000; i++) {
       h.mapped(call(2 * i + 1, 0x1000_0000, 0x4000));
       h.unmapped(call(2 * i + 2, 0x1000_0000, 0x4000));
     }
-    assert.equal(h.segments, 1);
+    assert.equal(h.calls, 2, "the last map and the last unmap; every earlier record was freed");
     assert.deepEqual([h.at(0x1000_2000).map?.line, h.at(0x1000_2000).unmap?.line], [19_999, 20_000]);
     assert.deepEqual(h.at(0x1000_4000), { map: null, unmap: null });
+  });
+
+  it("a hand-made unaligned call covers every page it touches", () => {
+    const h = new FaultHistory();
+    h.mapped({ line: 1, ts: 2.5, iova: 0x1000_0800, size: 0x1000, paddr: 0x5000_0800 });
+    assert.deepEqual(h.at(0x1000_0000).map, { line: 1, ts: 2.5, iova: 0x1000_0800, size: 0x1000, paddr: 0x5000_0800 });
+    assert.equal(h.at(0x1000_1fff).map?.line, 1);
+    assert.equal(h.at(0x1000_2000).map, null);
   });
 
   it("agrees with a page-by-page model on random maps and unmaps", () => {
     fc.assert(
       fc.property(
-        fc.array(fc.record({ unmap: fc.boolean(), page: fc.integer({ min: 0, max: 31 }), pages: fc.integer({ min: 1, max: 8 }) }), { maxLength: 60 }),
+        fc.array(fc.record({ unmap: fc.boolean(), page: fc.integer({ min: 0, max: 600 }), pages: fc.integer({ min: 1, max: 300 }) }), { maxLength: 80 }),
         (ops) => {
           const h = new FaultHistory();
           const pages = new Map<number, { map: number | null; unmap: number | null }>();
@@ -216,11 +249,13 @@ describe("FaultHistory", () => {
               pages.set(p, op.unmap ? { ...e, unmap: i + 1 } : { ...e, map: i + 1 });
             }
           });
-          for (let p = 0; p < 40; p++) {
+          for (let p = 0; p < 1000; p++) {
             const got = h.at(p * 0x1000 + 0x10);
             const want = pages.get(p) ?? { map: null, unmap: null };
             assert.deepEqual([got.map?.line ?? null, got.unmap?.line ?? null], [want.map, want.unmap], `page ${p}`);
           }
+          const held = new Set([...pages.values()].flatMap((e) => [e.map, e.unmap]).filter((x) => x !== null));
+          assert.equal(h.calls, held.size, "a record is kept exactly while some page holds it");
         },
       ),
     );

@@ -1,9 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /**
- * The last traced map and the last traced unmap that covered each IOVA, for fault attribution. The IOVA
- * space is cut into disjoint segments whose (last map, last unmap) pair is the same throughout;
- * neighbours with the same pair are merged, so memory grows with how fragmented the traced IOVA space
- * is, never with the length of the trace.
+ * The last traced map and the last traced unmap that covered each IOVA page, for fault attribution.
+ *
+ * Kept per 4 KiB page, the granule of every v7s mapping: iommu_map and iommu_unmap refuse an iova or
+ * size not aligned to the smallest page size before the tracepoint fires
+ * (nojick/test419@37381aa0246c:drivers/iommu/iommu.c:iommu_map, __iommu_unmap: "unaligned" pr_err and
+ * return before trace_map/trace_unmap), so a kernel's trace holds no unaligned call. A hand-made line
+ * with unaligned bounds covers every page it touches.
+ *
+ * Each page holds two slot numbers into a table of call records; a record is freed when no page holds
+ * it any more, so memory grows with the IOVA pages the trace touched, never with its length. Pages live
+ * in 1 MiB chunks made on first touch.
  */
 
 /** One traced call: where it was in the trace and what it covered. */
@@ -22,105 +29,123 @@ export interface Covering {
   readonly unmap: TraceCall | null;
 }
 
-interface Segment {
-  start: number;
-  end: number;
-  map: TraceCall | null;
-  unmap: TraceCall | null;
-}
+const PAGE = 4096;
+const CHUNK_PAGES = 256;
+/** No call: slot numbers start at 1 so a fresh chunk (zeros) means "never covered". */
+const NONE = 0;
 
 export class FaultHistory {
-  /** Disjoint, sorted by start. */
-  private readonly segs: Segment[] = [];
+  /** Per chunk: [mapSlot, unmapSlot] for each of its pages. */
+  private readonly chunks = new Map<number, Int32Array>();
+  private line = new Float64Array(64);
+  private ts = new Float64Array(64);
+  private iova = new Float64Array(64);
+  private size = new Float64Array(64);
+  /** NaN: an unmap. */
+  private paddr = new Float64Array(64);
+  /** How many page entries hold each slot. */
+  private refs = new Int32Array(64);
+  private free: number[] = [];
+  private nextSlot = 1;
+  private held = 0;
 
-  get segments(): number {
-    return this.segs.length;
+  /** Call records still held by some page (bounded by the pages touched, not by the trace's length). */
+  get calls(): number {
+    return this.held;
   }
 
   mapped(call: TraceCall): void {
-    this.cover(call, true);
+    this.cover(call, 0);
   }
 
   unmapped(call: TraceCall): void {
-    this.cover(call, false);
+    this.cover(call, 1);
   }
 
-  /** The last map and unmap that covered `iova` (either null when none did). */
+  /** The last map and unmap that covered `iova`'s page (either null when none did). */
   at(iova: number): Covering {
-    const i = this.firstEndingAfter(iova);
-    const s = this.segs[i];
-    if (s === undefined || s.start > iova) return { map: null, unmap: null };
-    return { map: s.map, unmap: s.unmap };
+    const page = Math.floor(iova / PAGE);
+    const c = this.chunks.get(Math.floor(page / CHUNK_PAGES));
+    if (c === undefined) return { map: null, unmap: null };
+    const k = (page % CHUNK_PAGES) * 2;
+    return { map: this.record(c[k] as number), unmap: this.record(c[k + 1] as number) };
   }
 
-  /** Index of the first segment whose end is above `iova`. */
-  private firstEndingAfter(iova: number): number {
-    let lo = 0;
-    let hi = this.segs.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if ((this.segs[mid] as Segment).end <= iova) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
+  private record(slot: number): TraceCall | null {
+    if (slot === NONE) return null;
+    const pa = this.paddr[slot] as number;
+    const ts = this.ts[slot] as number;
+    return {
+      line: this.line[slot] as number,
+      ts: Number.isNaN(ts) ? null : ts,
+      iova: this.iova[slot] as number,
+      size: this.size[slot] as number,
+      paddr: Number.isNaN(pa) ? null : pa,
+    };
   }
 
-  private cover(call: TraceCall, isMap: boolean): void {
-    const start = call.iova;
+  private cover(call: TraceCall, side: 0 | 1): void {
     const end = call.iova + call.size;
-    if (!(end > start)) return;
-    const segs = this.segs;
-    let i = this.firstEndingAfter(start);
-    // Split the segment straddling `start`, so that segment i starts at or after it.
-    const first = segs[i];
-    if (first !== undefined && first.start < start) {
-      segs.splice(i + 1, 0, { ...first, start });
-      first.end = start;
-      i++;
-    }
-    const out: Segment[] = [];
-    let at = start;
-    let j = i;
-    while (j < segs.length && (segs[j] as Segment).start < end) {
-      const s = segs[j] as Segment;
-      if (s.start > at) out.push({ start: at, end: s.start, map: isMap ? call : null, unmap: isMap ? null : call });
-      if (s.end > end) {
-        // Split the segment straddling `end`: the part beyond stays as it was.
-        segs.splice(j + 1, 0, { ...s, start: end });
-        s.end = end;
+    if (!(end > call.iova)) return;
+    const first = Math.floor(call.iova / PAGE);
+    const last = Math.ceil(end / PAGE);
+    const slot = this.newSlot(call);
+    let page = first;
+    while (page < last) {
+      const ci = Math.floor(page / CHUNK_PAGES);
+      let c = this.chunks.get(ci);
+      if (c === undefined) {
+        c = new Int32Array(CHUNK_PAGES * 2);
+        this.chunks.set(ci, c);
       }
-      if (isMap) s.map = call;
-      else s.unmap = call;
-      out.push(s);
-      at = s.end;
-      j++;
+      const stop = Math.min(last, (ci + 1) * CHUNK_PAGES);
+      for (let k = (page - ci * CHUNK_PAGES) * 2 + side, kEnd = (stop - ci * CHUNK_PAGES) * 2; k < kEnd; k += 2) {
+        const old = c[k] as number;
+        if (old !== NONE) this.release(old);
+        c[k] = slot;
+      }
+      page = stop;
     }
-    if (at < end) out.push({ start: at, end, map: isMap ? call : null, unmap: isMap ? null : call });
-    const run = merged(out);
-    segs.splice(i, j - i, ...run);
-    this.mergeAround(i + run.length - 1);
-    this.mergeAround(i - 1);
+    this.refs[slot] = last - first;
   }
 
-  /** Merges segment k with k + 1 when they touch and hold the same pair. */
-  private mergeAround(k: number): void {
-    const a = this.segs[k];
-    const b = this.segs[k + 1];
-    if (a === undefined || b === undefined) return;
-    if (a.end === b.start && a.map === b.map && a.unmap === b.unmap) {
-      a.end = b.end;
-      this.segs.splice(k + 1, 1);
+  private release(slot: number): void {
+    const n = (this.refs[slot] as number) - 1;
+    this.refs[slot] = n;
+    if (n === 0) {
+      this.free.push(slot);
+      this.held--;
     }
   }
-}
 
-/** Adjacent segments of a run with the same pair, as one. */
-function merged(run: Segment[]): Segment[] {
-  const out: Segment[] = [];
-  for (const s of run) {
-    const last = out[out.length - 1];
-    if (last !== undefined && last.end === s.start && last.map === s.map && last.unmap === s.unmap) last.end = s.end;
-    else out.push(s);
+  private newSlot(call: TraceCall): number {
+    let slot = this.free.pop();
+    if (slot === undefined) {
+      slot = this.nextSlot++;
+      if (slot >= this.refs.length) this.grow();
+    }
+    this.held++;
+    this.line[slot] = call.line;
+    this.ts[slot] = call.ts ?? Number.NaN;
+    this.iova[slot] = call.iova;
+    this.size[slot] = call.size;
+    this.paddr[slot] = call.paddr ?? Number.NaN;
+    this.refs[slot] = 0;
+    return slot;
   }
-  return out;
+
+  private grow(): void {
+    const n = this.refs.length * 2;
+    const widen = <T extends Float64Array | Int32Array>(a: T, make: (n: number) => T): T => {
+      const b = make(n);
+      b.set(a);
+      return b;
+    };
+    this.line = widen(this.line, (k) => new Float64Array(k));
+    this.ts = widen(this.ts, (k) => new Float64Array(k));
+    this.iova = widen(this.iova, (k) => new Float64Array(k));
+    this.size = widen(this.size, (k) => new Float64Array(k));
+    this.paddr = widen(this.paddr, (k) => new Float64Array(k));
+    this.refs = widen(this.refs, (k) => new Int32Array(k));
+  }
 }

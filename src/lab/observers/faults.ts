@@ -1,96 +1,29 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /**
- * Fault attribution: for each device fault of a replayed trace, the last traced map and unmap that
- * covered its IOVA, and what the model's M4U would do with that page at that moment (TLB first, then
- * a probe of the simulated tables: no fill, no fault record, so the run is unchanged).
- *
- * Where a fault is judged: an `iommu:io_page_fault` line at its place in the trace; a pasted dmesg line
- * before the first traced call whose timestamp is later than its own. That assumes dmesg and the trace
- * share a clock: printk stamps each record with local_clock() taken on entry
- * (0lxb/linux@47c51c32767e:kernel/printk/printk.c:vprintk_store, r.info->ts_nsec), and ftrace's
- * default clock is the first of kernel/trace/trace.c's trace_clocks[], trace_clock_local ("local"),
- * the same per-CPU sched_clock. So they agree for a trace recorded with the default clock in the same
- * boot; not with trace_clock=global/mono/boot/counter, nor to better than the drift between CPUs.
- * Without timestamps on both sides, the fault is judged after the last replayed call, and says so.
+ * Fault attribution, the half that depends on the system: for each fault the FaultTimeline judges
+ * (src/lab/observers/fault-timeline.ts: when, and the last traced map and unmap that covered it),
+ * what this system's M4U would do with that page at that moment (TLB first, then a probe of the
+ * simulated tables: no fill, no fault record, so the run is unchanged).
  */
 import { SZ_4K, hex } from "../../core/u32.ts";
 import { WalkRecord } from "../../iommu/walker.ts";
-import type { WorkloadEvent } from "../../workload/events.ts";
-import type { DeviceFault } from "../../workload/faults.ts";
 import type { System } from "../system.ts";
 import type { FaultAttribution, FaultVerdict, TraceCallRef } from "../types.ts";
-import { FaultHistory, type TraceCall } from "./fault-history.ts";
-import type { Observer } from "./observer.ts";
+import type { Judgement } from "./fault-timeline.ts";
 
-/** Faults attributed per run; the rest are counted in a note (a fault storm repeats itself). */
-export const MAX_ATTRIBUTED_FAULTS = 1000;
-
-export interface FaultsOut {
-  readonly faults: readonly FaultAttribution[];
-  readonly notes: readonly string[];
-}
-
-export class FaultsObserver implements Observer<FaultsOut> {
+export class FaultsObserver {
   private readonly sys: System;
-  private readonly history = new FaultHistory();
-  /** Pasted faults in timestamp order (those without one last), and the next to judge. */
-  private readonly pending: readonly DeviceFault[];
-  private next = 0;
-  private traceHasTimestamps = false;
-  private lastLine = 0;
   private readonly out: FaultAttribution[] = [];
-  private dropped = 0;
   private readonly rec = new WalkRecord();
 
-  constructor(sys: System, pasted: readonly DeviceFault[] = []) {
+  constructor(sys: System) {
     this.sys = sys;
-    this.pending = [...pasted].sort((a, b) => (a.timestamp ?? Infinity) - (b.timestamp ?? Infinity));
   }
 
-  /** A source event about to run (the experiment calls this before executing it). */
-  event(ev: WorkloadEvent): void {
-    if (ev.type === "iommuFault") {
-      this.judge(ev.fault, "stream", `at trace line ${ev.line}, its place in the stream`);
-      return;
-    }
-    if (ev.type !== "iommuMap" && ev.type !== "iommuUnmap") return;
-    const ts = ev.ts ?? null;
-    if (ts !== null) {
-      this.traceHasTimestamps = true;
-      for (let f = this.pending[this.next]; f !== undefined && f.timestamp !== null && f.timestamp < ts; f = this.pending[++this.next]) {
-        this.judge(f, "timestamp", `before trace line ${ev.line} (${ts.toFixed(6)} s), the first traced call after ${f.timestamp.toFixed(6)} s`);
-      }
-    }
-    const call: TraceCall = { line: ev.line, ts, iova: ev.iova, size: ev.size, paddr: ev.type === "iommuMap" ? ev.paddr : null };
-    if (ev.type === "iommuMap") this.history.mapped(call);
-    else this.history.unmapped(call);
-    this.lastLine = ev.line;
-  }
-
-  finish(): FaultsOut {
-    for (let f = this.pending[this.next]; f !== undefined; f = this.pending[++this.next]) {
-      if (f.timestamp !== null && this.traceHasTimestamps)
-        this.judge(f, "timestamp", `after the last replayed call: ${f.timestamp.toFixed(6)} s is later than every one`);
-      else
-        this.judge(
-          f,
-          "end",
-          `after the last replayed call: ${f.timestamp === null ? "the line has no timestamp" : "the trace has no timestamps"} to place it by`,
-        );
-    }
-    const notes = this.dropped > 0 ? [`faults: ${this.dropped} further device faults not attributed (the first ${MAX_ATTRIBUTED_FAULTS} are)`] : [];
-    return { faults: this.out, notes };
-  }
-
-  private judge(f: DeviceFault, evaluatedAt: FaultAttribution["evaluatedAt"], when: string): void {
-    if (this.out.length >= MAX_ATTRIBUTED_FAULTS) {
-      this.dropped++;
-      return;
-    }
-    const cover = this.history.at(f.iova);
-    const lastMap = ref(cover.map);
-    const lastUnmap = ref(cover.unmap);
-    const v = this.verdict(f.iova, f.write, lastMap, lastUnmap);
+  /** Gives the verdict of this system's tables now, for a fault the timeline judges here. */
+  judge(j: Judgement): void {
+    const f = j.fault;
+    const v = this.verdict(f.iova, f.write, j.lastMap, j.lastUnmap);
     this.out.push({
       origin: f.origin,
       line: f.line,
@@ -98,13 +31,17 @@ export class FaultsObserver implements Observer<FaultsOut> {
       device: f.device,
       iova: f.iova,
       write: f.write,
-      evaluatedAt,
-      afterLine: this.lastLine,
-      lastMap,
-      lastUnmap,
+      evaluatedAt: j.evaluatedAt,
+      afterLine: j.afterLine,
+      lastMap: j.lastMap,
+      lastUnmap: j.lastUnmap,
       ...v,
-      reason: `${v.reason}; judged ${when}`,
+      reason: `${v.reason}; judged ${j.when}`,
     });
+  }
+
+  finish(): readonly FaultAttribution[] {
+    return this.out;
   }
 
   private verdict(
@@ -171,8 +108,4 @@ export class FaultsObserver implements Observer<FaultsOut> {
     if (kind !== "unmapped") return { verdict: kind, modelFaults: true, ...w, reason: `${walkText}${kind === "permission" && write ? " on a write" : ""}` };
     return { verdict: "unmapped", modelFaults: true, ...w, reason: `the driver's tables map it, yet ${walkText}` };
   }
-}
-
-function ref(c: TraceCall | null): TraceCallRef | null {
-  return c === null ? null : { line: c.line, ts: c.ts, iova: c.iova, size: c.size, paddr: c.paddr };
 }
