@@ -123,17 +123,23 @@ export class BackgroundLoad {
   step(rng: Rng): void {
     if (this.preset === "none") return;
     const allocP = this.held < this.targetPages ? 0.7 : 0.3;
-    if (rng.chance(allocP)) this.allocOne(rng);
+    if (rng.chance(allocP)) this.allocBlock(rng);
     else this.freeRandom(rng);
   }
 
   /** Allocates one block from the mix (an ordinary buddy request). Returns its address or null. */
   allocOne(rng: Rng): number | null {
+    const pfn = this.allocBlock(rng);
+    return pfn < 0 ? null : pfn * PAGE_SIZE;
+  }
+
+  /** allocOne by page frame number (-1: failed), as the fill's ~400k calls use it. */
+  private allocBlock(rng: Rng): number {
     const [g, owner] = pickGfp(rng);
     const order = pickOrder(rng);
-    const pa = this.buddy.allocPages(g, order, owner);
-    if (pa !== null) this.record(pa, order);
-    return pa;
+    const pfn = this.buddy.allocPfn(g, order, owner);
+    if (pfn >= 0) this.record(pfn, order);
+    return pfn;
   }
 
   /**
@@ -196,7 +202,7 @@ export class BackgroundLoad {
     if (this.preset === "none") return;
     let failures = 0;
     while (this.held < this.targetPages && failures < 64) {
-      if (this.allocOne(rng) === null) failures++;
+      if (this.allocBlock(rng) < 0) failures++;
     }
     if (this.preset === "dma32-pressure") this.squeezeDma32();
     for (const l of this.blocks) l.trim();
@@ -211,14 +217,14 @@ export class BackgroundLoad {
     while (this.buddy.freePagesIn("DMA32") > goal) {
       const excess = this.buddy.freePagesIn("DMA32") - goal;
       const order = Math.min(3, Math.floor(Math.log2(excess)));
-      const pa = this.buddy.allocPages(g, order, "background:dma32");
-      if (pa === null) break;
-      this.record(pa, order);
+      const pfn = this.buddy.allocPfn(g, order, "background:dma32");
+      if (pfn < 0) break;
+      this.record(pfn, order);
     }
   }
 
-  private record(pa: number, order: number): void {
-    (this.blocks[this.buddy.zoneIndexAt(pa)] as BlockList).push((pa / PAGE_SIZE) * ORDER_SLOTS + order);
+  private record(pfn: number, order: number): void {
+    (this.blocks[this.buddy.zoneIndexOfPfn(pfn)] as BlockList).push(pfn * ORDER_SLOTS + order);
     this.held += 1 << order;
   }
 

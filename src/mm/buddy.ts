@@ -207,6 +207,12 @@ export class BuddyAllocator implements PageSource {
   // ---- PageSource -------------------------------------------------------------------------------
 
   allocPages(gfp: Gfp, order: number, owner: string): number | null {
+    const pfn = this.allocPfn(gfp, order, owner);
+    return pfn === NONE ? null : pfn * PAGE_SIZE;
+  }
+
+  /** allocPages by page frame number, NONE when it fails: no physical address (a heap number) per call. */
+  allocPfn(gfp: Gfp, order: number, owner: string): number {
     if (!(order >= 0 && order < this.orders && Number.isInteger(order))) this.checkOrder(order, `allocPages(${owner})`);
     const req = this.gfpZoneIndex(gfp);
     // Fast path (get_page_from_freelist with ALLOC_WMARK_LOW).
@@ -222,7 +228,7 @@ export class BuddyAllocator implements PageSource {
       off = this.tryZones(req, order, flags);
       if (off === NONE) {
         this.stats.failed++;
-        return null;
+        return NONE;
       }
       this.stats.slowPath++;
     } else {
@@ -235,10 +241,10 @@ export class BuddyAllocator implements PageSource {
     this.refs[off] = 1;
     const row = this.heldPages[id] as number[];
     row[z] = (row[z] as number) + (1 << order);
-    const pa = (this.basePfn + off) * PAGE_SIZE;
-    if ((gfp & F_ZERO) !== 0) this.phys.zero(pa, PAGE_SIZE << order);
-    if (this.onAlloc !== null) this.onAlloc(pa, order, owner, (this.zones[req] as Zone).name);
-    return pa;
+    const pfn = this.basePfn + off;
+    if ((gfp & F_ZERO) !== 0) this.phys.zero(pfn * PAGE_SIZE, PAGE_SIZE << order);
+    if (this.onAlloc !== null) this.onAlloc(pfn * PAGE_SIZE, order, owner, (this.zones[req] as Zone).name);
+    return pfn;
   }
 
   /**
@@ -267,10 +273,10 @@ export class BuddyAllocator implements PageSource {
     return z === NONE ? null : (this.zones[z] as Zone).name;
   }
 
-  /** Index in `zones` of the zone holding `pa`, or -1 (outside RAM). */
-  zoneIndexAt(pa: number): number {
-    const off = this.offsetOf(pa);
-    return off === NONE ? NONE : (this.zoneIdx[off] as number);
+  /** Index in `zones` of the zone holding page frame `pfn`, or -1 (outside RAM). */
+  zoneIndexOfPfn(pfn: number): number {
+    const off = pfn - this.basePfn;
+    return off >= 0 && off < this.span ? (this.zoneIdx[off] as number) : NONE;
   }
 
   ownerOf(pa: number): string | null {
