@@ -27,7 +27,7 @@
  * `bootSystem(system.spec)` gives an identical system. Nor is part of a boot shared between strategies:
  * at-probe (the default) the probe allocates the strategy's L1 (or genalloc pool) before the background
  * load, so all state after the buddy's set-up depends on the strategy, and that set-up (~0.4 ms) is
- * cheaper than copying its 10 MiB of per-page arrays (~1.2 ms); only `after-background` could share the
+ * cheaper than copying its 10 MiB of per-page arrays (~0.7 ms); only `after-background` could share the
  * filled kernel, saving ~25 ms CPU of fill per system, too little for a clone() in every mm layer.
  */
 import type { Era } from "../core/era.ts";
