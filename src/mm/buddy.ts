@@ -23,8 +23,9 @@
  * State lives in pfn-indexed typed arrays and intrusive doubly-linked lists (offsets from the lowest
  * zone pfn), so millions of order-0 alloc/free pairs per second are possible. A page heads a free block,
  * an allocated block, or nothing, never two at once, so one state byte (`blk`) says which and its order,
- * and the two link words of a free head hold the owner and refcount of an allocated head: 10 bytes per
- * page (10 MiB for 4 GiB of RAM), as struct page overlays lru with the fields of an allocated page.
+ * and the two link words of a free head hold the owner and refcount of an allocated head: 9 bytes per
+ * page (9 MiB for 4 GiB of RAM), as struct page overlays lru with the fields of an allocated page. A
+ * page's zone is found from the zone and bank bounds (a few of each), not stored per page.
  */
 import { ffs, PAGE_SHIFT, PAGE_SIZE } from "../core/bits.ts";
 import type { Era } from "../core/era.ts";
@@ -91,8 +92,11 @@ export class BuddyAllocator implements PageSource {
 
   private readonly basePfn: number;
   private readonly span: number;
-  /** Zone index per page, NONE outside RAM. */
-  private readonly zoneIdx: Int8Array;
+  /** Page offsets [zoneLo, zoneHi) of each zone's span, and [bankLo, bankHi) of each RAM bank. */
+  private readonly zoneLo: Int32Array;
+  private readonly zoneHi: Int32Array;
+  private readonly bankLo: Int32Array;
+  private readonly bankHi: Int32Array;
   /** What this page heads: NONE, a free block (its order), or an allocated one (ALLOCATED + order [+ COMPOUND]). */
   private readonly blk: Int8Array;
   /** Free head: the next block on its list. Allocated head: its owner's index (the same array). */
@@ -143,7 +147,10 @@ export class BuddyAllocator implements PageSource {
     this.basePfn = (zones[0] as Zone).startPfn;
     this.span = (zones[zones.length - 1] as Zone).endPfn - this.basePfn;
     const n = this.span;
-    this.zoneIdx = new Int8Array(n).fill(NONE);
+    this.zoneLo = Int32Array.from(zones, (z) => z.startPfn - this.basePfn);
+    this.zoneHi = Int32Array.from(zones, (z) => z.endPfn - this.basePfn);
+    this.bankLo = Int32Array.from(phys.platform.ram, (b) => Math.floor(b.start / PAGE_SIZE) - this.basePfn);
+    this.bankHi = Int32Array.from(phys.platform.ram, (b) => Math.floor(b.end / PAGE_SIZE) - this.basePfn);
     this.blk = new Int8Array(n).fill(NONE);
     // Links are written when a page becomes a head and read only while it is one: no initial fill.
     this.next = this.ownerId = new Int32Array(n);
@@ -182,7 +189,6 @@ export class BuddyAllocator implements PageSource {
       for (const bank of banks) {
         const s = Math.max(zone.startPfn, Math.floor(bank.start / PAGE_SIZE));
         const e = Math.min(zone.endPfn, Math.floor(bank.end / PAGE_SIZE));
-        if (e > s) this.zoneIdx.fill(z, s - this.basePfn, e - this.basePfn);
         let from = s;
         for (const r of [...reserved, { start: e * PAGE_SIZE, end: e * PAGE_SIZE }]) {
           const rs = Math.min(e, Math.max(from, r.start / PAGE_SIZE));
@@ -234,7 +240,7 @@ export class BuddyAllocator implements PageSource {
     } else {
       this.stats.fastPath++;
     }
-    const z = this.zoneIdx[off] as number;
+    const z = this.spanZone(off);
     const id = this.ownerIndex(owner);
     this.blk[off] = ALLOCATED + order + ((gfp & F_COMP) !== 0 ? COMPOUND : 0);
     this.ownerId[off] = id;
@@ -269,14 +275,14 @@ export class BuddyAllocator implements PageSource {
   zoneOf(pa: number): ZoneName | null {
     const off = this.offsetOf(pa);
     if (off === NONE) return null;
-    const z = this.zoneIdx[off] as number;
+    const z = this.ramZone(off);
     return z === NONE ? null : (this.zones[z] as Zone).name;
   }
 
   /** Index in `zones` of the zone holding page frame `pfn`, or -1 (outside RAM). */
   zoneIndexOfPfn(pfn: number): number {
     const off = pfn - this.basePfn;
-    return off >= 0 && off < this.span ? (this.zoneIdx[off] as number) : NONE;
+    return off >= 0 && off < this.span ? this.ramZone(off) : NONE;
   }
 
   ownerOf(pa: number): string | null {
@@ -466,7 +472,7 @@ export class BuddyAllocator implements PageSource {
     };
     const mark = (off: number, order: number, what: string): void => {
       for (let i = off; i < off + (1 << order); i++) {
-        if (i >= this.span || this.zoneIdx[i] !== this.zoneIdx[off])
+        if (i >= this.span || this.ramZone(i) !== this.ramZone(off))
           fail(`${what} at pfn 0x${(this.basePfn + off).toString(16)} order ${order} leaves its zone`);
         if (covered[i] !== 0) fail(`${what} at pfn 0x${(this.basePfn + off).toString(16)} overlaps another block`);
         covered[i] = 1;
@@ -482,12 +488,12 @@ export class BuddyAllocator implements PageSource {
           const pfn = this.basePfn + off;
           if (this.prev[off] !== prev) fail(`prev link of pfn 0x${pfn.toString(16)} on zone ${z} order ${o}`);
           if (this.blk[off] !== o) fail(`pfn 0x${pfn.toString(16)} on the order-${o} list has state ${this.blk[off]}`);
-          if (this.zoneIdx[off] !== z) fail(`pfn 0x${pfn.toString(16)} on zone ${z}'s list is in zone ${this.zoneIdx[off]}`);
+          if (this.ramZone(off) !== z) fail(`pfn 0x${pfn.toString(16)} on zone ${z}'s list is in zone ${this.ramZone(off)}`);
           if (pfn % (1 << o) !== 0) fail(`pfn 0x${pfn.toString(16)} is not aligned to order ${o}`);
           mark(off, o, "free block");
           if (o < this.orders - 1) {
             const b = (pfn ^ (1 << o)) - this.basePfn;
-            if (b >= 0 && b < this.span && this.blk[b] === o && this.zoneIdx[b] === z) {
+            if (b >= 0 && b < this.span && this.blk[b] === o && this.ramZone(b) === z) {
               fail(`free buddies pfn 0x${pfn.toString(16)} and 0x${(this.basePfn + b).toString(16)} at order ${o} were not merged`);
             }
           }
@@ -508,7 +514,7 @@ export class BuddyAllocator implements PageSource {
       const o = s & ORDER_MASK;
       if ((s & ALLOCATED) === 0 || o >= this.orders) fail(`pfn 0x${(this.basePfn + off).toString(16)} has state ${s}`);
       mark(off, o, "allocated block");
-      const z = this.zoneIdx[off] as number;
+      const z = this.ramZone(off);
       allocByZone[z] = (allocByZone[z] as number) + (1 << o);
     }
     for (let z = 0; z < this.zones.length; z++) {
@@ -572,7 +578,7 @@ export class BuddyAllocator implements PageSource {
 
   private release(off: number): void {
     const order = (this.blk[off] as number) & ORDER_MASK;
-    const z = this.zoneIdx[off] as number;
+    const z = this.spanZone(off);
     const row = this.heldPages[this.ownerId[off] as number] as number[];
     row[z] = (row[z] as number) - (1 << order);
     this.blk[off] = NONE;
@@ -585,9 +591,12 @@ export class BuddyAllocator implements PageSource {
     let pfn = this.basePfn + offIn;
     let order = orderIn;
     const maxMerge = this.orders - 1;
+    // A free head lies in RAM, so it is in zone z when it is inside z's span.
+    const lo = this.zoneLo[z] as number;
+    const hi = this.zoneHi[z] as number;
     while (order < maxMerge) {
       const b = (pfn ^ (1 << order)) - this.basePfn;
-      if (b < 0 || b >= this.span || this.blk[b] !== order || this.zoneIdx[b] !== z) break;
+      if (b < lo || b >= hi || this.blk[b] !== order) break;
       this.listDel(b, z * this.orders + order);
       this.blk[b] = NONE;
       pfn &= ~(1 << order);
@@ -601,7 +610,7 @@ export class BuddyAllocator implements PageSource {
     if (!tail && order < this.orders - 2) {
       const combined = pfn & ~(1 << order);
       const hb = (combined ^ (1 << (order + 1))) - this.basePfn;
-      if (hb >= 0 && hb < this.span && this.blk[hb] === order + 1 && this.zoneIdx[hb] === z) tail = true;
+      if (hb >= lo && hb < hi && this.blk[hb] === order + 1) tail = true;
     }
     if (tail) this.listAddTail(off, z * this.orders + order);
     else this.listAddHead(off, z * this.orders + order);
@@ -675,6 +684,18 @@ export class BuddyAllocator implements PageSource {
     }
   }
 
+  /** The zone whose span holds page offset `off` (a block head, known to be RAM), or NONE. */
+  private spanZone(off: number): number {
+    for (let z = 0; z < this.zoneLo.length; z++) if (off >= (this.zoneLo[z] as number) && off < (this.zoneHi[z] as number)) return z;
+    return NONE;
+  }
+
+  /** The zone of page offset `off` if it is RAM (inside a bank), else NONE. */
+  private ramZone(off: number): number {
+    for (let i = 0; i < this.bankLo.length; i++) if (off >= (this.bankLo[i] as number) && off < (this.bankHi[i] as number)) return this.spanZone(off);
+    return NONE;
+  }
+
   /** Page offset of `pa`, or NONE when it is not inside the zones' span. */
   private offsetOf(pa: number): number {
     if (!Number.isSafeInteger(pa) || pa < 0) return NONE;
@@ -699,7 +720,7 @@ export class BuddyAllocator implements PageSource {
   /** The head offset of the allocated block covering `pa`, or a RangeError naming the problem. */
   private liveHead(pa: number, op: string): number {
     const off = this.offsetOf(pa);
-    if (off === NONE || this.zoneIdx[off] === NONE) throw new RangeError(`buddy: ${op}(${fmtPa(pa)}): not a managed RAM page`);
+    if (off === NONE || this.ramZone(off) === NONE) throw new RangeError(`buddy: ${op}(${fmtPa(pa)}): not a managed RAM page`);
     const head = this.allocatedHead(off);
     if (head === NONE) throw new RangeError(`buddy: ${op}(${fmtPa(pa)}): the page is free`);
     return head;
@@ -714,7 +735,7 @@ export class BuddyAllocator implements PageSource {
     const where = `buddy: ${op}(${fmtPa(pa)})`;
     if (!Number.isSafeInteger(pa) || pa % PAGE_SIZE !== 0) throw new RangeError(`${where}: not a page-aligned address`);
     const off = this.offsetOf(pa);
-    if (off === NONE || this.zoneIdx[off] === NONE) throw new RangeError(`${where}: unknown address, not a managed RAM page`);
+    if (off === NONE || this.ramZone(off) === NONE) throw new RangeError(`${where}: unknown address, not a managed RAM page`);
     const head = this.allocatedHead(off);
     if (head !== NONE) {
       throw new RangeError(`${where}: inside the block at ${fmtPa((this.basePfn + head) * PAGE_SIZE)}, not its head`);
