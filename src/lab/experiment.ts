@@ -143,18 +143,22 @@ class Experiment {
 
   private feedEvents(batch: readonly WorkloadEvent[], plan: BatchPlan): boolean {
     const u = this.until;
+    const checkStop = u.kind !== "end";
+    const replayer = this.replayer;
+    const faults = this.faults;
     let k = 0;
     let judgeAt = plan.at[0] ?? -1;
     for (let i = 0; i < batch.length; i++) {
       const ev = batch[i] as WorkloadEvent;
-      if (stopsBefore(u, ev, this.consumed)) {
+      if (checkStop && stopsBefore(u, ev, this.consumed)) {
         this.stopped = u.kind;
         return false;
       }
-      for (; judgeAt === i; judgeAt = plan.at[++k] ?? -1) this.faults?.judge(plan.judgements[k] as Judgement);
+      for (; judgeAt === i; judgeAt = plan.at[++k] ?? -1) faults?.judge(plan.judgements[k] as Judgement);
+      const type = ev.type;
       // A device fault is judged (above), never executed.
-      if (this.replayer !== null && TRACE_TYPES.has(ev.type)) this.replayer.apply(ev as TraceEvent);
-      else if (ev.type !== "iommuFault") this.executor.apply(ev);
+      if (replayer !== null && (type === "iommuMap" || type === "iommuUnmap")) replayer.apply(ev);
+      else if (type !== "iommuFault") this.executor.apply(ev);
       this.consumed++;
     }
     return true;
