@@ -356,6 +356,29 @@ export class BuddyAllocator implements PageSource {
 
   // ---- accounting and views --------------------------------------------------------------------
 
+  /**
+   * Allocated blocks per owner, for the owners in `owners` that hold any: one pass over the state bytes
+   * (a walk of every page with blockOf/ownerOf gives the same counts, test/mm/buddy.test.ts).
+   */
+  blockCountsByOwner(owners: ReadonlySet<string>): Map<string, number> {
+    const wanted = new Int32Array(this.owners.length);
+    this.owners.forEach((o, id) => {
+      if (owners.has(o)) wanted[id] = 1;
+    });
+    const counts = new Int32Array(this.owners.length);
+    const blk = this.blk;
+    for (let off = 0; off < this.span; off++) {
+      if ((blk[off] as number) < ALLOCATED) continue;
+      const id = this.ownerId[off] as number;
+      if (wanted[id] === 1) counts[id] = (counts[id] as number) + 1;
+    }
+    const out = new Map<string, number>();
+    this.owners.forEach((o, id) => {
+      if ((counts[id] as number) > 0) out.set(o, counts[id] as number);
+    });
+    return out;
+  }
+
   /** Bytes held per owner per zone (zones with nothing held are left out; owners holding nothing too). */
   usageByOwner(): Map<string, Partial<Record<ZoneName, number>>> {
     const out = new Map<string, Partial<Record<ZoneName, number>>>();
