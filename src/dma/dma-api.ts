@@ -176,7 +176,7 @@ export class IommuDma {
 
   /** iova_offset / iova_align. */
   private iovaOffset(x: number): number {
-    return x % IOVA_GRANULE;
+    return granuleOffset(x);
   }
 
   /**
@@ -256,25 +256,44 @@ export class IommuDma {
     this.counters.mapSg++;
     const prot = dmaInfoToProt(dir, dev.coherent, attrs);
     const boundary = dev.segBoundaryMask + 1;
+    // Entries of whole, page-aligned pages that need no boundary padding are their own IOVA-aligned
+    // copies: then `sg` itself goes to iommu_map_sg and no per-entry arrays are built.
+    let iovaLen = 0;
+    let plain = true;
+    for (let i = 0; i < sg.length; i++) {
+      const s = sg[i] as SgEntry;
+      checkSize("dma_map_sg entry length", s.length);
+      const len = s.length;
+      const pad = boundaryPad(iovaLen, boundary);
+      if (granuleOffset(s.phys) !== 0 || granuleOffset(len) !== 0 || (pad !== 0 && pad < len - 1 && i > 0)) {
+        plain = false;
+        break;
+      }
+      iovaLen += len;
+    }
     const offs: number[] = [];
     const iovaLens: number[] = [];
-    const aligned: { phys: number; length: number }[] = [];
-    let iovaLen = 0;
-    for (const s of sg) {
-      checkSize("dma_map_sg entry length", s.length);
-      const off = this.iovaOffset(s.phys);
-      const len = alignUp(s.length + off, IOVA_GRANULE);
-      const pad = (boundary - (iovaLen % boundary)) % boundary;
-      const prev = aligned.length - 1;
-      if (pad !== 0 && pad < len - 1 && prev >= 0) {
-        (aligned[prev] as { length: number }).length += pad;
-        iovaLens[prev] = (iovaLens[prev] as number) + pad;
-        iovaLen += pad;
+    let aligned: readonly SgEntry[] = sg;
+    if (!plain) {
+      const copy: { phys: number; length: number }[] = [];
+      iovaLen = 0;
+      for (const s of sg) {
+        checkSize("dma_map_sg entry length", s.length);
+        const off = this.iovaOffset(s.phys);
+        const len = alignUp(s.length + off, IOVA_GRANULE);
+        const pad = boundaryPad(iovaLen, boundary);
+        const prev = copy.length - 1;
+        if (pad !== 0 && pad < len - 1 && prev >= 0) {
+          (copy[prev] as { length: number }).length += pad;
+          iovaLens[prev] = (iovaLens[prev] as number) + pad;
+          iovaLen += pad;
+        }
+        offs.push(off);
+        iovaLens.push(len);
+        copy.push({ phys: s.phys - off, length: len });
+        iovaLen += len;
       }
-      offs.push(off);
-      iovaLens.push(len);
-      aligned.push({ phys: s.phys - off, length: len });
-      iovaLen += len;
+      aligned = copy;
     }
     const iova = this.allocIova(dev, iovaLen, dev.dmaMask, cpu);
     if (iova === 0) {
@@ -291,11 +310,11 @@ export class IommuDma {
     let dmaAddr = iova;
     let curLen = 0;
     for (let i = 0; i < sg.length; i++) {
-      const sOff = offs[i] as number;
       const sLen = (sg[i] as SgEntry).length;
-      const sIovaLen = iovaLens[i] as number;
+      const sOff = plain ? 0 : (offs[i] as number);
+      const sIovaLen = plain ? sLen : (iovaLens[i] as number);
       const last = segments[segments.length - 1];
-      if (last !== undefined && curLen !== 0 && sOff === 0 && dmaAddr % boundary !== 0 && dev.maxSegmentSize - curLen >= sLen) {
+      if (last !== undefined && curLen !== 0 && sOff === 0 && remainder(dmaAddr, boundary) !== 0 && dev.maxSegmentSize - curLen >= sLen) {
         curLen += sLen;
         last.dmaLength = curLen;
       } else {
@@ -427,6 +446,30 @@ export class IommuDma {
     this.unmapRange(buf.dmaHandle, size, cpu);
     this.freeBlocks(buf.blocks);
   }
+}
+
+/** The granule (4 KiB, a power of two) as a module constant, so hot code does not read the import cell. */
+const GRANULE = IOVA_GRANULE;
+
+/**
+ * x % IOVA_GRANULE. A float remainder is a libm call in V8; for a positive safe integer the low bits
+ * of its low word are the same number (2^32 is a multiple of the granule).
+ */
+function granuleOffset(x: number): number {
+  return x > 0 && x <= Number.MAX_SAFE_INTEGER && Math.floor(x) === x ? (x >>> 0) & (GRANULE - 1) : x % GRANULE;
+}
+
+/** x % m, without the libm call where x is already below m (non-negative x: the remainder is x). */
+function remainder(x: number, m: number): number {
+  return x >= 0 && x < m ? x : x % m;
+}
+
+/** (boundary - (iovaLen % boundary)) % boundary: the padding that starts the next entry on a boundary. */
+function boundaryPad(iovaLen: number, boundary: number): number {
+  // Below the boundary (and for integers, where boundary - iovaLen is exact) the outer remainder is
+  // of a number in (0, boundary], so it is boundary - iovaLen except at 0.
+  if (iovaLen > 0 && iovaLen < boundary && Number.isSafeInteger(iovaLen) && Number.isSafeInteger(boundary)) return boundary - iovaLen;
+  return (boundary - (iovaLen % boundary)) % boundary;
 }
 
 function checkSize(what: string, v: number): void {

@@ -134,8 +134,9 @@ export function mtkV7sConfig(era: Era, io: boolean | IoPgtableCfg, fitCheck?: bo
   };
 }
 
+/** x % a === 0 for a power of two a below 2^31: the low word of a non-negative integer says it exactly. */
 function isAligned(x: number, a: number): boolean {
-  return x % a === 0;
+  return x >= 0 && Number.isSafeInteger(x) ? (x & (a - 1)) === 0 : x % a === 0;
 }
 
 /** "%pa" of a phys_addr_t on a 64-bit kernel: 0x and 16 zero-padded hex digits. */
@@ -181,6 +182,9 @@ export class IommuDomain {
   private tableRef: V7sPageTable | null = null;
   /** What the core is doing while the engine calls back, to classify v4.19 add_flush calls. */
   private inOp: "map" | "unmap" | "idle" = "idle";
+  /** mapNoSync's bytes mapped and rolled back (its DomainMapResult fields). */
+  private lastMapped = 0;
+  private lastRolledBack = 0;
 
   private constructor(opts: IommuDomainOptions) {
     this.era = opts.era;
@@ -292,7 +296,8 @@ export class IommuDomain {
 
   /** The physical address mtk_iommu_map hands io-pgtable. */
   private driverPaddr(paddr: number): number {
-    if (this.features.mtk4gbPaddr === "mask32") return lower32(paddr);
+    // Below 4 GiB the low word is the address itself (lower32's remainder is a libm call on a double).
+    if (this.features.mtk4gbPaddr === "mask32") return paddr < SZ_4G ? paddr : lower32(paddr);
     if (this.enable4GB && upper32(paddr) % 2 === 0) return paddr + SZ_4G;
     return paddr;
   }
@@ -303,8 +308,9 @@ export class IommuDomain {
    */
   map(iova: number, paddr: number, size: number, prot: number, gfp: Gfp): DomainMapResult {
     this.counters.mapCalls++;
-    const r = this.mapNoSync(iova, paddr, size, prot, gfp);
-    if (r.ret !== 0) {
+    const ret = this.mapNoSync(iova, paddr, size, prot, gfp);
+    const r: DomainMapResult = { ret, mapped: this.lastMapped, rolledBack: this.lastRolledBack };
+    if (ret !== 0) {
       this.counters.mapFailures++;
       return r;
     }
@@ -312,22 +318,30 @@ export class IommuDomain {
     return r;
   }
 
-  /** iommu_map_nosync (the body of iommu_map; iommu_map_sg calls it once per merged run). */
-  private mapNoSync(iova: number, paddr: number, size: number, prot: number, gfp: Gfp): DomainMapResult {
+  /**
+   * iommu_map_nosync (the body of iommu_map; iommu_map_sg calls it once per merged run): 0 or a negative
+   * errno, with the bytes mapped and rolled back left in `lastMapped` and `lastRolledBack` (no result
+   * object: iommu_map_sg calls this once per scatterlist entry on eras that do not merge).
+   */
+  private mapNoSync(iova: number, paddr: number, size: number, prot: number, gfp: Gfp): number {
     checkAddr("iommu_map iova", iova);
     checkAddr("iommu_map paddr", paddr);
     checkAddr("iommu_map size", size);
+    this.lastMapped = 0;
+    this.lastRolledBack = 0;
     if (this.features.rejectZoneGfp && (gfp & (__GFP_COMP | __GFP_DMA | __GFP_DMA32 | __GFP_HIGHMEM)) !== 0) {
       this.messages.push({ level: "warn", text: "WARN_ON_ONCE: gfp & (__GFP_COMP | __GFP_DMA | __GFP_DMA32 | __GFP_HIGHMEM)" });
-      return { ret: -EINVAL, mapped: 0, rolledBack: 0 };
+      return -EINVAL;
     }
     const min = this.minPagesz;
-    if (!isAligned(iova, min) || !isAligned(paddr, min) || !isAligned(size, min)) {
+    // min_pagesz is a power of two below 2^31, so the low word of each (non-negative integer) address
+    // says whether it is aligned: no float remainder.
+    if (((iova | paddr | size) & (min - 1)) !== 0) {
       this.messages.push({
         level: "err",
         text: `unaligned: iova 0x${iova.toString(16)} pa ${pa64(paddr)} size 0x${size.toString(16)} min_pagesz 0x${min.toString(16)}`,
       });
-      return { ret: -EINVAL, mapped: 0, rolledBack: 0 };
+      return -EINVAL;
     }
     const table = this.table;
     const batched = this.era.mapPagesBatched;
@@ -339,13 +353,15 @@ export class IommuDomain {
     this.inOp = "map";
     try {
       while (left > 0) {
-        const pgsize = iommuPgsizeInto(PGSIZE, this.pgsizeBitmap, curIova, curPa, left, batched);
-        const count = PGSIZE.count;
+        // One page of the smallest size (every entry of a v4.19 scatterlist): aligned to it (checked
+        // above), nothing else in the bitmap fits, so iommu_pgsize can only answer that page, once.
+        const single = left === min;
+        const pgsize = single ? min : iommuPgsizeInto(PGSIZE, this.pgsizeBitmap, curIova, curPa, left, batched);
+        const count = single ? 1 : PGSIZE.count;
         let done: number;
         if (batched) {
-          const r = table.mapPages(curIova, this.driverPaddr(curPa), pgsize, count, prot, gfp);
-          done = r.mapped;
-          ret = r.ret;
+          ret = table.mapPagesRet(curIova, this.driverPaddr(curPa), pgsize, count, prot, gfp);
+          done = table.lastMapped;
           if (ret === 0 && done === 0) {
             throw new RangeError(
               `iommu_map: map_pages mapped nothing and returned 0 (prot 0x${prot.toString(16)} without IOMMU_READ|IOMMU_WRITE?): the kernel's loop would not terminate`,
@@ -367,11 +383,14 @@ export class IommuDomain {
     }
     if (ret !== 0) {
       const rolledBack = this.unmap(iova, mapped);
-      return { ret, mapped, rolledBack: Math.max(0, rolledBack) };
+      this.lastMapped = mapped;
+      this.lastRolledBack = Math.max(0, rolledBack);
+      return ret;
     }
     this.counters.bytesMapped += size;
     this.trace?.emit({ kind: "map", iova, paddr, size });
-    return { ret: 0, mapped, rolledBack: 0 };
+    this.lastMapped = mapped;
+    return 0;
   }
 
   /**
@@ -450,27 +469,35 @@ export class IommuDomain {
    */
   mapSg(iova: number, entries: readonly { readonly phys: number; readonly length: number }[], prot: number, gfp: Gfp): number {
     this.counters.mapCalls++;
-    const runs: { phys: number; length: number }[] = [];
-    for (const e of entries) {
-      const last = runs[runs.length - 1];
-      if (this.features.sgMerge && last !== undefined && last.phys + last.length === e.phys) last.length += e.length;
-      else runs.push({ phys: e.phys, length: e.length });
-    }
+    const merge = this.features.sgMerge;
+    const n = entries.length;
     let mapped = 0;
-    for (const run of runs) {
-      if (!this.features.sgMerge && !isAligned(run.phys, this.minPagesz)) {
+    // Runs are read off `entries` in place (no copy): entries are only read, and a run ends where the
+    // next entry does not continue it physically (or at every entry where the era does not merge).
+    for (let i = 0; i < n; ) {
+      const first = entries[i] as { readonly phys: number; readonly length: number };
+      const phys = first.phys;
+      let length = first.length;
+      i++;
+      if (merge) {
+        for (; i < n; i++) {
+          const e = entries[i] as { readonly phys: number; readonly length: number };
+          if (phys + length !== e.phys) break;
+          length += e.length;
+        }
+      } else if (!isAligned(phys, this.minPagesz)) {
         this.unmap(iova, mapped);
         this.counters.mapFailures++;
         return -EINVAL;
       }
       // 4.19's default_iommu_map_sg called the full iommu_map per entry (TLBI_ON_MAP flushes inside).
-      const r = this.mapNoSync(iova + mapped, run.phys, run.length, prot, gfp);
-      if (r.ret !== 0) {
+      const ret = this.mapNoSync(iova + mapped, phys, length, prot, gfp);
+      if (ret !== 0) {
         this.unmap(iova, mapped);
         this.counters.mapFailures++;
-        return r.ret;
+        return ret;
       }
-      mapped += run.length;
+      mapped += length;
     }
     if (this.features.mtkFlush === "sync-map" && mapped > 0) this.flushRange(iova, mapped, "sync-map", this.skipFlush.map ?? false);
     return mapped;

@@ -8,6 +8,7 @@
  */
 import { SZ_4K } from "../core/u32.ts";
 import type { PhysMemory } from "../phys/memory.ts";
+import { M4u, type PageTranslation } from "./m4u.ts";
 import type { Access, Fault, IommuHardware } from "./types.ts";
 
 export interface PhysRange {
@@ -51,39 +52,37 @@ export class DmaMaster {
   readonly name: string;
   private readonly iommu: IommuHardware;
   private readonly phys: PhysMemory;
+  /** The M4U itself when `iommu` is one: its translatePage answers into `page`, no Translation object. */
+  private readonly m4u: M4u | null;
+  private readonly page: PageTranslation = { pa: 0, fault: null };
 
   constructor(name: string, iommu: IommuHardware, phys: PhysMemory) {
     this.name = name;
     this.iommu = iommu;
     this.phys = phys;
+    this.m4u = iommu instanceof M4u ? iommu : null;
   }
 
   write(iova: number, bytes: number, pattern: DmaPattern): DmaReport {
-    const value = typeof pattern === "number" ? () => pattern >>> 0 : (off: number) => pattern(off) >>> 0;
-    return this.transfer("write", iova, bytes, (pa, off) => (this.phys.write32(pa, value(off)) ? 1 : 0));
+    return this.transfer("write", iova, bytes, pattern, null);
   }
 
   read(iova: number, bytes: number): DmaReadReport {
-    const words = new Uint32Array(bytes / 4);
-    const report = this.transfer("read", iova, bytes, (pa, off) => {
-      if (!this.phys.isRam(pa, 4)) {
-        this.phys.read32(pa);
-        return 0;
-      }
-      words[off / 4] = this.phys.read32(pa);
-      return 1;
-    });
-    return { ...report, words };
+    return this.transfer("read", iova, bytes, 0, new Uint32Array(bytes / 4)) as DmaReadReport;
   }
 
-  /** `word(pa, byteOffset)` moves one word and returns 1 if it reached RAM, 0 on a bus error. */
-  private transfer(access: Access, iova: number, bytes: number, word: (pa: number, off: number) => number): DmaReport {
+  /**
+   * Moves the words of one transfer page by page: a write stores `pattern`, a read fills `words` (given
+   * exactly for reads, and then returned in the report). One loop for both, without a closure per word.
+   */
+  private transfer(access: Access, iova: number, bytes: number, pattern: DmaPattern, words: Uint32Array | null): DmaReport {
     if (!Number.isSafeInteger(iova) || iova < 0 || iova % 4 !== 0) {
       throw new RangeError(`DMA ${access} by ${this.name}: IOVA ${iova} is not a 4-byte aligned non-negative integer`);
     }
     if (!Number.isSafeInteger(bytes) || bytes <= 0 || bytes % 4 !== 0) {
       throw new RangeError(`DMA ${access} by ${this.name}: length ${bytes} is not a positive multiple of 4`);
     }
+    const phys = this.phys;
     const faults: Fault[] = [];
     const chunks: DmaChunk[] = [];
     const ranges: { pa: number; bytes: number }[] = [];
@@ -92,24 +91,48 @@ export class DmaMaster {
     for (let at = iova, end = iova + bytes; at < end; ) {
       const next = Math.min(end, at - (at % SZ_4K) + SZ_4K);
       const len = next - at;
-      const t = this.iommu.translate(at, access);
-      if (!t.ok) {
-        faults.push(t.fault);
+      let tPa = 0;
+      let tFault: Fault | null = null;
+      const m4u = this.m4u;
+      if (m4u !== null) {
+        if (m4u.translatePage(this.page, at, access)) tPa = this.page.pa;
+        else tFault = this.page.fault;
+      } else {
+        const t = this.iommu.translate(at, access);
+        if (t.ok) tPa = t.pa;
+        else tFault = t.fault;
+      }
+      if (tFault !== null) {
+        faults.push(tFault);
         chunks.push({ iova: at, bytes: len, pa: null, busErrors: 0 });
       } else {
         let ok = 0;
-        for (let off = 0; off < len; off += 4) ok += word(t.pa + off, at - iova + off);
+        for (let off = 0; off < len; off += 4) {
+          const pa = tPa + off;
+          if (words === null) {
+            // A word that is not RAM is a bus error (PhysMemory records it).
+            const value = typeof pattern === "number" ? pattern >>> 0 : pattern(at - iova + off) >>> 0;
+            if (phys.write32(pa, value)) ok++;
+          } else if (!phys.isRam(pa, 4)) {
+            phys.read32(pa);
+          } else {
+            words[(at - iova + off) / 4] = phys.read32(pa);
+            ok++;
+          }
+        }
         const errs = len / 4 - ok;
         busErrors += errs;
         transferred += ok * 4;
-        chunks.push({ iova: at, bytes: len, pa: t.pa, busErrors: errs });
+        chunks.push({ iova: at, bytes: len, pa: tPa, busErrors: errs });
         const last = ranges[ranges.length - 1];
-        if (last !== undefined && last.pa + last.bytes === t.pa) last.bytes += len;
-        else ranges.push({ pa: t.pa, bytes: len });
+        if (last !== undefined && last.pa + last.bytes === tPa) last.bytes += len;
+        else ranges.push({ pa: tPa, bytes: len });
       }
       at = next;
     }
-    return { device: this.name, access, iova, bytes, bytesTransferred: transferred, faults, busErrors, ranges, chunks };
+    if (words === null) return { device: this.name, access, iova, bytes, bytesTransferred: transferred, faults, busErrors, ranges, chunks };
+    const report: DmaReadReport = { device: this.name, access, iova, bytes, bytesTransferred: transferred, faults, busErrors, ranges, chunks, words };
+    return report;
   }
 }
 

@@ -12,10 +12,22 @@ import type { PhysMemory } from "../phys/memory.ts";
 import type { Era } from "../core/era.ts";
 import { ioPgtableCfgFor } from "../phys/iommu-plan.ts";
 import type { IommuInstance, Platform } from "../phys/platform.ts";
-import { DEFAULT_TLB_ENTRIES, Tlb, WalkCache, tlbAddrDecode, tlbAddrRegister } from "./tlb.ts";
+import { DEFAULT_TLB_ENTRIES, Tlb, WalkCache, tlbAddrDecodePfn, tlbAddrPfn } from "./tlb.ts";
 import type { Access, Fault, FaultType, IommuHardware, Translation } from "./types.ts";
-import { checkWalkConfig, l1EntryCount, probeRunInto, tlbHitFault, ttbrToL1Base, walk, walkInto, walkPageInto } from "./walker.ts";
-import type { Leaf, WalkConfig, WalkRecord } from "./walker.ts";
+import {
+  checkWalkConfig,
+  faultOfRecord,
+  l1EntryCount,
+  leafOfRecord,
+  probeRunInto,
+  tlbHitFault,
+  ttbrToL1Base,
+  WalkRecord,
+  walk,
+  walkInto,
+  walkPageInto,
+} from "./walker.ts";
+import type { Leaf, WalkConfig } from "./walker.ts";
 
 export interface M4uConfig extends WalkConfig {
   /** TLB entries (fully associative, LRU). */
@@ -99,6 +111,12 @@ export interface M4uCounters {
   readonly faults: Readonly<Record<FaultType, number>>;
 }
 
+/** Where M4u.translatePage answers: the CPU PA, or the fault. */
+export interface PageTranslation {
+  pa: number;
+  fault: Fault | null;
+}
+
 export class M4u implements IommuHardware {
   static readonly MAX_RECORDED_FAULTS = 10000;
   readonly config: M4uConfig;
@@ -107,6 +125,8 @@ export class M4u implements IommuHardware {
   readonly faults: Fault[] = [];
   private readonly tlb: Tlb;
   private readonly walkCache: WalkCache | null;
+  /** translatePage's walk record (read out before anything can walk again). */
+  private readonly walkRec = new WalkRecord();
   private readonly iovaLimit: number;
   private readonly iovaLimitPfn: number;
   private ptBase = 0;
@@ -156,11 +176,9 @@ export class M4u implements IommuHardware {
     this.checkIova(start, "flushRange start");
     this.checkIova(end, "flushRange end");
     if (end < start) throw new RangeError(`flushRange: end 0x${end.toString(16)} < start 0x${start.toString(16)}`);
-    if (this.nothingCached()) {
-      this.rangeFlushes++;
-      return;
-    }
-    this.writeInvalidateRange(tlbAddrRegister(start), tlbAddrRegister(end));
+    this.rangeFlushes++;
+    if (this.nothingCached()) return;
+    this.invalidatePages(tlbAddrPfn(start), tlbAddrPfn(end));
   }
 
   /** F_MMU_INV_RANGE with REG_MMU_INVLD_START_A/END_A as written (MTK_IOMMU_TLB_ADDR encoding). */
@@ -169,11 +187,14 @@ export class M4u implements IommuHardware {
     // Nothing cached, nothing to drop: the common case (a flush after every map, a TLB that trace
     // replay never fills) costs a count.
     if (this.nothingCached()) return;
-    const start = tlbAddrDecode(startReg);
-    const end = tlbAddrDecode(endReg) + 0xfff;
-    if (end < start) return;
-    this.tlb.invalidateRange(start, end);
-    this.walkCache?.invalidateRange(start, end, l1EntryCount(this.config.ias));
+    this.invalidatePages(tlbAddrDecodePfn(startReg), tlbAddrDecodePfn(endReg));
+  }
+
+  /** Drops what pages [first, last] hold: from the START page to the END page's last byte. */
+  private invalidatePages(first: number, last: number): void {
+    if (last < first) return;
+    this.tlb.invalidatePages(first, last);
+    this.walkCache?.invalidateRange(first * SZ_4K, last * SZ_4K + 0xfff, l1EntryCount(this.config.ias));
   }
 
   flushAll(): void {
@@ -210,6 +231,42 @@ export class M4u implements IommuHardware {
     if (r.leaf !== null) this.tlb.fill(r.leaf);
     if (!r.translation.ok) this.record(r.translation.fault);
     return r.translation;
+  }
+
+  /**
+   * translate() for a DMA master's page access, without the Translation object: the same checks,
+   * counters, TLB lookup and fill, and fault record, with the answer in `out` (`out.pa` when it returns
+   * true, else `out.fault`, the Fault translate() would carry).
+   */
+  translatePage(out: PageTranslation, iova: number, access: Access): boolean {
+    this.checkIova(iova, "translate");
+    this.translations++;
+    const hit = this.tlb.lookup(iova);
+    if (hit !== undefined) {
+      const fault = tlbHitFault(hit, iova, access);
+      if (fault !== null) {
+        this.record(fault);
+        out.fault = fault;
+        return false;
+      }
+      out.pa = hit.paBase + (iova - hit.iovaBase);
+      out.fault = null;
+      return true;
+    }
+    this.walks++;
+    const rec = this.walkRec;
+    walkInto(rec, this.phys, this.config, this.l1Base, iova, access, true, this.walkCache);
+    this.descriptorReads += rec.reads;
+    if (rec.leaf) this.tlb.fill(leafOfRecord(rec));
+    if (!rec.ok) {
+      const fault = faultOfRecord(rec, iova, access);
+      this.record(fault);
+      out.fault = fault;
+      return false;
+    }
+    out.pa = rec.pa;
+    out.fault = null;
+    return true;
   }
 
   probe(iova: number): Translation {

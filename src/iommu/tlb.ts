@@ -26,6 +26,9 @@ export const TLB_PAGE_SIZES = [SZ_4K, SZ_64K, SZ_1M, SZ_16M] as const;
 export const DEFAULT_TLB_ENTRIES = 32;
 /** MiB slots the per-MiB counts cover: the whole 35-bit address space (IOVAs are at most 34 bits). */
 const MIB_SLOTS = 1 << (35 - 20);
+const PAGES_PER_MIB = 256;
+/** 4 KiB pages per entry of each size class. */
+const TLB_CLASS_PAGES = [1, 16, 256, 4096] as const;
 
 /** MTK_IOMMU_TLB_ADDR(a): bits 31:12 of the address, with address bits 34:32 in bits 2:0. */
 export function tlbAddrRegister(iova: number): number {
@@ -37,6 +40,16 @@ export function tlbAddrRegister(iova: number): number {
 /** The page address a START/END register value names. */
 export function tlbAddrDecode(reg: number): number {
   return ((reg & 0xfffff000) >>> 0) + (reg & 7) * SZ_4G;
+}
+
+/** tlbAddrDecode(reg) / 4 KiB: a page frame number, small enough to stay a small integer. */
+export function tlbAddrDecodePfn(reg: number): number {
+  return (reg >>> 12) + (reg & 7) * 0x10_0000;
+}
+
+/** tlbAddrDecodePfn(tlbAddrRegister(iova)) without the register value (above 2^31 a heap number). */
+export function tlbAddrPfn(iova: number): number {
+  return iova < 0x1_0000_0000 ? iova >>> 12 : (iova >>> 12) + (upper32(iova) & 7) * 0x10_0000;
 }
 
 export class Tlb {
@@ -53,6 +66,8 @@ export class Tlb {
   /** Entries whose page meets each MiB of IOVA (a 16 MiB supersection counts in 16). */
   private readonly perMiB = new Int32Array(MIB_SLOTS);
   private foundKey = 0;
+  /** Some entry was filled with a base that is not a multiple of its size (only tests do that): scan. */
+  private misaligned = false;
 
   constructor(capacity = DEFAULT_TLB_ENTRIES) {
     if (!Number.isInteger(capacity) || capacity < 1 || capacity > 65536) {
@@ -89,6 +104,7 @@ export class Tlb {
       throw new RangeError(`TLB fill: IOVA 0x${leaf.iovaBase.toString(16)} is outside the 35-bit space`);
     }
     const key = cls + 4 * Math.floor(leaf.iovaBase / leaf.pageSize);
+    if (leaf.iovaBase % leaf.pageSize !== 0) this.misaligned = true;
     if (this.map.has(key)) {
       // The same key is the same page at the same size: the per-MiB counts stay as they are.
       this.map.delete(key);
@@ -103,16 +119,77 @@ export class Tlb {
 
   /** Drops every entry whose page intersects [start, end] (inclusive); returns how many. */
   invalidateRange(start: number, end: number): number {
-    if (this.map.size === 0 || !this.mayMeet(start, end)) return 0;
+    if (this.map.size === 0) return 0;
+    // An inverted range meets the entries that hold both ends: only the scan answers that.
+    if (end < start) return this.counted(this.dropByScan(start, end));
+    if (!this.mayMeet(Math.floor(start / SZ_1M), Math.floor(end / SZ_1M))) return 0;
+    // Every entry covers whole 4 KiB pages, so it meets an integer range [start, end] exactly when it
+    // meets the range's pages.
+    if (!this.misaligned && Number.isInteger(start) && Number.isInteger(end)) {
+      return this.counted(this.dropPages(Math.floor(start / SZ_4K), Math.floor(end / SZ_4K)));
+    }
+    return this.counted(this.dropByScan(start, end));
+  }
+
+  /**
+   * invalidateRange(firstPfn * 4 KiB, lastPfn * 4 KiB + 0xfff), in page frames: what a START/END register
+   * pair names, without the addresses above 2^31 that would be heap numbers at every call.
+   */
+  invalidatePages(firstPfn: number, lastPfn: number): number {
+    if (this.map.size === 0) return 0;
+    if (lastPfn < firstPfn) return this.counted(this.dropByScan(firstPfn * SZ_4K, lastPfn * SZ_4K + 0xfff));
+    if (!this.mayMeet(Math.floor(firstPfn / PAGES_PER_MIB), Math.floor(lastPfn / PAGES_PER_MIB))) return 0;
+    if (!this.misaligned) return this.counted(this.dropPages(firstPfn, lastPfn));
+    return this.counted(this.dropByScan(firstPfn * SZ_4K, lastPfn * SZ_4K + 0xfff));
+  }
+
+  private counted(dropped: number): number {
+    this.invalidated += dropped;
+    return dropped;
+  }
+
+  /**
+   * The entries meeting pages [first, last]: looked up by key when the range names fewer keys than the
+   * TLB holds (per size class in use, the pages of that size it touches; an aligned entry meets the range
+   * exactly when its key is one of them), else found by the scan.
+   */
+  private dropPages(first: number, last: number): number {
+    let candidates = 0;
+    for (let cls = 0; cls < 4; cls++) {
+      if (this.perClass[cls] === 0) continue;
+      const pages = TLB_CLASS_PAGES[cls] as number;
+      candidates += Math.floor(last / pages) - Math.floor(first / pages) + 1;
+    }
+    if (candidates > this.map.size) return this.dropByScan(first * SZ_4K, last * SZ_4K + 0xfff);
     let dropped = 0;
-    for (const [key, leaf] of this.map) {
+    for (let cls = 0; cls < 4; cls++) {
+      if (this.perClass[cls] === 0) continue;
+      const pages = TLB_CLASS_PAGES[cls] as number;
+      const to = Math.floor(last / pages);
+      for (let page = Math.floor(first / pages); page <= to; page++) {
+        const key = cls + 4 * page;
+        const leaf = this.map.get(key);
+        if (leaf === undefined) continue;
+        this.map.delete(key);
+        this.drop(leaf);
+        dropped++;
+      }
+    }
+    return dropped;
+  }
+
+  /** Every entry tested against [start, end]. */
+  private dropByScan(start: number, end: number): number {
+    let dropped = 0;
+    // Keys, then each value: a Map's [key, value] iteration allocates a pair per entry.
+    for (const key of this.map.keys()) {
+      const leaf = this.map.get(key) as Leaf;
       if (leaf.iovaBase <= end && leaf.iovaBase + leaf.pageSize - 1 >= start) {
         this.map.delete(key);
         this.drop(leaf);
         dropped++;
       }
     }
-    this.invalidated += dropped;
     return dropped;
   }
 
@@ -170,14 +247,11 @@ export class Tlb {
   }
 
   /**
-   * False only when no entry meets [start, end]. A range over more MiB than there are entries is
-   * answered "maybe" at once (the scan is then no dearer than the counts).
+   * False only when no entry meets MiB [first, last] of IOVA. A range over more MiB than there are
+   * entries is answered "maybe" at once (the scan is then no dearer than the counts).
    */
-  private mayMeet(start: number, end: number): boolean {
-    // An inverted range meets the entries that hold both ends: leave that to the scan.
-    if (end < start) return true;
-    const first = Math.floor(start / SZ_1M);
-    const last = Math.min(Math.floor(end / SZ_1M), MIB_SLOTS - 1);
+  private mayMeet(first: number, lastMiB: number): boolean {
+    const last = Math.min(lastMiB, MIB_SLOTS - 1);
     if (last - first >= this.map.size) return true;
     for (let mb = first; mb <= last; mb++) if (this.perMiB[mb] !== 0) return true;
     return false;

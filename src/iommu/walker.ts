@@ -398,18 +398,7 @@ export function walkResultOf(rec: WalkRecord, iova: number, access: Access): Wal
     const l2Fault = rec.fault === "walk-bus-error";
     steps.push({ level: 2, descriptorPa: rec.l2Pa, descriptor: rec.l2Descriptor, kind: l2Fault ? "bus-error" : l2Kind(rec.l2Descriptor) });
   }
-  const leaf: Leaf | null = rec.leaf
-    ? {
-        iovaBase: rec.iovaBase,
-        pageSize: rec.pageSize,
-        paBase: rec.paBase,
-        busPaBase: rec.busPaBase,
-        writable: rec.writable,
-        level: rec.level,
-        descriptorPa: rec.descriptorPa,
-        descriptor: rec.descriptor,
-      }
-    : null;
+  const leaf = rec.leaf ? leafOfRecord(rec) : null;
   if (rec.ok) {
     return {
       translation: { ok: true, iova, pa: rec.pa, busPa: rec.busPa, pageSize: rec.pageSize, writable: rec.writable, fromTlb: false, steps },
@@ -417,7 +406,26 @@ export function walkResultOf(rec: WalkRecord, iova: number, access: Access): Wal
       reads: rec.reads,
     };
   }
-  const fault: Fault = {
+  return { translation: { ok: false, fault: faultOfRecord(rec, iova, access), steps }, leaf, reads: rec.reads };
+}
+
+/** The leaf a record reached (`rec.leaf` true), as the TLB caches it. */
+export function leafOfRecord(rec: WalkRecord): Leaf {
+  return {
+    iovaBase: rec.iovaBase,
+    pageSize: rec.pageSize,
+    paBase: rec.paBase,
+    busPaBase: rec.busPaBase,
+    writable: rec.writable,
+    level: rec.level,
+    descriptorPa: rec.descriptorPa,
+    descriptor: rec.descriptor,
+  };
+}
+
+/** The fault of a record that is not ok, for a walk of `iova` for `access`. */
+export function faultOfRecord(rec: WalkRecord, iova: number, access: Access): Fault {
+  return {
     type: rec.fault as FaultType,
     iova,
     access,
@@ -425,7 +433,6 @@ export function walkResultOf(rec: WalkRecord, iova: number, access: Access): Wal
     descriptorPa: rec.descriptorPa,
     descriptor: rec.descriptor,
   };
-  return { translation: { ok: false, fault, steps }, leaf, reads: rec.reads };
 }
 
 /** The fault a TLB hit raises (a write through a cached read-only leaf), or null. */

@@ -103,16 +103,27 @@ function oldSizeClass(pageSize: number): number {
 // ---------------------------------------------------------------------------------------------------
 
 type Op =
-  | { op: "fill"; cls: number; page: number; pa: number }
+  | { op: "fill"; cls: number; page: number; pa: number; misaligned: boolean }
   | { op: "lookup" | "peek"; iova: number }
   | { op: "range"; start: number; len: number }
+  | { op: "pages"; first: number; pages: number }
   | { op: "all" };
 
 /** IOVAs in a small window (so entries meet and overlap) or anywhere below 2^34. */
 const WINDOW = 0x3000_0000;
 const iova = fc.oneof(fc.integer({ min: WINDOW, max: WINDOW + 0x0400_0000 - 1 }), fc.integer({ min: 0, max: 2 ** 34 - 1 }));
 const op: fc.Arbitrary<Op> = fc.oneof(
-  { weight: 4, arbitrary: fc.record({ op: fc.constant("fill" as const), cls: fc.integer({ min: 0, max: 3 }), page: iova, pa: fc.nat(0xfffff) }) },
+  {
+    weight: 4,
+    arbitrary: fc.record({
+      op: fc.constant("fill" as const),
+      cls: fc.integer({ min: 0, max: 3 }),
+      page: iova,
+      pa: fc.nat(0xfffff),
+      // A base that is not a multiple of the size: the walker never fills one, the key lookup must not trust it.
+      misaligned: fc.oneof({ weight: 19, arbitrary: fc.constant(false) }, { weight: 1, arbitrary: fc.constant(true) }),
+    }),
+  },
   { weight: 3, arbitrary: fc.record({ op: fc.constantFrom("lookup" as const, "peek" as const), iova }) },
   {
     weight: 4,
@@ -122,12 +133,20 @@ const op: fc.Arbitrary<Op> = fc.oneof(
       len: fc.oneof(fc.integer({ min: 0, max: 0x2_0000 }), fc.integer({ min: 0, max: 0x0200_0000 }), fc.integer({ min: -0x2000, max: -1 })),
     }),
   },
+  {
+    weight: 4,
+    arbitrary: fc.record({
+      op: fc.constant("pages" as const),
+      first: iova.map((a) => Math.floor(a / 4096)),
+      pages: fc.oneof(fc.integer({ min: 1, max: 40 }), fc.integer({ min: 1, max: 0x2000 }), fc.integer({ min: -3, max: 0 })),
+    }),
+  },
   { weight: 1, arbitrary: fc.constant({ op: "all" as const }) },
 );
 
-function leafOf(cls: number, at: number, pa: number): Leaf {
+function leafOf(cls: number, at: number, pa: number, misaligned = false): Leaf {
   const pageSize = TLB_PAGE_SIZES[cls] as number;
-  const iovaBase = at - (at % pageSize);
+  const iovaBase = misaligned ? at - (at % 4096) + 4096 * (1 + (at % 3)) : at - (at % pageSize);
   return { iovaBase, pageSize, paBase: pa * 4096, busPaBase: pa * 4096, writable: true, level: cls < 2 ? 2 : 1, descriptorPa: 0, descriptor: 0 };
 }
 
@@ -135,7 +154,7 @@ function counters(t: Tlb | OldTlb): number[] {
   return [t.hits, t.misses, t.fills, t.evictions, t.invalidated];
 }
 
-describe("TLB with per-MiB counts equals the full-scan TLB", () => {
+describe("TLB with per-MiB counts and key lookups equals the full-scan TLB", () => {
   it("same entries, LRU order, return values and counters after every operation", () => {
     fc.assert(
       fc.property(fc.integer({ min: 1, max: 40 }), fc.array(op, { maxLength: 300 }), (capacity, ops) => {
@@ -144,7 +163,7 @@ describe("TLB with per-MiB counts equals the full-scan TLB", () => {
         for (const o of ops) {
           switch (o.op) {
             case "fill": {
-              const leaf = leafOf(o.cls, o.page, o.pa);
+              const leaf = leafOf(o.cls, o.page, o.pa, o.misaligned && o.cls > 0);
               now.fill(leaf);
               old.fill(leaf);
               break;
@@ -158,6 +177,12 @@ describe("TLB with per-MiB counts equals the full-scan TLB", () => {
             case "range":
               assert.equal(now.invalidateRange(o.start, o.start + o.len), old.invalidateRange(o.start, o.start + o.len));
               break;
+            case "pages": {
+              // invalidatePages(first, last) is the range from the first page to the last page's end.
+              const last = o.first + o.pages - 1;
+              assert.equal(now.invalidatePages(o.first, last), old.invalidateRange(o.first * 4096, last * 4096 + 0xfff));
+              break;
+            }
             case "all":
               assert.equal(now.invalidateAll(), old.invalidateAll());
               break;
@@ -169,6 +194,30 @@ describe("TLB with per-MiB counts equals the full-scan TLB", () => {
       }),
       { numRuns: 400 },
     );
+  });
+
+  it("a range with a fractional end past a page's last byte meets only what the scan meets", () => {
+    const now = new Tlb(32);
+    const old = new OldTlb(32);
+    for (const t of [now, old]) for (let i = 0; i < 4; i++) t.fill(leafOf(0, 0x1000_0000 + i * 0x1000, i));
+    assert.equal(now.invalidateRange(0x1000_0fff + 0.8, 0x1000_1000 + 0.5), old.invalidateRange(0x1000_0fff + 0.8, 0x1000_1000 + 0.5));
+    assert.deepEqual(now.entries(), old.entries());
+    assert.equal(now.size, 3);
+  });
+
+  it("an entry filled at a base that is not a multiple of its size is still found by a flush of its upper half", () => {
+    for (const flush of [(t: Tlb | OldTlb) => t.invalidateRange(0x1001_0000, 0x1001_0fff), (t: Tlb) => t.invalidatePages(0x1_0010, 0x1_0010)]) {
+      const now = new Tlb(32);
+      const old = new OldTlb(32);
+      for (const t of [now, old]) {
+        for (let i = 0; i < 8; i++) t.fill(leafOf(0, 0x2000_0000 + i * 0x1000, i));
+        // 64 KiB at 0x1000_8000: its key names the large page at 0x1000_0000, its span reaches 0x1001_7fff.
+        t.fill({ ...leafOf(1, 0x1000_0000, 9), iovaBase: 0x1000_8000 });
+      }
+      assert.equal(flush(now), 1);
+      assert.equal(old.invalidateRange(0x1001_0000, 0x1001_0fff), 1);
+      assert.deepEqual(now.entries(), old.entries());
+    }
   });
 
   it("a flush that meets no entry leaves a full TLB as it was; one that meets a section drops it", () => {
