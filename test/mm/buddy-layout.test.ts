@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /**
  * The buddy allocator with its packed per-page state (one state byte, links shared with owner and page
- * count) against the layout it replaced (test/mm/buddy-reference.ts: separate free/allocated orders,
- * owner, count, compound and link arrays), side by side on random operation sequences: every answer and
- * the whole free state must agree after every step.
+ * count, zones from their bounds) against the layout it replaced (test/mm/buddy-reference.ts: zone,
+ * free/allocated order, owner, count, compound and link arrays per page), side by side on random
+ * operation sequences: every answer and the whole free state must agree after every step.
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
