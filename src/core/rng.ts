@@ -4,6 +4,8 @@
  * so the same seed gives the same bytes of output on any machine.
  */
 export class Rng {
+  // The state words as int32 (| 0), not u32: V8 keeps small integers unboxed in the object, where
+  // values >= 2^31 would be heap numbers rewritten on every step. Same bits, same stream.
   private a: number;
   private b: number;
   private c: number;
@@ -16,7 +18,7 @@ export class Rng {
       let z = s;
       z = Math.imul(z ^ (z >>> 16), 0x85ebca6b) >>> 0;
       z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35) >>> 0;
-      return (z ^ (z >>> 16)) >>> 0;
+      return (z ^ (z >>> 16)) | 0;
     };
     this.a = next();
     this.b = next();
@@ -26,17 +28,23 @@ export class Rng {
 
   /** Uniform u32. */
   nextU32(): number {
-    const result = Math.imul(rotl(Math.imul(this.b, 5) >>> 0, 7), 9) >>> 0;
-    const t = (this.b << 9) >>> 0;
-    this.c ^= this.a;
-    this.d ^= this.b;
-    this.b ^= this.c;
-    this.a ^= this.d;
-    this.c ^= t;
-    this.d = rotl(this.d, 11);
-    this.a >>>= 0;
-    this.b >>>= 0;
-    this.c >>>= 0;
+    let a = this.a;
+    let b = this.b;
+    let c = this.c;
+    let d = this.d;
+    const m = Math.imul(b, 5);
+    const result = Math.imul((m << 7) | (m >>> 25), 9) >>> 0;
+    const t = b << 9;
+    c ^= a;
+    d ^= b;
+    b ^= c;
+    a ^= d;
+    c ^= t;
+    d = (d << 11) | (d >>> 21);
+    this.a = a;
+    this.b = b;
+    this.c = c;
+    this.d = d;
     return result;
   }
 
@@ -82,8 +90,4 @@ export class Rng {
   fork(label: number): Rng {
     return new Rng((this.nextU32() ^ Math.imul(label + 1, 0x27d4eb2d)) >>> 0);
   }
-}
-
-function rotl(x: number, k: number): number {
-  return ((x << k) | (x >>> (32 - k))) >>> 0;
 }

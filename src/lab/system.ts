@@ -22,9 +22,13 @@
  * every instance's PT_BASE is written then; on a multi-domain system a failed table allocation is
  * retried by the next domain of its group (share_dom is set only on success), not once per master.
  *
- * Cloning: a booted System is not deep-copyable today (PhysMemory, the buddy, every strategy, the M4U's
- * TLB, the domain and its IOVA allocator would each need a clone()). Boot is deterministic in its spec,
- * so `bootSystem(system.spec)` gives an identical system; a snapshot/restore can replace that call.
+ * Cloning: a booted System is not deep-copyable (PhysMemory, the buddy, every strategy, the M4U's TLB,
+ * the domain and its IOVA allocator would each need a clone()). Boot is deterministic in its spec, so
+ * `bootSystem(system.spec)` gives an identical system. Nor is part of a boot shared between strategies:
+ * at-probe (the default) the probe allocates the strategy's L1 (or genalloc pool) before the background
+ * load, so all state after the buddy's set-up depends on the strategy, and that set-up (~0.4 ms) is
+ * cheaper than copying its 10 MiB of per-page arrays (~0.7 ms); only `after-background` could share the
+ * filled kernel, saving ~25 ms CPU of fill per system, too little for a clone() in every mm layer.
  */
 import type { Era } from "../core/era.ts";
 import type { TraceSink } from "../dma/trace.ts";

@@ -31,6 +31,7 @@
  *   watermark (high + 64 pages free): a few more DMA32 pages come from the fast path, then the low and
  *   min watermarks refuse them and kswapd has to run.
  */
+import { PAGE_SIZE } from "../core/bits.ts";
 import type { Rng } from "../core/rng.ts";
 import type { BuddyAllocator } from "./buddy.ts";
 import { GFP_ATOMIC, GFP_DMA32, GFP_KERNEL, gfp, type Gfp } from "./gfp.ts";
@@ -90,9 +91,8 @@ export class BackgroundLoad {
   readonly preset: BackgroundPreset;
   /** Pages the steady-state churn aims to hold. */
   targetPages: number;
-  /** Live blocks per zone index: addresses and orders, in parallel arrays (swap-removed). */
-  private readonly pas: number[][];
-  private readonly ords: number[][];
+  /** Live blocks per zone index, swap-removed: pfn * ORDER_SLOTS + order, packed (a typical fill holds ~400k). */
+  private readonly blocks: BlockList[];
   private held = 0;
   /** kswapd wakes (slow-path requests that may wake it), balance_pgdat runs, and pages reclaimed. */
   readonly kswapd = { wakes: 0, runs: 0, pagesFreed: 0 };
@@ -103,8 +103,7 @@ export class BackgroundLoad {
     this.buddy = buddy;
     this.preset = preset;
     this.rng = rng;
-    this.pas = buddy.zones.map(() => []);
-    this.ords = buddy.zones.map(() => []);
+    this.blocks = buddy.zones.map(() => new BlockList());
     let managed = 0;
     for (let z = 0; z < buddy.zones.length; z++) managed += buddy.managedPagesAt(z);
     this.targetPages = Math.floor(managed * TARGET[preset]);
@@ -117,24 +116,30 @@ export class BackgroundLoad {
   }
 
   get liveBlocks(): number {
-    return this.pas.reduce((n, l) => n + l.length, 0);
+    return this.blocks.reduce((n, l) => n + l.length, 0);
   }
 
   /** One churn operation: an allocation when below target (mostly), a free otherwise. */
   step(rng: Rng): void {
     if (this.preset === "none") return;
     const allocP = this.held < this.targetPages ? 0.7 : 0.3;
-    if (rng.chance(allocP)) this.allocOne(rng);
+    if (rng.chance(allocP)) this.allocBlock(rng);
     else this.freeRandom(rng);
   }
 
   /** Allocates one block from the mix (an ordinary buddy request). Returns its address or null. */
   allocOne(rng: Rng): number | null {
+    const pfn = this.allocBlock(rng);
+    return pfn < 0 ? null : pfn * PAGE_SIZE;
+  }
+
+  /** allocOne by page frame number (-1: failed), as the fill's ~400k calls use it. */
+  private allocBlock(rng: Rng): number {
     const [g, owner] = pickGfp(rng);
     const order = pickOrder(rng);
-    const pa = this.buddy.allocPages(g, order, owner);
-    if (pa !== null) this.record(pa, order);
-    return pa;
+    const pfn = this.buddy.allocPfn(g, order, owner);
+    if (pfn >= 0) this.record(pfn, order);
+    return pfn;
   }
 
   /**
@@ -158,11 +163,11 @@ export class BackgroundLoad {
     this.kswapd.runs++;
     while (!this.pgdatBalanced(order, classZone)) {
       let eligible = 0;
-      for (let z = 0; z <= classZone; z++) eligible += (this.pas[z] as number[]).length;
+      for (let z = 0; z <= classZone; z++) eligible += (this.blocks[z] as BlockList).length;
       if (eligible === 0) return;
       let i = this.rng.int(eligible);
       for (let z = 0; z <= classZone; z++) {
-        const n = (this.pas[z] as number[]).length;
+        const n = (this.blocks[z] as BlockList).length;
         if (i < n) {
           this.kswapd.pagesFreed += this.freeAt(z, i);
           break;
@@ -177,8 +182,8 @@ export class BackgroundLoad {
     const total = this.liveBlocks;
     if (total === 0) return;
     let i = rng.int(total);
-    for (let z = 0; z < this.pas.length; z++) {
-      const n = (this.pas[z] as number[]).length;
+    for (let z = 0; z < this.blocks.length; z++) {
+      const n = (this.blocks[z] as BlockList).length;
       if (i < n) {
         this.freeAt(z, i);
         return;
@@ -189,7 +194,7 @@ export class BackgroundLoad {
 
   /** Frees everything the background holds. */
   releaseAll(): void {
-    for (let z = 0; z < this.pas.length; z++) while ((this.pas[z] as number[]).length > 0) this.freeAt(z, 0);
+    for (let z = 0; z < this.blocks.length; z++) while ((this.blocks[z] as BlockList).length > 0) this.freeAt(z, 0);
   }
 
   /** The initial fill for the preset. */
@@ -197,9 +202,10 @@ export class BackgroundLoad {
     if (this.preset === "none") return;
     let failures = 0;
     while (this.held < this.targetPages && failures < 64) {
-      if (this.allocOne(rng) === null) failures++;
+      if (this.allocBlock(rng) < 0) failures++;
     }
     if (this.preset === "dma32-pressure") this.squeezeDma32();
+    for (const l of this.blocks) l.trim();
   }
 
   private squeezeDma32(): void {
@@ -211,33 +217,54 @@ export class BackgroundLoad {
     while (this.buddy.freePagesIn("DMA32") > goal) {
       const excess = this.buddy.freePagesIn("DMA32") - goal;
       const order = Math.min(3, Math.floor(Math.log2(excess)));
-      const pa = this.buddy.allocPages(g, order, "background:dma32");
-      if (pa === null) break;
-      this.record(pa, order);
+      const pfn = this.buddy.allocPfn(g, order, "background:dma32");
+      if (pfn < 0) break;
+      this.record(pfn, order);
     }
   }
 
-  private record(pa: number, order: number): void {
-    const zone = this.buddy.zoneOf(pa);
-    const z = this.buddy.zones.findIndex((x) => x.name === zone);
-    (this.pas[z] as number[]).push(pa);
-    (this.ords[z] as number[]).push(order);
+  private record(pfn: number, order: number): void {
+    (this.blocks[this.buddy.zoneIndexOfPfn(pfn)] as BlockList).push(pfn * ORDER_SLOTS + order);
     this.held += 1 << order;
   }
 
   private freeAt(z: number, i: number): number {
-    const pas = this.pas[z] as number[];
-    const ords = this.ords[z] as number[];
-    const pa = pas[i] as number;
-    const order = ords[i] as number;
-    const last = pas.length - 1;
-    pas[i] = pas[last] as number;
-    ords[i] = ords[last] as number;
-    pas.pop();
-    ords.pop();
-    this.buddy.freePages(pa, order);
+    const v = (this.blocks[z] as BlockList).swapRemove(i);
+    const order = v % ORDER_SLOTS;
+    this.buddy.freePages(((v - order) / ORDER_SLOTS) * PAGE_SIZE, order);
     this.held -= 1 << order;
     return 1 << order;
+  }
+}
+
+/** Orders below 32 (MAX_ORDER is at most 20); a pfn (below 2^23 in the 35-bit space) times 32 fits a u32. */
+const ORDER_SLOTS = 32;
+
+/** A growable u32 list with swap-remove: the order of its entries is what the random frees index. */
+class BlockList {
+  private data = new Uint32Array(1024);
+  length = 0;
+
+  push(v: number): void {
+    if (this.length === this.data.length) {
+      const grown = new Uint32Array(this.data.length * 2);
+      grown.set(this.data);
+      this.data = grown;
+    }
+    this.data[this.length++] = v;
+  }
+
+  /** Drops the capacity beyond the entries (the fill's doublings leave up to half of it unused). */
+  trim(): void {
+    if (this.data.length > this.length + 1024) this.data = this.data.slice(0, this.length + 1024);
+  }
+
+  /** Removes entry `i` by moving the last one into its place (as the arrays' pop did); returns it. */
+  swapRemove(i: number): number {
+    const v = this.data[i] as number;
+    this.length--;
+    this.data[i] = this.data[this.length] as number;
+    return v;
   }
 }
 

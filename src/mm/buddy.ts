@@ -21,7 +21,11 @@
  * - migratetypes and pageblock stealing (one free list per order), highatomic reserves, CMA, NUMA.
  *
  * State lives in pfn-indexed typed arrays and intrusive doubly-linked lists (offsets from the lowest
- * zone pfn), so millions of order-0 alloc/free pairs per second are possible.
+ * zone pfn), so millions of order-0 alloc/free pairs per second are possible. A page heads a free block,
+ * an allocated block, or nothing, never two at once, so one state byte (`blk`) says which and its order,
+ * and the two link words of a free head hold the owner and refcount of an allocated head: 9 bytes per
+ * page (9 MiB for 4 GiB of RAM), as struct page overlays lru with the fields of an allocated page. A
+ * page's zone is found from the zone and bank bounds (a few of each), not stored per page.
  */
 import { ffs, PAGE_SHIFT, PAGE_SIZE } from "../core/bits.ts";
 import type { Era } from "../core/era.ts";
@@ -62,6 +66,10 @@ export interface ZoneState {
 }
 
 const NONE = -1;
+/** `blk` of an allocated block's head: ALLOCATED + order, plus COMPOUND for __GFP_COMP. A free head holds its order. */
+const ALLOCATED = 32;
+const COMPOUND = 64;
+const ORDER_MASK = 31;
 const KERNEL_ZONE_NAMES: Readonly<Record<ZoneName, string>> = { DMA: "DMA", DMA32: "DMA32", NORMAL: "Normal" };
 // Module-local copies, read on every allocation: V8 does not constant-fold imported bindings (with or
 // without tsx), and a local const is about 3x faster in a tight bit-test loop.
@@ -84,17 +92,19 @@ export class BuddyAllocator implements PageSource {
 
   private readonly basePfn: number;
   private readonly span: number;
-  /** Zone index per page, NONE outside RAM. */
-  private readonly zoneIdx: Int8Array;
-  /** Order of the free block headed by this page, NONE when it heads none. */
-  private readonly freeOrder: Int8Array;
-  /** Order of the allocated block headed by this page, NONE when it heads none. */
-  private readonly allocOrder: Int8Array;
-  private readonly ownerId: Int32Array;
-  private readonly refs: Int32Array;
-  private readonly compound: Uint8Array;
+  /** Page offsets [zoneLo, zoneHi) of each zone's span, and [bankLo, bankHi) of each RAM bank. */
+  private readonly zoneLo: Int32Array;
+  private readonly zoneHi: Int32Array;
+  private readonly bankLo: Int32Array;
+  private readonly bankHi: Int32Array;
+  /** What this page heads: NONE, a free block (its order), or an allocated one (ALLOCATED + order [+ COMPOUND]). */
+  private readonly blk: Int8Array;
+  /** Free head: the next block on its list. Allocated head: its owner's index (the same array). */
   private readonly next: Int32Array;
+  private readonly ownerId: Int32Array;
+  /** Free head: the previous block on its list. Allocated head: its page count (the same array). */
   private readonly prev: Int32Array;
+  private readonly refs: Int32Array;
   /** List heads/tails and counts, indexed zone * orders + order. */
   private readonly heads: Int32Array;
   private readonly tails: Int32Array;
@@ -137,14 +147,14 @@ export class BuddyAllocator implements PageSource {
     this.basePfn = (zones[0] as Zone).startPfn;
     this.span = (zones[zones.length - 1] as Zone).endPfn - this.basePfn;
     const n = this.span;
-    this.zoneIdx = new Int8Array(n).fill(NONE);
-    this.freeOrder = new Int8Array(n).fill(NONE);
-    this.allocOrder = new Int8Array(n).fill(NONE);
-    this.ownerId = new Int32Array(n);
-    this.refs = new Int32Array(n);
-    this.compound = new Uint8Array(n);
-    this.next = new Int32Array(n).fill(NONE);
-    this.prev = new Int32Array(n).fill(NONE);
+    this.zoneLo = Int32Array.from(zones, (z) => z.startPfn - this.basePfn);
+    this.zoneHi = Int32Array.from(zones, (z) => z.endPfn - this.basePfn);
+    this.bankLo = Int32Array.from(phys.platform.ram, (b) => Math.floor(b.start / PAGE_SIZE) - this.basePfn);
+    this.bankHi = Int32Array.from(phys.platform.ram, (b) => Math.floor(b.end / PAGE_SIZE) - this.basePfn);
+    this.blk = new Int8Array(n).fill(NONE);
+    // Links are written when a page becomes a head and read only while it is one: no initial fill.
+    this.next = this.ownerId = new Int32Array(n);
+    this.prev = this.refs = new Int32Array(n);
     const lists = zones.length * this.orders;
     this.heads = new Int32Array(lists).fill(NONE);
     this.tails = new Int32Array(lists).fill(NONE);
@@ -179,7 +189,6 @@ export class BuddyAllocator implements PageSource {
       for (const bank of banks) {
         const s = Math.max(zone.startPfn, Math.floor(bank.start / PAGE_SIZE));
         const e = Math.min(zone.endPfn, Math.floor(bank.end / PAGE_SIZE));
-        for (let p = s; p < e; p++) this.zoneIdx[p - this.basePfn] = z;
         let from = s;
         for (const r of [...reserved, { start: e * PAGE_SIZE, end: e * PAGE_SIZE }]) {
           const rs = Math.min(e, Math.max(from, r.start / PAGE_SIZE));
@@ -204,6 +213,12 @@ export class BuddyAllocator implements PageSource {
   // ---- PageSource -------------------------------------------------------------------------------
 
   allocPages(gfp: Gfp, order: number, owner: string): number | null {
+    const pfn = this.allocPfn(gfp, order, owner);
+    return pfn === NONE ? null : pfn * PAGE_SIZE;
+  }
+
+  /** allocPages by page frame number, NONE when it fails: no physical address (a heap number) per call. */
+  allocPfn(gfp: Gfp, order: number, owner: string): number {
     if (!(order >= 0 && order < this.orders && Number.isInteger(order))) this.checkOrder(order, `allocPages(${owner})`);
     const req = this.gfpZoneIndex(gfp);
     // Fast path (get_page_from_freelist with ALLOC_WMARK_LOW).
@@ -219,24 +234,23 @@ export class BuddyAllocator implements PageSource {
       off = this.tryZones(req, order, flags);
       if (off === NONE) {
         this.stats.failed++;
-        return null;
+        return NONE;
       }
       this.stats.slowPath++;
     } else {
       this.stats.fastPath++;
     }
-    const z = this.zoneIdx[off] as number;
+    const z = this.spanZone(off);
     const id = this.ownerIndex(owner);
-    this.allocOrder[off] = order;
+    this.blk[off] = ALLOCATED + order + ((gfp & F_COMP) !== 0 ? COMPOUND : 0);
     this.ownerId[off] = id;
     this.refs[off] = 1;
-    this.compound[off] = (gfp & F_COMP) !== 0 ? 1 : 0;
     const row = this.heldPages[id] as number[];
     row[z] = (row[z] as number) + (1 << order);
-    const pa = (this.basePfn + off) * PAGE_SIZE;
-    if ((gfp & F_ZERO) !== 0) this.phys.zero(pa, PAGE_SIZE << order);
-    if (this.onAlloc !== null) this.onAlloc(pa, order, owner, (this.zones[req] as Zone).name);
-    return pa;
+    const pfn = this.basePfn + off;
+    if ((gfp & F_ZERO) !== 0) this.phys.zero(pfn * PAGE_SIZE, PAGE_SIZE << order);
+    if (this.onAlloc !== null) this.onAlloc(pfn * PAGE_SIZE, order, owner, (this.zones[req] as Zone).name);
+    return pfn;
   }
 
   /**
@@ -246,7 +260,7 @@ export class BuddyAllocator implements PageSource {
   freePages(pa: number, order: number): void {
     if (!(order >= 0 && order < this.orders && Number.isInteger(order))) this.checkOrder(order, `freePages(${fmtPa(pa)}, ${order})`);
     const off = this.headOffset(pa, "freePages");
-    const actual = this.allocOrder[off] as number;
+    const actual = (this.blk[off] as number) & ORDER_MASK;
     if (actual !== order) {
       throw new RangeError(`buddy: freePages(${fmtPa(pa)}, ${order}): wrong order, the block was allocated with order ${actual}`);
     }
@@ -261,8 +275,14 @@ export class BuddyAllocator implements PageSource {
   zoneOf(pa: number): ZoneName | null {
     const off = this.offsetOf(pa);
     if (off === NONE) return null;
-    const z = this.zoneIdx[off] as number;
+    const z = this.ramZone(off);
     return z === NONE ? null : (this.zones[z] as Zone).name;
+  }
+
+  /** Index in `zones` of the zone holding page frame `pfn`, or -1 (outside RAM). */
+  zoneIndexOfPfn(pfn: number): number {
+    const off = pfn - this.basePfn;
+    return off >= 0 && off < this.span ? this.ramZone(off) : NONE;
   }
 
   ownerOf(pa: number): string | null {
@@ -323,7 +343,7 @@ export class BuddyAllocator implements PageSource {
 
   /** Whether the block holding `pa` was allocated with F_COMP. */
   isCompound(pa: number): boolean {
-    return this.compound[this.liveHead(pa, "isCompound")] === 1;
+    return ((this.blk[this.liveHead(pa, "isCompound")] as number) & COMPOUND) !== 0;
   }
 
   /** Head address and order of the allocated block holding `pa`, or null when `pa` is not allocated. */
@@ -331,10 +351,33 @@ export class BuddyAllocator implements PageSource {
     const off = this.offsetOf(pa);
     if (off === NONE) return null;
     const head = this.allocatedHead(off);
-    return head === NONE ? null : { head: (this.basePfn + head) * PAGE_SIZE, order: this.allocOrder[head] as number };
+    return head === NONE ? null : { head: (this.basePfn + head) * PAGE_SIZE, order: (this.blk[head] as number) & ORDER_MASK };
   }
 
   // ---- accounting and views --------------------------------------------------------------------
+
+  /**
+   * Allocated blocks per owner, for the owners in `owners` that hold any: one pass over the state bytes
+   * (a walk of every page with blockOf/ownerOf gives the same counts, test/mm/buddy.test.ts).
+   */
+  blockCountsByOwner(owners: ReadonlySet<string>): Map<string, number> {
+    const wanted = new Int32Array(this.owners.length);
+    this.owners.forEach((o, id) => {
+      if (owners.has(o)) wanted[id] = 1;
+    });
+    const counts = new Int32Array(this.owners.length);
+    const blk = this.blk;
+    for (let off = 0; off < this.span; off++) {
+      if ((blk[off] as number) < ALLOCATED) continue;
+      const id = this.ownerId[off] as number;
+      if (wanted[id] === 1) counts[id] = (counts[id] as number) + 1;
+    }
+    const out = new Map<string, number>();
+    this.owners.forEach((o, id) => {
+      if ((counts[id] as number) > 0) out.set(o, counts[id] as number);
+    });
+    return out;
+  }
 
   /** Bytes held per owner per zone (zones with nothing held are left out; owners holding nothing too). */
   usageByOwner(): Map<string, Partial<Record<ZoneName, number>>> {
@@ -452,7 +495,7 @@ export class BuddyAllocator implements PageSource {
     };
     const mark = (off: number, order: number, what: string): void => {
       for (let i = off; i < off + (1 << order); i++) {
-        if (i >= this.span || this.zoneIdx[i] !== this.zoneIdx[off])
+        if (i >= this.span || this.ramZone(i) !== this.ramZone(off))
           fail(`${what} at pfn 0x${(this.basePfn + off).toString(16)} order ${order} leaves its zone`);
         if (covered[i] !== 0) fail(`${what} at pfn 0x${(this.basePfn + off).toString(16)} overlaps another block`);
         covered[i] = 1;
@@ -467,13 +510,13 @@ export class BuddyAllocator implements PageSource {
         for (let off = this.heads[li] as number; off !== NONE; off = this.next[off] as number) {
           const pfn = this.basePfn + off;
           if (this.prev[off] !== prev) fail(`prev link of pfn 0x${pfn.toString(16)} on zone ${z} order ${o}`);
-          if (this.freeOrder[off] !== o) fail(`pfn 0x${pfn.toString(16)} on the order-${o} list has order ${this.freeOrder[off]}`);
-          if (this.zoneIdx[off] !== z) fail(`pfn 0x${pfn.toString(16)} on zone ${z}'s list is in zone ${this.zoneIdx[off]}`);
+          if (this.blk[off] !== o) fail(`pfn 0x${pfn.toString(16)} on the order-${o} list has state ${this.blk[off]}`);
+          if (this.ramZone(off) !== z) fail(`pfn 0x${pfn.toString(16)} on zone ${z}'s list is in zone ${this.ramZone(off)}`);
           if (pfn % (1 << o) !== 0) fail(`pfn 0x${pfn.toString(16)} is not aligned to order ${o}`);
           mark(off, o, "free block");
           if (o < this.orders - 1) {
             const b = (pfn ^ (1 << o)) - this.basePfn;
-            if (b >= 0 && b < this.span && this.freeOrder[b] === o && this.zoneIdx[b] === z) {
+            if (b >= 0 && b < this.span && this.blk[b] === o && this.ramZone(b) === z) {
               fail(`free buddies pfn 0x${pfn.toString(16)} and 0x${(this.basePfn + b).toString(16)} at order ${o} were not merged`);
             }
           }
@@ -489,11 +532,12 @@ export class BuddyAllocator implements PageSource {
     }
     const allocByZone = this.zones.map(() => 0);
     for (let off = 0; off < this.span; off++) {
-      const o = this.allocOrder[off] as number;
-      if (o === NONE) continue;
-      if (this.freeOrder[off] !== NONE) fail(`pfn 0x${(this.basePfn + off).toString(16)} heads both a free and an allocated block`);
+      const s = this.blk[off] as number;
+      if (s < ALLOCATED) continue;
+      const o = s & ORDER_MASK;
+      if ((s & ALLOCATED) === 0 || o >= this.orders) fail(`pfn 0x${(this.basePfn + off).toString(16)} has state ${s}`);
       mark(off, o, "allocated block");
-      const z = this.zoneIdx[off] as number;
+      const z = this.ramZone(off);
       allocByZone[z] = (allocByZone[z] as number) + (1 << o);
     }
     for (let z = 0; z < this.zones.length; z++) {
@@ -540,13 +584,13 @@ export class BuddyAllocator implements PageSource {
       const off = this.heads[base + o] as number;
       if (off === NONE) continue;
       this.listDel(off, base + o);
-      this.freeOrder[off] = NONE;
+      this.blk[off] = NONE;
       let size = 1 << o;
       let cur = o;
       while (cur > order) {
         cur--;
         size >>= 1;
-        this.freeOrder[off + size] = cur;
+        this.blk[off + size] = cur;
         this.listAddHead(off + size, base + cur);
       }
       this.zoneFree[z] = (this.zoneFree[z] as number) - (1 << order);
@@ -556,13 +600,11 @@ export class BuddyAllocator implements PageSource {
   }
 
   private release(off: number): void {
-    const order = this.allocOrder[off] as number;
-    const z = this.zoneIdx[off] as number;
+    const order = (this.blk[off] as number) & ORDER_MASK;
+    const z = this.spanZone(off);
     const row = this.heldPages[this.ownerId[off] as number] as number[];
     row[z] = (row[z] as number) - (1 << order);
-    this.allocOrder[off] = NONE;
-    this.refs[off] = 0;
-    this.compound[off] = 0;
+    this.blk[off] = NONE;
     this.zoneFree[z] = (this.zoneFree[z] as number) + (1 << order);
     this.freeBlock(off, order, z, false);
   }
@@ -572,23 +614,26 @@ export class BuddyAllocator implements PageSource {
     let pfn = this.basePfn + offIn;
     let order = orderIn;
     const maxMerge = this.orders - 1;
+    // A free head lies in RAM, so it is in zone z when it is inside z's span.
+    const lo = this.zoneLo[z] as number;
+    const hi = this.zoneHi[z] as number;
     while (order < maxMerge) {
       const b = (pfn ^ (1 << order)) - this.basePfn;
-      if (b < 0 || b >= this.span || this.freeOrder[b] !== order || this.zoneIdx[b] !== z) break;
+      if (b < lo || b >= hi || this.blk[b] !== order) break;
       this.listDel(b, z * this.orders + order);
-      this.freeOrder[b] = NONE;
+      this.blk[b] = NONE;
       pfn &= ~(1 << order);
       order++;
     }
     const off = pfn - this.basePfn;
-    this.freeOrder[off] = order;
+    this.blk[off] = order;
     let tail = forceTail;
     // buddy_merge_likely: if the next-higher buddy is free, this block will probably merge soon, so
     // park it at the tail where it is allocated last.
     if (!tail && order < this.orders - 2) {
       const combined = pfn & ~(1 << order);
       const hb = (combined ^ (1 << (order + 1))) - this.basePfn;
-      if (hb >= 0 && hb < this.span && this.freeOrder[hb] === order + 1 && this.zoneIdx[hb] === z) tail = true;
+      if (hb >= lo && hb < hi && this.blk[hb] === order + 1) tail = true;
     }
     if (tail) this.listAddTail(off, z * this.orders + order);
     else this.listAddHead(off, z * this.orders + order);
@@ -662,6 +707,18 @@ export class BuddyAllocator implements PageSource {
     }
   }
 
+  /** The zone whose span holds page offset `off` (a block head, known to be RAM), or NONE. */
+  private spanZone(off: number): number {
+    for (let z = 0; z < this.zoneLo.length; z++) if (off >= (this.zoneLo[z] as number) && off < (this.zoneHi[z] as number)) return z;
+    return NONE;
+  }
+
+  /** The zone of page offset `off` if it is RAM (inside a bank), else NONE. */
+  private ramZone(off: number): number {
+    for (let i = 0; i < this.bankLo.length; i++) if (off >= (this.bankLo[i] as number) && off < (this.bankHi[i] as number)) return this.spanZone(off);
+    return NONE;
+  }
+
   /** Page offset of `pa`, or NONE when it is not inside the zones' span. */
   private offsetOf(pa: number): number {
     if (!Number.isSafeInteger(pa) || pa < 0) return NONE;
@@ -675,10 +732,10 @@ export class BuddyAllocator implements PageSource {
     for (let o = 0; o < this.orders; o++) {
       const h = pfn - (pfn % (1 << o)) - this.basePfn;
       if (h < 0) break;
-      const ao = this.allocOrder[h] as number;
+      const s = this.blk[h] as number;
       // The first block head met going down in alignment decides: no other block can contain `pfn`.
-      if (ao !== NONE) return ao >= o ? h : NONE;
-      if (this.freeOrder[h] !== NONE) return NONE;
+      if (s >= ALLOCATED) return (s & ORDER_MASK) >= o ? h : NONE;
+      if (s !== NONE) return NONE;
     }
     return NONE;
   }
@@ -686,7 +743,7 @@ export class BuddyAllocator implements PageSource {
   /** The head offset of the allocated block covering `pa`, or a RangeError naming the problem. */
   private liveHead(pa: number, op: string): number {
     const off = this.offsetOf(pa);
-    if (off === NONE || this.zoneIdx[off] === NONE) throw new RangeError(`buddy: ${op}(${fmtPa(pa)}): not a managed RAM page`);
+    if (off === NONE || this.ramZone(off) === NONE) throw new RangeError(`buddy: ${op}(${fmtPa(pa)}): not a managed RAM page`);
     const head = this.allocatedHead(off);
     if (head === NONE) throw new RangeError(`buddy: ${op}(${fmtPa(pa)}): the page is free`);
     return head;
@@ -696,12 +753,12 @@ export class BuddyAllocator implements PageSource {
   private headOffset(pa: number, op: string): number {
     if (Number.isSafeInteger(pa) && pa % PAGE_SIZE === 0) {
       const off = this.offsetOf(pa);
-      if (off !== NONE && this.allocOrder[off] !== NONE) return off;
+      if (off !== NONE && (this.blk[off] as number) >= ALLOCATED) return off;
     }
     const where = `buddy: ${op}(${fmtPa(pa)})`;
     if (!Number.isSafeInteger(pa) || pa % PAGE_SIZE !== 0) throw new RangeError(`${where}: not a page-aligned address`);
     const off = this.offsetOf(pa);
-    if (off === NONE || this.zoneIdx[off] === NONE) throw new RangeError(`${where}: unknown address, not a managed RAM page`);
+    if (off === NONE || this.ramZone(off) === NONE) throw new RangeError(`${where}: unknown address, not a managed RAM page`);
     const head = this.allocatedHead(off);
     if (head !== NONE) {
       throw new RangeError(`${where}: inside the block at ${fmtPa((this.basePfn + head) * PAGE_SIZE)}, not its head`);

@@ -3,10 +3,13 @@
  * Sparse physical memory over a 35-bit address space: the single source of truth for bytes. The engine
  * writes PTEs here and the IOMMU walker reads them back, so a wrong pointer is a wrong walk, as on silicon.
  *
- * Storage is in 64 KiB chunks that materialise on first write (untouched RAM reads as 0). 64 KiB is the
- * largest naturally aligned table (a 64 KiB L1 with ias 34), so every table lies inside one chunk and
- * `words()` can hand hot paths a zero-copy Uint32Array view. Little-endian: the simulated SoC's order,
- * asserted against the host once below, since typed arrays use host order.
+ * Storage is in 64 KiB chunks (untouched RAM reads as 0). 64 KiB is the largest naturally aligned table
+ * (a 64 KiB L1 with ias 34), so every table lies inside one chunk and `words()` can hand hot paths a
+ * zero-copy Uint32Array view; such a chunk is dense (a whole Uint32Array) from then on. A chunk only
+ * written word by word (devices touch one word per 4 KiB page) keeps its non-zero words as a short
+ * sparse list until it holds SPARSE_MAX of them, so a buffer's worth of device traffic costs bytes, not
+ * 64 KiB per chunk. Little-endian: the simulated SoC's order, asserted against the host once below,
+ * since typed arrays use host order.
  */
 import type { Platform } from "./platform.ts";
 
@@ -15,6 +18,68 @@ export const PHYS_LIMIT = 2 ** PHYS_ADDR_BITS;
 const CHUNK_SHIFT = 16;
 const CHUNK_BYTES = 1 << CHUNK_SHIFT;
 const CHUNK_WORDS = CHUNK_BYTES >>> 2;
+/** Non-zero words a sparse chunk holds before it becomes dense (6 bytes each against 64 KiB). */
+const SPARSE_MAX = 256;
+
+/** A chunk's non-zero words: word indexes and values in parallel arrays, in no particular order. */
+class SparseWords {
+  keys = new Uint16Array(16);
+  vals = new Uint32Array(16);
+  n = 0;
+
+  get(w: number): number {
+    const keys = this.keys;
+    for (let i = 0; i < this.n; i++) if (keys[i] === w) return this.vals[i] as number;
+    return 0;
+  }
+
+  /** Sets word `w` (a zero removes it); false when it would need more than SPARSE_MAX entries. */
+  set(w: number, v: number): boolean {
+    const keys = this.keys;
+    for (let i = 0; i < this.n; i++) {
+      if (keys[i] !== w) continue;
+      if (v !== 0) this.vals[i] = v;
+      else this.removeAt(i);
+      return true;
+    }
+    if (v === 0) return true;
+    if (this.n === keys.length) {
+      if (this.n >= SPARSE_MAX) return false;
+      const k = new Uint16Array(this.n * 2);
+      const x = new Uint32Array(this.n * 2);
+      k.set(keys);
+      x.set(this.vals);
+      this.keys = k;
+      this.vals = x;
+    }
+    this.keys[this.n] = w;
+    this.vals[this.n] = v;
+    this.n++;
+    return true;
+  }
+
+  /** Drops the words in [from, to). */
+  clear(from: number, to: number): void {
+    for (let i = this.n - 1; i >= 0; i--) {
+      const k = this.keys[i] as number;
+      if (k >= from && k < to) this.removeAt(i);
+    }
+  }
+
+  copyInto(dense: Uint32Array): void {
+    for (let i = 0; i < this.n; i++) dense[this.keys[i] as number] = this.vals[i] as number;
+  }
+
+  get bytes(): number {
+    return this.keys.byteLength + this.vals.byteLength;
+  }
+
+  private removeAt(i: number): void {
+    this.n--;
+    this.keys[i] = this.keys[this.n] as number;
+    this.vals[i] = this.vals[this.n] as number;
+  }
+}
 
 if (new Uint8Array(new Uint32Array([0x01020304]).buffer)[0] !== 0x04) {
   throw new Error("iommu-lab needs a little-endian host: table words are stored in host-order typed arrays");
@@ -28,8 +93,11 @@ export interface BusError {
 
 export class PhysMemory {
   readonly platform: Platform;
+  /** Dense chunks; never dropped or replaced, so views from `words()` stay valid. */
   private readonly chunks = new Map<number, Uint32Array>();
-  /** peek32's last chunk (-1: none yet). */
+  /** Chunks written only word by word so far (never also in `chunks`). */
+  private readonly sparse = new Map<number, SparseWords>();
+  /** The last dense chunk looked up (-1: none yet). */
   private lastChunkIdx = -1;
   private lastChunk: Uint32Array = new Uint32Array(0);
   private readonly banks: readonly { readonly start: number; readonly end: number }[];
@@ -60,8 +128,7 @@ export class PhysMemory {
       this.busError(pa, "read", 4);
       return 0;
     }
-    const chunk = this.chunks.get(Math.floor(pa / CHUNK_BYTES));
-    return chunk === undefined ? 0 : (chunk[(pa % CHUNK_BYTES) >>> 2] as number);
+    return this.wordAt(Math.floor(pa / CHUNK_BYTES), (pa % CHUNK_BYTES) >>> 2);
   }
 
   /**
@@ -73,15 +140,8 @@ export class PhysMemory {
   peek32(pa: number): number {
     if (!this.isRam(pa, 4)) return -1;
     const idx = Math.floor(pa / CHUNK_BYTES);
-    let chunk = this.lastChunk;
-    if (idx !== this.lastChunkIdx) {
-      const c = this.chunks.get(idx);
-      if (c === undefined) return 0;
-      this.lastChunkIdx = idx;
-      this.lastChunk = c;
-      chunk = c;
-    }
-    return chunk[((pa >>> 0) & (CHUNK_BYTES - 1)) >>> 2] as number;
+    if (idx === this.lastChunkIdx) return this.lastChunk[((pa >>> 0) & (CHUNK_BYTES - 1)) >>> 2] as number;
+    return this.wordAt(idx, ((pa >>> 0) & (CHUNK_BYTES - 1)) >>> 2);
   }
 
   /** Writes a little-endian u32; returns false (and records a bus error) outside RAM. */
@@ -91,7 +151,21 @@ export class PhysMemory {
       this.busError(pa, "write", 4);
       return false;
     }
-    this.chunk(Math.floor(pa / CHUNK_BYTES))[(pa % CHUNK_BYTES) >>> 2] = value >>> 0;
+    const idx = Math.floor(pa / CHUNK_BYTES);
+    const w = (pa % CHUNK_BYTES) >>> 2;
+    const v = value >>> 0;
+    const dense = idx === this.lastChunkIdx ? this.lastChunk : this.denseChunk(idx);
+    if (dense !== undefined) {
+      dense[w] = v;
+      return true;
+    }
+    let sp = this.sparse.get(idx);
+    if (sp === undefined) {
+      if (v === 0) return true;
+      sp = new SparseWords();
+      this.sparse.set(idx, sp);
+    }
+    if (!sp.set(w, v)) this.chunk(idx)[w] = v;
     return true;
   }
 
@@ -119,8 +193,17 @@ export class PhysMemory {
     while (at < end) {
       const idx = Math.floor(at / CHUNK_BYTES);
       const chunkEnd = Math.min(end, (idx + 1) * CHUNK_BYTES);
+      const from = (at % CHUNK_BYTES) >>> 2;
+      const to = (((chunkEnd - 1) % CHUNK_BYTES) >>> 2) + 1;
       const chunk = this.chunks.get(idx);
-      if (chunk !== undefined) chunk.fill(0, (at % CHUNK_BYTES) >>> 2, (((chunkEnd - 1) % CHUNK_BYTES) >>> 2) + 1);
+      if (chunk !== undefined) chunk.fill(0, from, to);
+      else {
+        const sp = this.sparse.get(idx);
+        if (sp !== undefined) {
+          sp.clear(from, to);
+          if (sp.n === 0) this.sparse.delete(idx);
+        }
+      }
       at = chunkEnd;
     }
   }
@@ -132,14 +215,42 @@ export class PhysMemory {
 
   /** Bytes of host memory the model holds for simulated RAM. */
   get materialisedBytes(): number {
-    return this.chunks.size * CHUNK_BYTES;
+    let n = this.chunks.size * CHUNK_BYTES;
+    for (const sp of this.sparse.values()) n += sp.bytes;
+    return n;
   }
 
+  /** Word `w` of chunk `idx`, wherever it is held. */
+  private wordAt(idx: number, w: number): number {
+    const dense = this.denseChunk(idx);
+    if (dense !== undefined) return dense[w] as number;
+    const sp = this.sparse.get(idx);
+    return sp === undefined ? 0 : sp.get(w);
+  }
+
+  /** The dense chunk `idx` if it is one (remembered as the last chunk looked up). */
+  private denseChunk(idx: number): Uint32Array | undefined {
+    const c = this.chunks.get(idx);
+    if (c !== undefined) {
+      this.lastChunkIdx = idx;
+      this.lastChunk = c;
+    }
+    return c;
+  }
+
+  /** Chunk `idx` as a dense array, made so (from its sparse words, or zeros) if it was not. */
   private chunk(idx: number): Uint32Array {
-    let c = this.chunks.get(idx);
+    let c = this.denseChunk(idx);
     if (c === undefined) {
       c = new Uint32Array(CHUNK_WORDS);
+      const sp = this.sparse.get(idx);
+      if (sp !== undefined) {
+        sp.copyInto(c);
+        this.sparse.delete(idx);
+      }
       this.chunks.set(idx, c);
+      this.lastChunkIdx = idx;
+      this.lastChunk = c;
     }
     return c;
   }

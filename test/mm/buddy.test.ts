@@ -296,3 +296,42 @@ test("watermarks in other eras and platforms", () => {
   const tuned = buddyFor("mt8173-elm-4g", "v4.19", { minFreeKbytes: 65536 });
   assert.equal(tuned.zoneState("NORMAL").min, 4096);
 });
+
+test("blockCountsByOwner counts the blocks a walk of every page with blockOf/ownerOf finds", () => {
+  // Two banks with a hole and a reservation; mixed orders and owners, some freed again.
+  const b = smallBuddy(
+    [
+      { start: 0xfe00_0000, end: 0xff00_0000 },
+      { start: 0xff40_0000, end: 0x1_0080_0000 },
+    ],
+    "v4.19",
+    { reserved: [{ start: 0xff80_0000, end: 0xff90_0000 }] },
+  );
+  const owners = ["pool", "frag", "other"];
+  const live: [number, number][] = [];
+  for (let i = 0; i < 600; i++) {
+    const order = (i * 7) % 5;
+    const pa = b.allocPages(i % 3 === 0 ? GFP_DMA32 : GFP_KERNEL, order, owners[i % 3] as string);
+    if (pa !== null) live.push([pa, order]);
+    if (i % 4 === 1) {
+      const [fpa, fo] = live.splice((i * 13) % live.length, 1)[0] as [number, number];
+      b.freePages(fpa, fo);
+    }
+  }
+  const walk = new Map<string, number>();
+  for (const z of b.zones) {
+    for (let pa = z.startPfn * PAGE; pa < z.endPfn * PAGE; ) {
+      const blk = b.phys.isRam(pa) ? b.blockOf(pa) : null;
+      if (blk === null) {
+        pa += PAGE;
+        continue;
+      }
+      const owner = b.ownerOf(blk.head) as string;
+      if (owner !== "other") walk.set(owner, (walk.get(owner) ?? 0) + 1);
+      pa = blk.head + PAGE * 2 ** blk.order;
+    }
+  }
+  const counts = b.blockCountsByOwner(new Set(["pool", "frag", "absent"]));
+  assert.deepEqual([...counts].sort(), [...walk].sort());
+  assert.ok((counts.get("pool") ?? 0) > 50 && (counts.get("frag") ?? 0) > 50);
+});
