@@ -12,6 +12,7 @@
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
 import { InputError } from "../core/errors.ts";
+import type { KernelViewName } from "../lab/kernel-views.ts";
 import type { RunSpec } from "../lab/spec.ts";
 import type { StrategyResult } from "../lab/types.ts";
 import type { WorkloadSource } from "./options.ts";
@@ -39,6 +40,8 @@ export function defaultJobs(): number {
 export interface RunPoolOptions {
   /** Group the runs asked for together over one read of the source per lane (see the file comment). */
   readonly fanOut?: boolean;
+  /** Kernel views the command shows: the runs collect only those (all when absent). */
+  readonly views?: readonly KernelViewName[];
 }
 
 interface Waiting {
@@ -51,6 +54,7 @@ export class RunPool {
   private readonly lanes: number;
   private readonly source: WorkloadSource;
   private readonly fanOut: boolean;
+  private readonly views: { readonly views?: readonly KernelViewName[] };
   private readonly idle: JobWorker[] = [];
   private readonly all: JobWorker[] = [];
   private readonly waiting: (() => void)[] = [];
@@ -63,10 +67,11 @@ export class RunPool {
     this.lanes = Math.max(1, Math.min(lanes, runs));
     this.source = source;
     this.fanOut = options.fanOut === true;
+    this.views = options.views === undefined ? {} : { views: options.views };
   }
 
   readonly run = (spec: RunSpec): Promise<StrategyResult> => {
-    if (!this.fanOut) return this.job({ spec, source: this.source }).then((r) => r[0] as StrategyResult);
+    if (!this.fanOut) return this.job({ spec, source: this.source, ...this.views }).then((r) => r[0] as StrategyResult);
     return new Promise((resolve, reject) => {
       if (this.asked.length === 0) setImmediate(() => this.dispatch());
       this.asked.push({ spec, resolve, reject });
@@ -90,7 +95,7 @@ export class RunPool {
       const groups: Waiting[][] = Array.from({ length: n }, () => []);
       for (let i = 0; i < list.length; i++) groups[i % n]?.push(list[i] as Waiting);
       for (const g of groups) {
-        this.job({ specs: g.map((w) => w.spec), source: this.source }).then(
+        this.job({ specs: g.map((w) => w.spec), source: this.source, ...this.views }).then(
           (results) => {
             for (let i = 0; i < g.length; i++) {
               const r = results[i];

@@ -7,7 +7,7 @@ import { compare, withoutTiming, type Comparison } from "../lab/compare.ts";
 import type { MachineSpec, Variant, VariantSwitches } from "../lab/spec.ts";
 import { chartNotes, computeAnswer } from "../analysis/index.ts";
 import { renderCharts, renderHtml, toJson } from "../report/index.ts";
-import { reportText, withViews, type OutputFlags } from "./output.ts";
+import { reportText, viewsFlag, withViews, type OutputFlags } from "./output.ts";
 import type { ExtraSection } from "../report/mail.ts";
 import { checkOutputs, planOutputs } from "./io.ts";
 import { spoolTrace } from "./trace-input.ts";
@@ -28,6 +28,7 @@ export interface ReportFlags {
 export interface ComparisonFlags extends RunFlags, ReportFlags {
   trace?: string;
   jobs?: string;
+  views?: string;
 }
 
 /** How a command picks its machine and variants once the flags and the scenario are known. */
@@ -46,7 +47,10 @@ export async function runComparison(source: WorkloadSource, flags: ComparisonFla
   const lanes = flags.jobs === undefined ? defaultJobs() : integerFlag("--jobs", flags.jobs, 1, 64);
   // edges: a trace on stdin or a FIFO is read once into a private temporary that every strategy reads.
   const spool = source.kind === "trace" ? await spoolTrace(source.path) : null;
-  const pool = new RunPool(lanes, variants.length, spool !== null && source.kind === "trace" ? { ...source, readPath: spool.path } : source, { fanOut: true });
+  const pool = new RunPool(lanes, variants.length, spool !== null && source.kind === "trace" ? { ...source, readPath: spool.path } : source, {
+    fanOut: true,
+    views: viewsFlag(flags.views),
+  });
   const progress = new Progress(variants.length, "strategies");
   try {
     return await compare({ machine, switches, variants, workload: workloadRef(source, scenario), version: VERSION }, pool.run, (v, r) =>

@@ -7,6 +7,7 @@
 import { performance } from "node:perf_hooks";
 import { runExperiment, runExperiments, type ExperimentOptions, type ExperimentRun } from "../lab/experiment.ts";
 import { scenarioSource, traceSource, type EventSource } from "../lab/source.ts";
+import type { KernelViewName } from "../lab/kernel-views.ts";
 import type { RunSpec } from "../lab/spec.ts";
 import type { StrategyResult } from "../lab/types.ts";
 import { loadScenario, type WorkloadSource } from "./options.ts";
@@ -21,6 +22,8 @@ export interface StrategyJob {
   readonly progress?: boolean | "auto";
   /** Print the trace-quality line on stderr (one run of a comparison asks, so it is printed once). */
   readonly reportQuality?: boolean;
+  /** Kernel views the command will show (all when absent). */
+  readonly views?: readonly KernelViewName[];
 }
 
 export const clock = (): number => performance.now();
@@ -35,6 +38,7 @@ export interface GroupJob {
   readonly source: WorkloadSource;
   /** As StrategyJob's: the line is printed once for the group, not once per system. */
   readonly reportQuality?: boolean;
+  readonly views?: readonly KernelViewName[];
 }
 
 /** Opens the source for one pass: a scenario expands with the machine's seed. */
@@ -68,6 +72,7 @@ export function openSource(source: WorkloadSource, seed: number, progress: boole
 export function runJobFull(job: StrategyJob, options: ExperimentOptions = {}): Promise<ExperimentRun> {
   return runExperiment(job.spec, openSource(job.source, job.spec.machine.seed, job.progress ?? false, job.reportQuality ?? (job.progress ?? false) !== false), {
     clock,
+    ...(job.views === undefined ? {} : { views: job.views }),
     ...options,
   });
 }
@@ -81,6 +86,9 @@ export async function runJob(job: StrategyJob): Promise<StrategyResult> {
 export async function runGroup(job: GroupJob): Promise<StrategyResult[]> {
   const first = job.specs[0];
   if (first === undefined) return [];
-  const runs = await runExperiments(job.specs, openSource(job.source, first.machine.seed, false, job.reportQuality ?? false), { clock });
+  const runs = await runExperiments(job.specs, openSource(job.source, first.machine.seed, false, job.reportQuality ?? false), {
+    clock,
+    ...(job.views === undefined ? {} : { views: job.views }),
+  });
   return runs.map((r) => r.result);
 }

@@ -24,6 +24,7 @@ import { SamplesObserver } from "./observers/samples.ts";
 import { StrayDmaObserver } from "./observers/stray-dma.ts";
 import { TablesObserver } from "./observers/tables.ts";
 import { VerifyObserver } from "./observers/verify.ts";
+import type { KernelViewName } from "./kernel-views.ts";
 import { assembleResult } from "./result.ts";
 import type { EventSource, InputQuality, SyncEventSource } from "./source.ts";
 import type { RunSpec } from "./spec.ts";
@@ -61,6 +62,8 @@ export interface ExperimentOptions {
    */
   readonly clock?: () => number;
   readonly maxSamples?: number;
+  /** Kernel views to collect at the end of each run (all when absent; report/views.ts selects). */
+  readonly views?: readonly KernelViewName[];
   /** Further observers per system; their outputs come back in `extras`, in order. */
   readonly observers?: (system: System) => readonly Observer<unknown>[];
 }
@@ -93,6 +96,7 @@ class Experiment {
   private readonly faults: FaultsObserver | null;
   private readonly timeline: FaultTimeline | null;
   private readonly until: StopRule;
+  private readonly views: readonly KernelViewName[] | undefined;
   private readonly clock: (() => number) | null;
   private readonly startedAt: number;
   /** Time inside this system's own work, when it shares the source with others (null: alone). */
@@ -123,6 +127,7 @@ class Experiment {
     this.timeline = timeline;
     this.faults = timeline === null ? null : new FaultsObserver(system);
     this.until = options.until ?? { kind: "end" };
+    this.views = options.views;
     // Boot (and the observers' set-up) is this system's own.
     if (this.own !== null) this.own = (this.clock as () => number)() - this.startedAt;
   }
@@ -200,6 +205,7 @@ class Experiment {
       devices: this.executor.deviceStats,
       runTimeMs: this.clock === null ? null : this.runTime(),
       deviceFaults: faults ?? [],
+      views: this.views,
     });
     const extras = this.extra.map((o) => o.finish(end));
     return { system: this.system, result, stop: { reason: this.stopped ?? "end", events: this.consumed }, replay: r === null ? null : r.stats, extras };

@@ -193,3 +193,21 @@ export function collectKernelViews(sys: System): KernelViews {
   const slab = sys.mem.slabinfoRow();
   return { slabinfo: slab === null ? [] : [{ ...slab }], zones: zones(sys), allocinfo: allocSites(sys), ptdump: ptdumpLeaves(sys) };
 }
+
+/**
+ * The views `names` needs (buddyinfo and zoneinfo share the zones), or all of them: a command that
+ * shows none need not pay for a ptdump of every live leaf.
+ */
+export function collectSomeKernelViews(sys: System, names: readonly KernelViewName[] | undefined): Partial<KernelViews> {
+  if (names === undefined) return collectKernelViews(sys);
+  const want = new Set(names);
+  const out: { -readonly [K in keyof KernelViews]?: KernelViews[K] } = {};
+  if (want.has("slabinfo")) {
+    const slab = sys.mem.slabinfoRow();
+    out.slabinfo = slab === null ? [] : [{ ...slab }];
+  }
+  if (want.has("buddyinfo") || want.has("zoneinfo")) out.zones = zones(sys);
+  if (want.has("allocinfo")) out.allocinfo = allocSites(sys);
+  if (want.has("ptdump")) out.ptdump = ptdumpLeaves(sys);
+  return out;
+}

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /** A run's StrategyResult, assembled from what the observers saw; the message order is fixed here. */
-import { collectKernelViews } from "./kernel-views.ts";
+import { collectSomeKernelViews, type KernelViewName } from "./kernel-views.ts";
 import type { IommuDomain } from "../dma/iommu-core.ts";
 import type { MessageLog } from "./observers/messages.ts";
 import type { StrayDmaOut } from "./observers/stray-dma.ts";
@@ -25,6 +25,8 @@ export interface ObservedParts {
   readonly devices?: ReadonlyMap<string, DeviceStats>;
   /** Attributed device faults (replay runs); the result carries them only when there are some. */
   readonly deviceFaults?: readonly FaultAttribution[];
+  /** The kernel views to collect at the end (all when absent). */
+  readonly views?: readonly KernelViewName[] | undefined;
 }
 
 export function assembleResult(sys: System, p: ObservedParts): StrategyResult {
@@ -80,7 +82,7 @@ export function assembleResult(sys: System, p: ObservedParts): StrategyResult {
     runTimeMs: p.runTimeMs,
     boot: sys.boot,
     domainProbe: domainProbeOut(sys),
-    kernelViews: collectKernelViews(sys),
+    kernelViews: collectSomeKernelViews(sys, p.views),
     ...(p.attribution === undefined ? {} : { attribution: p.attribution }),
     ...(isMulti(sys) ? { breakdown: breakdown(sys, p.devices ?? new Map()) } : {}),
     ...(p.deviceFaults !== undefined && p.deviceFaults.length > 0 ? { deviceFaults: p.deviceFaults } : {}),

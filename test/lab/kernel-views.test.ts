@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { runExperimentSync } from "../../src/lab/experiment.ts";
-import { collectKernelViews } from "../../src/lab/kernel-views.ts";
+import { collectKernelViews, type KernelViewName } from "../../src/lab/kernel-views.ts";
 import { scenarioSource } from "../../src/lab/source.ts";
 import { variant, type MachineSpec } from "../../src/lab/spec.ts";
 import { BUILTIN_SCENARIO_SOURCES } from "../../src/workload/builtin-scenarios.ts";
@@ -88,5 +88,18 @@ describe("kernel views of the end state", () => {
       for (let j = 0; j < 256; j++) if (system.m4u.probe(i * 0x100000 + j * 0x1000).ok) pages++;
     }
     assert.equal(mapped, pages * 4096);
+  });
+});
+
+describe("kernel views collected as the command asks", () => {
+  it("a run told which views it shows collects those (zones for buddyinfo and zoneinfo) and they equal the full collection's", () => {
+    const machine: MachineSpec = { platform: "mt8173-elm-4g", era: "v4.19", cpus: null, seed: 1, background: "typical", backgroundChurn: 0 };
+    const run = (views?: readonly KernelViewName[]) =>
+      runExperimentSync({ machine, variant: variant("genalloc-prealloc") }, scenarioSource(small, 1), views === undefined ? {} : { views });
+    const all = run().result.kernelViews;
+    assert.deepEqual(Object.keys(all ?? {}).sort(), ["allocinfo", "ptdump", "slabinfo", "zones"]);
+    assert.deepEqual(run([]).result.kernelViews, {});
+    assert.deepEqual(run(["buddyinfo"]).result.kernelViews, { zones: all?.zones });
+    assert.deepEqual(run(["ptdump", "slabinfo"]).result.kernelViews, { slabinfo: all?.slabinfo, ptdump: all?.ptdump });
   });
 });

@@ -39,7 +39,7 @@ export async function action(scenarioArg: string | undefined, flags: ExplainFlag
       : line !== null
         ? { kind: "after-line", line }
         : { kind: "after-events", events: at.kind === "events" ? at.events : 0 };
-  const { system, stop, result } = await runJobFull({ spec, source, progress: "auto" }, { until });
+  const { system, stop, result } = await runJobFull({ spec, source, progress: "auto", views: [] }, { until });
   const x = explainIova(system, iova);
   if ("code" in x) throw outOfRange(x.limit);
   const moment: ExplainMoment =

@@ -60,7 +60,7 @@ async function runOne(source: WorkloadSource, flags: RunCommandFlags): Promise<v
   const era = eraFlag(machine.era);
   const sink: TraceSink | null = flags.traceOut === undefined ? null : { emit: (ev) => traceLines.push(formatFtraceLine(ev, era, traceLines.length)) };
   const spec = { machine, variant: variant(strategy, {}, switches) };
-  const { system, result } = await runJobFull({ spec, source, progress: true }, { boot: { trace: sink } });
+  const { system, result } = await runJobFull({ spec, source, progress: true, views: viewsFlag(flags.views) }, { boot: { trace: sink } });
   const { report, sections } = withViews(buildReport({ machine, switches, workload: workloadRef(source, scenario), version: VERSION }, [result]), flags);
   // The terminal shows the run time; the JSON leaves it out unless --timing (reproducible files).
   process.stdout.write(reportText(report, computeAnswer(report), flags, sections));
