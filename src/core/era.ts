@@ -129,6 +129,14 @@ export interface DmaEraFeatures {
   readonly mtkQuirks: readonly MtkQuirkName[];
   readonly mtkQuirks4gb: readonly MtkQuirkName[];
   /**
+   * Whether mtk_iommu_domain_finalise builds the cfg from the platform's flags (IOVA_34_EN for ias,
+   * HAS_4GB_MODE for oas, PGTABLE_PA_35_EN for the TTBR quirk; v5.15 on) rather than the fixed
+   * ias 32 and the era's mtkOas/mtkQuirks above (4.19, 5.10).
+   */
+  readonly mtkCfgFromFlags: boolean;
+  /** The quirks msm_iommu_domain_config asks for: TLBI_ON_MAP in 4.19, none later. */
+  readonly msmQuirks: readonly MtkQuirkName[];
+  /**
    * dma_alloc_attrs with __GFP_COMP: `split` in 4.19 (__iommu_dma_alloc_pages splits a compound block
    * with split_huge_page; nojick/test419 968c1392:drivers/iommu/dma-iommu.c), `strip` in 5.10
    * (__iommu_dma_alloc_pages clears it, "It makes no sense to muck about with huge pages"; Rtoax/linux-5.10.13
@@ -219,6 +227,8 @@ const DMA_V4_19: DmaEraFeatures = {
   mtkOas: { fourGb: 32, normal: 32 },
   mtkQuirks: ["ARM_NS", "NO_PERMS", "TLBI_ON_MAP"],
   mtkQuirks4gb: ["ARM_MTK_4GB"],
+  mtkCfgFromFlags: false,
+  msmQuirks: ["TLBI_ON_MAP"],
   dmaAllocComp: "split",
   ftraceContext: { pidWidth: 5, flagChars: 4 },
 };
@@ -235,6 +245,8 @@ const DMA_V6_6: DmaEraFeatures = {
   mtkOas: { fourGb: 33, normal: 32 },
   mtkQuirks: ["ARM_NS", "NO_PERMS", "ARM_MTK_EXT"],
   mtkQuirks4gb: [],
+  mtkCfgFromFlags: true,
+  msmQuirks: [],
   dmaAllocComp: "reject",
   ftraceContext: { pidWidth: 7, flagChars: 5 },
 };
@@ -329,6 +341,8 @@ const ERAS: Readonly<Record<EraName, Era>> = {
       mtkOas: { fourGb: 34, normal: 34 },
       mtkQuirks: ["ARM_NS", "NO_PERMS", "ARM_MTK_EXT"],
       mtkQuirks4gb: [],
+      mtkCfgFromFlags: false,
+      msmQuirks: [],
       dmaAllocComp: "strip",
       ftraceContext: { pidWidth: 7, flagChars: 4 },
     },

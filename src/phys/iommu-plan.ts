@@ -37,14 +37,12 @@ export interface IoPgtableCfg {
 
 /** The io_pgtable_cfg the instance's driver builds under `era`. */
 export function ioPgtableCfgFor(inst: IommuInstance, era: Era, enable4GB: boolean): IoPgtableCfg {
-  if (inst.driver === "msm_iommu") {
-    const quirks = era.pgtable === "v4.19" ? ["TLBI_ON_MAP"] : [];
-    return { ias: 32, oas: 32, quirks, ttbrExt: false, l1Bytes: l1Bytes(32) };
-  }
+  const d = era.dma;
+  if (inst.driver === "msm_iommu") return { ias: 32, oas: 32, quirks: d.msmQuirks, ttbrExt: false, l1Bytes: l1Bytes(32) };
   const has = (f: IommuInstance["flags"][number]): boolean => inst.flags.includes(f);
-  if (era.pgtable === "v4.19") {
-    const quirks = ["ARM_NS", "NO_PERMS", "TLBI_ON_MAP", ...(enable4GB ? ["ARM_MTK_4GB"] : [])];
-    return { ias: 32, oas: 32, quirks, ttbrExt: false, l1Bytes: l1Bytes(32) };
+  if (!d.mtkCfgFromFlags) {
+    const quirks = [...d.mtkQuirks, ...(enable4GB ? d.mtkQuirks4gb : [])];
+    return { ias: 32, oas: enable4GB ? d.mtkOas.fourGb : d.mtkOas.normal, quirks, ttbrExt: false, l1Bytes: l1Bytes(32) };
   }
   const ttbrExt = inst.ttbrExtEras.includes(era.name);
   const ias = has("IOVA_34_EN") ? 34 : 32;

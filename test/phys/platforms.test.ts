@@ -159,6 +159,12 @@ test("io_pgtable_cfg per instance and era, as mtk_iommu_domain_finalise and msm_
   assert.deepEqual(c("mt8188-geralt-8g", "infra", latest), [32, 35, true, 16384]);
   assert.deepEqual(c("mt8188-geralt-8g", "vdo", era("v6.6")), [34, 35, true, 65536]);
   assert.deepEqual(c("mt2712-evb", "m4u0", latest), [32, 32, false, 16384]);
+  // 5.10 built one fixed cfg, oas 34 with or without 4GB mode (Rtoax/linux-5.10.13 mtk_iommu_domain_finalise).
+  assert.deepEqual(c("mt8173-elm-4g", "m4u", era("v5.10")), [32, 34, false, 16384]);
+  assert.deepEqual(c("mt8173-elm-2g", "m4u", era("v5.10")), [32, 34, false, 16384]);
+  assert.deepEqual(c("mt8173-elm-4g", "m4u", era("v4.19")), [32, 32, false, 16384]);
+  assert.deepEqual(ioPgtableCfgFor(inst("mt8173-elm-4g", "m4u"), era("v4.19"), true).quirks, ["ARM_NS", "NO_PERMS", "TLBI_ON_MAP", "ARM_MTK_4GB"]);
+  assert.deepEqual(ioPgtableCfgFor(inst("mt8173-elm-4g", "m4u"), era("v5.10"), true).quirks, ["ARM_NS", "NO_PERMS", "ARM_MTK_EXT"]);
   assert.deepEqual(ioPgtableCfgFor(inst("mt2712-evb", "m4u0"), era("v4.19"), false).quirks, ["ARM_NS", "NO_PERMS", "TLBI_ON_MAP"]);
   assert.deepEqual(ioPgtableCfgFor(inst("apq8064-2g", "mdp_port0"), latest, false).quirks, []);
   assert.deepEqual(ioPgtableCfgFor(inst("apq8064-2g", "mdp_port0"), era("v4.19"), false).quirks, ["TLBI_ON_MAP"]);
