@@ -129,6 +129,15 @@ export function fourGbBusToCpu(bus: number): number | null {
   return bus >= MTK_4GB_MODE_REMAP_BASE ? bus - SZ_4G : bus;
 }
 
+/**
+ * `fourGbBusToCpu(bus) ?? bus` as a plain number, for per-page checks: a `number | null` result makes
+ * every address of 2^31 or more a heap number.
+ */
+export function fourGbBusToCpuOrSelf(bus: number): number {
+  if (bus < FOUR_GB_BUS_START || bus >= FOUR_GB_BUS_END) return bus;
+  return bus >= MTK_4GB_MODE_REMAP_BASE ? bus - SZ_4G : bus;
+}
+
 /** The IOVA's L1 index (bits ias-1:20). `>>> 0` of the quotient is exact below 2^52. */
 export function l1Index(iova: number, ias: number): number {
   return ((iova / SZ_1M) >>> 0) & (l1EntryCount(ias) - 1);
