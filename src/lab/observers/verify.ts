@@ -6,7 +6,7 @@
  */
 import { SZ_4K, hex } from "../../core/u32.ts";
 import type { IommuDomain } from "../../dma/iommu-core.ts";
-import { fourGbBusToCpu, WalkRecord } from "../../iommu/walker.ts";
+import { fourGbBusToCpuOrSelf, WalkRecord } from "../../iommu/walker.ts";
 import type { Route, System } from "../system.ts";
 import type { LiveMapping, Observer, Piece, RunEnd } from "./observer.ts";
 
@@ -72,7 +72,8 @@ export class VerifyObserver implements Observer<VerifyOut> {
     const iova = pfn * SZ_4K + off;
     const want = p.pa + (iova - p.iova);
     const sw = this.driverCpuPa((this.domain as IommuDomain).iovaToPhys(iova));
-    const hwPa = rec.ok ? rec.pa : null;
+    // -1 for a fault (want is never negative): a number | null local would box every PA of 2^31 or more.
+    const hwPa = rec.ok ? rec.pa : -1;
     if (hwPa === want && sw === 0 && want !== 0) {
       // iova_to_phys returns 0 both for "no mapping" and for a page whose 32-bit output address is
       // 0 (v4.19 4GB mode: CPU PA 0x1_0000_0000): a kernel quirk, not a wrong walk.
@@ -95,7 +96,7 @@ export class VerifyObserver implements Observer<VerifyOut> {
    */
   private driverCpuPa(pa: number): number {
     if (pa === 0 || !this.sys.platform.iommu4gbMode) return pa;
-    return fourGbBusToCpu(pa) ?? pa;
+    return fourGbBusToCpuOrSelf(pa);
   }
 
   finish(end: RunEnd): VerifyOut {
