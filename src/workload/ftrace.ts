@@ -227,11 +227,13 @@ export class FtraceParser {
     if (to > from && bytes[to - 1] !== 10) throw new RangeError("FtraceParser.pushLines: the bytes do not end with a newline");
     const st = this.stats;
     const r = this.scanned;
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     let pos = from;
     while (pos < to) {
-      const nl = bytes.indexOf(10, pos);
       this.lineNo++;
-      if (!scanEventLine(bytes, pos, nl, r)) {
+      let nl = scanEventLine(bytes, view, pos, to, r);
+      if (nl < 0) {
+        nl = bytes.indexOf(10, pos);
         const line = text(bytes, pos, nl);
         this.gen++;
         this.parseLine(line, 0, line.length, out);
