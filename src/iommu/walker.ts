@@ -129,6 +129,15 @@ export function fourGbBusToCpu(bus: number): number | null {
   return bus >= MTK_4GB_MODE_REMAP_BASE ? bus - SZ_4G : bus;
 }
 
+/**
+ * `fourGbBusToCpu(bus) ?? bus` as a plain number, for per-page checks: a `number | null` result makes
+ * every address of 2^31 or more a heap number.
+ */
+export function fourGbBusToCpuOrSelf(bus: number): number {
+  if (bus < FOUR_GB_BUS_START || bus >= FOUR_GB_BUS_END) return bus;
+  return bus >= MTK_4GB_MODE_REMAP_BASE ? bus - SZ_4G : bus;
+}
+
 /** The IOVA's L1 index (bits ias-1:20). `>>> 0` of the quotient is exact below 2^52. */
 export function l1Index(iova: number, ias: number): number {
   return ((iova / SZ_1M) >>> 0) & (l1EntryCount(ias) - 1);
@@ -237,10 +246,14 @@ export function walkPageInto(
     }
     walkCache?.set(idx1, d1);
   }
-  return level2Into(rec, phys, cfg, d1, pfn, offset, access, sideEffects);
+  return level2Into(rec, phys, cfg, d1 | 0, pfn, offset, access, sideEffects);
 }
 
-/** The walk's second half, from an L1 table descriptor `d1`: its L2 pointer, the L2 word, the leaf. */
+/**
+ * The walk's second half, from an L1 table descriptor `d1`: its L2 pointer, the L2 word, the leaf.
+ * Callers pass `d1` as int32 (`| 0`; only its bits are used): a u32 of 2^31 or more would be a heap
+ * number at every call that is not inlined.
+ */
 function level2Into(
   rec: WalkRecord,
   phys: PhysMemory,
@@ -357,7 +370,7 @@ export function probeRunInto(
       rec.reads = 1;
       rec.l1Pa = l1Base + 4 * idx1;
       rec.l1Descriptor = tableD1;
-      level2Into(rec, phys, cfg, tableD1, at, off, "read", false);
+      level2Into(rec, phys, cfg, tableD1 | 0, at, off, "read", false);
     } else {
       walkPageInto(rec, phys, cfg, l1Base, at, off, "read", false, null);
       if (rec.reachedL2) {

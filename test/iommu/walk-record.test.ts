@@ -11,7 +11,18 @@ import { SZ_16M, SZ_1M, SZ_4G, SZ_4K, SZ_64K } from "../../src/core/u32.ts";
 import { M4u, mt8173Config } from "../../src/iommu/m4u.ts";
 import { WalkCache } from "../../src/iommu/tlb.ts";
 import type { Access, FaultType, WalkStep } from "../../src/iommu/types.ts";
-import { WalkRecord, fourGbBusToCpu, walk, walkInto, walkPageInto, walkResultOf, type Leaf, type WalkConfig, type WalkResult } from "../../src/iommu/walker.ts";
+import {
+  WalkRecord,
+  fourGbBusToCpu,
+  fourGbBusToCpuOrSelf,
+  walk,
+  walkInto,
+  walkPageInto,
+  walkResultOf,
+  type Leaf,
+  type WalkConfig,
+  type WalkResult,
+} from "../../src/iommu/walker.ts";
 import type { TableWalkCache } from "../../src/iommu/walker.ts";
 import type { PhysMemory } from "../../src/phys/memory.ts";
 import { ATTR_AP2_RDONLY, L1_CONT_MASK, L1_MASK, L2_CONT_MASK, L2_MASK, TABLE_MASK, attrShift, l1Kind, l2Kind, mtkHighBits } from "../../src/pgtable/format.ts";
@@ -312,5 +323,16 @@ describe("PhysMemory.peek32 (the walker's read)", () => {
     assert.equal(phys.peek32(0x4002_0000), 9);
     assert.equal(phys.peek32(0x1000), -1, "below RAM");
     assert.equal(phys.busErrorCount, 0);
+  });
+});
+
+describe("fourGbBusToCpuOrSelf (the verification's number-only form)", () => {
+  it("equals fourGbBusToCpu(bus) ?? bus on random 35-bit addresses and at the window's edges", () => {
+    const edges = [0, 0xffff_ffff, SZ_4G - 1, SZ_4G, 0x1_3fff_ffff, 0x1_4000_0000, 2 * SZ_4G - 1, 2 * SZ_4G, 2 ** 35 - 1];
+    for (const bus of edges) assert.equal(fourGbBusToCpuOrSelf(bus), fourGbBusToCpu(bus) ?? bus, `bus 0x${bus.toString(16)}`);
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 2 ** 35 - 1 }), (bus) => fourGbBusToCpuOrSelf(bus) === (fourGbBusToCpu(bus) ?? bus)),
+      { numRuns: 5000 },
+    );
   });
 });
