@@ -5,7 +5,8 @@
  * - gzip (1f 8b): inflated on the fly with node:zlib, then looked at again;
  * - trace-cmd's trace.dat (17 08 44 "tracing"): held in memory and decoded (src/workload/tracedat);
  * - anything else: ftrace text through the FtraceParser, in memory bounded by one chunk plus the events
- *   of that chunk. A StringDecoder carries a UTF-8 character split across two reads.
+ *   of that chunk. Whole lines are parsed from the bytes; a StringDecoder decodes the pieces of a line
+ *   (or a UTF-8 character) split across two reads.
  */
 import { closeSync, createReadStream, createWriteStream, fstatSync, openSync, read, statSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -20,7 +21,7 @@ import { createRequire } from "node:module";
 import type cliProgress from "cli-progress";
 import { InputError } from "../core/errors.ts";
 import { fsProblem } from "./errors.ts";
-import type { TraceRecord } from "../workload/events.ts";
+import type { TraceEvent, TraceRecord } from "../workload/events.ts";
 import { FtraceParser } from "../workload/ftrace.ts";
 import type { FtraceStats } from "../workload/ftrace.ts";
 import { isTraceDat, readTraceDat, type Codecs } from "../workload/tracedat/index.ts";
@@ -195,7 +196,7 @@ export function openTrace(path: string, opts: TraceInputOptions): TraceInput {
         const decoder = new StringDecoder("utf8");
         let chunk = first;
         while (chunk !== null) {
-          const evs = withFaults(parser.push(decoder.write(chunk)), parser);
+          const evs = withFaults(pushChunk(parser, decoder, chunk), parser);
           stats.events += evs.length;
           bar?.update(stats, t0);
           if (evs.length > 0) yield evs;
@@ -299,6 +300,26 @@ export async function spoolTrace(path: string, stdin: NodeJS.ReadableStream = pr
     throw new InputError(path === "-" ? "stdin" : path, "", `read failed (${fsProblem(err)})`);
   }
   return { path: file, cleanup: t.remove };
+}
+
+/**
+ * One read of text: the decoder sees only the bytes around the chunk's edges (up to its first newline,
+ * after its last one), so a line or a UTF-8 character split across reads is joined as before; the whole
+ * lines between go to the parser as bytes. A newline byte never occurs inside a UTF-8 sequence, so the
+ * decoder holds nothing after one and each line decodes alone exactly as it did inside the chunk.
+ */
+function pushChunk(parser: FtraceParser, decoder: StringDecoder, chunk: Buffer): TraceEvent[] {
+  const first = chunk.indexOf(10);
+  if (first < 0) return parser.push(decoder.write(chunk));
+  const last = chunk.lastIndexOf(10);
+  const out = parser.push(decoder.write(chunk.subarray(0, first + 1)));
+  parser.pushLines(chunk, first + 1, last + 1, out, utf8Slice);
+  for (const ev of parser.push(decoder.write(chunk.subarray(last + 1)))) out.push(ev);
+  return out;
+}
+
+function utf8Slice(bytes: Buffer, from: number, to: number): string {
+  return bytes.toString("utf8", from, to);
 }
 
 /** The parser's events of one push with the fault lines it found in them, merged in line order. */

@@ -22,6 +22,10 @@ import { formatTracePayload as formatKernelPayload } from "../dma/trace.ts";
 import { InputError } from "../core/errors.ts";
 import type { IommuFaultEvent, IommuMapEvent, IommuUnmapEvent, TraceEvent } from "./events.ts";
 import { parseFaultLine, type DeviceFault } from "./faults.ts";
+import { newScannedEvent, scanEventLine } from "./ftrace-bytes.ts";
+
+/** UTF-8 text of bytes[from, to), as the input's decoder gives it (e.g. Buffer.prototype.toString). */
+export type Utf8Slice<B extends Uint8Array> = (bytes: B, from: number, to: number) => string;
 
 export type TracepointFormat = "old" | "range";
 
@@ -211,6 +215,61 @@ export class FtraceParser {
     }
     return out;
   }
+
+  /**
+   * Parses the complete lines of raw UTF-8 bytes[from, to) (`to` just after a newline) into `out`, as
+   * push() of their text would: a well-formed map/unmap line is read from its bytes (ftrace-bytes.ts),
+   * any other line is decoded with `text` and goes through the string scanner, which keeps its counters
+   * and its messages. Only between whole lines: nothing may be carried from an earlier push().
+   */
+  pushLines<B extends Uint8Array>(bytes: B, from: number, to: number, out: TraceEvent[], text: Utf8Slice<B>): void {
+    if (this.carry.length > 0 || this.carryOverlong) throw new RangeError("FtraceParser.pushLines: a partial line is carried from push()");
+    if (to > from && bytes[to - 1] !== 10) throw new RangeError("FtraceParser.pushLines: the bytes do not end with a newline");
+    const st = this.stats;
+    const r = this.scanned;
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    let pos = from;
+    while (pos < to) {
+      this.lineNo++;
+      let nl = scanEventLine(bytes, view, pos, to, r);
+      if (nl < 0) {
+        nl = bytes.indexOf(10, pos);
+        const line = text(bytes, pos, nl);
+        this.gen++;
+        this.parseLine(line, 0, line.length, out);
+        pos = nl + 1;
+        continue;
+      }
+      pos = nl + 1;
+      st.lines++;
+      if (r.range) st.rangeFormat++;
+      else st.oldFormat++;
+      let ts = r.ts;
+      if (ts >= 0) {
+        if (st.firstTimestamp === null) st.firstTimestamp = ts;
+        st.lastTimestamp = ts;
+      }
+      if (r.cpu >= 0) this.noteCpu(r.cpu);
+      if (!this.timestamps) ts = -1;
+      const line = this.lineNo;
+      if (r.unmap) {
+        st.unmaps++;
+        const iova = r.iova;
+        const size = r.size;
+        const unmappedSize = r.unmappedSize;
+        out.push(ts < 0 ? { type: "iommuUnmap", iova, size, unmappedSize, line } : { type: "iommuUnmap", iova, size, unmappedSize, line, ts });
+      } else {
+        st.maps++;
+        const iova = r.iova;
+        const paddr = r.paddr;
+        const size = r.size;
+        out.push(ts < 0 ? { type: "iommuMap", iova, paddr, size, line } : { type: "iommuMap", iova, paddr, size, line, ts });
+      }
+    }
+  }
+
+  /** The fast path's result for one line, reused. */
+  private readonly scanned = newScannedEvent();
 
   /** The last line when the input does not end with a newline. */
   end(): TraceEvent[] {
