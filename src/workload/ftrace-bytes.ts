@@ -11,6 +11,7 @@
  * Every test below mirrors one in FtraceParser (parseLine, tryEvent, parseMap/parseUnmap, noteHeader),
  * in the same order, on byte codes instead of char codes: on an ASCII line they are the same numbers.
  */
+import { CLOSE, COLON, CR, DOT, HASH, HEX, NINE, NL, OPEN, SPACE, TAB, ZERO } from "./ascii.ts";
 
 /** What scanEventLine read from a line it accepted; one object reused for every line. */
 export interface ScannedEvent {
@@ -34,29 +35,6 @@ export function newScannedEvent(): ScannedEvent {
 }
 
 const MAX_SAFE = Number.MAX_SAFE_INTEGER;
-
-const TAB = 9;
-const NL = 10;
-const CR = 13;
-const SPACE = 32;
-const HASH = 35;
-const DOT = 46;
-const COLON = 58;
-const ZERO = 48;
-const NINE = 57;
-const OPEN = 91;
-const CLOSE = 93;
-
-/** Value of a hex digit byte, -1 for any other byte. */
-const HEX: Readonly<Int8Array> = (() => {
-  const t = new Int8Array(256).fill(-1);
-  for (let i = 0; i < 10; i++) t[ZERO + i] = i;
-  for (let i = 0; i < 6; i++) {
-    t[97 + i] = 10 + i;
-    t[65 + i] = 10 + i;
-  }
-  return t;
-})();
 
 const POW10 = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15];
 

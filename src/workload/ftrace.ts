@@ -22,6 +22,7 @@ import { formatTracePayload as formatKernelPayload } from "../dma/trace.ts";
 import { InputError } from "../core/errors.ts";
 import type { IommuFaultEvent, IommuMapEvent, IommuUnmapEvent, TraceEvent } from "./events.ts";
 import { parseFaultLine, type DeviceFault } from "./faults.ts";
+import { COLON, CR, HASH, HEX, NINE, SPACE, TAB, ZERO } from "./ascii.ts";
 import { newScannedEvent, scanEventLine } from "./ftrace-bytes.ts";
 
 /** UTF-8 text of bytes[from, to), as the input's decoder gives it (e.g. Buffer.prototype.toString). */
@@ -104,25 +105,6 @@ export interface FtraceStats {
 /** A line longer than this is not a trace line; only its count is kept, so memory stays bounded. */
 const MAX_LINE = 1 << 16;
 const MAX_SAFE = Number.MAX_SAFE_INTEGER;
-
-const CH_TAB = 9;
-const CH_CR = 13;
-const CH_SPACE = 32;
-const CH_HASH = 35;
-const CH_COLON = 58;
-const CH_0 = 48;
-const CH_9 = 57;
-
-/** Value of an ASCII hex digit, -1 for any other code below 128. */
-const HEX_VALUE: Readonly<Int8Array> = (() => {
-  const t = new Int8Array(128).fill(-1);
-  for (let i = 0; i < 10; i++) t[CH_0 + i] = i;
-  for (let i = 0; i < 6; i++) {
-    t[97 + i] = 10 + i;
-    t[65 + i] = 10 + i;
-  }
-  return t;
-})();
 
 /** Streaming parser: push chunks of any size, get the events of the complete lines so far. */
 export class FtraceParser {
@@ -319,14 +301,14 @@ export class FtraceParser {
   private parseLine(s: string, start: number, end: number, out: TraceEvent[]): void {
     const st = this.stats;
     st.lines++;
-    if (end > start && s.charCodeAt(end - 1) === CH_CR) end--;
+    if (end > start && s.charCodeAt(end - 1) === CR) end--;
     let p = start;
     while (p < end && isBlank(s.charCodeAt(p))) p++;
     if (p === end) {
       st.blank++;
       return;
     }
-    if (s.charCodeAt(p) === CH_HASH) {
+    if (s.charCodeAt(p) === HASH) {
       st.comments++;
       return;
     }
@@ -399,7 +381,7 @@ export class FtraceParser {
       if (!isBlank(s.charCodeAt(q))) return undefined;
       while (q >= lineStart && isBlank(s.charCodeAt(q))) q--;
       if (q >= lineStart) {
-        if (s.charCodeAt(q) !== CH_COLON || q - 1 < lineStart || !isDigit(s.charCodeAt(q - 1))) return undefined;
+        if (s.charCodeAt(q) !== COLON || q - 1 < lineStart || !isDigit(s.charCodeAt(q - 1))) return undefined;
       }
     }
     return unmap ? this.parseUnmap(s, after, end, lineStart, ts) : this.parseMap(s, after, end, lineStart, ts);
@@ -500,7 +482,7 @@ export class FtraceParser {
     const start = p;
     while (p < end) {
       const c = s.charCodeAt(p);
-      const d = c < 128 ? (HEX_VALUE[c] as number) : -1;
+      const d = c < 128 ? (HEX[c] as number) : -1;
       if (d < 0) break;
       v = v * 16 + d;
       p++;
@@ -519,8 +501,8 @@ export class FtraceParser {
     const start = p;
     while (p < end) {
       const c = s.charCodeAt(p);
-      if (c < CH_0 || c > CH_9) break;
-      v = v * 10 + (c - CH_0);
+      if (c < ZERO || c > NINE) break;
+      v = v * 10 + (c - ZERO);
       p++;
     }
     if (p === start) return this.failNum(`${field}= is not a decimal number`);
@@ -597,8 +579,8 @@ export class FtraceParser {
     const start = p;
     while (p < end && p - start < 15) {
       const c = s.charCodeAt(p);
-      if (c < CH_0 || c > CH_9) break;
-      v = v * 10 + (c - CH_0);
+      if (c < ZERO || c > NINE) break;
+      v = v * 10 + (c - ZERO);
       p++;
     }
     if (p === start) return -1;
@@ -626,7 +608,7 @@ export class FtraceParser {
     this.headerTs = -1;
     let q = nameStart - 1;
     while (q >= lineStart && isBlank(s.charCodeAt(q))) q--;
-    if (q < lineStart || s.charCodeAt(q) !== CH_COLON) return;
+    if (q < lineStart || s.charCodeAt(q) !== COLON) return;
     const tsEnd = q;
     q--;
     while (q >= lineStart && (isDigit(s.charCodeAt(q)) || s.charCodeAt(q) === 46)) q--;
@@ -667,11 +649,11 @@ export class FtraceParser {
 }
 
 function isBlank(c: number): boolean {
-  return c === CH_SPACE || c === CH_TAB;
+  return c === SPACE || c === TAB;
 }
 
 function isDigit(c: number): boolean {
-  return c >= CH_0 && c <= CH_9;
+  return c >= ZERO && c <= NINE;
 }
 
 const POW10 = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15];
@@ -687,8 +669,8 @@ export function decimalAt(s: string, from: number, to: number): number {
   let dot = -1;
   for (let p = from; p < to; p++) {
     const c = s.charCodeAt(p);
-    if (c >= CH_0 && c <= CH_9) {
-      v = v * 10 + (c - CH_0);
+    if (c >= ZERO && c <= NINE) {
+      v = v * 10 + (c - ZERO);
       digits++;
     } else if (c === 46 && dot < 0) dot = p;
     else return Number(s.slice(from, to));
