@@ -259,7 +259,8 @@ function faultTimeline(source: EventSource | SyncEventSource): FaultTimeline | n
  */
 function feeder(runs: readonly Experiment[], timeline: FaultTimeline | null, until: StopRule): (batch: readonly WorkloadEvent[]) => boolean {
   let consumed = 0;
-  const stops = (ev: WorkloadEvent, n: number): boolean => stopsBefore(until, ev, n);
+  // As each Experiment does, the rule is not tested per event when the run goes to the end.
+  const stops = until.kind === "end" ? null : (ev: WorkloadEvent, n: number): boolean => stopsBefore(until, ev, n);
   return (batch) => {
     const plan = timeline === null ? EMPTY_PLAN : timeline.plan(batch, stops, consumed);
     consumed += batch.length;

@@ -190,8 +190,13 @@ function ptdumpLeaves(sys: System): PtdumpLeafData[] {
 }
 
 export function collectKernelViews(sys: System): KernelViews {
+  return { slabinfo: slabinfo(sys), zones: zones(sys), allocinfo: allocSites(sys), ptdump: ptdumpLeaves(sys) };
+}
+
+/** The strategy's slab cache line, when it has one. */
+function slabinfo(sys: System): SlabinfoRow[] {
   const slab = sys.mem.slabinfoRow();
-  return { slabinfo: slab === null ? [] : [{ ...slab }], zones: zones(sys), allocinfo: allocSites(sys), ptdump: ptdumpLeaves(sys) };
+  return slab === null ? [] : [{ ...slab }];
 }
 
 /**
@@ -202,10 +207,7 @@ export function collectSomeKernelViews(sys: System, names: readonly KernelViewNa
   if (names === undefined) return collectKernelViews(sys);
   const want = new Set(names);
   const out: { -readonly [K in keyof KernelViews]?: KernelViews[K] } = {};
-  if (want.has("slabinfo")) {
-    const slab = sys.mem.slabinfoRow();
-    out.slabinfo = slab === null ? [] : [{ ...slab }];
-  }
+  if (want.has("slabinfo")) out.slabinfo = slabinfo(sys);
   if (want.has("buddyinfo") || want.has("zoneinfo")) out.zones = zones(sys);
   if (want.has("allocinfo")) out.allocinfo = allocSites(sys);
   if (want.has("ptdump")) out.ptdump = ptdumpLeaves(sys);

@@ -59,10 +59,10 @@ export class FaultTimeline {
   }
 
   /**
-   * Plans one batch. `stopsBefore(ev, consumed)` is the run's stop rule: the systems stop before that
-   * event, so the timeline does too (and plans nothing after it).
+   * Plans one batch. `stopsBefore(ev, consumed)` is the run's stop rule (null: it runs to the end):
+   * the systems stop before that event, so the timeline does too (and plans nothing after it).
    */
-  plan(batch: readonly WorkloadEvent[], stopsBefore: (ev: WorkloadEvent, consumed: number) => boolean, consumedBefore: number): BatchPlan {
+  plan(batch: readonly WorkloadEvent[], stopsBefore: ((ev: WorkloadEvent, consumed: number) => boolean) | null, consumedBefore: number): BatchPlan {
     if (this.stopped) return EMPTY_PLAN;
     const at: number[] = [];
     const judgements: Judgement[] = [];
@@ -73,7 +73,7 @@ export class FaultTimeline {
     };
     for (let i = 0; i < batch.length; i++) {
       const ev = batch[i] as WorkloadEvent;
-      if (stopsBefore(ev, consumedBefore + i)) {
+      if (stopsBefore !== null && stopsBefore(ev, consumedBefore + i)) {
         this.stopped = true;
         break;
       }
