@@ -215,6 +215,30 @@ export interface MmEraFeatures {
 
 export type EraName = "v4.14" | "v4.19" | "v5.10" | "v6.6" | "latest";
 
+const MM_V4_19: MmEraFeatures = {
+  slubCpuPartialForm: "objects",
+  slubCpuPartialObjects: [2, 6, 13, 30],
+  pageFragBias: "size",
+  pageFragRefillNoDirectReclaim: false,
+  kmallocMinAlign: 128,
+  kmallocDmaCaches: false,
+  genallocChunk: { headerBytes: 48, alloc: "kzalloc_node" },
+  bootFreeToTail: false,
+  zoneinfoLines: { boost: false, promo: false, cma: false },
+};
+
+const MM_V6_6: MmEraFeatures = {
+  slubCpuPartialForm: "slabs",
+  slubCpuPartialObjects: [6, 24, 52, 120],
+  pageFragBias: "max+1",
+  pageFragRefillNoDirectReclaim: false,
+  kmallocMinAlign: 8,
+  kmallocDmaCaches: true,
+  genallocChunk: { headerBytes: 56, alloc: "vzalloc_node" },
+  bootFreeToTail: true,
+  zoneinfoLines: { boost: true, promo: true, cma: true },
+};
+
 const DMA_V4_19: DmaEraFeatures = {
   mtkFlush: "gather-ops",
   rejectZoneGfp: false,
@@ -265,17 +289,7 @@ const ERAS: Readonly<Record<EraName, Era>> = {
     mt8173ApertureEnd: 0xffff_ffff,
     mapPagesBatched: false,
     iovaRcacheMagazineSize: 128,
-    mm: {
-      slubCpuPartialForm: "objects",
-      slubCpuPartialObjects: [2, 6, 13, 30],
-      pageFragBias: "size",
-      pageFragRefillNoDirectReclaim: false,
-      kmallocMinAlign: 128,
-      kmallocDmaCaches: true,
-      genallocChunk: { headerBytes: 48, alloc: "kzalloc_node" },
-      bootFreeToTail: false,
-      zoneinfoLines: { boost: false, promo: false, cma: false },
-    },
+    mm: { ...MM_V4_19, kmallocDmaCaches: true },
     dma: DMA_V4_19,
   },
   "v4.19": {
@@ -291,17 +305,7 @@ const ERAS: Readonly<Record<EraName, Era>> = {
     mt8173ApertureEnd: 0xffff_ffff,
     mapPagesBatched: false,
     iovaRcacheMagazineSize: 128,
-    mm: {
-      slubCpuPartialForm: "objects",
-      slubCpuPartialObjects: [2, 6, 13, 30],
-      pageFragBias: "size",
-      pageFragRefillNoDirectReclaim: false,
-      kmallocMinAlign: 128,
-      kmallocDmaCaches: false,
-      genallocChunk: { headerBytes: 48, alloc: "kzalloc_node" },
-      bootFreeToTail: false,
-      zoneinfoLines: { boost: false, promo: false, cma: false },
-    },
+    mm: MM_V4_19,
     dma: DMA_V4_19,
   },
   "v5.10": {
@@ -360,17 +364,7 @@ const ERAS: Readonly<Record<EraName, Era>> = {
     mt8173ApertureEnd: 0xff7f_ffff,
     mapPagesBatched: true,
     iovaRcacheMagazineSize: 127,
-    mm: {
-      slubCpuPartialForm: "slabs",
-      slubCpuPartialObjects: [6, 24, 52, 120],
-      pageFragBias: "max+1",
-      pageFragRefillNoDirectReclaim: false,
-      kmallocMinAlign: 8,
-      kmallocDmaCaches: true,
-      genallocChunk: { headerBytes: 56, alloc: "vzalloc_node" },
-      bootFreeToTail: true,
-      zoneinfoLines: { boost: true, promo: true, cma: true },
-    },
+    mm: MM_V6_6,
     dma: DMA_V6_6,
   },
   latest: {
@@ -386,17 +380,7 @@ const ERAS: Readonly<Record<EraName, Era>> = {
     mt8173ApertureEnd: 0xff7f_ffff,
     mapPagesBatched: true,
     iovaRcacheMagazineSize: 127,
-    mm: {
-      slubCpuPartialForm: "slabs",
-      slubCpuPartialObjects: [6, 24, 52, 120],
-      pageFragBias: "max+1",
-      pageFragRefillNoDirectReclaim: true,
-      kmallocMinAlign: 8,
-      kmallocDmaCaches: true,
-      genallocChunk: { headerBytes: 56, alloc: "vzalloc_node" },
-      bootFreeToTail: true,
-      zoneinfoLines: { boost: true, promo: true, cma: true },
-    },
+    mm: { ...MM_V6_6, pageFragRefillNoDirectReclaim: true },
     dma: { ...DMA_V6_6, iovaDepotLimit: null },
   },
 };
