@@ -16,6 +16,8 @@
  *   NO_PERMS | ARM_MTK_EXT, plus ARM_MTK_TTBR_EXT with PGTABLE_PA_35_EN.
  * - 4.19 (nojick/test419@37381aa0246ce0dba6cda47bc1e9752a9923072b): ARM_NS | NO_PERMS | TLBI_ON_MAP
  *   (| ARM_MTK_4GB), ias = oas = 32.
+ * - 5.10 (Rtoax/linux-5.10.13@9da387e9a3bb:drivers/iommu/mtk_iommu.c:mtk_iommu_domain_finalise): one
+ *   fixed cfg for every SoC, ias 32, oas 34, no flag consulted (era.dma.mtkCfgFromFlags false).
  * msm_iommu (same 6.19 tree, drivers/iommu/msm_iommu.c:msm_iommu_domain_config): ias = oas = 32, no
  * quirks, one table per domain.
  *
